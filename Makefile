@@ -1,0 +1,30 @@
+# OneWindow — the two commands of the README, and the benchmarks.
+#   make demo   install what is missing, build, run the kiosk on simulated devices + a private CUPS
+#   make test   install what is missing, build, run every test
+#   make bench  install what is missing, release build, print the benchmark figures
+SWIFT ?= swift
+DEMO_PORT ?= 8080
+DEMO_CUPS_PORT ?= 8631
+
+.PHONY: demo test bench build bootstrap clean
+
+bootstrap:
+	@scripts/bootstrap.sh
+
+build: bootstrap
+	$(SWIFT) build
+
+demo: build
+	@scripts/demo.sh $(DEMO_PORT) $(DEMO_CUPS_PORT)
+
+test: bootstrap
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: bootstrap
+	$(SWIFT) build -c release --product kioskd
+	$(SWIFT) build -c release --product kiosk-bench
+	.build/release/kiosk-bench kiosk-config
+
+clean:
+	rm -rf .build .demo

@@ -1,0 +1,85 @@
+// swift-tools-version:6.1
+// OneWindow: the backend of an unattended 24-hour government self-service kiosk.
+import PackageDescription
+
+let package = Package(
+    name: "OneWindow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kioskd", targets: ["kioskd"]),
+        .executable(name: "kioskctl", targets: ["kioskctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries, wrapped once at the edge.
+        .systemLibrary(name: "CLibUSB", path: "Sources/CLibUSB", pkgConfig: "libusb-1.0",
+                       providers: [.apt(["libusb-1.0-0-dev"])]),
+        .systemLibrary(name: "CCups", path: "Sources/CCups", providers: [.apt(["libcups2-dev"])]),
+        .systemLibrary(name: "CQREncode", path: "Sources/CQREncode", pkgConfig: "libqrencode",
+                       providers: [.apt(["libqrencode-dev"])]),
+
+        // The domain: service items, working-day calendar, queue categories. Pure Swift.
+        .target(name: "Workflow"),
+        // Loading and validating kiosk-config/ (YAML) into domain and device settings.
+        .target(name: "KioskConfig", dependencies: [
+            "Workflow",
+            .product(name: "Yams", package: "Yams"),
+        ]),
+        // Device model, simulators and the drivers that talk to C libraries.
+        .target(name: "DeviceKit", dependencies: [
+            "KioskConfig", "CCups", "CLibUSB",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+        // SQLite persistence through GRDB.
+        .target(name: "Store", dependencies: [
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The HTTP API the touch screen and staff tools talk to.
+        .target(name: "KioskAPI", dependencies: [
+            "DeviceKit", "KioskConfig", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
+        .target(name: "KioskRuntime", dependencies: [
+            "KioskAPI", "DeviceKit", "KioskConfig", "Store",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        .executableTarget(name: "kioskd", dependencies: [
+            "KioskRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "kioskctl", dependencies: [
+            "KioskConfig", "DeviceKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "kiosk-bench", dependencies: [
+            "KioskConfig", "Store",
+        ], path: "Sources/KioskBench"),
+
+        // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.
+        .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
+        .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),
+        .testTarget(name: "KioskAPITests", dependencies: [
+            "KioskAPI", "KioskRuntime", "KioskTestSupport",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,65 @@
+import KioskConfig
+import Synchronization
+
+/// A device of the kiosk as the rest of the product sees it. Each kind gains its own operations
+/// (read a card, print a slip, …) in its own protocol; every device can report its status.
+public protocol KioskDevice: Sendable {
+    var binding: DeviceBinding { get }
+    /// Checks the device now (bounded in time) and reports its state.
+    func checkStatus() async -> DeviceStatusReport
+}
+
+/// An in-process stand-in for any device kind, so the demo and tests run the whole kiosk with
+/// no hardware. Its state can be set from outside (the API's `/sim` routes, tests).
+public final class SimulatedDevice: KioskDevice {
+    public let binding: DeviceBinding
+    private let state: Mutex<(status: DeviceStatus, paper: PaperState?)>
+
+    public init(binding: DeviceBinding) {
+        self.binding = binding
+        let isPrinter = binding.kind == .receiptPrinter || binding.kind == .ticketPrinter
+        state = Mutex((status: .online, paper: isPrinter ? .full : nil))
+    }
+
+    public func checkStatus() async -> DeviceStatusReport {
+        let (status, paper) = state.withLock { ($0.status, $0.paper) }
+        return DeviceStatusReport(binding: binding, status: status, paper: paper,
+                                  detail: status == .online ? nil : "simulated \(status.rawValue)")
+    }
+
+    /// Sets the simulated state (e.g. `.powerOff` to rehearse an unplug).
+    public func set(status: DeviceStatus, paper: PaperState? = nil) {
+        state.withLock { current in
+            current.status = status
+            if let paper { current.paper = paper }
+        }
+    }
+}
+
+/// Builds the device objects for the configured bindings.
+public enum DeviceFactory {
+    public static func makeDevices(for bindings: [DeviceBinding]) -> [any KioskDevice] {
+        bindings.map { binding -> any KioskDevice in
+            switch binding.driver {
+            case .cups:
+                return CUPSPrinter(binding: binding)
+            case .simulated:
+                return SimulatedDevice(binding: binding)
+            case .usb, .serial, .v4l2, .hid, .evdev:
+                return UnsupportedDriverDevice(binding: binding)
+            }
+        }
+    }
+}
+
+/// Stands for a binding whose driver this build does not have yet: reports `noDevice` with the
+/// reason instead of pretending the device works.
+public struct UnsupportedDriverDevice: KioskDevice {
+    public let binding: DeviceBinding
+
+    public func checkStatus() async -> DeviceStatusReport {
+        DeviceStatusReport(binding: binding, status: .noDevice,
+                           detail: "driver '\(binding.driver.rawValue)' for \(binding.kind.rawValue) is not available in this build; bind the simulator or update OneWindow",
+                           action: .configuration)
+    }
+}

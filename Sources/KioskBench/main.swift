@@ -1,0 +1,84 @@
+// kiosk-bench: prints the figures the issues set targets for. Run with `make bench` (release build).
+import Foundation
+import KioskConfig
+import Store
+
+/// Runs `body` `iterations` times and returns the durations in microseconds, sorted.
+func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> [Double] {
+    var samples: [Double] = []
+    samples.reserveCapacity(iterations)
+    let clock = ContinuousClock()
+    for _ in 0..<iterations {
+        let start = clock.now
+        try body()
+        let d = clock.now - start
+        samples.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+    }
+    return samples.sorted()
+}
+
+func report(_ name: String, _ samples: [Double]) {
+    let median = samples[samples.count / 2]
+    let p99 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
+    print(String(format: "%-42@ median %9.1f µs   p99 %9.1f µs   (n=%d)", name as NSString, median, p99, samples.count))
+}
+
+let arguments = CommandLine.arguments
+let configDirectory = arguments.count > 1 ? arguments[1] : "kiosk-config"
+let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(getpid())").path
+defer { try? FileManager.default.removeItem(atPath: scratch) }
+
+print("OneWindow benchmarks (\(OneWindowVersion.current)), config \(configDirectory)")
+do {
+    _ = try ConfigLoader.load(directory: configDirectory)  // warm-up, and fail early on a bad config
+    report("config load + validate (all files)", try measure(50) { _ = try ConfigLoader.load(directory: configDirectory) })
+
+    var n = 0
+    report("store open new (create, quick_check, migrate)", try measure(20) {
+        n += 1
+        _ = try KioskStore.open(directory: "\(scratch)/new-\(n)")
+    })
+    let existing = "\(scratch)/existing"
+    _ = try KioskStore.open(directory: existing)
+    report("store open existing (quick_check, migrate)", try measure(50) { _ = try KioskStore.open(directory: existing) })
+} catch {
+    FileHandle.standardError.write(Data("kiosk-bench: \(error)\n".utf8))
+    exit(1)
+}
+
+// Start to first healthy answer of a real kioskd (same build directory as this binary).
+let kioskd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd").path
+if FileManager.default.isExecutableFile(atPath: kioskd) {
+    var samples: [Double] = []
+    for run in 0..<5 {
+        let port = 18_480 + run
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: kioskd)
+        process.arguments = ["--config", configDirectory, "--listen", "127.0.0.1:\(port)", "--data", "\(scratch)/kioskd-\(run)",
+                             "--log-level", "error"]
+        process.standardError = FileHandle.nullDevice
+        let clock = ContinuousClock()
+        let start = clock.now
+        try process.run()
+        var healthy = false
+        while clock.now - start < .seconds(10) {
+            if let data = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/api/v1/health")!),
+               let text = String(data: data, encoding: .utf8), text.contains("\"status\":\"ok\"") || text.contains("\"status\":\"degraded\"") {
+                healthy = true
+                break
+            }
+            usleep(2_000)
+        }
+        let elapsed = clock.now - start
+        process.terminate()
+        process.waitUntilExit()
+        if healthy {
+            samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+        } else {
+            print("kioskd did not answer healthy within 10 s (run \(run))")
+        }
+    }
+    if !samples.isEmpty { report("kioskd start → first health answer", samples.sorted()) }
+} else {
+    print("kioskd not found next to kiosk-bench; skipped the start-up figure")
+}

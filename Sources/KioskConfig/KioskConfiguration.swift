@@ -1,0 +1,65 @@
+import Foundation
+import Workflow
+
+/// Everything a kiosk is configured with, loaded from one directory (`kiosk-config/`) and
+/// validated as a whole. A kiosk never starts on a configuration that has errors.
+public struct KioskConfiguration: Sendable {
+    /// The configuration directory as given (used to resolve relative paths).
+    public var directory: String
+    public var settings: KioskSettings
+    public var items: [ServiceItem]
+    /// Province codes for each item type (事项类型编码).
+    public var itemTypeCodes: [String: String]
+    public var bundles: [ServiceBundle]
+    public var queueCategories: [QueueCategory]
+    public var holidayYears: [HolidayYear]
+    public var calendar: WorkingCalendar
+    /// Findings that do not stop the kiosk but that a technician must see (e.g. no calendar for next year).
+    public var warnings: [ConfigDiagnostic]
+
+    /// The data directory, resolved against the configuration directory.
+    public var dataDirectory: String { Self.resolve(settings.dataDirectory, against: directory) }
+    /// The device profiles directory, resolved against the configuration directory.
+    public var profilesDirectory: String { Self.resolve(settings.profilesDirectory, against: directory) }
+    /// The validated listen address.
+    public var listen: HostPort { HostPort(settings.api.listen)! }
+
+    public func item(code: String) -> ServiceItem? { items.first { $0.implementationCode == code } }
+
+    static func resolve(_ path: String, against directory: String) -> String {
+        if path.hasPrefix("/") { return path }
+        return URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// The files of a configuration directory.
+public enum ConfigFiles {
+    public static let kiosk = "kiosk.yaml"
+    public static let catalogue = "catalogue.yaml"
+    public static let bundles = "bundles.yaml"
+    public static let queue = "queue.yaml"
+    public static let calendarFolder = "calendar"
+}
+
+struct CatalogueFile: Codable {
+    var itemTypeCodes: [String: String]
+    var items: [ServiceItem]
+}
+
+struct BundlesFile: Codable {
+    var bundles: [ServiceBundle]
+}
+
+struct QueueFile: Codable {
+    var categories: [QueueCategory]
+}
+
+extension CivilDate {
+    /// Today's date in the given time zone.
+    public static func today(in timeZone: TimeZone, now: Date = Date()) -> CivilDate {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day], from: now)
+        return CivilDate(year: c.year!, month: c.month!, day: c.day!)!
+    }
+}

@@ -1,0 +1,162 @@
+/// The settings of one kiosk, read from `kiosk-config/kiosk.yaml`: who it is, where it listens,
+/// where it keeps its data, its session rules, its upstream platform and its device bindings.
+public struct KioskSettings: Sendable, Hashable, Codable {
+    /// The kiosk's identity in the hall and in filing numbers.
+    public struct Identity: Sendable, Hashable, Codable {
+        /// Short code, 2–8 of A–Z and 0–9; part of every filing number, so unique in the region.
+        public var id: String
+        public var hallName: String
+        /// Six-digit administrative division code (GB/T 2260), e.g. 370481 for 滕州市.
+        public var regionCode: String
+        /// The hall's time zone (IANA name); days, queue resets and deadlines follow it.
+        public var timeZone: String
+        /// Base of the progress URL printed as a QR code: `<publicBaseURL>/p/<token>`.
+        public var publicBaseURL: String
+        /// The hall's consultation phone printed on slips.
+        public var consultationPhone: String?
+    }
+
+    /// Where the HTTP API listens.
+    public struct API: Sendable, Hashable, Codable {
+        /// `HOST:PORT` for the touch screen's routes.
+        public var listen: String
+        /// Optional separate `HOST:PORT` for staff routes.
+        public var staffListen: String?
+    }
+
+    /// Citizen session rules: inactivity ends a session and wipes its personal data.
+    public struct Session: Sendable, Hashable, Codable {
+        public var inactivityTimeoutSeconds: Int
+        /// How long before the timeout the screen is warned (`sessionExpiring`).
+        public var warningSeconds: Int
+    }
+
+    /// The provincial/city government service platform the outbox forwards to.
+    public struct Upstream: Sendable, Hashable, Codable {
+        public var endpoint: String
+        /// File holding the bearer token (never the token itself in this file).
+        public var tokenFile: String?
+        /// Environment variable holding the bearer token, used when `tokenFile` is absent.
+        public var tokenEnvironmentVariable: String?
+        public var timeoutSeconds: Int
+    }
+
+    /// How often device states are polled for health and alerts.
+    public struct Monitoring: Sendable, Hashable, Codable {
+        public var deviceStatusIntervalSeconds: Double
+    }
+
+    public var kiosk: Identity
+    public var api: API
+    /// Where the database and captured pages live; relative paths are relative to the config directory.
+    public var dataDirectory: String
+    /// Folder of device profiles (`devices/`); relative to the config directory.
+    public var profilesDirectory: String
+    public var session: Session
+    public var upstream: Upstream
+    public var monitoring: Monitoring?
+    public var devices: [DeviceBinding]
+}
+
+/// The kinds of device a kiosk drives.
+public enum DeviceKind: String, Sendable, Hashable, Codable, CaseIterable {
+    case idCardReader
+    case documentCamera
+    case receiptPrinter
+    case ticketPrinter
+    case evaluationPad
+
+    /// The folder under `devices/` that holds this kind's profiles.
+    public var profileFolder: String {
+        switch self {
+        case .idCardReader: "idcard"
+        case .documentCamera: "cameras"
+        case .receiptPrinter, .ticketPrinter: "printers"
+        case .evaluationPad: "evalpads"
+        }
+    }
+
+    /// The drivers that can run this kind of device.
+    public var allowedDrivers: [DriverKind] {
+        switch self {
+        case .idCardReader: [.simulated, .usb, .serial]
+        case .documentCamera: [.simulated, .v4l2]
+        case .receiptPrinter, .ticketPrinter: [.simulated, .cups]
+        case .evaluationPad: [.simulated, .hid, .evdev]
+        }
+    }
+}
+
+/// How a device is reached.
+public enum DriverKind: String, Sendable, Hashable, Codable, CaseIterable {
+    /// An in-process simulator: the demo and tests run the whole kiosk with no hardware.
+    case simulated
+    /// libusb (ID-card reader with the SAM on USB).
+    case usb
+    /// termios serial port.
+    case serial
+    /// A CUPS queue taking raw ESC/POS jobs.
+    case cups
+    /// Video4Linux2 capture device.
+    case v4l2
+    /// USB HID through libusb interrupt transfers.
+    case hid
+    /// Linux input events (`/dev/input/eventN`).
+    case evdev
+}
+
+/// Binds one device of the kiosk to a driver and, for real hardware, a profile from `devices/`.
+public struct DeviceBinding: Sendable, Hashable, Codable {
+    /// Unique name of this device in the kiosk, used in the API and CLI (`receipt`, `idcard`).
+    public var id: String
+    public var kind: DeviceKind
+    public var driver: DriverKind
+    /// Profile file name under `devices/<kind folder>/`, without `.yaml`.
+    public var profile: String?
+    /// CUPS queue name (driver `cups`).
+    public var queue: String?
+    /// CUPS server `host:port` (driver `cups`); without it `CUPS_SERVER`, then the system default.
+    public var server: String?
+    /// `VID:PID` in hex (drivers `usb`, `hid`).
+    public var usb: String?
+    /// Device node (`serial`: /dev/ttyUSB0, `v4l2`: /dev/video0, `evdev`: /dev/input/event3).
+    public var path: String?
+    /// Serial speed (driver `serial`); default from the profile, else 115200.
+    public var baud: Int?
+
+    public init(id: String, kind: DeviceKind, driver: DriverKind, profile: String? = nil, queue: String? = nil,
+                server: String? = nil, usb: String? = nil, path: String? = nil, baud: Int? = nil) {
+        self.id = id; self.kind = kind; self.driver = driver; self.profile = profile; self.queue = queue
+        self.server = server; self.usb = usb; self.path = path; self.baud = baud
+    }
+}
+
+/// A `HOST:PORT` pair as written in the configuration (`127.0.0.1:8080`, `[::1]:8080`).
+public struct HostPort: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) { self.host = host; self.port = port }
+
+    /// Parses `HOST:PORT`; nil when either part is missing or the port is not 1–65535.
+    public init?(_ text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portPart = rest.dropFirst()
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty, !hostPart.contains(" "), let port = Int(portPart), (1...65535).contains(port) else { return nil }
+        self.host = String(hostPart)
+        self.port = port
+    }
+
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}

@@ -1,0 +1,364 @@
+import Foundation
+import Workflow
+
+/// The rules a configuration must satisfy beyond its shape: codes unique, references resolvable,
+/// limits consistent. Each finding is located at the line of the offending value.
+struct Validator {
+    private(set) var diagnostics: [ConfigDiagnostic] = []
+
+    private mutating func error(_ file: YAMLFile, _ path: [PathElement], _ message: String) {
+        diagnostics.append(file.diagnostic(.error, at: path, message))
+    }
+
+    private mutating func warning(_ file: YAMLFile, _ path: [PathElement], _ message: String) {
+        diagnostics.append(file.diagnostic(.warning, at: path, message))
+    }
+
+    // MARK: kiosk.yaml
+
+    /// Province-level prefixes of GB/T 2260 codes.
+    static let provincePrefixes: Set<String> = [
+        "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
+        "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+        "71", "81", "82",
+    ]
+
+    static func isKioskID(_ id: String) -> Bool {
+        (2...8).contains(id.count) && id.allSatisfy { ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") }
+    }
+
+    static func isRegionCode(_ code: String) -> Bool {
+        code.count == 6 && code.allSatisfy(\.isASCIIDigit) && provincePrefixes.contains(String(code.prefix(2)))
+    }
+
+    static func isPhone(_ text: String) -> Bool {
+        text.count >= 5 && text.allSatisfy { $0.isASCIIDigit || $0 == "-" || $0 == " " }
+    }
+
+    static func isUSBID(_ text: String) -> Bool {
+        let parts = text.split(separator: ":")
+        return parts.count == 2 && parts.allSatisfy { $0.count == 4 && $0.allSatisfy(\.isHexDigit) }
+    }
+
+    mutating func check(settings: KioskSettings, file: YAMLFile, configDirectory: String) {
+        let k = settings.kiosk
+        if !Self.isKioskID(k.id) {
+            error(file, ["kiosk", "id"], "kiosk id '\(k.id)' must be 2–8 characters of A–Z and 0–9 (it is part of every filing number)")
+        }
+        if k.hallName.trimmingCharacters(in: .whitespaces).isEmpty {
+            error(file, ["kiosk", "hallName"], "hallName is empty")
+        }
+        if !Self.isRegionCode(k.regionCode) {
+            error(file, ["kiosk", "regionCode"], "regionCode '\(k.regionCode)' is not a six-digit GB/T 2260 code (e.g. \"370481\"; quote it)")
+        }
+        if TimeZone(identifier: k.timeZone) == nil {
+            error(file, ["kiosk", "timeZone"], "unknown time zone '\(k.timeZone)' (use an IANA name such as Asia/Shanghai)")
+        }
+        if !isWebURL(k.publicBaseURL, allowPlainHTTP: true) {
+            error(file, ["kiosk", "publicBaseURL"], "publicBaseURL '\(k.publicBaseURL)' is not an http(s) URL")
+        }
+        if let phone = k.consultationPhone, !Self.isPhone(phone) {
+            error(file, ["kiosk", "consultationPhone"], "consultationPhone '\(phone)' is not a phone number")
+        }
+        if HostPort(settings.api.listen) == nil {
+            error(file, ["api", "listen"], "listen '\(settings.api.listen)' is not HOST:PORT with a port 1–65535")
+        }
+        if let staff = settings.api.staffListen, HostPort(staff) == nil {
+            error(file, ["api", "staffListen"], "staffListen '\(staff)' is not HOST:PORT with a port 1–65535")
+        }
+        if settings.dataDirectory.isEmpty { error(file, ["dataDirectory"], "dataDirectory is empty") }
+        let session = settings.session
+        if !(30...3600).contains(session.inactivityTimeoutSeconds) {
+            error(file, ["session", "inactivityTimeoutSeconds"], "inactivityTimeoutSeconds must be 30–3600 (got \(session.inactivityTimeoutSeconds))")
+        }
+        if session.warningSeconds < 0 || session.warningSeconds >= session.inactivityTimeoutSeconds {
+            error(file, ["session", "warningSeconds"], "warningSeconds must be at least 0 and less than inactivityTimeoutSeconds")
+        }
+        let up = settings.upstream
+        if !isWebURL(up.endpoint, allowPlainHTTP: false) {
+            error(file, ["upstream", "endpoint"], "endpoint '\(up.endpoint)' must be an https URL (plain http only to a loopback address)")
+        }
+        if !(1...300).contains(up.timeoutSeconds) {
+            error(file, ["upstream", "timeoutSeconds"], "timeoutSeconds must be 1–300")
+        }
+        if let interval = settings.monitoring?.deviceStatusIntervalSeconds, !(0.1...600).contains(interval) {
+            error(file, ["monitoring", "deviceStatusIntervalSeconds"], "deviceStatusIntervalSeconds must be 0.1–600")
+        }
+
+        let profiles = KioskConfiguration.resolve(settings.profilesDirectory, against: configDirectory)
+        var isDir: ObjCBool = false
+        let profilesExist = FileManager.default.fileExists(atPath: profiles, isDirectory: &isDir) && isDir.boolValue
+        if !profilesExist {
+            error(file, ["profilesDirectory"], "profiles directory '\(profiles)' does not exist")
+        }
+        check(devices: settings.devices, file: file, profilesDirectory: profilesExist ? profiles : nil)
+    }
+
+    private mutating func check(devices: [DeviceBinding], file: YAMLFile, profilesDirectory: String?) {
+        var seen: [String: Int] = [:]
+        for (i, device) in devices.enumerated() {
+            let at: [PathElement] = ["devices", .index(i)]
+            if device.id.isEmpty || !device.id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) {
+                error(file, at + ["id"], "device id '\(device.id)' must be letters, digits, '-' or '_'")
+            }
+            if let first = seen[device.id] {
+                error(file, at + ["id"], "device id '\(device.id)' is used twice (first at devices[\(first)])")
+            } else {
+                seen[device.id] = i
+            }
+            if !device.kind.allowedDrivers.contains(device.driver) {
+                let allowed = device.kind.allowedDrivers.map(\.rawValue).joined(separator: ", ")
+                error(file, at + ["driver"], "driver '\(device.driver.rawValue)' cannot run a \(device.kind.rawValue) (use one of: \(allowed))")
+            }
+            switch device.driver {
+            case .cups:
+                if (device.queue ?? "").isEmpty { error(file, at + ["driver"], "a cups printer needs 'queue:' (the CUPS queue name)") }
+                if let server = device.server, HostPort(server) == nil {
+                    error(file, at + ["server"], "server '\(server)' is not HOST:PORT")
+                }
+            case .usb, .hid:
+                if let usb = device.usb, !Self.isUSBID(usb) {
+                    error(file, at + ["usb"], "usb '\(usb)' is not VID:PID in hex (e.g. 0400:C35A)")
+                }
+                if device.usb == nil && device.profile == nil {
+                    error(file, at + ["driver"], "a \(device.driver.rawValue) device needs 'usb: VID:PID' or 'profile:'")
+                }
+            case .serial, .v4l2, .evdev:
+                if (device.path ?? "").isEmpty { error(file, at + ["driver"], "a \(device.driver.rawValue) device needs 'path:' (its /dev node)") }
+            case .simulated:
+                break
+            }
+            if let baud = device.baud, ![9600, 19200, 38400, 57600, 115200].contains(baud) {
+                error(file, at + ["baud"], "baud \(baud) is not one the SAM supports (9600, 19200, 38400, 57600, 115200)")
+            }
+            if let profile = device.profile, let dir = profilesDirectory {
+                let path = "\(dir)/\(device.kind.profileFolder)/\(profile).yaml"
+                if !FileManager.default.fileExists(atPath: path) {
+                    error(file, at + ["profile"], "no profile '\(profile)' (expected \(path))")
+                }
+            }
+        }
+        let kinds = Set(devices.map(\.kind))
+        if !kinds.contains(.idCardReader) {
+            warning(file, ["devices"], "no idCardReader bound: citizens cannot identify themselves")
+        }
+        if !kinds.contains(.receiptPrinter) {
+            warning(file, ["devices"], "no receiptPrinter bound: acceptance notices cannot be printed")
+        }
+    }
+
+    private func isWebURL(_ text: String, allowPlainHTTP: Bool) -> Bool {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else { return false }
+        if scheme == "https" { return true }
+        guard scheme == "http" else { return false }
+        return allowPlainHTTP || host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+
+    // MARK: queue.yaml
+
+    mutating func check(queue: QueueFile, file: YAMLFile) {
+        var codes: Set<String> = []
+        var prefixes: Set<String> = []
+        if queue.categories.isEmpty { error(file, ["categories"], "no queue categories") }
+        for (i, category) in queue.categories.enumerated() {
+            let at: [PathElement] = ["categories", .index(i)]
+            if category.code.isEmpty { error(file, at + ["code"], "category code is empty") }
+            if !codes.insert(category.code).inserted { error(file, at + ["code"], "category code '\(category.code)' is used twice") }
+            let isLetter = category.prefix.count == 1 && category.prefix.allSatisfy { $0 >= "A" && $0 <= "Z" }
+            if !isLetter { error(file, at + ["prefix"], "prefix '\(category.prefix)' must be one capital letter A–Z") }
+            if !prefixes.insert(category.prefix).inserted { error(file, at + ["prefix"], "prefix '\(category.prefix)' is used by two categories") }
+            if category.name.isEmpty { error(file, at + ["name"], "category name is empty") }
+            if let limit = category.dailyLimit, !(1...999).contains(limit) {
+                error(file, at + ["dailyLimit"], "dailyLimit must be 1–999 (tickets have three digits)")
+            }
+        }
+    }
+
+    // MARK: calendar/YYYY.yaml
+
+    mutating func check(year: HolidayYear, file: YAMLFile, fileNameYear: Int?) {
+        if let named = fileNameYear, named != year.year {
+            error(file, ["year"], "file is named \(named).yaml but says year \(year.year)")
+        } else if fileNameYear == nil {
+            error(file, ["year"], "calendar files are named YYYY.yaml")
+        }
+        if year.status == .provisional {
+            warning(file, ["status"], "the \(year.year) calendar is provisional: replace it with the State Council's published arrangement")
+        }
+        var offDays: [CivilDate: String] = [:]
+        var makeUps: Set<CivilDate> = []
+        for (i, holiday) in year.holidays.enumerated() {
+            let at: [PathElement] = ["holidays", .index(i)]
+            if holiday.from > holiday.to {
+                error(file, at + ["to"], "\(holiday.name): 'to' (\(holiday.to)) is before 'from' (\(holiday.from))")
+                continue
+            }
+            if holiday.from.year != year.year && holiday.to.year != year.year {
+                error(file, at + ["from"], "\(holiday.name) (\(holiday.from)…\(holiday.to)) is not in \(year.year)")
+            }
+            if holiday.to.dayNumber - holiday.from.dayNumber > 14 {
+                error(file, at + ["to"], "\(holiday.name) lasts more than 15 days: check the dates")
+            }
+            var d = holiday.from
+            while d <= holiday.to {
+                if let other = offDays[d] {
+                    error(file, at + ["from"], "\(holiday.name) overlaps \(other) on \(d)")
+                }
+                offDays[d] = holiday.name
+                d = d.adding(days: 1)
+            }
+            for (j, day) in (holiday.makeUpWorkdays ?? []).enumerated() {
+                let dayPath = at + ["makeUpWorkdays", .index(j)]
+                if !day.isWeekend {
+                    error(file, dayPath, "make-up workday \(day) is not a Saturday or Sunday (weekdays are workdays anyway)")
+                }
+                if abs(day.year - year.year) > 1 { error(file, dayPath, "make-up workday \(day) is far from \(year.year)") }
+                makeUps.insert(day)
+            }
+        }
+        for day in makeUps where offDays[day] != nil {
+            error(file, ["holidays"], "\(day) is both a holiday (\(offDays[day]!)) and a make-up workday")
+        }
+    }
+
+    // MARK: catalogue.yaml
+
+    /// A catch-all such as "其他材料" tells the citizen nothing (一次性告知 forbids it).
+    static func isCatchAll(_ name: String) -> Bool {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        return trimmed.hasPrefix("其他") && trimmed.hasSuffix("材料") || trimmed.hasSuffix("等材料") || trimmed == "其它材料"
+    }
+
+    mutating func check(catalogue: CatalogueFile, file: YAMLFile, queue: QueueFile?) {
+        for type in ItemType.allCases where catalogue.itemTypeCodes[type.rawValue] == nil {
+            error(file, ["itemTypeCodes"], "itemTypeCodes has no code for \(type.rawValue) (\(type.chineseName))")
+        }
+        for key in catalogue.itemTypeCodes.keys where ItemType(rawValue: key) == nil {
+            error(file, ["itemTypeCodes", .key(key)], "'\(key)' is not an item type (known: \(ItemType.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if catalogue.items.isEmpty { error(file, ["items"], "the catalogue has no items") }
+        let categories = Set(queue?.categories.map(\.code) ?? [])
+        var codes: [String: Int] = [:]
+        for (i, item) in catalogue.items.enumerated() {
+            let at: [PathElement] = ["items", .index(i)]
+            if item.implementationCode.isEmpty { error(file, at + ["implementationCode"], "implementationCode is empty") }
+            if let first = codes[item.implementationCode] {
+                error(file, at + ["implementationCode"], "implementationCode '\(item.implementationCode)' is used twice (first by items[\(first)])")
+            } else {
+                codes[item.implementationCode] = i
+            }
+            if item.catalogCode.isEmpty { error(file, at + ["catalogCode"], "catalogCode is empty") }
+            for (field, value) in [("name", item.name), ("implementingBody", item.implementingBody)] where value.trimmingCharacters(in: .whitespaces).isEmpty {
+                error(file, at + [.key(field)], "\(field) is empty")
+            }
+            if item.legalBasis.isEmpty { error(file, at + ["legalBasis"], "\(item.name): legalBasis lists nothing (设定依据 is required)") }
+            if item.processFlow.isEmpty { error(file, at + ["processFlow"], "\(item.name): processFlow lists no step") }
+            if !Self.isPhone(item.consultationPhone) {
+                error(file, at + ["consultationPhone"], "consultationPhone '\(item.consultationPhone)' is not a phone number")
+            }
+            if item.maxOnSiteVisits < 0 || item.maxOnSiteVisits > 2 {
+                error(file, at + ["maxOnSiteVisits"], "maxOnSiteVisits must be 0–2 (一次办好: at most one visit, two by exception)")
+            }
+            check(limits: item, file: file, at: at)
+            if item.isCharged && (item.fees ?? []).isEmpty {
+                error(file, at + ["fees"], "\(item.name) is charged but lists no fee")
+            }
+            for (j, fee) in (item.fees ?? []).enumerated() where !Self.isAmount(fee.amount) {
+                error(file, at + ["fees", .index(j), "amount"], "fee amount '\(fee.amount)' is not yuan with at most two decimals (\"80.00\")")
+            }
+            if let category = item.queueCategory, !categories.isEmpty, !categories.contains(category) {
+                error(file, at + ["queueCategory"], "queueCategory '\(category)' is not a category of queue.yaml")
+            }
+            check(materials: item, file: file, at: at)
+        }
+    }
+
+    static func isAmount(_ text: String) -> Bool {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), !parts[0].isEmpty, parts[0].allSatisfy(\.isASCIIDigit) else { return false }
+        return parts.count == 1 || ((1...2).contains(parts[1].count) && parts[1].allSatisfy(\.isASCIIDigit))
+    }
+
+    private mutating func check(limits item: ServiceItem, file: YAMLFile, at: [PathElement]) {
+        let statutory = item.statutoryTimeLimit
+        let promised = item.promisedTimeLimit
+        if statutory.value < 0 { error(file, at + ["statutoryTimeLimit", "value"], "statutoryTimeLimit is negative") }
+        switch item.caseType {
+        case .immediate:
+            if promised.value != 0 {
+                error(file, at + ["promisedTimeLimit", "value"], "\(item.name) is an immediate item (即办件): promisedTimeLimit must be 0")
+            }
+        case .promised:
+            if promised.value <= 0 {
+                error(file, at + ["promisedTimeLimit", "value"], "\(item.name) is a promised item (承诺件): promisedTimeLimit must be at least 1")
+            }
+        }
+        if promised.unit == statutory.unit && promised.value > statutory.value && statutory.value > 0 {
+            error(file, at + ["promisedTimeLimit", "value"],
+                  "promised time limit (\(promised.value)) exceeds the statutory one (\(statutory.value))")
+        }
+    }
+
+    private mutating func check(materials item: ServiceItem, file: YAMLFile, at: [PathElement]) {
+        if item.materials.isEmpty && item.caseType == .promised {
+            warning(file, at + ["materials"], "\(item.name) asks for no material")
+        }
+        var codes: Set<String> = []
+        for (j, material) in item.materials.enumerated() {
+            let mat = at + ["materials", .index(j)]
+            if material.code.isEmpty { error(file, mat + ["code"], "material code is empty") }
+            if !codes.insert(material.code).inserted {
+                error(file, mat + ["code"], "material code '\(material.code)' is used twice in \(item.name)")
+            }
+            if Self.isCatchAll(material.name) {
+                error(file, mat + ["name"], "'\(material.name)' is a catch-all: name each material (一次性告知)")
+            }
+            if material.pages < 1 || material.pages > 200 { error(file, mat + ["pages"], "pages must be 1–200") }
+            if material.acceptanceStandard.isEmpty { error(file, mat + ["acceptanceStandard"], "acceptanceStandard is empty") }
+            switch material.need {
+            case .deferrable:
+                if !item.allowsDeferredMaterials {
+                    error(file, mat + ["need"], "\(material.name) is deferrable but \(item.name) does not allow deferred materials (allowsDeferredMaterials: false)")
+                }
+                guard let deferral = material.deferral else {
+                    error(file, mat + ["need"], "deferrable material \(material.name) needs 'deferral:' (howToSupply, withinWorkingDays)")
+                    continue
+                }
+                if deferral.withinWorkingDays < 1 {
+                    error(file, mat + ["deferral", "withinWorkingDays"], "withinWorkingDays must be at least 1")
+                }
+                if item.promisedTimeLimit.unit == .workingDays && deferral.withinWorkingDays > item.promisedTimeLimit.value {
+                    error(file, mat + ["deferral", "withinWorkingDays"],
+                          "the deadline for \(material.name) (\(deferral.withinWorkingDays) working days) exceeds the promised time limit (\(item.promisedTimeLimit.value))")
+                }
+            case .required, .optional:
+                if material.deferral != nil {
+                    error(file, mat + ["deferral"], "\(material.name) has 'deferral:' but is not deferrable")
+                }
+            }
+        }
+    }
+
+    // MARK: bundles.yaml
+
+    mutating func check(bundles: BundlesFile, file: YAMLFile, items: [ServiceItem]) {
+        let itemCodes = Set(items.map(\.implementationCode))
+        var codes: Set<String> = []
+        for (i, bundle) in bundles.bundles.enumerated() {
+            let at: [PathElement] = ["bundles", .index(i)]
+            if bundle.code.isEmpty { error(file, at + ["code"], "bundle code is empty") }
+            if !codes.insert(bundle.code).inserted { error(file, at + ["code"], "bundle code '\(bundle.code)' is used twice") }
+            if itemCodes.contains(bundle.code) { error(file, at + ["code"], "bundle code '\(bundle.code)' is also an item's code") }
+            if bundle.itemCodes.count < 2 { error(file, at + ["itemCodes"], "a one-chain bundle (一件事) joins at least two items") }
+            if Set(bundle.itemCodes).count != bundle.itemCodes.count { error(file, at + ["itemCodes"], "an item is listed twice") }
+            for (j, code) in bundle.itemCodes.enumerated() where !itemCodes.contains(code) {
+                error(file, at + ["itemCodes", .index(j)], "item '\(code)' is not in the catalogue")
+            }
+        }
+    }
+}
+
+extension Character {
+    /// 0–9 only (unlike `isNumber`, which accepts ２ and 五).
+    var isASCIIDigit: Bool { self >= "0" && self <= "9" }
+}

@@ -1,0 +1,151 @@
+import Foundation
+import GRDB
+
+/// Why the store could not be opened or written, with what to do about it.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        /// The data directory could not be created or is not writable.
+        case dataDirectory
+        /// The database file is damaged or not a database at all.
+        case corrupt
+        /// The database was written by a newer OneWindow (unknown migrations).
+        case newerSchema
+        /// The data directory belongs to another kiosk.
+        case identityMismatch
+        /// Any other SQLite failure (full disk, permissions…).
+        case sqlite
+    }
+
+    public var code: Code
+    public var message: String
+
+    public var description: String { message }
+}
+
+/// The kiosk's durable state in SQLite (GRDB `DatabasePool`, WAL, `synchronous=FULL`): opened once
+/// at start-up, checked for corruption, migrated, and bound to one kiosk identity.
+public final class KioskStore: Sendable {
+    public let pool: DatabasePool
+    public let path: String
+
+    public static let fileName = "kiosk.sqlite"
+
+    private init(pool: DatabasePool, path: String) {
+        self.pool = pool
+        self.path = path
+    }
+
+    /// Opens (creating if needed) the store in `directory`: runs `PRAGMA quick_check` and refuses a
+    /// corrupt database, then applies migrations and refuses a database from a newer version.
+    public static func open(directory: String) throws(StoreError) -> KioskStore {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw StoreError(code: .dataDirectory,
+                             message: "cannot create data directory \(directory): \(error.localizedDescription) (choose another with --data or fix permissions)")
+        }
+        guard FileManager.default.isWritableFile(atPath: directory) else {
+            throw StoreError(code: .dataDirectory, message: "data directory \(directory) is not writable (choose another with --data or fix permissions)")
+        }
+        let path = (directory as NSString).appendingPathComponent(fileName)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+
+        let pool: DatabasePool
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            let check = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            guard check == ["ok"] else {
+                throw StoreError(code: .corrupt, message: corruptMessage(path, details: check.prefix(5).joined(separator: "; ")))
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw StoreError(code: .corrupt, message: corruptMessage(path, details: error.message ?? "\(error.resultCode)"))
+        } catch {
+            throw StoreError(code: .sqlite, message: "cannot open database \(path): \(error)")
+        }
+
+        do {
+            let migrator = Migrations.migrator
+            if try pool.read({ db in try migrator.hasBeenSuperseded(db) }) {
+                throw StoreError(code: .newerSchema,
+                                 message: "database \(path) was written by a newer OneWindow; run that version or restore a backup")
+            }
+            try migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw StoreError(code: .corrupt, message: corruptMessage(path, details: error.message ?? "\(error.resultCode)"))
+        } catch {
+            throw StoreError(code: .sqlite, message: "cannot migrate database \(path): \(error)")
+        }
+        return KioskStore(pool: pool, path: path)
+    }
+
+    private static func corruptMessage(_ path: String, details: String) -> String {
+        "database \(path) is corrupt (\(details)); the kiosk will not run on it. "
+            + "Stop kioskd, move the file and its -wal/-shm aside for analysis, and restore the latest backup"
+    }
+
+    /// The migrations applied so far, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Migrations.migrator.appliedMigrations(db) }
+    }
+
+    /// Binds the data directory to this kiosk on first start; afterwards refuses a different kiosk
+    /// id or region (filing numbers from two kiosks must never mix in one store).
+    public func claimIdentity(kioskID: String, regionCode: String, now: Date = Date()) throws(StoreError) {
+        do {
+            try pool.write { db in
+                if let row = try Row.fetchOne(db, sql: "SELECT kioskId, regionCode FROM kioskIdentity WHERE id = 1") {
+                    let storedID: String = row["kioskId"]
+                    let storedRegion: String = row["regionCode"]
+                    guard storedID == kioskID, storedRegion == regionCode else {
+                        throw StoreError(code: .identityMismatch,
+                                         message: "data directory belongs to kiosk \(storedID) in region \(storedRegion), not \(kioskID) in \(regionCode); use that kiosk's configuration or another --data directory")
+                    }
+                } else {
+                    try db.execute(sql: "INSERT INTO kioskIdentity (id, kioskId, regionCode, createdAt) VALUES (1, ?, ?, ?)",
+                                   arguments: [kioskID, regionCode, now])
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(code: .sqlite, message: "cannot record the kiosk identity in \(path): \(error)")
+        }
+    }
+
+    /// Appends a device state change to the history technicians read.
+    public func recordDeviceStatus(deviceID: String, status: String, paper: String?, detail: String?, at date: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO deviceStatusChange (deviceId, status, paper, detail, changedAt) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [deviceID, status, paper, detail, date])
+        }
+    }
+
+    /// The most recent device state changes, newest first.
+    public func deviceStatusHistory(limit: Int = 50) throws -> [DeviceStatusChange] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deviceStatusChange ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                DeviceStatusChange(deviceID: $0["deviceId"], status: $0["status"], paper: $0["paper"],
+                                   detail: $0["detail"], changedAt: $0["changedAt"])
+            }
+        }
+    }
+}
+
+/// One recorded change of a device's state.
+public struct DeviceStatusChange: Sendable, Hashable {
+    public var deviceID: String
+    public var status: String
+    public var paper: String?
+    public var detail: String?
+    public var changedAt: Date
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import KioskConfig
+
+/// `kioskctl config …`: inspect the configuration.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Check the kiosk configuration.", subcommands: [Check.self])
+
+    /// `kioskctl config check`: the same validation kioskd runs at start-up.
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Validate every configuration file; exit 1 on any error.",
+            discussion: "Prints each finding as FILE:LINE:COLUMN: error|warning: MESSAGE.")
+
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            do {
+                let configuration = try ConfigLoader.load(directory: options.config)
+                for warning in configuration.warnings { Console.err("\(warning)") }
+                let settings = configuration.settings
+                let years = configuration.holidayYears.map { "\($0.year) (\($0.status.rawValue))" }.joined(separator: ", ")
+                Console.out("""
+                    configuration OK: \(options.config)
+                      kiosk      \(settings.kiosk.id) · \(settings.kiosk.hallName) · region \(settings.kiosk.regionCode)
+                      listen     \(settings.api.listen)
+                      catalogue  \(configuration.items.count) items, \(configuration.bundles.count) bundles
+                      queue      \(configuration.queueCategories.map { "\($0.prefix) \($0.name)" }.joined(separator: ", "))
+                      calendar   \(years)
+                      devices    \(settings.devices.map { "\($0.id) (\($0.kind.rawValue), \($0.driver.rawValue))" }.joined(separator: ", "))
+                      warnings   \(configuration.warnings.count)
+                    """)
+            } catch {
+                for diagnostic in error.diagnostics { Console.err("\(diagnostic)") }
+                Console.err("configuration has \(error.errors.count) error(s): kioskd will refuse to start")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// Writes to standard output and standard error (Glibc's `stdout`/`stderr` are not usable in Swift 6).
+enum Console {
+    static func out(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+    static func err(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+}

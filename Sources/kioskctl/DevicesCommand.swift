@@ -1,0 +1,70 @@
+import ArgumentParser
+import DeviceKit
+import Foundation
+import KioskConfig
+
+/// `kioskctl devices …`: check the configured devices and the USB bus directly (kioskd need not run).
+struct DevicesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "Check devices.", subcommands: [Status.self, USB.self],
+        defaultSubcommand: Status.self)
+
+    /// Probes every bound device once and prints its state.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every configured device now; exit 1 if any is not serving.")
+
+        @OptionGroup var options: ConfigOptions
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let configuration: KioskConfiguration
+            do {
+                configuration = try ConfigLoader.load(directory: options.config)
+            } catch {
+                for diagnostic in error.errors { Console.err("\(diagnostic)") }
+                throw ExitCode(1)
+            }
+            let reports = await DeviceMonitor.checkAll(DeviceFactory.makeDevices(for: configuration.settings.devices))
+            if json {
+                let encoder = JSONEncoder()
+                encoder.dateEncodingStrategy = .iso8601
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                Console.out(String(decoding: try encoder.encode(reports), as: UTF8.self))
+            } else {
+                for r in reports {
+                    let paper = r.paper.map { " paper=\($0.rawValue)" } ?? ""
+                    let action = r.action.map { " [action: \($0.rawValue)]" } ?? ""
+                    Console.out("\(r.id.padding(toLength: 10, withPad: " ", startingAt: 0)) \(r.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(r.driver.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(r.status.rawValue)\(paper)\(action)\(r.detail.map { " — \($0)" } ?? "")")
+                }
+            }
+            if !reports.allSatisfy(\.isHealthy) { throw ExitCode(1) }
+        }
+    }
+
+    /// Lists what libusb sees on the bus.
+    struct USB: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "usb", abstract: "List USB devices (libusb).")
+
+        @Flag(name: .long, help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let devices: [USBDeviceInfo]
+            do {
+                devices = try USBBus.listDevices()
+            } catch {
+                Console.err("\(error)")
+                throw ExitCode(1)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                Console.out(String(decoding: try encoder.encode(devices), as: UTF8.self))
+            } else if devices.isEmpty {
+                Console.out("no USB devices")
+            } else {
+                for d in devices { Console.out("bus \(d.bus) device \(d.address): \(d.id) class \(d.deviceClass)") }
+            }
+        }
+    }
+}

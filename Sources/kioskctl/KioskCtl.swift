@@ -1,0 +1,18 @@
+import ArgumentParser
+import KioskConfig
+
+/// `kioskctl`: the technician's and staff's command line.
+@main
+struct KioskCtl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kioskctl",
+        abstract: "OneWindow kiosk tool for technicians and hall staff.",
+        version: OneWindowVersion.current,
+        subcommands: [ConfigCommand.self, DevicesCommand.self])
+}
+
+/// Options every command that reads the configuration shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration directory.")
+    var config = "kiosk-config"
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import KioskConfig
+import KioskRuntime
+import Logging
+import Store
+
+/// `kioskd`: the kiosk service. Loads kiosk-config/, opens the store, runs the API and device
+/// services until SIGTERM/SIGINT.
+@main
+struct KioskDaemon: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kioskd",
+        abstract: "OneWindow kiosk service: the touch screen's API, devices and workflow.",
+        version: OneWindowVersion.current)
+
+    @Option(name: .long, help: "Configuration directory.")
+    var config = "kiosk-config"
+
+    @Option(name: .long, help: "HOST:PORT to listen on (overrides api.listen).")
+    var listen: String?
+
+    @Option(name: .long, help: "Data directory (overrides dataDirectory).")
+    var data: String?
+
+    @Option(name: .long, help: "Log format: auto (text on a terminal, JSON lines otherwise), text or json.")
+    var logFormat = "auto"
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func validate() throws {
+        if let listen, HostPort(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
+        guard ["auto", "text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be auto, text or json") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
+    }
+
+    func run() async throws {
+        let format = KioskLogHandler.Format(rawValue: logFormat) ?? KioskLogHandler.automaticFormat
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in KioskLogHandler(label: label, format: format, level: level) }
+        let logger = Logger(label: "kioskd")
+
+        let options = KioskOptions(configDirectory: config, listen: listen.flatMap(HostPort.init), dataDirectory: data)
+        let kiosk: Kiosk
+        do {
+            kiosk = try Kiosk.prepare(options, logger: logger)
+        } catch let error as ConfigError {
+            for diagnostic in error.diagnostics { logger.error("configuration: \(diagnostic)") }
+            logger.critical("refusing to start: the configuration has \(error.errors.count) error(s); `kioskctl config check --config \(config)` lists them")
+            throw ExitCode(78)  // EX_CONFIG
+        } catch let error as StoreError {
+            logger.critical("refusing to start: \(error.message)")
+            throw ExitCode(74)  // EX_IOERR
+        }
+        try await kiosk.run(logger: logger)
+    }
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole kiosk with no hardware: simulated ID reader, camera and pad, and a private cupsd
+# whose `ticket` and `receipt` queues capture each printed job to a file. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+port="${1:-8080}"
+cups_port="${2:-8631}"
+demo="$PWD/.demo"
+mkdir -p "$demo"
+
+scripts/private-cups.sh stop "$demo/cups" 2>/dev/null || true
+scripts/private-cups.sh start "$demo/cups" "$cups_port" ticket receipt
+trap 'scripts/private-cups.sh stop "$demo/cups"; echo "demo: cupsd stopped"' EXIT
+export CUPS_SERVER="127.0.0.1:$cups_port"
+
+cat <<MSG
+
+  OneWindow demo
+  ──────────────
+  API             http://127.0.0.1:$port/api/v1/health
+  printed jobs    $demo/cups/out/receipt/  and  $demo/cups/out/ticket/   (job-N.bin, raw ESC/POS)
+  paper sensor    echo out > $demo/cups/out/receipt/paper   (ok | low | out | jam)
+  data            $demo/data
+  CUPS            CUPS_SERVER=$CUPS_SERVER  (lpstat -h $CUPS_SERVER -p)
+  stop            Ctrl-C
+
+MSG
+.build/debug/kioskd --config kiosk-config --listen "127.0.0.1:$port" --data "$demo/data"
