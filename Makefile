@@ -6,7 +6,7 @@ SWIFT ?= swift
 DEMO_PORT ?= 8080
 DEMO_CUPS_PORT ?= 8631
 
-.PHONY: demo test bench build bootstrap clean
+.PHONY: demo test bench build bootstrap clean fixtures
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -28,3 +28,6 @@ bench: bootstrap
 
 clean:
 	rm -rf .build .demo
+fixtures:
+	swift build --product kiosk-fixtures
+	.build/debug/kiosk-fixtures devices

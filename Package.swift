@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries, wrapped once at the edge.
@@ -27,6 +28,8 @@ let package = Package(
 
         // The domain: service items, working-day calendar, queue categories. Pure Swift.
         .target(name: "Workflow"),
+        // GA/T 467 SAM protocol, card decoding and the device-side SAM simulator. Pure Swift, no I/O.
+        .target(name: "IDCard", dependencies: ["Workflow"]),
         // Loading and validating kiosk-config/ (YAML) into domain and device settings.
         .target(name: "KioskConfig", dependencies: [
             "Workflow",
@@ -34,7 +37,8 @@ let package = Package(
         ]),
         // Device model, simulators and the drivers that talk to C libraries.
         .target(name: "DeviceKit", dependencies: [
-            "KioskConfig", "CCups", "CLibUSB",
+            "KioskConfig", "IDCard", "CCups", "CLibUSB",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -62,9 +66,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
-            "KioskConfig", "DeviceKit",
+            "KioskConfig", "DeviceKit", "IDCard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // umockdev fixtures generated from the device simulators, and their generator executable.
+        .target(name: "DeviceFixtures", dependencies: ["IDCard"]),
+        .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
             "KioskConfig", "Store",
         ], path: "Sources/KioskBench"),
@@ -72,6 +79,7 @@ let package = Package(
         // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.
         .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),
@@ -79,7 +87,7 @@ let package = Package(
             "KioskAPI", "KioskRuntime", "KioskTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard"]),
     ],
     swiftLanguageModes: [.v6]
 )

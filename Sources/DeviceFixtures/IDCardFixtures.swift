@@ -1,0 +1,180 @@
+import Foundation
+import IDCard
+
+/// Generates umockdev fixtures for ID-card readers from the device-side `SAMSimulator`, so every
+/// replay file in `devices/idcard/` is what a SAM would really answer — never hand-written.
+public enum IDCardFixtures {
+    /// The exchange `kioskctl idcard read` performs: a poll with no card, then find, select, read.
+    public static func readScenario(card: SAMSimulator.Card = SampleCards.resident,
+                                    faults: [(command: SAMCommand, status: SAMStatus)] = []) -> [(request: [UInt8], response: [UInt8])] {
+        var sam = SAMSimulator()
+        sam.injectedStatuses = faults
+        var exchanges: [([UInt8], [UInt8])] = []
+        func exchange(_ command: SAMCommand) {
+            let request = command.frame
+            exchanges.append((request, sam.respond(to: request)))
+        }
+        exchange(.findCard)          // nobody has placed a card yet
+        sam.place(card)
+        exchange(.findCard)
+        exchange(.selectCard)
+        // A fault on select ends the driver's attempt there.
+        if SAMResponse.statusCode(of: exchanges.last!.1) == SAMCommand.selectCard.successStatus { exchange(.readBase) }
+        return exchanges
+    }
+
+    /// The scenario of `kioskctl idcard sam`: SAM id then SAM status.
+    public static func samScenario() -> [(request: [UInt8], response: [UInt8])] {
+        var sam = SAMSimulator()
+        return [SAMCommand.samID, .samStatus].map { ($0.frame, sam.respond(to: $0.frame)) }
+    }
+
+    // MARK: USB
+
+    public enum USBScheme: String, Sendable {
+        case single
+        case split
+    }
+
+    public static let vendorID: UInt16 = 0x0400
+    public static let productID: UInt16 = 0xC35A
+    /// Bytes per IN packet the emulated single-scheme module sends (full-speed bulk packets).
+    public static let packetSize = 64
+    /// What the driver asks for per IN transfer in the single scheme (the profiles' inTransferSize).
+    public static let singleInTransferSize = 4096
+
+    /// Device + configuration descriptors of a SAM module with the scheme's bulk endpoints.
+    public static func descriptors(scheme: USBScheme) -> [UInt8] {
+        let endpoints: [UInt8] = scheme == .split ? [0x02, 0x06, 0x81, 0x85] : [0x02, 0x81]
+        let total = 9 + 9 + 7 * endpoints.count
+        var d: [UInt8] = [0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40,
+                          UInt8(vendorID & 0xFF), UInt8(vendorID >> 8), UInt8(productID & 0xFF), UInt8(productID >> 8),
+                          0x00, 0x01, 0x00, 0x00, 0x00, 0x01]
+        d += [0x09, 0x02, UInt8(total & 0xFF), UInt8(total >> 8), 0x01, 0x01, 0x00, 0x80, 0x32]
+        d += [0x09, 0x04, 0x00, 0x00, UInt8(endpoints.count), 0xFF, 0x00, 0x00, 0x00]
+        for e in endpoints { d += [0x07, 0x05, e, 0x02, 0x40, 0x00, 0x00] }
+        return d
+    }
+
+    /// The `.umockdev` description of the module on bus 1, device 11.
+    public static func usbDescription(scheme: USBScheme, bus: Int = 1, device: Int = 11) -> String {
+        let hexDescriptors = hex(descriptors(scheme: scheme))
+        let node = String(format: "bus/usb/%03d/%03d", bus, device)
+        let minor = (bus - 1) * 128 + (device - 1)
+        return """
+            P: /devices/pci0000:00/0000:00:14.0/usb\(bus)/\(bus)-1
+            N: \(node)=\(hexDescriptors)
+            E: BUSNUM=\(String(format: "%03d", bus))
+            E: DEVNUM=\(String(format: "%03d", device))
+            E: DEVNAME=/dev/\(node)
+            E: DEVTYPE=usb_device
+            E: DRIVER=usb
+            E: MAJOR=189
+            E: MINOR=\(minor)
+            E: PRODUCT=\(String(vendorID, radix: 16))/\(String(productID, radix: 16))/100
+            E: SUBSYSTEM=usb
+            A: bConfigurationValue=1\\n
+            A: busnum=\(bus)\\n
+            A: devnum=\(device)\\n
+            A: dev=189:\(minor)
+            A: idVendor=\(String(format: "%04x", vendorID))\\n
+            A: idProduct=\(String(format: "%04x", productID))\\n
+            A: speed=12\\n
+            H: descriptors=\(hexDescriptors)
+
+            """
+    }
+
+    /// The URB replay (`.ioctl`) of a scenario in the scheme, as the driver transfers it.
+    public static func usbIoctl(scheme: USBScheme, exchanges: [(request: [UInt8], response: [UInt8])],
+                                bus: Int = 1, device: Int = 11) -> String {
+        var lines = [String(format: "@DEV /dev/bus/usb/%03d/%03d", bus, device), "USBDEVFS_GET_CAPABILITIES 0 FD010000"]
+        func out(_ endpoint: UInt8, _ bytes: ArraySlice<UInt8>) {
+            lines.append("USBDEVFS_REAPURBNDELAY 0 3 \(endpoint) 0 0 \(bytes.count) \(bytes.count) 0 \(hex(bytes))")
+        }
+        func inbound(_ endpoint: UInt8, asked: Int, _ bytes: ArraySlice<UInt8>) {
+            lines.append("USBDEVFS_REAPURBNDELAY 0 3 \(Int(endpoint)) 0 0 \(asked) \(bytes.count) 0 \(hex(bytes))")
+        }
+        for (request, response) in exchanges {
+            switch scheme {
+            case .single:
+                out(0x02, request[...])
+                var offset = 0
+                while offset < response.count {
+                    let chunk = response[offset..<min(offset + packetSize, response.count)]
+                    inbound(0x81, asked: singleInTransferSize, chunk)
+                    offset += packetSize
+                }
+            case .split:
+                out(0x02, request.prefix(SAMFrame.headerLength))
+                out(0x06, request.dropFirst(SAMFrame.headerLength))
+                inbound(0x81, asked: SAMFrame.headerLength, response.prefix(SAMFrame.headerLength))
+                let body = response.dropFirst(SAMFrame.headerLength)
+                inbound(0x85, asked: body.count, body)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    // MARK: Serial
+
+    public static let serialNode = "/dev/ttyS0"
+
+    /// The `.umockdev` description of a serial port (major 4 so it is a tty).
+    public static func serialDescription() -> String {
+        """
+        P: /devices/pnp0/00:04/tty/ttyS0
+        N: ttyS0
+        E: DEVNAME=/dev/ttyS0
+        E: SUBSYSTEM=tty
+        A: dev=4:64
+
+        """
+    }
+
+    /// A umockdev serial script of a scenario: each request as a `w` line, each reply as `r`
+    /// lines arriving in two pieces (bytes trickle in on a real line).
+    public static func serialScript(exchanges: [(request: [UInt8], response: [UInt8])]) -> Data {
+        var out = Data()
+        for (request, response) in exchanges {
+            out += Data("w 0 ".utf8) + escape(request[...]) + Data("\n".utf8)
+            let half = max(1, response.count / 2)
+            out += Data("r 0 ".utf8) + escape(response.prefix(half)) + Data("\n".utf8)
+            out += Data("r 5 ".utf8) + escape(response.dropFirst(half)) + Data("\n".utf8)
+        }
+        return out
+    }
+
+    /// umockdev script escaping: bytes below 0x20 as `^` + (byte+64), `^` as "^`", others raw.
+    static func escape(_ bytes: ArraySlice<UInt8>) -> Data {
+        var out = Data()
+        for b in bytes {
+            if b < 0x20 { out.append(contentsOf: [0x5E, b + 64]) }
+            else if b == 0x5E { out.append(contentsOf: [0x5E, 0x60]) }
+            else { out.append(b) }
+        }
+        return out
+    }
+
+    static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        bytes.map { String(format: "%02X", $0) }.joined()
+    }
+
+    // MARK: Files
+
+    /// Every fixture file of `devices/idcard/`, by file name.
+    public static func allFiles() -> [String: Data] {
+        let read = readScenario()
+        let sam = samScenario()
+        var files: [String: Data] = [:]
+        for scheme in [USBScheme.split, .single] {
+            let profile = "generic-sam-usb-\(scheme.rawValue)"
+            files["\(profile).umockdev"] = Data(usbDescription(scheme: scheme).utf8)
+            files["\(profile).read.ioctl"] = Data(usbIoctl(scheme: scheme, exchanges: read).utf8)
+            files["\(profile).sam.ioctl"] = Data(usbIoctl(scheme: scheme, exchanges: sam).utf8)
+        }
+        files["generic-sam-serial.umockdev"] = Data(serialDescription().utf8)
+        files["generic-sam-serial.read.script"] = serialScript(exchanges: read)
+        return files
+    }
+}
