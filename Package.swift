@@ -67,6 +67,7 @@ let package = Package(
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
             "KioskConfig", "DeviceKit", "IDCard",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // umockdev fixtures generated from the device simulators, and their generator executable.

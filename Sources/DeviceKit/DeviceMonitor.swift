@@ -58,8 +58,9 @@ public struct DeviceMonitor: Service {
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
-                    await self.pollOnce()
-                    try await Task.sleep(for: self.interval)
+                    let settled = await self.pollOnce()
+                    // Devices still starting (a reader before its first poll) are looked at again soon.
+                    try await Task.sleep(for: settled ? self.interval : .milliseconds(50))
                 }
             }
         } catch is CancellationError {
@@ -67,8 +68,10 @@ public struct DeviceMonitor: Service {
         }
     }
 
-    /// One round: every device checked concurrently; the board updated once.
-    public func pollOnce() async {
+    /// One round: every device checked concurrently; the board updated once. Returns false while
+    /// some device is still `starting`.
+    @discardableResult
+    public func pollOnce() async -> Bool {
         let reports = await Self.checkAll(devices)
         for (old, new) in board.update(reports) {
             var metadata: Logger.Metadata = ["device": "\(new.id)", "status": "\(new.status.rawValue)"]
@@ -83,6 +86,7 @@ public struct DeviceMonitor: Service {
             }
             onTransition?(old, new)
         }
+        return !reports.contains { $0.status == .starting }
     }
 
     /// Checks devices concurrently and returns their reports in the devices' order.

@@ -1,4 +1,5 @@
 import KioskConfig
+import Logging
 import Synchronization
 
 /// A device of the kiosk as the rest of the product sees it. Each kind gains its own operations
@@ -38,17 +39,35 @@ public final class SimulatedDevice: KioskDevice {
 
 /// Builds the device objects for the configured bindings.
 public enum DeviceFactory {
-    public static func makeDevices(for bindings: [DeviceBinding]) -> [any KioskDevice] {
+    public static func makeDevices(for bindings: [DeviceBinding], profilesDirectory: String, logger: Logger) -> [any KioskDevice] {
         bindings.map { binding -> any KioskDevice in
-            switch binding.driver {
-            case .cups:
+            switch (binding.kind, binding.driver) {
+            case (_, .cups):
                 return CUPSPrinter(binding: binding)
-            case .simulated:
+            case (.idCardReader, .simulated):
+                return IDCardReaderService(simulatedBinding: binding, logger: logger)
+            case (.idCardReader, .usb), (.idCardReader, .serial):
+                do {
+                    return try IDCardReaderService(binding: binding, profilesDirectory: profilesDirectory, logger: logger)
+                } catch {
+                    return MisconfiguredDevice(binding: binding, reason: "\(error)")
+                }
+            case (_, .simulated):
                 return SimulatedDevice(binding: binding)
-            case .usb, .serial, .v4l2, .hid, .evdev:
+            default:
                 return UnsupportedDriverDevice(binding: binding)
             }
         }
+    }
+}
+
+/// A binding that cannot be used as configured (a profile that does not load): reports it.
+public struct MisconfiguredDevice: KioskDevice {
+    public let binding: DeviceBinding
+    public let reason: String
+
+    public func checkStatus() async -> DeviceStatusReport {
+        DeviceStatusReport(binding: binding, status: .noDevice, detail: reason, action: .configuration)
     }
 }
 

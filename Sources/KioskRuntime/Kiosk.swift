@@ -42,7 +42,8 @@ public struct Kiosk: Sendable {
         let store = try KioskStore.open(directory: dataDirectory)
         try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
         return Kiosk(configuration: configuration, store: store,
-                     devices: DeviceFactory.makeDevices(for: configuration.settings.devices),
+                     devices: DeviceFactory.makeDevices(for: configuration.settings.devices,
+                                                        profilesDirectory: configuration.profilesDirectory, logger: logger),
                      board: DeviceStatusBoard(), listen: options.listen ?? configuration.listen,
                      dataDirectory: dataDirectory)
     }
@@ -79,6 +80,8 @@ public struct Kiosk: Sendable {
             },
             logger: logger)
         app.addServices(makeMonitor(logger: logger))
+        // Devices that run their own loop (the ID-card reader's polling) are services too.
+        for case let service as any Service in devices { app.addServices(service) }
         return app
     }
 

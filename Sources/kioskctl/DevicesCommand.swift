@@ -2,6 +2,7 @@ import ArgumentParser
 import DeviceKit
 import Foundation
 import KioskConfig
+import Logging
 
 /// `kioskctl devices …`: check the configured devices and the USB bus directly (kioskd need not run).
 struct DevicesCommand: AsyncParsableCommand {
@@ -25,7 +26,11 @@ struct DevicesCommand: AsyncParsableCommand {
                 for diagnostic in error.errors { Console.err("\(diagnostic)") }
                 throw ExitCode(1)
             }
-            let reports = await DeviceMonitor.checkAll(DeviceFactory.makeDevices(for: configuration.settings.devices))
+            let devices = DeviceFactory.makeDevices(for: configuration.settings.devices,
+                                                    profilesDirectory: configuration.profilesDirectory, logger: Logger(label: "kioskctl"))
+            // Devices that poll (the ID-card reader) report after one round of their own.
+            for case let reader as IDCardReaderService in devices { await reader.pollOnce() }
+            let reports = await DeviceMonitor.checkAll(devices)
             if json {
                 let encoder = JSONEncoder()
                 encoder.dateEncodingStrategy = .iso8601

@@ -32,7 +32,8 @@ import Testing
     }
 
     @Test func aDriverThisBuildLacksSaysSoInsteadOfPretending() async {
-        let devices = DeviceFactory.makeDevices(for: [DeviceBinding(id: "cam", kind: .documentCamera, driver: .v4l2, path: "/dev/video0")])
+        let devices = DeviceFactory.makeDevices(for: [DeviceBinding(id: "cam", kind: .documentCamera, driver: .v4l2, path: "/dev/video0")],
+                                                profilesDirectory: "/nonexistent", logger: Logger(label: "test"))
         let report = await devices[0].checkStatus()
         #expect(report.status == .noDevice)
         #expect(report.action == .configuration)

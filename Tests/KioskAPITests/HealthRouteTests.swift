@@ -61,6 +61,7 @@ import Testing
             .replacingOccurrences(of: "    queue: receipt\n", with: "").replacingOccurrences(of: "    queue: ticket\n", with: "")
         try fixture.write("kiosk.yaml", text)
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        for case let reader as IDCardReaderService in kiosk.devices { await reader.pollOnce() }
         await kiosk.makeMonitor(logger: Logger(label: "test")).pollOnce()
         let app = Application(router: kiosk.makeRouter())
         try await app.test(.router) { client in

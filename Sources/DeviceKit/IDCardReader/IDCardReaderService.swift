@@ -1,0 +1,262 @@
+import Foundation
+import IDCard
+import KioskConfig
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// What the ID-card reader reports to the rest of the kiosk.
+public enum IDCardEvent: Sendable {
+    /// A card was placed and read (once per placement).
+    case cardInserted(CardIdentity)
+    /// The card that was read has been lifted (or the reader went away while it lay there).
+    case cardRemoved
+}
+
+/// The reader's statistics, after UnifiedPOS: reads, failures by status, link errors, time powered.
+public struct IDCardReaderCounters: Sendable, Hashable, Codable {
+    public var successfulReads = 0
+    /// Failed reads by cause (`SW3 0x41`, `card data`, …).
+    public var failedReads: [String: Int] = [:]
+    public var communicationErrors = 0
+    public var polls = 0
+    /// Seconds the reader has been connected and answering, over the service's life.
+    public var secondsPoweredOn: Double = 0
+    public var unplugs = 0
+
+    public var hoursPoweredOn: Double { secondsPoweredOn / 3600 }
+}
+
+/// Drives one ID-card reader: polls find-card, reads each placed card once, emits
+/// `cardInserted`/`cardRemoved`, keeps XFS4IoT-style status and counters, and survives unplug:
+/// the stale connection is dropped (status `powerOff`) and the reader re-opened when it returns,
+/// without restarting kioskd. Blocking I/O runs through `BlockingIO`, off the cooperative pool.
+public final class IDCardReaderService: KioskDevice, Service {
+    public typealias Opener = @Sendable () throws(SAMTransportError) -> any SAMConnection
+
+    public let binding: DeviceBinding
+    public let events = EventBroadcaster<IDCardEvent>()
+    /// The in-process SAM when the binding is simulated (the demo places cards through it).
+    public let simulator: SimulatedSAMConnection?
+    private let opener: Opener
+    private let pollInterval: Duration
+    private let commandTimeout: Duration
+    private let readTimeout: Duration
+    private let logger: Logger
+
+    private struct State: Sendable {
+        var connection: (any SAMConnection)?
+        var tracker = CardPresenceTracker()
+        var counters = IDCardReaderCounters()
+        var report: DeviceStatusReport
+        var everConnected = false
+        var failedOpens = 0
+        var lastPoll: ContinuousClock.Instant?
+    }
+
+    private let state: Mutex<State>
+
+    /// A reader on the simulated SAM (no card placed), with a serial line's wire time.
+    public convenience init(simulatedBinding binding: DeviceBinding, simulator: SimulatedSAMConnection = SimulatedSAMConnection(bitsPerSecond: 115_200),
+                            pollInterval: Duration = .milliseconds(300), logger: Logger) {
+        self.init(binding: binding, opener: { () throws(SAMTransportError) -> any SAMConnection in simulator },
+                  pollInterval: pollInterval, simulator: simulator, logger: logger)
+    }
+
+    /// A reader reached through a profile and/or the binding's `usb:` / `path:` / `baud:`.
+    public convenience init(binding: DeviceBinding, profilesDirectory: String, logger: Logger) throws(SAMTransportError) {
+        var profile: IDCardProfile?
+        if let name = binding.profile {
+            do {
+                profile = try IDCardProfile.load(name: name, profilesDirectory: profilesDirectory)
+            } catch {
+                throw .cannotOpen("profile '\(name)': \(error.errors.map(\.description).joined(separator: "; "))")
+            }
+        }
+        let location: IDCardReaderLocation
+        if let profile {
+            location = try IDCardReaderLocation.from(profile: profile, serialPath: binding.path, baud: binding.baud)
+        } else if binding.driver == .usb, let text = binding.usb, let (vid, pid) = IDCardReaderLocation.usbIDs(text) {
+            location = .usb(vendorID: vid, productID: pid, scheme: nil, inTransferSize: 4096)
+        } else if binding.driver == .serial, let path = binding.path {
+            location = .serial(path: path, baud: SAMBaudRate(bitsPerSecond: binding.baud ?? 115_200) ?? .b115200)
+        } else {
+            throw .cannotOpen("binding \(binding.id) names neither a profile nor usb:/path:")
+        }
+        let timeouts = profile?.timeouts
+        self.init(binding: binding, opener: { () throws(SAMTransportError) -> any SAMConnection in try location.open() },
+                  pollInterval: .milliseconds(profile?.pollIntervalMilliseconds ?? 300),
+                  commandTimeout: .milliseconds(timeouts?.commandMilliseconds ?? 1000),
+                  readTimeout: .milliseconds(timeouts?.readMilliseconds ?? 3000), logger: logger)
+    }
+
+    public init(binding: DeviceBinding, opener: @escaping Opener, pollInterval: Duration = .milliseconds(300),
+                commandTimeout: Duration = .milliseconds(1000), readTimeout: Duration = .milliseconds(3000),
+                simulator: SimulatedSAMConnection? = nil, logger: Logger) {
+        self.binding = binding
+        self.simulator = simulator
+        self.opener = opener
+        self.pollInterval = pollInterval
+        self.commandTimeout = commandTimeout
+        self.readTimeout = readTimeout
+        self.logger = logger
+        state = Mutex(State(report: DeviceStatusReport(binding: binding, status: .starting)))
+    }
+
+    public func checkStatus() async -> DeviceStatusReport { state.withLock { $0.report } }
+
+    public var counters: IDCardReaderCounters { state.withLock { $0.counters } }
+
+    /// The identity of the card lying on the reader, if one was read and not yet lifted.
+    public var currentCard: CardIdentity? { state.withLock { $0.tracker.current } }
+
+    public func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    let wait = await self.pollOnce()
+                    try await Task.sleep(for: wait)
+                }
+            }
+        } catch is CancellationError {
+            // graceful shutdown
+        }
+        state.withLock { s in
+            s.connection?.close()
+            s.connection = nil
+        }
+    }
+
+    /// One poll: (re)open if needed, find, and on a new placement select and read. Returns how
+    /// long to wait before the next poll (longer while the reader is absent).
+    @discardableResult
+    public func pollOnce() async -> Duration {
+        let outcome = await BlockingIO.run { () -> PollOutcome in self.pollBlocking() }
+        for event in outcome.events { events.publish(event) }
+        return outcome.wait
+    }
+
+    private struct PollOutcome: Sendable {
+        var events: [IDCardEvent] = []
+        var wait: Duration
+    }
+
+    private func pollBlocking() -> PollOutcome {
+        var outcome = PollOutcome(wait: pollInterval)
+        // Accumulate powered-on time between polls while connected.
+        let now = ContinuousClock.now
+        state.withLock { s in
+            if let last = s.lastPoll, s.connection != nil {
+                let d = now - last
+                s.counters.secondsPoweredOn += Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
+            s.lastPoll = now
+        }
+        guard let connection = connectionOrOpen(&outcome) else { return outcome }
+        let client = SAMClient(connection: connection, commandTimeout: commandTimeout, readTimeout: readTimeout)
+        do throws(IDCardReadError) {
+            let present = try client.findCard()
+            let step = state.withLock { s -> CardPresenceTracker.Step in
+                s.counters.polls += 1
+                return s.tracker.found(present)
+            }
+            switch step {
+            case .read:
+                try client.selectCard()
+                let identity = try client.readCard()
+                state.withLock { s in
+                    s.tracker.read(identity)
+                    s.counters.successfulReads += 1
+                }
+                logger.info("ID card read", metadata: ["device": "\(binding.id)", "cardType": "\(identity.cardType.rawValue)",
+                                                       "idNumber": "\(PersonalDataMask.idNumber(identity.idNumber))",
+                                                       "numberValid": "\(identity.isIDNumberValid)"])
+                outcome.events.append(.cardInserted(identity))
+            case .removed:
+                outcome.events.append(.cardRemoved)
+            case .none:
+                break
+            }
+            setStatus(.online, detail: nil, action: nil)
+        } catch {
+            handle(error, &outcome)
+        }
+        return outcome
+    }
+
+    private func connectionOrOpen(_ outcome: inout PollOutcome) -> (any SAMConnection)? {
+        if let existing = state.withLock({ $0.connection }) { return existing }
+        do {
+            let connection = try opener()
+            state.withLock { s in
+                s.connection = connection
+                s.failedOpens = 0
+                if s.everConnected {
+                    logger.notice("ID-card reader re-opened after it returned", metadata: ["device": "\(binding.id)", "connection": "\(connection.description)"])
+                }
+                s.everConnected = true
+            }
+            return connection
+        } catch {
+            let (everConnected, failures) = state.withLock { s -> (Bool, Int) in
+                s.failedOpens += 1
+                return (s.everConnected, s.failedOpens)
+            }
+            switch error {
+            case .notFound, .deviceGone:
+                setStatus(everConnected ? .powerOff : .noDevice, detail: "\(error): check the reader's cable and power",
+                          action: everConnected ? .maintenance : .configuration)
+            default:
+                setStatus(.hardwareError, detail: "\(error)", action: .configuration)
+            }
+            // Back off while the reader is absent: 1, 2, 4… polls, at most 10 s.
+            outcome.wait = min(pollInterval * (1 << min(failures, 5)), .seconds(10))
+            return nil
+        }
+    }
+
+    private func handle(_ error: IDCardReadError, _ outcome: inout PollOutcome) {
+        switch error {
+        case .transport(.deviceGone):
+            let hadCard = state.withLock { s -> Bool in
+                s.connection?.close()
+                s.connection = nil
+                s.counters.unplugs += 1
+                return s.tracker.reset()
+            }
+            logger.warning("ID-card reader unplugged", metadata: ["device": "\(binding.id)"])
+            setStatus(.powerOff, detail: "the reader was unplugged; it is re-opened when it returns", action: .maintenance)
+            if hadCard { outcome.events.append(.cardRemoved) }
+        case .transport, .frame:
+            state.withLock { $0.counters.communicationErrors += 1 }
+            logger.warning("ID-card reader communication error", metadata: ["device": "\(binding.id)", "error": "\(error)"])
+            setStatus(.online, detail: "last poll: \(error)", action: nil)
+        case let .status(statusError):
+            let status = statusError.status
+            state.withLock { $0.counters.failedReads["SW3 0x" + String(status.code, radix: 16, uppercase: true), default: 0] += 1 }
+            switch status {
+            case .samSelfTestFailed, .samNotAuthorised:
+                setStatus(.hardwareError, detail: "\(statusError)", action: .maintenance)
+            case .unknownError, .undefined:
+                setStatus(.hardwareError, detail: "\(statusError)", action: .reset)
+            default:
+                setStatus(.online, detail: nil, action: nil)
+                logger.info("ID card not read", metadata: ["device": "\(binding.id)", "status": "\(status)"])
+            }
+        case let .cardData(dataError):
+            state.withLock { $0.counters.failedReads["card data", default: 0] += 1 }
+            logger.warning("ID card data unreadable", metadata: ["device": "\(binding.id)", "error": "\(dataError)"])
+        case .noCardInTime:
+            break
+        }
+    }
+
+    private func setStatus(_ status: DeviceStatus, detail: String?, action: TechnicianAction?) {
+        state.withLock { s in
+            let changed = s.report.status != status || s.report.detail != detail
+            if changed {
+                s.report = DeviceStatusReport(binding: binding, status: status, detail: detail, action: action)
+            }
+        }
+    }
+}
