@@ -74,7 +74,8 @@ let package = Package(
         .target(name: "DeviceFixtures", dependencies: ["IDCard"]),
         .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
-            "KioskConfig", "Store",
+            "KioskConfig", "Store", "IDCard", "DeviceKit",
+            .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/KioskBench"),
 
         // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.

@@ -12,6 +12,11 @@ public enum CardText {
     public struct Field: Sendable, Hashable {
         public var offset: Int
         public var length: Int
+
+        public init(offset: Int, length: Int) {
+            self.offset = offset
+            self.length = length
+        }
     }
 
     /// Field layouts by card type.

@@ -102,6 +102,18 @@ public struct SAMClient: Sendable {
         return try readCard(withFingerprint: withFingerprint)
     }
 
+    /// The newer address recorded on the card after a move (30 03), nil when the card has none.
+    public func readLatestAddress() throws(IDCardReadError) -> String? {
+        do {
+            let data = try run(.readLatestAddress, timeout: readTimeout)
+            let text = CardText.string(Array(data), CardText.Field(offset: 0, length: data.count))
+            return text.isEmpty ? nil : text
+        } catch let error {
+            if error.samStatus == .noSuchItem { return nil }
+            throw error
+        }
+    }
+
     public func samIdentifier() throws(IDCardReadError) -> SAMIdentifier {
         let data = try run(.samID)
         do {
