@@ -58,31 +58,8 @@ public enum IDCardFixtures {
 
     /// The `.umockdev` description of the module on bus 1, device 11.
     public static func usbDescription(scheme: USBScheme, bus: Int = 1, device: Int = 11) -> String {
-        let hexDescriptors = hex(descriptors(scheme: scheme))
-        let node = String(format: "bus/usb/%03d/%03d", bus, device)
-        let minor = (bus - 1) * 128 + (device - 1)
-        return """
-            P: /devices/pci0000:00/0000:00:14.0/usb\(bus)/\(bus)-1
-            N: \(node)=\(hexDescriptors)
-            E: BUSNUM=\(String(format: "%03d", bus))
-            E: DEVNUM=\(String(format: "%03d", device))
-            E: DEVNAME=/dev/\(node)
-            E: DEVTYPE=usb_device
-            E: DRIVER=usb
-            E: MAJOR=189
-            E: MINOR=\(minor)
-            E: PRODUCT=\(String(vendorID, radix: 16))/\(String(productID, radix: 16))/100
-            E: SUBSYSTEM=usb
-            A: bConfigurationValue=1\\n
-            A: busnum=\(bus)\\n
-            A: devnum=\(device)\\n
-            A: dev=189:\(minor)
-            A: idVendor=\(String(format: "%04x", vendorID))\\n
-            A: idProduct=\(String(format: "%04x", productID))\\n
-            A: speed=12\\n
-            H: descriptors=\(hexDescriptors)
-
-            """
+        UMockdevUSB.description(descriptors: descriptors(scheme: scheme), vendorID: vendorID, productID: productID,
+                                bus: bus, device: device)
     }
 
     /// The URB replay (`.ioctl`) of a scenario in the scheme, as the driver transfers it.

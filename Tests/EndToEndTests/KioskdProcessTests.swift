@@ -1,3 +1,4 @@
+import DeviceFixtures
 import Foundation
 import KioskTestSupport
 import Testing
@@ -90,16 +91,9 @@ import Testing
 
     @Test func devicesUSBListsWhatLibusbSeesUnderUmockdev() throws {
         // An ID-card reader module (0400:C35A) with one bulk OUT/IN pair, described to libusb via sysfs.
-        let descriptors: [UInt8] = [
-            0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40, 0x00, 0x04, 0x5A, 0xC3, 0x00, 0x01, 0x01, 0x02, 0x03, 0x01,
-            0x09, 0x02, 0x20, 0x00, 0x01, 0x01, 0x00, 0x80, 0x32,
-            0x09, 0x04, 0x00, 0x00, 0x02, 0xFF, 0x00, 0x00, 0x00,
-            0x07, 0x05, 0x02, 0x02, 0x40, 0x00, 0x00,
-            0x07, 0x05, 0x81, 0x02, 0x40, 0x00, 0x00,
-        ]
         let dir = try TemporaryDirectory("umockdev")
         defer { dir.remove() }
-        try UMockdev.usbDeviceDescription(descriptors: descriptors, vendorID: 0x0400, productID: 0xC35A, bus: 1, device: 11)
+        try IDCardFixtures.usbDescription(scheme: .single, bus: 1, device: 11)
             .write(toFile: dir.file("reader.umockdev"), atomically: true, encoding: .utf8)
         let result = try UMockdev.run(devices: [dir.file("reader.umockdev")], program: try RepoPaths.binary("kioskctl"),
                                       arguments: ["devices", "usb", "--json"])

@@ -30,35 +30,4 @@ public enum UMockdev {
         args += ["--", program] + arguments
         return try ChildProcess.run(umockdevRun, args, environment: environment, timeout: timeout)
     }
-
-    /// A `.umockdev` description of one USB device from its descriptors (device + configuration),
-    /// as libusb reads them from sysfs. `bus`/`device` pick the /dev/bus/usb node.
-    public static func usbDeviceDescription(descriptors: [UInt8], vendorID: UInt16, productID: UInt16,
-                                            bus: Int = 1, device: Int = 11) -> String {
-        let hex = descriptors.map { String(format: "%02X", $0) }.joined()
-        let node = String(format: "bus/usb/%03d/%03d", bus, device)
-        let minor = (bus - 1) * 128 + (device - 1)
-        return """
-            P: /devices/pci0000:00/0000:00:14.0/usb\(bus)/\(bus)-1
-            N: \(node)=\(hex)
-            E: BUSNUM=\(String(format: "%03d", bus))
-            E: DEVNUM=\(String(format: "%03d", device))
-            E: DEVNAME=/dev/\(node)
-            E: DEVTYPE=usb_device
-            E: DRIVER=usb
-            E: MAJOR=189
-            E: MINOR=\(minor)
-            E: PRODUCT=\(String(vendorID, radix: 16))/\(String(productID, radix: 16))/100
-            E: SUBSYSTEM=usb
-            A: bConfigurationValue=1\\n
-            A: busnum=\(bus)\\n
-            A: devnum=\(device)\\n
-            A: dev=189:\(minor)
-            A: idVendor=\(String(format: "%04x", vendorID))\\n
-            A: idProduct=\(String(format: "%04x", productID))\\n
-            A: speed=12\\n
-            H: descriptors=\(hex)
-
-            """
-    }
 }
