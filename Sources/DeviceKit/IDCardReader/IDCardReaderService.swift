@@ -43,6 +43,8 @@ public final class IDCardReaderService: KioskDevice, Service {
     private let commandTimeout: Duration
     private let readTimeout: Duration
     private let logger: Logger
+    /// The USB identity to watch with libusb's hotplug callback, when the reader is on USB.
+    private let hotplugIDs: (vendorID: UInt16, productID: UInt16)?
 
     private struct State: Sendable {
         var connection: (any SAMConnection)?
@@ -52,6 +54,8 @@ public final class IDCardReaderService: KioskDevice, Service {
         var everConnected = false
         var failedOpens = 0
         var lastPoll: ContinuousClock.Instant?
+        /// Set by libusb's hotplug callback; acted on at the next poll, which it also hastens.
+        var hotplug: USBHotplugWatcher.Event?
     }
 
     private let state: Mutex<State>
@@ -84,16 +88,20 @@ public final class IDCardReaderService: KioskDevice, Service {
             throw .cannotOpen("binding \(binding.id) names neither a profile nor usb:/path:")
         }
         let timeouts = profile?.timeouts
+        var hotplugIDs: (UInt16, UInt16)?
+        if case let .usb(vid, pid, _, _) = location { hotplugIDs = (vid, pid) }
         self.init(binding: binding, opener: { () throws(SAMTransportError) -> any SAMConnection in try location.open() },
                   pollInterval: .milliseconds(profile?.pollIntervalMilliseconds ?? 300),
                   commandTimeout: .milliseconds(timeouts?.commandMilliseconds ?? 1000),
-                  readTimeout: .milliseconds(timeouts?.readMilliseconds ?? 3000), logger: logger)
+                  readTimeout: .milliseconds(timeouts?.readMilliseconds ?? 3000), hotplugIDs: hotplugIDs, logger: logger)
     }
 
     public init(binding: DeviceBinding, opener: @escaping Opener, pollInterval: Duration = .milliseconds(300),
                 commandTimeout: Duration = .milliseconds(1000), readTimeout: Duration = .milliseconds(3000),
-                simulator: SimulatedSAMConnection? = nil, logger: Logger) {
+                simulator: SimulatedSAMConnection? = nil, hotplugIDs: (vendorID: UInt16, productID: UInt16)? = nil,
+                logger: Logger) {
         self.binding = binding
+        self.hotplugIDs = hotplugIDs
         self.simulator = simulator
         self.opener = opener
         self.pollInterval = pollInterval
@@ -111,11 +119,21 @@ public final class IDCardReaderService: KioskDevice, Service {
     public var currentCard: CardIdentity? { state.withLock { $0.tracker.current } }
 
     public func run() async throws {
+        let watcher = hotplugIDs.flatMap { ids in
+            USBHotplugWatcher(vendorID: ids.vendorID, productID: ids.productID) { [weak self] event in
+                self?.hotplugEvent(event)
+            }
+        }
+        defer { watcher?.stop() }
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     let wait = await self.pollOnce()
-                    try await Task.sleep(for: wait)
+                    // Sleep in slices so a hotplug event is acted on within 50 ms even during backoff.
+                    let until = ContinuousClock.now + wait
+                    while ContinuousClock.now < until, self.state.withLock({ $0.hotplug == nil }) {
+                        try await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
+                    }
                 }
             }
         } catch is CancellationError {
@@ -125,6 +143,13 @@ public final class IDCardReaderService: KioskDevice, Service {
             s.connection?.close()
             s.connection = nil
         }
+    }
+
+    /// Called by libusb's hotplug callback (on its event thread).
+    func hotplugEvent(_ event: USBHotplugWatcher.Event) {
+        state.withLock { $0.hotplug = event }
+        logger.notice(event == .arrived ? "ID-card reader plugged in" : "ID-card reader unplugged (hotplug)",
+                      metadata: ["device": "\(binding.id)"])
     }
 
     /// One poll: (re)open if needed, find, and on a new placement select and read. Returns how
@@ -151,6 +176,15 @@ public final class IDCardReaderService: KioskDevice, Service {
                 s.counters.secondsPoweredOn += Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             }
             s.lastPoll = now
+        }
+        switch state.withLock({ s -> USBHotplugWatcher.Event? in defer { s.hotplug = nil }; return s.hotplug }) {
+        case .left?:
+            // Drop the stale handle at once; the next transfer would fail anyway.
+            handle(.transport(.deviceGone), &outcome)
+        case .arrived?:
+            state.withLock { $0.failedOpens = 0 }
+        case nil:
+            break
         }
         guard let connection = connectionOrOpen(&outcome) else { return outcome }
         let client = SAMClient(connection: connection, commandTimeout: commandTimeout, readTimeout: readTimeout)
