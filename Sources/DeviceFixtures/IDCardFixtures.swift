@@ -63,8 +63,10 @@ public enum IDCardFixtures {
     }
 
     /// The URB replay (`.ioctl`) of a scenario in the scheme, as the driver transfers it.
+    /// `unplugDuring`: a last request that is sent, after which the reply transfer fails with
+    /// -19 (ENODEV): the reader pulled out in the middle of the command.
     public static func usbIoctl(scheme: USBScheme, exchanges: [(request: [UInt8], response: [UInt8])],
-                                bus: Int = 1, device: Int = 11) -> String {
+                                unplugDuring: [UInt8]? = nil, bus: Int = 1, device: Int = 11) -> String {
         var lines = [String(format: "@DEV /dev/bus/usb/%03d/%03d", bus, device), "USBDEVFS_GET_CAPABILITIES 0 FD010000"]
         func out(_ endpoint: UInt8, _ bytes: ArraySlice<UInt8>) {
             lines.append("USBDEVFS_REAPURBNDELAY 0 3 \(endpoint) 0 0 \(bytes.count) \(bytes.count) 0 \(hex(bytes))")
@@ -88,6 +90,17 @@ public enum IDCardFixtures {
                 inbound(0x81, asked: SAMFrame.headerLength, response.prefix(SAMFrame.headerLength))
                 let body = response.dropFirst(SAMFrame.headerLength)
                 inbound(0x85, asked: body.count, body)
+            }
+        }
+        if let request = unplugDuring {
+            switch scheme {
+            case .single:
+                out(0x02, request[...])
+                lines.append("USBDEVFS_REAPURBNDELAY 0 3 129 -19 0 \(singleInTransferSize) 0 0 ")
+            case .split:
+                out(0x02, request.prefix(SAMFrame.headerLength))
+                out(0x06, request.dropFirst(SAMFrame.headerLength))
+                lines.append("USBDEVFS_REAPURBNDELAY 0 3 129 -19 0 \(SAMFrame.headerLength) 0 0 ")
             }
         }
         return lines.joined(separator: "\n") + "\n"

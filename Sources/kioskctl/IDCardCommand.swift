@@ -140,16 +140,25 @@ struct IDCardCommand: AsyncParsableCommand {
 
         func run() async throws {
             try IDCardFailure.exitOnFailure {
-                let client = try reader.client()
-                defer { client.connection.close() }
+                var client: SAMClient? = try reader.client()
                 var tracker = CardPresenceTracker()
                 var placements = 0
                 while count == 0 || placements < count {
+                    // An unplugged reader is waited for and re-opened, as the kiosk service does.
+                    guard let current = client else {
+                        if let reopened = try? reader.client() {
+                            client = reopened
+                            Console.out("\(timestamp()) reader back: \(reopened.connection.description)")
+                        } else {
+                            usleep(500_000)
+                        }
+                        continue
+                    }
                     do {
-                        switch tracker.found(try client.findCard()) {
+                        switch tracker.found(try current.findCard()) {
                         case .read:
-                            try client.selectCard()
-                            let identity = try client.readCard()
+                            try current.selectCard()
+                            let identity = try current.readCard()
                             tracker.read(identity)
                             placements += 1
                             let view = CardIdentityView(identity, reveal: reveal)
@@ -160,11 +169,18 @@ struct IDCardCommand: AsyncParsableCommand {
                             break
                         }
                     } catch let error as IDCardReadError {
-                        if case .transport(.deviceGone) = error { throw IDCardFailure(error) }
+                        if case .transport(.deviceGone) = error {
+                            current.connection.close()
+                            client = nil
+                            if tracker.reset() { Console.out("\(timestamp()) removed") }
+                            Console.out("\(timestamp()) reader unplugged; waiting for it to return")
+                            continue
+                        }
                         Console.err("\(timestamp()) \(error)")
                     }
                     usleep(useconds_t(max(10, interval)) * 1000)
                 }
+                client?.connection.close()
             }
         }
     }

@@ -98,6 +98,21 @@ import Testing
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    @Test(arguments: ["split", "single"])
+    func aReaderUnpluggedDuringTheReadFailsCleanly(_ scheme: String) throws {
+        let dir = try TemporaryDirectory("idcard-unplug")
+        defer { dir.remove() }
+        var sam = SAMSimulator(card: SampleCards.resident)
+        let exchanges = [SAMCommand.findCard, .selectCard].map { ($0.frame, sam.respond(to: $0.frame)) }
+        let ioctl = dir.file("unplug.ioctl")
+        try IDCardFixtures.usbIoctl(scheme: scheme == "split" ? .split : .single, exchanges: exchanges,
+                                    unplugDuring: SAMCommand.readBase.frame)
+            .write(toFile: ioctl, atomically: true, encoding: .utf8)
+        let result = try kioskctl(["idcard", "read", "--usb", "0400:C35A", "--timeout", "5"], usb: scheme, ioctl: ioctl)
+        #expect(result.status == 1)
+        #expect(result.stderr == "kioskctl idcard: the reader was unplugged\n")
+    }
+
     @Test func noCardInTimeExitsTwo() throws {
         let dir = try TemporaryDirectory("idcard-empty")
         defer { dir.remove() }
