@@ -66,9 +66,8 @@ public struct KioskLogHandler: LogHandler {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
-    private static func textTime(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.dateFormat = "HH:mm:ss.SSS"
-        return formatter.string(from: date)
-    }
+    /// Local wall-clock time with milliseconds; one shared style, not a formatter per line.
+    private static let textTimeStyle = Date.ISO8601FormatStyle(timeZone: .current).time(includingFractionalSeconds: true)
+
+    private static func textTime(_ date: Date) -> String { date.formatted(textTimeStyle) }
 }

@@ -79,19 +79,16 @@ public struct SAMClient: Sendable {
     public func readCard(withFingerprint: Bool = false) throws(IDCardReadError) -> CardIdentity {
         let command: SAMCommand = withFingerprint ? .readWithFingerprint : .readBase
         let data = try run(command, timeout: readTimeout)
-        do {
-            let payload = try CardReadPayload(readReplyData: data, withFingerprint: withFingerprint)
-            do {
-                return try CardText.decode(text: payload.text, photo: payload.photo, fingerprint: payload.fingerprint)
-            } catch {
-                throw IDCardReadError.cardData(error)
-            }
-        } catch let error as SAMFrameError {
-            throw .frame(error)
-        } catch let error as IDCardReadError {
-            throw error
+        let payload: CardReadPayload
+        do throws(SAMFrameError) {
+            payload = try CardReadPayload(readReplyData: data, withFingerprint: withFingerprint)
         } catch {
-            throw .frame(.noPreamble)
+            throw .frame(error)
+        }
+        do throws(CardTextError) {
+            return try CardText.decode(text: payload.text, photo: payload.photo, fingerprint: payload.fingerprint)
+        } catch {
+            throw .cardData(error)
         }
     }
 
