@@ -77,7 +77,11 @@ public struct DeviceMonitor: Service {
             var metadata: Logger.Metadata = ["device": "\(new.id)", "status": "\(new.status.rawValue)"]
             if let paper = new.paper { metadata["paper"] = "\(paper.rawValue)" }
             if let detail = new.detail { metadata["detail"] = "\(detail)" }
-            if old == nil && new.isHealthy {
+            if new.status == .starting {
+                logger.info("device starting", metadata: metadata)
+            } else if old == nil && new.isHealthy {
+                logger.info("device ready", metadata: metadata)
+            } else if new.isHealthy && old?.status == .starting {
                 logger.info("device ready", metadata: metadata)
             } else if new.isHealthy {
                 logger.notice("device recovered", metadata: metadata)
