@@ -25,6 +25,10 @@ let package = Package(
         .systemLibrary(name: "CCups", path: "Sources/CCups", providers: [.apt(["libcups2-dev"])]),
         .systemLibrary(name: "CQREncode", path: "Sources/CQREncode", pkgConfig: "libqrencode",
                        providers: [.apt(["libqrencode-dev"])]),
+        .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
+                       providers: [.apt(["libfreetype-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
 
         // The domain: service items, working-day calendar, queue categories. Pure Swift.
         .target(name: "Workflow"),
@@ -35,6 +39,8 @@ let package = Package(
             "Workflow",
             .product(name: "Yams", package: "Yams"),
         ]),
+        // Slip documents: layout for a paper width, ESC/POS encoding, bitmap (PBM/PNG) rendering, templates.
+        .target(name: "Slips", dependencies: ["Workflow", "KioskConfig", "IDCard", "CQREncode", "CFreeType", "CPNG"]),
         // Device model, simulators and the drivers that talk to C libraries.
         .target(name: "DeviceKit", dependencies: [
             "KioskConfig", "IDCard", "CCups", "CLibUSB",
@@ -45,6 +51,12 @@ let package = Package(
         // SQLite persistence through GRDB.
         .target(name: "Store", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // Receipt and ticket printers: slips as persisted print jobs through CUPS, paper states, restock.
+        .target(name: "Printing", dependencies: [
+            "DeviceKit", "Slips", "Store", "KioskConfig", "CCups",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
@@ -66,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
-            "KioskConfig", "DeviceKit", "IDCard",
+            "KioskConfig", "DeviceKit", "IDCard", "Slips",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -82,6 +94,7 @@ let package = Package(
         .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
+        .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),

@@ -7,6 +7,8 @@ set -euo pipefail
 PACKAGES=(
   # build: C libraries the Swift targets link against
   libsqlite3-dev libqrencode-dev libcups2-dev libusb-1.0-0-dev pkg-config
+  # slips: FreeType text rasterising, PNG previews, a CJK font for slips and raster fallback
+  libfreetype-dev libpng-dev fonts-wqy-microhei
   # demo and tests: a private CUPS, umockdev for USB/serial replay, QR decoding
   cups cups-client cups-filters cups-daemon
   umockdev gir1.2-umockdev-1.0 python3-gi

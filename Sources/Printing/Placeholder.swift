@@ -1,0 +1,1 @@
+// Printing: see PrinterService.swift
