@@ -66,7 +66,7 @@ let package = Package(
         ]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
-            "KioskAPI", "DeviceKit", "KioskConfig", "Store",
+            "KioskAPI", "DeviceKit", "KioskConfig", "Store", "Printing",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
-            "KioskConfig", "DeviceKit", "IDCard", "Slips",
+            "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),

@@ -66,6 +66,11 @@ public struct MisconfiguredDevice: KioskDevice {
     public let binding: DeviceBinding
     public let reason: String
 
+    public init(binding: DeviceBinding, reason: String) {
+        self.binding = binding
+        self.reason = reason
+    }
+
     public func checkStatus() async -> DeviceStatusReport {
         DeviceStatusReport(binding: binding, status: .noDevice, detail: reason, action: .configuration)
     }

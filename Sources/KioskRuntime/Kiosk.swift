@@ -4,6 +4,7 @@ import Hummingbird
 import KioskAPI
 import KioskConfig
 import Logging
+import Printing
 import ServiceLifecycle
 import Store
 
@@ -28,6 +29,8 @@ public struct Kiosk: Sendable {
     public let configuration: KioskConfiguration
     public let store: KioskStore
     public let devices: [any KioskDevice]
+    /// The CUPS printers among `devices`, printing slips as persisted jobs.
+    public let printers: [SlipPrinter]
     public let board: DeviceStatusBoard
     public let listen: HostPort
     public let dataDirectory: String
@@ -41,9 +44,11 @@ public struct Kiosk: Sendable {
         let dataDirectory = options.dataDirectory ?? configuration.dataDirectory
         let store = try KioskStore.open(directory: dataDirectory)
         try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
-        return Kiosk(configuration: configuration, store: store,
-                     devices: DeviceFactory.makeDevices(for: configuration.settings.devices,
-                                                        profilesDirectory: configuration.profilesDirectory, logger: logger),
+        let built = DeviceFactory.makeDevices(for: configuration.settings.devices,
+                                              profilesDirectory: configuration.profilesDirectory, logger: logger)
+        let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
+                                                      kioskId: configuration.settings.kiosk.id, logger: logger)
+        return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers,
                      board: DeviceStatusBoard(), listen: options.listen ?? configuration.listen,
                      dataDirectory: dataDirectory)
     }
@@ -80,6 +85,7 @@ public struct Kiosk: Sendable {
             },
             logger: logger)
         app.addServices(makeMonitor(logger: logger))
+        app.addServices(PrintingService(printers: printers))
         // Devices that run their own loop (the ID-card reader's polling) are services too.
         for case let service as any Service in devices { app.addServices(service) }
         return app

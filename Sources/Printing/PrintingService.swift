@@ -1,0 +1,48 @@
+import DeviceKit
+import KioskConfig
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Follows every printer's jobs a few times a second (recovering, at its first round, jobs a
+/// previous run left mid-submission) until the kiosk shuts down.
+public struct PrintingService: Service {
+    public let printers: [SlipPrinter]
+    let interval: Duration
+
+    public init(printers: [SlipPrinter], interval: Duration = .milliseconds(250)) {
+        self.printers = printers
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                for printer in printers { await printer.followActiveJobs() }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
+/// Builds the kiosk's printers: every CUPS-bound receipt or ticket printer becomes a `SlipPrinter`
+/// (a binding whose profile does not load becomes a `MisconfiguredDevice` saying why).
+public enum PrinterFleet {
+    public static func attach(to devices: [any KioskDevice], profilesDirectory: String, store: KioskStore, kioskId: String,
+                              logger: Logger) -> (devices: [any KioskDevice], printers: [SlipPrinter]) {
+        var printers: [SlipPrinter] = []
+        let replaced = devices.map { device -> any KioskDevice in
+            let binding = device.binding
+            guard binding.driver == .cups, binding.kind == .receiptPrinter || binding.kind == .ticketPrinter else { return device }
+            do {
+                let printer = try SlipPrinter(binding: binding, profilesDirectory: profilesDirectory, store: store,
+                                              kioskId: kioskId, logger: logger)
+                printers.append(printer)
+                return printer
+            } catch {
+                return MisconfiguredDevice(binding: binding, reason: "printer profile: \(error)")
+            }
+        }
+        return (replaced, printers)
+    }
+}

@@ -1,0 +1,421 @@
+import DeviceKit
+import Foundation
+import KioskConfig
+import Logging
+import Slips
+import Store
+
+/// Why a slip could not be turned into a print job (the printer's own troubles are not errors:
+/// they give a `held` or `waitingForPaper` job).
+public enum PrintError: Error, Sendable, CustomStringConvertible {
+    case render(SlipRenderError)
+    case store(String)
+    case unknownJob(Int64)
+    /// A reprint of a job that printed, or of one still in CUPS.
+    case refused(String)
+    /// CUPS could not be reached or refused an administrative request.
+    case cups(CUPSProbeError)
+
+    public var description: String {
+        switch self {
+        case let .render(error): "cannot render the slip: \(error)"
+        case let .store(message): "cannot record the print job: \(message)"
+        case let .unknownJob(id): "no print job \(id)"
+        case let .refused(message): message
+        case let .cups(error): error.description
+        }
+    }
+}
+
+/// What became of a slip handed to a printer: its job and what the citizen's screen should say.
+public struct PrintOutcome: Sendable, Hashable, Codable {
+    public var jobId: Int64
+    public var printerId: String
+    public var state: PrintJobState
+    /// English, for logs and staff.
+    public var reason: String?
+    /// Chinese, for the citizen's screen, when the slip did not come out (`请到窗口领取`).
+    public var citizenMessage: String?
+
+    public init(_ job: PrintJob) {
+        jobId = job.id
+        printerId = job.printerId
+        state = job.state
+        reason = job.reason
+        switch job.state {
+        case .held, .waitingForPaper, .failed:
+            citizenMessage = "打印机暂时无法出单，凭条已保存，请到服务窗口领取（凭条编号 \(job.id)）"
+        default:
+            citizenMessage = nil
+        }
+    }
+}
+
+/// What a restock did.
+public struct RestockReport: Sendable, Hashable, Codable {
+    public var printerId: String
+    public var counters: PrinterCounters
+    /// Jobs CUPS had stopped for paper, now printing.
+    public var resumed: [Int64]
+    /// Held or failed jobs sent again (their one automatic reprint).
+    public var reprinted: [Int64]
+    /// Held or failed jobs left for an explicit reprint (too old, or already reprinted once).
+    public var left: [Int64]
+}
+
+/// A receipt or ticket printer behind a CUPS queue, printing slips as persisted jobs: each slip is
+/// recorded before it is sent, sent once, followed by IPP until `job-state == 9`, and never sent
+/// twice — not after a crash, a restart, a paper-out or a restock. Its status joins CUPS' view of
+/// the queue with the profile's sensors and the roll counters.
+public actor SlipPrinter: KioskDevice {
+    public nonisolated let binding: DeviceBinding
+    public nonisolated let profile: PrinterProfile
+    public nonisolated let profileName: String
+    public nonisolated let queue: String
+    nonisolated let server: CUPSJobs.Server
+    let store: KioskStore
+    let kioskId: String
+    let logger: Logger
+    private var encoder: EscPosEncoder?
+
+    /// Held and failed jobs older than this are not reprinted automatically after a restock.
+    public static let automaticReprintWindow: TimeInterval = 12 * 3600
+    /// How long one IPP step may take.
+    static let ippTimeoutMilliseconds: Int32 = 3000
+
+    public init(binding: DeviceBinding, profilesDirectory: String, store: KioskStore, kioskId: String, logger: Logger) throws(ConfigError) {
+        self.binding = binding
+        profileName = binding.profile ?? PrinterProfile.defaultName(for: binding.kind)
+        profile = try PrinterProfile.load(name: profileName, profilesDirectory: profilesDirectory)
+        queue = binding.queue ?? binding.id
+        server = CUPSProbe.server(for: binding)
+        self.store = store
+        self.kioskId = kioskId
+        var logger = logger
+        logger[metadataKey: "printer"] = "\(binding.id)"
+        self.logger = logger
+    }
+
+    // MARK: - Printing
+
+    /// Lays out and encodes `document`, records it as a job and sends it — unless the printer cannot
+    /// print now (out of paper, jammed, offline), in which case the job is `held` for reprint and the
+    /// outcome says so. Waits up to `waitUpTo` for the job to complete.
+    public func print(_ document: SlipDocument, reference: String? = nil, waitUpTo: Duration = .zero) async throws(PrintError) -> PrintOutcome {
+        let layout = SlipLayout(document, profile: profile)
+        let bytes: [UInt8]
+        do {
+            if encoder == nil { encoder = try EscPosEncoder() }
+            bytes = try encoder!.encode(layout)
+        } catch {
+            throw .render(error)
+        }
+        let cuts = document.elements.filter { $0 == .cut }.count
+        let status = await queueStatus()
+        let blocked = !status.isHealthy && status.status != .busy
+        let job: PrintJob
+        do {
+            job = try store.addPrintJob(printerId: binding.id, template: document.kind, reference: reference, document: bytes,
+                                        paperMillimetres: layout.paperLengthMillimetres, cuts: cuts,
+                                        state: blocked ? .held : .queued,
+                                        reason: blocked ? (status.detail ?? status.status.rawValue) : nil)
+        } catch {
+            throw .store("\(error)")
+        }
+        if blocked {
+            logger.warning("slip held: printer cannot print", metadata: ["job": "\(job.id)", "template": "\(document.kind)",
+                                                                          "reason": "\(status.detail ?? status.status.rawValue)"])
+            countFailure(failureKey(status))
+            return PrintOutcome(job)
+        }
+        var current = await send(job, from: [.queued])
+        if waitUpTo > .zero, current.state.isActive {
+            current = await waitForCompletion(of: current.id, upTo: waitUpTo) ?? current
+        }
+        return PrintOutcome(current)
+    }
+
+    /// Sends a queued, held or failed job to CUPS in two steps (create, then the document), recording
+    /// the CUPS job id in between so recovery always knows whether CUPS has it.
+    private func send(_ job: PrintJob, from: [PrintJobState], automaticReprint: Bool = false) async -> PrintJob {
+        guard let claimed = transition(job.id, from: from, to: .submitting, countAttempt: true, useAutomaticReprint: automaticReprint) else {
+            return (try? store.printJob(id: job.id)) ?? job  // another process sent it
+        }
+        let name = claimed.cupsJobName(kioskId: kioskId)
+        let (queue, server, timeout) = (self.queue, self.server, Self.ippTimeoutMilliseconds)
+        let cupsJobId: Int32
+        do {
+            cupsJobId = try await BlockingIO.run { () throws(CUPSProbeError) -> Int32 in
+                try CUPSJobs.createJob(queue: queue, server: server, jobName: name, timeoutMilliseconds: timeout)
+            }
+        } catch {
+            logger.error("print job not accepted by CUPS", metadata: ["job": "\(job.id)", "error": "\(error)"])
+            countFailure(error.failureKey)
+            return transition(job.id, from: [.submitting], to: .failed, reason: error.description) ?? claimed
+        }
+        _ = transition(job.id, from: [.submitting], to: .submitting, cupsJobId: cupsJobId)
+        let document = claimed.document
+        do {
+            try await BlockingIO.run { () throws(CUPSProbeError) in
+                try CUPSJobs.sendDocument(jobId: cupsJobId, queue: queue, server: server, document: document, name: name,
+                                          timeoutMilliseconds: timeout)
+            }
+        } catch {
+            // The document did not arrive whole, so the job cannot have printed: cancel it and fail.
+            logger.error("print job document not delivered", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "error": "\(error)"])
+            _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(cupsJobId, server: server) }
+            countFailure(error.failureKey)
+            return transition(job.id, from: [.submitting], to: .failed, reason: error.description) ?? claimed
+        }
+        logger.info("slip sent", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "template": "\(job.template)"])
+        return transition(job.id, from: [.submitting], to: .printing) ?? claimed
+    }
+
+    /// Follows the job until it leaves CUPS' hands, stops for paper, or the time is up.
+    public func waitForCompletion(of id: Int64, upTo limit: Duration) async -> PrintJob? {
+        let deadline = ContinuousClock.now + limit
+        var last: PrintJob?
+        while let job = try? store.printJob(id: id) {
+            let followed = job.state.isActive ? await follow(job) : job
+            last = followed
+            if !followed.state.isActive || followed.state == .waitingForPaper || ContinuousClock.now >= deadline { break }
+            try? await Task.sleep(for: .milliseconds(25))
+        }
+        return last
+    }
+
+    // MARK: - Following jobs
+
+    /// One round over this printer's active jobs (the service calls this a few times a second).
+    public func followActiveJobs() async {
+        guard let jobs = try? store.printJobs(printerId: binding.id, states: [.printing, .waitingForPaper, .submitting], limit: 200) else { return }
+        for job in jobs.reversed() { _ = await follow(job) }
+    }
+
+    /// Asks CUPS about one active job and records what it says.
+    private func follow(_ job: PrintJob) async -> PrintJob {
+        if job.state == .submitting { return await recoverSubmitting(job) }
+        guard let cupsJobId = job.cupsJobId else { return job }
+        let server = self.server
+        let state: CUPSJobState?
+        do {
+            state = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(cupsJobId, server: server) }
+        } catch {
+            return job  // CUPS unreachable: the job is where it was; try again next round
+        }
+        guard let state else {
+            countFailure("lost")
+            return transition(job.id, from: [.printing, .waitingForPaper], to: .failed,
+                              reason: "CUPS no longer knows job \(cupsJobId) (cupsd restarted without its spool?)") ?? job
+        }
+        if state.isCompleted {
+            logger.info("slip printed", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)"])
+            return transition(job.id, from: [.printing, .waitingForPaper], to: .completed) ?? job
+        }
+        if state.isFailed {
+            let reason = "CUPS job \(cupsJobId) \(state.state == CUPSJobState.canceled ? "canceled" : "aborted")"
+                + (state.reasons.isEmpty ? "" : " (\(state.reasons.joined(separator: ", ")))")
+            countFailure(state.state == CUPSJobState.canceled ? "canceled" : "aborted")
+            return transition(job.id, from: [.printing, .waitingForPaper], to: .failed, reason: reason) ?? job
+        }
+        // Pending or processing: is the queue stopped for paper, a jam, a cover?
+        let report = await queueStatus()
+        if !report.isHealthy && report.status != .busy {
+            if job.state == .printing {
+                logger.warning("slip waiting: printer stopped", metadata: ["job": "\(job.id)", "reason": "\(report.detail ?? "")"])
+                countFailure(failureKey(report))
+            }
+            return transition(job.id, from: [.printing, .waitingForPaper], to: .waitingForPaper, reason: report.detail) ?? job
+        }
+        if job.state == .waitingForPaper {
+            return transition(job.id, from: [.waitingForPaper], to: .printing, reason: .some(nil)) ?? job
+        }
+        return job
+    }
+
+    /// A job left `submitting` by a crash or a failed step: find out from CUPS whether it has the job
+    /// (by the id recorded between the two steps, else by name) before sending anything again.
+    private func recoverSubmitting(_ job: PrintJob) async -> PrintJob {
+        let (queue, server, name) = (self.queue, self.server, job.cupsJobName(kioskId: kioskId))
+        let found: CUPSJobState?
+        do {
+            if let id = job.cupsJobId {
+                found = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(id, server: server) }
+            } else {
+                found = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in
+                    try CUPSJobs.jobs(queue: queue, server: server).last { $0.name == name }
+                }
+            }
+        } catch {
+            return job  // cannot know yet: never guess, ask again next round
+        }
+        guard let found else {
+            logger.notice("recovered job never reached CUPS: sending it", metadata: ["job": "\(job.id)"])
+            guard let queued = transition(job.id, from: [.submitting], to: .queued, cupsJobId: .some(nil)) else { return job }
+            return await send(queued, from: [.queued])
+        }
+        if found.reasons.contains("job-incoming") {
+            // CUPS has the job but not its whole document: it cannot have printed. Cancel, send afresh.
+            _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(found.id, server: server) }
+            guard let queued = transition(job.id, from: [.submitting], to: .queued, cupsJobId: .some(nil)) else { return job }
+            return await send(queued, from: [.queued])
+        }
+        logger.notice("recovered job is in CUPS: following it, not sending again", metadata: ["job": "\(job.id)", "cupsJob": "\(found.id)"])
+        guard let adopted = transition(job.id, from: [.submitting], to: .printing, cupsJobId: found.id) else { return job }
+        return await follow(adopted)
+    }
+
+    // MARK: - Staff operations
+
+    /// After a new roll or a cleared jam: clear CUPS' stale reasons, resume the queue, release held
+    /// jobs (the waiting slip prints, once), start the roll counters again, and send each held or
+    /// failed slip of the last hours once.
+    public func restock(now: Date = Date()) async throws(PrintError) -> RestockReport {
+        let (queue, server) = (self.queue, self.server)
+        do {
+            try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.resume(queue: queue, server: server) }
+        } catch {
+            throw .cups(error)
+        }
+        let counters: PrinterCounters
+        let waiting: [PrintJob]
+        let candidates: [PrintJob]
+        do {
+            counters = try store.recordRestock(printerId: binding.id, now: now)
+            waiting = try store.printJobs(printerId: binding.id, states: [.waitingForPaper], limit: 500)
+            candidates = try store.printJobs(printerId: binding.id, states: [.held, .failed], limit: 500)
+        } catch {
+            throw .store("\(error)")
+        }
+        logger.notice("printer restocked", metadata: ["waiting": "\(waiting.count)", "held": "\(candidates.count)"])
+        var reprinted: [Int64] = []
+        var left: [Int64] = []
+        for job in candidates.reversed() {
+            guard !job.automaticReprintUsed, now.timeIntervalSince(job.createdAt) <= Self.automaticReprintWindow else {
+                left.append(job.id)
+                continue
+            }
+            _ = await send(job, from: [.held, .failed], automaticReprint: true)
+            reprinted.append(job.id)
+        }
+        for job in waiting { _ = await follow(job) }
+        return RestockReport(printerId: binding.id, counters: counters, resumed: waiting.map(\.id).reversed(),
+                             reprinted: reprinted, left: left)
+    }
+
+    /// Sends a held or failed job again on staff's request. A job that printed is only printed again
+    /// as a new job marked 补打 when `duplicate` is set; a job still in CUPS is never sent twice.
+    public func reprint(jobId: Int64, duplicate: Bool = false) async throws(PrintError) -> PrintOutcome {
+        let job: PrintJob
+        do {
+            guard let found = try store.printJob(id: jobId), found.printerId == binding.id else { throw PrintError.unknownJob(jobId) }
+            job = found
+        } catch let error as PrintError {
+            throw error
+        } catch {
+            throw .store("\(error)")
+        }
+        switch job.state {
+        case .completed:
+            guard duplicate else {
+                throw .refused("job \(jobId) already printed\(job.completedAt.map { " at \($0)" } ?? ""); to print a copy marked 补打 use --duplicate")
+            }
+            let mark = SlipDocument(kind: "reprint-mark", elements: [.line("【补打】凭条 \(jobId) 的副本", TextStyle(bold: true))])
+            var marked: [UInt8]
+            do {
+                if encoder == nil { encoder = try EscPosEncoder() }
+                marked = try encoder!.encode(SlipLayout(mark, profile: profile))
+            } catch {
+                throw .render(error)
+            }
+            marked += job.document
+            let copy: PrintJob
+            do {
+                copy = try store.addPrintJob(printerId: binding.id, template: job.template, reference: job.reference, document: marked,
+                                             paperMillimetres: job.paperMillimetres + 4, cuts: job.cuts, state: .queued, reprintOf: job.id)
+            } catch {
+                throw .store("\(error)")
+            }
+            return PrintOutcome(await send(copy, from: [.queued]))
+        case .held, .failed, .queued:
+            return PrintOutcome(await send(job, from: [.held, .failed, .queued]))
+        case .submitting, .printing, .waitingForPaper:
+            throw .refused("job \(jobId) is still in CUPS (\(job.state.rawValue)); it prints by itself when the printer is ready — restock or clear the printer instead")
+        }
+    }
+
+    // MARK: - Status
+
+    /// CUPS' view of the queue joined with the profile's sensors and the roll estimate, and how many
+    /// slips are kept for reprint.
+    public func checkStatus() async -> DeviceStatusReport {
+        var report = await queueStatus()
+        if let held = try? store.printJobs(printerId: binding.id, states: [.held, .failed, .waitingForPaper], limit: 100), !held.isEmpty {
+            let note = "\(held.count) slip(s) kept for reprint"
+            report.detail = report.detail.map { "\($0); \(note)" } ?? note
+        }
+        return report
+    }
+
+    /// CUPS' view of the queue joined with the profile's sensors and the roll estimate.
+    func queueStatus() async -> DeviceStatusReport {
+        var report = await CUPSPrinter(binding: binding).checkStatus()
+        guard report.status != .noDevice else { return report }
+        let counters = try? store.printerCounters(printerId: binding.id)
+        if report.paper == .unknown {
+            if profile.paper.sensors == .none && report.status.isServing {
+                report.paper = .notSupported
+            } else if let counters, counters.rollStartedAt != nil || counters.totalSlips > 0 {
+                let remaining = Double(profile.paper.rollLengthMillimetres) - (counters.rollStartedAt == nil ? 0 : counters.rollPaperMillimetres)
+                if counters.rollStartedAt != nil, remaining <= Double(profile.paper.lowWarningMillimetres) {
+                    report.paper = .low
+                    report.detail = "paper low (estimated \(Int(max(remaining, 0) / 1000)) m left on the roll): prepare a new roll"
+                } else {
+                    report.paper = .full
+                }
+            }
+        }
+        return report
+    }
+
+    public func counters() throws(PrintError) -> PrinterCounters {
+        do { return try store.printerCounters(printerId: binding.id) } catch { throw .store("\(error)") }
+    }
+
+    // MARK: - Helpers
+
+    private func transition(_ id: Int64, from: [PrintJobState], to: PrintJobState, cupsJobId: Int32?? = nil, reason: String?? = nil,
+                            countAttempt: Bool = false, useAutomaticReprint: Bool = false) -> PrintJob? {
+        do {
+            return try store.transitionPrintJob(id, from: from, to: to, cupsJobId: cupsJobId, reason: reason,
+                                                countAttempt: countAttempt, useAutomaticReprint: useAutomaticReprint)
+        } catch {
+            logger.error("cannot record print job state", metadata: ["job": "\(id)", "to": "\(to.rawValue)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func countFailure(_ key: String) {
+        do { try store.countPrinterFailure(printerId: binding.id, reason: key) } catch {
+            logger.error("cannot count printer failure", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func failureKey(_ report: DeviceStatusReport) -> String {
+        switch report.paper {
+        case .out: "paper-out"
+        case .jammed: "paper-jam"
+        default: report.status == .offline ? "offline" : report.status.rawValue
+        }
+    }
+}
+
+extension CUPSProbeError {
+    var failureKey: String {
+        switch self {
+        case .serverUnreachable: "cups-unreachable"
+        case .queueNotFound: "queue-not-found"
+        case .ipp: "ipp-error"
+        }
+    }
+}
