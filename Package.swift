@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),
+        .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "KioskAPITests", dependencies: [
             "KioskAPI", "KioskRuntime", "KioskTestSupport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -22,33 +22,49 @@ public struct CUPSJobState: Sendable, Hashable, Codable {
 public enum CUPSJobs {
     public typealias Server = (host: String, port: Int32)
 
-    /// Creates an empty raw job named `jobName` (step one of two: nothing can print yet).
+    /// Creates an empty raw job named `jobName` (IPP Create-Job; step one of two: nothing can print yet).
     public static func createJob(queue: String, server: Server, jobName: String,
                                  timeoutMilliseconds: Int32 = 5000) throws(CUPSProbeError) -> Int32 {
-        let http = try connect(server, timeoutMilliseconds)
-        defer { httpClose(http) }
-        let jobId = cupsCreateJob(http, queue, jobName, 0, nil)
-        guard jobId > 0 else { throw lastError(queue: queue, server: server) }
+        let request = ippNewRequest(IPP_OP_CREATE_JOB)
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, "ipp://localhost/printers/\(queue)")
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "job-name", nil, jobName)
+        let jobId = try perform(request, server: server, queue: queue, resource: "/printers/\(queue)",
+                                timeoutMilliseconds: timeoutMilliseconds) { response -> Int32 in
+            ippFindAttribute(response, "job-id", IPP_TAG_INTEGER).map { ippGetInteger($0, 0) } ?? 0
+        }
+        guard jobId > 0 else { throw .ipp(status: 0, message: "Create-Job answered without a job-id", server: CUPSProbe.display(server)) }
         return jobId
     }
 
-    /// Sends the job's one document (`application/vnd.cups-raw`); the job prints once this returns.
+    /// Sends the job's one document (IPP Send-Document, `application/vnd.cups-raw`, last-document);
+    /// the job prints once this returns.
     public static func sendDocument(jobId: Int32, queue: String, server: Server, document: [UInt8], name: String,
                                     timeoutMilliseconds: Int32 = 5000) throws(CUPSProbeError) {
         let http = try connect(server, timeoutMilliseconds)
         defer { httpClose(http) }
-        guard cupsStartDocument(http, queue, jobId, name, "application/vnd.cups-raw", 1) == HTTP_STATUS_CONTINUE else {
+        let request = ippNewRequest(IPP_OP_SEND_DOCUMENT)
+        defer { ippDelete(request) }
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, "ipp://localhost/printers/\(queue)")
+        ippAddInteger(request, IPP_TAG_OPERATION, IPP_TAG_INTEGER, "job-id", jobId)
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nil, cupsUser())
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "document-name", nil, name)
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_MIMETYPE, "document-format", nil, "application/vnd.cups-raw")
+        ippAddBoolean(request, IPP_TAG_OPERATION, "last-document", 1)
+        let resource = "/printers/\(queue)"
+        // Chunked (CUPS_LENGTH_VARIABLE), as libcups' own document calls send it.
+        guard cupsSendRequest(http, request, resource, 0) == HTTP_STATUS_CONTINUE else {
             throw lastError(queue: queue, server: server)
         }
         let written = document.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { cupsWriteRequestData(http, $0.baseAddress, buffer.count) }
         }
-        guard written == HTTP_STATUS_CONTINUE else {
-            _ = cupsFinishDocument(http, queue)
+        guard written == HTTP_STATUS_CONTINUE else { throw lastError(queue: queue, server: server) }
+        let response = cupsGetResponse(http, resource)
+        defer { if response != nil { ippDelete(response) } }
+        guard response != nil, cupsLastError().rawValue < IPP_STATUS_ERROR_BAD_REQUEST.rawValue else {
             throw lastError(queue: queue, server: server)
         }
-        let status = cupsFinishDocument(http, queue)
-        guard status.rawValue < IPP_STATUS_ERROR_BAD_REQUEST.rawValue else { throw lastError(queue: queue, server: server) }
     }
 
     /// The job's state, or nil when the server no longer knows it.
@@ -136,10 +152,10 @@ public enum CUPSJobs {
         let status = cupsLastError()
         let where_ = CUPSProbe.display(server)
         if status == IPP_STATUS_ERROR_NOT_FOUND { return .queueNotFound(queue: queue, server: where_) }
-        if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || status == IPP_STATUS_ERROR_INTERNAL {
+        let message = cupsLastErrorString().map { String(cString: $0) } ?? "no message"
+        if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE {
             return .serverUnreachable(server: where_)
         }
-        let message = cupsLastErrorString().map { String(cString: $0) } ?? "no message"
         return .ipp(status: Int(status.rawValue), message: message, server: where_)
     }
 

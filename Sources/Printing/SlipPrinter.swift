@@ -161,11 +161,12 @@ public actor SlipPrinter: KioskDevice {
                                           timeoutMilliseconds: timeout)
             }
         } catch {
-            // The document did not arrive whole, so the job cannot have printed: cancel it and fail.
-            logger.error("print job document not delivered", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "error": "\(error)"])
-            _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(cupsJobId, server: server) }
+            // The document may or may not have arrived whole (a lost answer is not a lost job): let
+            // recovery ask CUPS, which cancels and resends only a job still waiting for its document.
+            logger.error("print job document not confirmed", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "error": "\(error)"])
             countFailure(error.failureKey)
-            return transition(job.id, from: [.submitting], to: .failed, reason: error.description) ?? claimed
+            guard let pending = try? store.printJob(id: job.id) else { return claimed }
+            return await recoverSubmitting(pending, resendIfMissing: false)
         }
         logger.info("slip sent", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "template": "\(job.template)"])
         return transition(job.id, from: [.submitting], to: .printing) ?? claimed
@@ -233,35 +234,44 @@ public actor SlipPrinter: KioskDevice {
         return job
     }
 
-    /// A job left `submitting` by a crash or a failed step: find out from CUPS whether it has the job
-    /// (by the id recorded between the two steps, else by name) before sending anything again.
-    private func recoverSubmitting(_ job: PrintJob) async -> PrintJob {
+    /// A job left `submitting` by a crash or a failed step. The CUPS job id is recorded between
+    /// Create-Job and Send-Document, so: without an id, CUPS never had the document and the job is
+    /// sent afresh; with one, CUPS is asked — a job with its document is followed, never sent again;
+    /// one still waiting for its document cannot have printed and is canceled, then sent afresh.
+    private func recoverSubmitting(_ job: PrintJob, resendIfMissing: Bool = true) async -> PrintJob {
         let (queue, server, name) = (self.queue, self.server, job.cupsJobName(kioskId: kioskId))
+        guard let cupsJobId = job.cupsJobId else {
+            // Best effort: cancel an orphan Create-Job of ours if CUPS shows its name (it has no document).
+            if let orphans = try? await BlockingIO.run({ () throws(CUPSProbeError) -> [CUPSJobState] in
+                try CUPSJobs.jobs(queue: queue, server: server).filter { $0.name == name && !$0.isFinished }
+            }) {
+                for orphan in orphans { _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(orphan.id, server: server) } }
+            }
+            logger.notice("recovered job never reached CUPS: sending it", metadata: ["job": "\(job.id)"])
+            guard let queued = transition(job.id, from: [.submitting], to: .queued) else { return job }
+            return await send(queued, from: [.queued])
+        }
         let found: CUPSJobState?
         do {
-            if let id = job.cupsJobId {
-                found = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(id, server: server) }
-            } else {
-                found = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in
-                    try CUPSJobs.jobs(queue: queue, server: server).last { $0.name == name }
-                }
-            }
+            found = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(cupsJobId, server: server) }
         } catch {
             return job  // cannot know yet: never guess, ask again next round
         }
-        guard let found else {
-            logger.notice("recovered job never reached CUPS: sending it", metadata: ["job": "\(job.id)"])
-            guard let queued = transition(job.id, from: [.submitting], to: .queued, cupsJobId: .some(nil)) else { return job }
-            return await send(queued, from: [.queued])
-        }
-        if found.reasons.contains("job-incoming") {
-            // CUPS has the job but not its whole document: it cannot have printed. Cancel, send afresh.
-            _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(found.id, server: server) }
+        let waitingForDocument = found.map { $0.reasons.contains("job-incoming") } ?? false
+        guard let found, !found.isFailed, !waitingForDocument else {
+            if found != nil, waitingForDocument {
+                _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(cupsJobId, server: server) }
+            }
+            guard resendIfMissing else {
+                return transition(job.id, from: [.submitting], to: .failed, cupsJobId: .some(nil),
+                                  reason: "CUPS did not take the job's document") ?? job
+            }
+            logger.notice("recovered job has no document in CUPS: sending it afresh", metadata: ["job": "\(job.id)"])
             guard let queued = transition(job.id, from: [.submitting], to: .queued, cupsJobId: .some(nil)) else { return job }
             return await send(queued, from: [.queued])
         }
         logger.notice("recovered job is in CUPS: following it, not sending again", metadata: ["job": "\(job.id)", "cupsJob": "\(found.id)"])
-        guard let adopted = transition(job.id, from: [.submitting], to: .printing, cupsJobId: found.id) else { return job }
+        guard let adopted = transition(job.id, from: [.submitting], to: .printing) else { return job }
         return await follow(adopted)
     }
 
