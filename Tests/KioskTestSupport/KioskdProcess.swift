@@ -8,15 +8,19 @@ public final class KioskdProcess: @unchecked Sendable {
     public let process = Process()
     public let port: Int
     public let data: TemporaryDirectory
+    private let ownsData: Bool
     private let errPipe = Pipe()
     private let stderrBuffer = LockedData()
 
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts kioskd with `--config`, a free `--listen` port and a fresh `--data` directory.
-    public init(config: String = RepoPaths.defaultConfig, environment: [String: String] = [:], extraArguments: [String] = []) throws {
+    /// Starts kioskd with `--config`, a free `--listen` port and a fresh `--data` directory (or
+    /// `dataDirectory`, left in place afterwards, to restart a kiosk on the same store).
+    public init(config: String = RepoPaths.defaultConfig, environment: [String: String] = [:], extraArguments: [String] = [],
+                dataDirectory: TemporaryDirectory? = nil) throws {
         port = try ChildProcess.freePort()
-        data = try TemporaryDirectory("kioskd-data")
+        ownsData = dataDirectory == nil
+        data = try dataDirectory ?? TemporaryDirectory("kioskd-data")
         process.executableURL = URL(fileURLWithPath: try RepoPaths.binary("kioskd"))
         process.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--data", data.path,
                              "--log-format", "json"] + extraArguments
@@ -73,7 +77,14 @@ public final class KioskdProcess: @unchecked Sendable {
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        data.remove()
+        if ownsData { data.remove() }
+    }
+
+    /// Kills kioskd at once (SIGKILL), as a power cut or a crash would.
+    public func crash() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        errPipe.fileHandleForReading.readabilityHandler = nil
     }
 }
 

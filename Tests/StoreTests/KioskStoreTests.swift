@@ -14,10 +14,11 @@ import Testing
         }
         #expect(journal == "wal")
         #expect(sync == 2)  // FULL
-        #expect(try store.appliedMigrations() == ["v1: kiosk identity and device history"])
+        #expect(try store.appliedMigrations() == ["v1: kiosk identity and device history",
+                                                  "v2: print jobs and printer roll counters"])
         // Reopening applies nothing twice.
         let again = try KioskStore.open(directory: dir.file("data"))
-        #expect(try again.appliedMigrations().count == 1)
+        #expect(try again.appliedMigrations().count == 2)
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {
@@ -100,5 +101,33 @@ import Testing
         let history = try store.deviceStatusHistory()
         #expect(history.map(\.status) == ["userError", "online"])
         #expect(history.first?.paper == "out")
+    }
+}
+
+@Suite struct PrintJobLedgerTests {
+    @Test func aJobMovesOnlyFromTheStatesItIsIn() throws {
+        let dir = try TemporaryDirectory("store")
+        defer { dir.remove() }
+        let store = try KioskStore.open(directory: dir.path)
+        let job = try store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A007", document: [1, 2, 3],
+                                        paperMillimetres: 60, cuts: 1, state: .queued)
+        #expect(job.state == .queued && job.document == [1, 2, 3] && job.reference == "A007")
+        // Two processes race to send it: only one wins.
+        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true) != nil)
+        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true) == nil)
+        let printing = try store.transitionPrintJob(job.id, from: [.submitting], to: .printing, cupsJobId: 42)
+        #expect(printing?.cupsJobId == 42 && printing?.attempts == 1)
+        let done = try store.transitionPrintJob(job.id, from: [.printing], to: .completed)
+        #expect(done?.completedAt != nil)
+        // A completed job is never sent again.
+        #expect(try store.transitionPrintJob(job.id, from: [.queued, .held, .failed], to: .submitting) == nil)
+        let counters = try store.printerCounters(printerId: "receipt")
+        #expect(counters.totalSlips == 1 && counters.rollCuts == 1 && counters.rollPaperMillimetres == 60)
+        // Job numbers are never reused.
+        let next = try store.addPrintJob(printerId: "receipt", template: "ticket", reference: nil, document: [],
+                                         paperMillimetres: 1, cuts: 0, state: .held, reason: "out of paper")
+        #expect(next.id > job.id)
+        let restocked = try store.recordRestock(printerId: "receipt")
+        #expect(restocked.rollSlips == 0 && restocked.totalSlips == 1 && restocked.restocks == 1 && restocked.rollStartedAt != nil)
     }
 }
