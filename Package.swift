@@ -86,7 +86,7 @@ let package = Package(
         .target(name: "DeviceFixtures", dependencies: ["IDCard"]),
         .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
-            "KioskConfig", "Store", "IDCard", "DeviceKit",
+            "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing",
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/KioskBench"),
 

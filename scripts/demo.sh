@@ -21,6 +21,8 @@ cat <<MSG
   printed jobs    $demo/cups/out/receipt/  and  $demo/cups/out/ticket/   (job-N.bin, raw ESC/POS)
   paper sensor    echo out > $demo/cups/out/receipt/paper   (ok | low | out | jam)
   data            $demo/data
+  printers        CUPS_SERVER=$CUPS_SERVER .build/debug/kioskctl printer test|status|restock receipt --data $demo/data
+  slip preview    .build/debug/kioskctl slip render --template ticket --input devices/printers/sample-inputs/ticket.json --format png -o /tmp/t.png
   CUPS            CUPS_SERVER=$CUPS_SERVER  (lpstat -h $CUPS_SERVER -p)
   stop            Ctrl-C
 

@@ -47,6 +47,14 @@ do {
 }
 
 do {
+    let profiles = (try? ConfigLoader.load(directory: configDirectory).profilesDirectory) ?? "devices"
+    try await SlipBench.run(profilesDirectory: profiles, scratch: scratch)
+} catch {
+    FileHandle.standardError.write(Data("kiosk-bench: slips: \(error)\n".utf8))
+    exit(1)
+}
+
+do {
     try await IDCardBench.run()
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: \(error)\n".utf8))
