@@ -90,7 +90,7 @@ public struct PrinterProfile: Sendable, Hashable, Codable {
         if profile.dotsPerLine < 96 || profile.dotsPerLine > 2048 || profile.dotsPerLine % 8 != 0 {
             problems.append("dotsPerLine must be a multiple of 8 between 96 and 2048 (58 mm: 384, 80 mm: 576)")
         }
-        if profile.qr.moduleDots < 2 || profile.qr.moduleDots > 16 { problems.append("qr.moduleDots must be 2…16 (4 or more recommended)") }
+        if profile.qr.moduleDots < 4 || profile.qr.moduleDots > 16 { problems.append("qr.moduleDots must be 4…16 (phones need at least 4 dots per module)") }
         if profile.cellWidth < 6 || profile.cellHeight < 12 { problems.append("text cell must be at least 6×12 dots") }
         if profile.paper.rollLengthMillimetres <= 0 { problems.append("paper.rollLengthMillimetres must be positive") }
         guard problems.isEmpty else {
