@@ -63,7 +63,7 @@ public enum CUPSJobs {
         let response = cupsGetResponse(http, resource)
         defer { if response != nil { ippDelete(response) } }
         guard response != nil, cupsLastError().rawValue < IPP_STATUS_ERROR_BAD_REQUEST.rawValue else {
-            throw lastError(queue: queue, server: server)
+            throw lastError(queue: queue, server: server, responseMissing: response == nil)
         }
     }
 
@@ -131,8 +131,9 @@ public enum CUPSJobs {
         return http
     }
 
-    /// Sends `request` (consumed) and hands the response to `body`; maps IPP errors.
-    private static func perform<R>(_ request: OpaquePointer?, server: Server, queue: String, resource: String = "/",
+    /// Sends `request` (consumed) on its own bounded connection and hands the response to `body`;
+    /// maps IPP errors. Every IPP call of the kiosk goes through here.
+    static func perform<R>(_ request: OpaquePointer?, server: Server, queue: String, resource: String = "/",
                                    timeoutMilliseconds: Int32 = 3000, _ body: (OpaquePointer) -> R) throws(CUPSProbeError) -> R {
         let http: OpaquePointer
         do { http = try connect(server, timeoutMilliseconds) } catch {
@@ -143,23 +144,24 @@ public enum CUPSJobs {
         let response = cupsDoRequest(http, request, resource)
         defer { if response != nil { ippDelete(response) } }
         guard let response, cupsLastError().rawValue < IPP_STATUS_ERROR_BAD_REQUEST.rawValue else {
-            throw lastError(queue: queue, server: server)
+            throw lastError(queue: queue, server: server, responseMissing: response == nil)
         }
         return body(response)
     }
 
-    private static func lastError(queue: String, server: Server) -> CUPSProbeError {
+    /// libcups' last error as a `CUPSProbeError`; no answer at all (connection lost) is "unreachable".
+    private static func lastError(queue: String, server: Server, responseMissing: Bool = false) -> CUPSProbeError {
         let status = cupsLastError()
         let where_ = CUPSProbe.display(server)
         if status == IPP_STATUS_ERROR_NOT_FOUND { return .queueNotFound(queue: queue, server: where_) }
         let message = cupsLastErrorString().map { String(cString: $0) } ?? "no message"
-        if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE {
+        if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || (status == IPP_STATUS_ERROR_INTERNAL && responseMissing) {
             return .serverUnreachable(server: where_)
         }
         return .ipp(status: Int(status.rawValue), message: message, server: where_)
     }
 
-    private static func addRequestedAttributes(_ request: OpaquePointer?, _ names: [String]) {
+    static func addRequestedAttributes(_ request: OpaquePointer?, _ names: [String]) {
         let duplicates = names.map { strdup($0) }
         defer { duplicates.forEach { free($0) } }
         let pointers = duplicates.map { UnsafePointer($0) }

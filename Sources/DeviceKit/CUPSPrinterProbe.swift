@@ -50,61 +50,33 @@ public enum CUPSProbe {
     /// Blocking: call through `BlockingIO`.
     public static func queryQueue(_ queue: String, server: (host: String, port: Int32),
                                   timeoutMilliseconds: Int32 = 2000) throws(CUPSProbeError) -> CUPSQueueState {
-        let where_ = display(server)
-        guard let http = httpConnect2(server.host, server.port, nil, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED,
-                                      1, timeoutMilliseconds, nil) else {
-            throw .serverUnreachable(server: where_)
-        }
-        defer { httpClose(http) }
-        httpSetTimeout(http, Double(timeoutMilliseconds) / 1000, nil, nil)
-
         let request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES)
-        let uri = "ipp://localhost/printers/\(queue)"
-        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, uri)
-        let wanted = ["printer-state", "printer-state-reasons", "printer-is-accepting-jobs", "printer-state-message"]
-        withCStrings(wanted) { pointers in
-            _ = ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                              Int32(pointers.count), nil, pointers)
-        }
-        let response = cupsDoRequest(http, request, "/")  // frees `request`
-        defer { if response != nil { ippDelete(response) } }
-        let status = cupsLastError()
-        guard let response, status.rawValue < IPP_STATUS_ERROR_BAD_REQUEST.rawValue else {
-            if status == IPP_STATUS_ERROR_NOT_FOUND { throw .queueNotFound(queue: queue, server: where_) }
-            if status == IPP_STATUS_ERROR_SERVICE_UNAVAILABLE || status == IPP_STATUS_ERROR_INTERNAL && response == nil {
-                throw .serverUnreachable(server: where_)
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, "ipp://localhost/printers/\(queue)")
+        CUPSJobs.addRequestedAttributes(request, ["printer-state", "printer-state-reasons", "printer-is-accepting-jobs",
+                                                  "printer-state-message"])
+        return try CUPSJobs.perform(request, server: server, queue: queue, timeoutMilliseconds: timeoutMilliseconds) { response in
+            var state = 0
+            if let attribute = ippFindAttribute(response, "printer-state", IPP_TAG_ENUM) {
+                state = Int(ippGetInteger(attribute, 0))
             }
-            let message = cupsLastErrorString().map { String(cString: $0) } ?? "no message"
-            throw .ipp(status: Int(status.rawValue), message: message, server: where_)
-        }
-
-        var state = 0
-        if let attribute = ippFindAttribute(response, "printer-state", IPP_TAG_ENUM) {
-            state = Int(ippGetInteger(attribute, 0))
-        }
-        var reasons: [String] = []
-        if let attribute = ippFindAttribute(response, "printer-state-reasons", IPP_TAG_KEYWORD) {
-            for i in 0..<ippGetCount(attribute) {
-                if let value = ippGetString(attribute, i, nil) { reasons.append(String(cString: value)) }
+            var reasons: [String] = []
+            if let attribute = ippFindAttribute(response, "printer-state-reasons", IPP_TAG_KEYWORD) {
+                for i in 0..<ippGetCount(attribute) {
+                    if let value = ippGetString(attribute, i, nil) { reasons.append(String(cString: value)) }
+                }
             }
+            var accepting = true
+            if let attribute = ippFindAttribute(response, "printer-is-accepting-jobs", IPP_TAG_BOOLEAN) {
+                accepting = ippGetBoolean(attribute, 0) != 0
+            }
+            var message: String?
+            if let attribute = ippFindAttribute(response, "printer-state-message", IPP_TAG_TEXT),
+               let value = ippGetString(attribute, 0, nil) {
+                let text = String(cString: value)
+                message = text.isEmpty ? nil : text
+            }
+            return CUPSQueueState(state: state, reasons: reasons.filter { $0 != "none" }, isAcceptingJobs: accepting, message: message)
         }
-        var accepting = true
-        if let attribute = ippFindAttribute(response, "printer-is-accepting-jobs", IPP_TAG_BOOLEAN) {
-            accepting = ippGetBoolean(attribute, 0) != 0
-        }
-        var message: String?
-        if let attribute = ippFindAttribute(response, "printer-state-message", IPP_TAG_TEXT),
-           let value = ippGetString(attribute, 0, nil) {
-            let text = String(cString: value)
-            message = text.isEmpty ? nil : text
-        }
-        return CUPSQueueState(state: state, reasons: reasons.filter { $0 != "none" }, isAcceptingJobs: accepting, message: message)
-    }
-
-    private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
-        let duplicates = strings.map { strdup($0) }
-        defer { duplicates.forEach { free($0) } }
-        return body(duplicates.map { UnsafePointer($0) })
     }
 }
 

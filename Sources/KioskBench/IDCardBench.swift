@@ -35,7 +35,7 @@ enum IDCardBench {
             if command == .readBase { _ = sam.respond(to: SAMCommand.selectCard.frame) }
             return total + connection.wireTime(bytes: command.frame.count + sam.respond(to: command.frame).count)
         }
-        let wireMicros = Double(wire.components.attoseconds) / 1e12 + Double(wire.components.seconds) * 1e6
+        let wireMicros = wire.microseconds
         let cycles = try measure(30) { _ = try client.findSelectRead() }
         report("idcard find+select+read, total (sim 115200)", cycles)
         report("idcard find+select+read, above wire time", cycles.map { $0 - wireMicros })
@@ -54,7 +54,7 @@ enum IDCardBench {
         let after = residentKiB()
         print(String(format: "%-46@ RSS %d KiB → %d KiB (%+d KiB), %.1f µs/poll, %d polls counted",
                      "idcard 100,000 polls, no card" as NSString, before, after, after - before,
-                     (Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12) / 100_000,
+                     elapsed.microseconds / 100_000,
                      service.counters.polls))
         if sink == 42 { print("") }
     }

@@ -49,7 +49,7 @@ enum SlipBench {
         let renderer = try SlipBitmapRenderer(rasterizer: GlyphRasterizer(fontPaths: GlyphRasterizer.defaultFontPaths))
         _ = try renderer.render(SlipLayout(slip, profile: raster)).pbm
         print(String(format: "%-46@ %.1f ms (font open + first glyphs)", "slip → PBM preview, cold" as NSString,
-                     Double((clock.now - coldStart).components.attoseconds) / 1e15 + Double((clock.now - coldStart).components.seconds) * 1e3))
+                     (clock.now - coldStart).microseconds / 1000))
         report("slip → PBM preview (FreeType text), warm", try measure(200) {
             bytes = try renderer.render(SlipLayout(slip, profile: raster)).pbm.count
         })
@@ -102,7 +102,7 @@ enum SlipBench {
                 print("slip did not complete: \(outcome.state) \(outcome.reason ?? "")")
                 return
             }
-            samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+            samples.append(elapsed.microseconds)
         }
         report("slip submit → job-state 9 (private cupsd)", samples.sorted())
     }

@@ -3,6 +3,11 @@ import Foundation
 import KioskConfig
 import Store
 
+extension Duration {
+    /// The duration in microseconds, for reporting.
+    var microseconds: Double { Double(components.seconds) * 1e6 + Double(components.attoseconds) / 1e12 }
+}
+
 /// Runs `body` `iterations` times and returns the durations in microseconds, sorted.
 func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> [Double] {
     var samples: [Double] = []
@@ -12,7 +17,7 @@ func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> [Double] 
         let start = clock.now
         try body()
         let d = clock.now - start
-        samples.append(Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12)
+        samples.append(d.microseconds)
     }
     return samples.sorted()
 }
@@ -88,7 +93,7 @@ if FileManager.default.isExecutableFile(atPath: kioskd) {
         process.terminate()
         process.waitUntilExit()
         if healthy {
-            samples.append(Double(elapsed.components.seconds) * 1e6 + Double(elapsed.components.attoseconds) / 1e12)
+            samples.append(elapsed.microseconds)
         } else {
             print("kioskd did not answer healthy within 10 s (run \(run))")
         }

@@ -103,13 +103,7 @@ public actor SlipPrinter: KioskDevice {
     /// outcome says so. Waits up to `waitUpTo` for the job to complete.
     public func print(_ document: SlipDocument, reference: String? = nil, waitUpTo: Duration = .zero) async throws(PrintError) -> PrintOutcome {
         let layout = SlipLayout(document, profile: profile)
-        let bytes: [UInt8]
-        do {
-            if encoder == nil { encoder = try EscPosEncoder() }
-            bytes = try encoder!.encode(layout)
-        } catch {
-            throw .render(error)
-        }
+        let bytes = try encode(layout)
         let cuts = document.elements.filter { $0 == .cut }.count
         let status = await queueStatus()
         let blocked = !status.isHealthy && status.status != .busy
@@ -317,29 +311,16 @@ public actor SlipPrinter: KioskDevice {
     /// Sends a held or failed job again on staff's request. A job that printed is only printed again
     /// as a new job marked 补打 when `duplicate` is set; a job still in CUPS is never sent twice.
     public func reprint(jobId: Int64, duplicate: Bool = false) async throws(PrintError) -> PrintOutcome {
-        let job: PrintJob
-        do {
-            guard let found = try store.printJob(id: jobId), found.printerId == binding.id else { throw PrintError.unknownJob(jobId) }
-            job = found
-        } catch let error as PrintError {
-            throw error
-        } catch {
-            throw .store("\(error)")
-        }
+        let found: PrintJob?
+        do { found = try store.printJob(id: jobId) } catch { throw .store("\(error)") }
+        guard let job = found, job.printerId == binding.id else { throw .unknownJob(jobId) }
         switch job.state {
         case .completed:
             guard duplicate else {
                 throw .refused("job \(jobId) already printed\(job.completedAt.map { " at \($0)" } ?? ""); to print a copy marked 补打 use --duplicate")
             }
             let mark = SlipDocument(kind: "reprint-mark", elements: [.line("【补打】凭条 \(jobId) 的副本", TextStyle(bold: true))])
-            var marked: [UInt8]
-            do {
-                if encoder == nil { encoder = try EscPosEncoder() }
-                marked = try encoder!.encode(SlipLayout(mark, profile: profile))
-            } catch {
-                throw .render(error)
-            }
-            marked += job.document
+            let marked = try encode(SlipLayout(mark, profile: profile)) + job.document
             let copy: PrintJob
             do {
                 copy = try store.addPrintJob(printerId: binding.id, template: job.template, reference: job.reference, document: marked,
@@ -394,6 +375,16 @@ public actor SlipPrinter: KioskDevice {
     }
 
     // MARK: - Helpers
+
+    /// ESC/POS bytes of a layout, through this printer's one encoder (opened on first use).
+    private func encode(_ layout: SlipLayout) throws(PrintError) -> [UInt8] {
+        do {
+            if encoder == nil { encoder = try EscPosEncoder() }
+            return try encoder!.encode(layout)
+        } catch {
+            throw .render(error)
+        }
+    }
 
     private func transition(_ id: Int64, from: [PrintJobState], to: PrintJobState, cupsJobId: Int32?? = nil, reason: String?? = nil,
                             countAttempt: Bool = false, useAutomaticReprint: Bool = false) -> PrintJob? {

@@ -78,16 +78,16 @@ public final class GlyphRasterizer: @unchecked Sendable {
         guard status == 0, let library else { throw .font(path: existing[0], code: status) }
         self.library = library
         self.fontPaths = existing
+        var lastError: Int32 = 0
         for path in existing {
             var face: FT_Face?
-            let code = FT_New_Face(library, path, 0, &face)
-            if code == 0, let face {
-                faces.append(face)
-            } else if faces.isEmpty && path == existing.last {
-                FT_Done_FreeType(library)
-                self.library = nil
-                throw .font(path: path, code: code)
-            }
+            lastError = FT_New_Face(library, path, 0, &face)
+            if lastError == 0, let face { faces.append(face) }
+        }
+        guard !faces.isEmpty else {
+            FT_Done_FreeType(library)
+            self.library = nil
+            throw .font(path: existing[existing.count - 1], code: lastError)
         }
     }
 

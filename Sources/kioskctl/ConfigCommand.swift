@@ -44,4 +44,12 @@ struct ConfigCommand: AsyncParsableCommand {
 enum Console {
     static func out(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
     static func err(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+    /// Pretty, sorted, ISO 8601 dates: the `--json` output of the read commands.
+    static func json<T: Encodable>(_ value: T) {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        out(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
+    }
 }

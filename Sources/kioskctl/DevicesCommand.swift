@@ -19,28 +19,19 @@ struct DevicesCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            let configuration: KioskConfiguration
-            do {
-                configuration = try ConfigLoader.load(directory: options.config)
-            } catch {
-                for diagnostic in error.errors { Console.err("\(diagnostic)") }
-                throw ExitCode(1)
-            }
+            let configuration = try loadConfiguration(options)
             let devices = DeviceFactory.makeDevices(for: configuration.settings.devices,
                                                     profilesDirectory: configuration.profilesDirectory, logger: Logger(label: "kioskctl"))
             // Devices that poll (the ID-card reader) report after one round of their own.
             for case let reader as IDCardReaderService in devices { await reader.pollOnce() }
             let reports = await DeviceMonitor.checkAll(devices)
             if json {
-                let encoder = JSONEncoder()
-                encoder.dateEncodingStrategy = .iso8601
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                Console.out(String(decoding: try encoder.encode(reports), as: UTF8.self))
+                Console.json(reports)
             } else {
                 for r in reports {
                     let paper = r.paper.map { " paper=\($0.rawValue)" } ?? ""
                     let action = r.action.map { " [action: \($0.rawValue)]" } ?? ""
-                    Console.out("\(r.id.padding(toLength: 10, withPad: " ", startingAt: 0)) \(r.kind.rawValue.padding(toLength: 15, withPad: " ", startingAt: 0)) \(r.driver.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(r.status.rawValue)\(paper)\(action)\(r.detail.map { " — \($0)" } ?? "")")
+                    Console.out("\(r.id.padded(10)) \(r.kind.rawValue.padded(15)) \(r.driver.rawValue.padded(10)) \(r.status.rawValue)\(paper)\(action)\(r.detail.map { " — \($0)" } ?? "")")
                 }
             }
             if !reports.allSatisfy(\.isHealthy) { throw ExitCode(1) }

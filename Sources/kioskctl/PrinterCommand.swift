@@ -247,15 +247,6 @@ private func report(_ outcome: PrintOutcome, json: Bool) throws {
     if outcome.state != .completed { throw ExitCode(1) }
 }
 
-extension Console {
-    static func json<T: Encodable>(_ value: T) {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        out(String(decoding: (try? encoder.encode(value)) ?? Data("null".utf8), as: UTF8.self))
-    }
-}
-
 extension String {
     func padded(_ width: Int) -> String { count >= width ? self : padding(toLength: width, withPad: " ", startingAt: 0) }
 }

@@ -97,14 +97,6 @@ struct SlipCommand: AsyncParsableCommand {
     }
 }
 
-extension SlipContext {
-    init(_ settings: KioskSettings) {
-        self.init(hallName: settings.kiosk.hallName, kioskId: settings.kiosk.id,
-                  consultationPhone: settings.kiosk.consultationPhone ?? "",
-                  timeZone: TimeZone(identifier: settings.kiosk.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!)
-    }
-}
-
 /// Loads the configuration or prints its diagnostics and exits 1.
 func loadConfiguration(_ options: ConfigOptions) throws -> KioskConfiguration {
     do {

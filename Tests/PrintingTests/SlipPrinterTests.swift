@@ -23,6 +23,26 @@ import Testing
                         logger: Logger(label: "test"))
     }
 
+    /// A private cupsd with a `receipt` queue, a fresh store, and a 58 mm printer on both.
+    final class Rig {
+        let cups: PrivateCUPS
+        let data: TemporaryDirectory
+        let store: KioskStore
+        let printer: SlipPrinter
+
+        init(_ suite: SlipPrinterTests) throws {
+            cups = try PrivateCUPS(queues: ["receipt"])
+            data = try TemporaryDirectory("store")
+            store = try KioskStore.open(directory: data.path)
+            printer = try suite.printer(suite.binding(cups), store: store)
+        }
+
+        func stop() {
+            cups.stop()
+            data.remove()
+        }
+    }
+
     func acceptanceSlip(_ url: String = "https://zwfw.tengzhou.gov.cn/kiosk/p/Q7mZ2xK9aB3d") -> SlipDocument {
         AcceptanceNotice(filingNumber: "370481-TZ01-20261122-00017", itemName: "城乡居民基本养老保险参保登记",
                          applicantName: "张三", applicantIDNumber: "11010519491231002X", acceptedAt: Date(),
@@ -46,12 +66,9 @@ import Testing
     }
 
     @Test func aSlipArrivesByteExactAndItsQRScansFromThePrintedBytes() async throws {
-        let cups = try PrivateCUPS(queues: ["receipt"])
-        defer { cups.stop() }
-        let data = try TemporaryDirectory("store")
-        defer { data.remove() }
-        let store = try KioskStore.open(directory: data.path)
-        let printer = try printer(binding(cups), store: store)
+        let rig = try Rig(self)
+        defer { rig.stop() }
+        let (cups, store, printer) = (rig.cups, rig.store, rig.printer)
 
         let outcome = try await printer.print(acceptanceSlip(), reference: "370481-TZ01-20261122-00017", waitUpTo: .seconds(10))
         #expect(outcome.state == .completed)
@@ -73,12 +90,9 @@ import Testing
     }
 
     @Test func paperOutStopsTheQueueHoldsNewSlipsAndRestockPrintsEachExactlyOnce() async throws {
-        let cups = try PrivateCUPS(queues: ["receipt"])
-        defer { cups.stop() }
-        let data = try TemporaryDirectory("store")
-        defer { data.remove() }
-        let store = try KioskStore.open(directory: data.path)
-        let printer = try printer(binding(cups), store: store)
+        let rig = try Rig(self)
+        defer { rig.stop() }
+        let (cups, store, printer) = (rig.cups, rig.store, rig.printer)
 
         try cups.setPaper("out", queue: "receipt")
         // The printer runs out during the first slip: CUPS stops the queue and keeps the job.
@@ -117,12 +131,9 @@ import Testing
     }
 
     @Test func mediaLowIsPaperLowAndStillPrints() async throws {
-        let cups = try PrivateCUPS(queues: ["receipt"])
-        defer { cups.stop() }
-        let data = try TemporaryDirectory("store")
-        defer { data.remove() }
-        let store = try KioskStore.open(directory: data.path)
-        let printer = try printer(binding(cups), store: store)
+        let rig = try Rig(self)
+        defer { rig.stop() }
+        let (cups, store, printer) = (rig.cups, rig.store, rig.printer)
         try cups.setPaper("low", queue: "receipt")
         let outcome = try await printer.print(acceptanceSlip(), waitUpTo: .seconds(10))
         #expect(outcome.state == .completed)
@@ -212,12 +223,9 @@ import Testing
     }
 
     @Test func aPrintedJobIsNeverPrintedAgainExceptAsAMarkedDuplicate() async throws {
-        let cups = try PrivateCUPS(queues: ["receipt"])
-        defer { cups.stop() }
-        let data = try TemporaryDirectory("store")
-        defer { data.remove() }
-        let store = try KioskStore.open(directory: data.path)
-        let printer = try printer(binding(cups), store: store)
+        let rig = try Rig(self)
+        defer { rig.stop() }
+        let (cups, store, printer) = (rig.cups, rig.store, rig.printer)
         let outcome = try await printer.print(acceptanceSlip(), waitUpTo: .seconds(10))
         #expect(outcome.state == .completed)
         await #expect(throws: PrintError.self) { _ = try await printer.reprint(jobId: outcome.jobId) }

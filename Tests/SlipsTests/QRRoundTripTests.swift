@@ -60,16 +60,17 @@ struct QRRoundTripTests {
     }
 
     @Test func badInputNamesTheField() throws {
-        #expect(throws: SlipTemplate.InputError.self) { try SlipTemplate.ticket.document(json: Data("{\"ticket\":\"A1\"}".utf8), context: context) }
-        do {
-            _ = try SlipTemplate.acceptance.document(json: Data("{\"filingNumber\": 5}".utf8), context: context)
-        } catch {
-            #expect(error.description.contains("filingNumber"))
+        let missing = #expect(throws: SlipTemplate.InputError.self) {
+            try SlipTemplate.ticket.document(json: Data("{\"ticket\":\"A1\"}".utf8), context: context)
         }
-        do {
-            _ = try SlipTemplate.ticket.document(json: Data("not json".utf8), context: context)
-        } catch {
-            #expect(error.description.contains("not valid JSON"))
+        #expect(missing?.description.contains("missing field") == true)
+        let wrongType = #expect(throws: SlipTemplate.InputError.self) {
+            try SlipTemplate.acceptance.document(json: Data("{\"filingNumber\": 5}".utf8), context: context)
         }
+        #expect(wrongType?.description.contains("filingNumber") == true)
+        let garbage = #expect(throws: SlipTemplate.InputError.self) {
+            try SlipTemplate.ticket.document(json: Data("not json".utf8), context: context)
+        }
+        #expect(garbage?.description.contains("not valid JSON") == true)
     }
 }

@@ -39,11 +39,9 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
         slip.append(.line("材料齐全、开始办理", TextStyle(size: .tall, bold: true, alignment: .center)))
         FilingBlock(number: filingNumber, item: itemName, bundle: bundleName,
                     applicant: MaskedApplicant(name: applicantName, idNumber: applicantIDNumber),
-                    time: ("受理时间", context.dateTime(acceptedAt)), department: department).append(to: &slip)
-        slip.append(.row("承诺办结", SlipContext.civilDay(promisedDeadline) + (promisedTimeLimit.map { "（\($0)）" } ?? ""), bold: true))
-        if acceptedLocallyOnly == true {
-            slip.append(.line("网络暂时中断：本件已由本机受理编号，网络恢复后自动报送，无需再次办理。"))
-        }
+                    acceptedAt: context.dateTime(acceptedAt), department: department,
+                    promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit).append(to: &slip)
+        if acceptedLocallyOnly == true { slip.append(FilingBlock.acceptedLocallyNotice) }
         slip.append(.rule)
         ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone).append(to: &slip)
         slip.append(.cut)
@@ -102,8 +100,8 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
         slip.append(.rule)
         FilingBlock(number: filingNumber, item: itemName, bundle: bundleName,
                     applicant: MaskedApplicant(name: applicantName, idNumber: applicantIDNumber),
-                    time: ("受理时间", context.dateTime(acceptedAt)), department: department).append(to: &slip)
-        slip.append(.row("承诺办结", SlipContext.civilDay(promisedDeadline) + (promisedTimeLimit.map { "（\($0)）" } ?? ""), bold: true))
+                    acceptedAt: context.dateTime(acceptedAt), department: department,
+                    promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit).append(to: &slip)
         slip.append(.row("告知承诺", commitmentSigned ? "申请人已签署" : "未签署"))
         slip.append(.rule)
         slip.append(.line("待补齐材料（共\(missing.count)项）", TextStyle(bold: true)))
@@ -113,9 +111,7 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
             slip.append(.row("补交期限", SlipContext.civilDay(material.deadline) + "前"))
         }
         slip.append(.line("逾期后果：" + (ifLate ?? Self.standardIfLate)))
-        if acceptedLocallyOnly == true {
-            slip.append(.line("网络暂时中断：本件已由本机受理编号，网络恢复后自动报送，无需再次办理。"))
-        }
+        if acceptedLocallyOnly == true { slip.append(FilingBlock.acceptedLocallyNotice) }
         slip.append(.rule)
         ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone).append(to: &slip)
         slip.append(.cut)
@@ -176,8 +172,13 @@ struct FilingBlock {
     var item: String
     var bundle: String?
     var applicant: MaskedApplicant
-    var time: (label: String, value: String)
+    var acceptedAt: String
     var department: String
+    var promisedDeadline: String
+    var promisedTimeLimit: String?
+
+    /// Said on a notice printed while the platform was unreachable.
+    static let acceptedLocallyNotice = SlipElement.line("网络暂时中断：本件已由本机受理编号，网络恢复后自动报送，无需再次办理。")
 
     func append(to slip: inout SlipDocument) {
         slip.append(.row("办件编号", number, bold: true))
@@ -185,8 +186,9 @@ struct FilingBlock {
         slip.append(.row("办理事项", item))
         slip.append(.row("申请人", applicant.name))
         slip.append(.row("证件号码", applicant.idNumber))
-        slip.append(.row(time.label, time.value))
+        slip.append(.row("受理时间", acceptedAt))
         slip.append(.row("办理部门", department))
+        slip.append(.row("承诺办结", SlipContext.civilDay(promisedDeadline) + (promisedTimeLimit.map { "（\($0)）" } ?? ""), bold: true))
     }
 }
 

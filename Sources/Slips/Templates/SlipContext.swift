@@ -1,5 +1,6 @@
 import Foundation
 import IDCard
+import KioskConfig
 
 /// What every slip of a kiosk shares: the hall, the kiosk, the phone to call, the clock's time zone.
 public struct SlipContext: Sendable, Hashable {
@@ -13,6 +14,13 @@ public struct SlipContext: Sendable, Hashable {
         self.kioskId = kioskId
         self.consultationPhone = consultationPhone
         self.timeZone = timeZone
+    }
+
+    /// The hall, kiosk, phone and time zone of `kiosk.yaml`.
+    public init(_ settings: KioskSettings) {
+        self.init(hallName: settings.kiosk.hallName, kioskId: settings.kiosk.id,
+                  consultationPhone: settings.kiosk.consultationPhone ?? "",
+                  timeZone: TimeZone(identifier: settings.kiosk.timeZone) ?? TimeZone(identifier: "Asia/Shanghai")!)
     }
 
     /// `2026年11月22日 14:05` in the kiosk's time zone.
