@@ -31,7 +31,7 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
 
         // The domain: service items, working-day calendar, queue categories. Pure Swift.
-        .target(name: "Workflow"),
+        .target(name: "Workflow", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // GA/T 467 SAM protocol, card decoding and the device-side SAM simulator. Pure Swift, no I/O.
         .target(name: "IDCard", dependencies: ["Workflow"]),
         // Loading and validating kiosk-config/ (YAML) into domain and device settings.
@@ -51,6 +51,14 @@ let package = Package(
         // SQLite persistence through GRDB.
         .target(name: "Store", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        // The front desk: the workflow's rules applied to the store (filings, audit chain, outbox,
+        // supervision, queue tickets, evaluations), each change one transaction.
+        .target(name: "FrontDesk", dependencies: [
+            "Workflow", "Store",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Receipt and ticket printers: slips as persisted print jobs through CUPS, paper states, restock.
         .target(name: "Printing", dependencies: [

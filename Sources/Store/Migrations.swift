@@ -54,6 +54,187 @@ enum Migrations {
                 t.column("restocks", .integer).notNull().defaults(to: 0)
             }
         }
+        migrator.registerMigration("v3: filings, audit chain, outbox, supervision, queue tickets, evaluations") { db in
+            // A per-kiosk secret: applicants are matched by HMAC(secret, ID number), never by the number itself.
+            try db.create(table: "kioskSecret") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("secret", .blob).notNull()
+            }
+            try db.execute(sql: "INSERT INTO kioskSecret (id, secret) VALUES (1, randomblob(32))")
+
+            // A citizen's application being put together (one item or one bundle); filings are its items.
+            try db.create(table: "draft") { t in
+                t.primaryKey("id", .text)
+                t.column("subjectKind", .text).notNull()           // item | bundle
+                t.column("subjectCode", .text).notNull()
+                t.column("sessionId", .text).indexed()
+                t.column("applicantKey", .text).notNull().indexed()
+                t.column("applicant", .text).notNull()             // JSON; minimised after upstream confirmation
+                t.column("state", .text).notNull()                 // open | submitted | abandoned
+                t.column("commitmentSigned", .boolean).notNull().defaults(to: false)
+                t.column("mailTo", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("submittedAt", .datetime)
+            }
+            try db.create(table: "draftPage") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("draftId", .text).notNull().references("draft", onDelete: .cascade)
+                t.column("materialCode", .text).notNull()
+                t.column("sha256", .text).notNull()
+                t.column("byteCount", .integer).notNull()
+                t.column("addedAt", .datetime).notNull()
+            }
+            try db.create(index: "draftPage_draft_material", on: "draftPage", columns: ["draftId", "materialCode"])
+
+            try db.create(table: "filing") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("draftId", .text).notNull().references("draft").indexed()
+                t.column("itemCode", .text).notNull().indexed()
+                t.column("bundleCode", .text)
+                t.column("number", .text).unique()                 // set at submission, never reused
+                t.column("status", .text).notNull().indexed()
+                t.column("progressToken", .text).notNull().unique()
+                t.column("caseType", .text).notNull()
+                t.column("receivedDay", .integer)                  // CivilDate.dayNumber
+                t.column("promisedDeadline", .integer)             // CivilDate.dayNumber; null for immediate items
+                t.column("concludedDay", .integer)
+                t.column("light", .text)                           // current supervision light
+                t.column("worstLight", .text)
+                t.column("createdAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+            try db.create(table: "deferredMaterial") { t in
+                t.column("filingId", .integer).notNull().references("filing")
+                t.column("materialCode", .text).notNull()
+                t.column("name", .text).notNull()
+                t.column("howToSupply", .text).notNull()
+                t.column("deadline", .integer).notNull()
+                t.column("suppliedAt", .datetime)
+                t.primaryKey(["filingId", "materialCode"])
+            }
+            // Materials an applicant has supplied before (一次办事提交一份材料).
+            try db.create(table: "heldMaterial") { t in
+                t.column("applicantKey", .text).notNull()
+                t.column("materialCode", .text).notNull()
+                t.column("filingNumber", .text).notNull()
+                t.column("heldAt", .datetime).notNull()
+                t.primaryKey(["applicantKey", "materialCode"])
+            }
+            try db.create(table: "numbering") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("lastDay", .integer)
+                t.column("lastSequence", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO numbering (id, lastDay, lastSequence) VALUES (1, NULL, 0)")
+
+            // The append-only, hash-chained audit trail (全过程留痕).
+            try db.create(table: "audit") { t in
+                t.primaryKey("sequence", .integer)
+                t.column("subject", .text).notNull().indexed()
+                t.column("actor", .text).notNull()
+                t.column("atMilliseconds", .integer).notNull()
+                t.column("event", .text).notNull()
+                t.column("fromState", .text)
+                t.column("toState", .text).notNull()
+                t.column("reason", .text)
+                t.column("previousHash", .text).notNull()
+                t.column("hash", .text).notNull()
+            }
+            try db.create(table: "auditHead") { t in
+                t.primaryKey("id", .integer).check { $0 == 1 }
+                t.column("count", .integer).notNull()
+            }
+            try db.execute(sql: "INSERT INTO auditHead (id, count) VALUES (1, 0)")
+            try db.execute(sql: """
+                CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+                BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+                """)
+
+            // Everything the platform must receive, written in the same transaction as the change.
+            try db.create(table: "outbox") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("kind", .text).notNull()                  // filing | evaluation | rectification | …
+                t.column("subject", .text).notNull().indexed()     // filing number, evaluation id…
+                t.column("payload", .text).notNull()               // JSON
+                t.column("createdAt", .datetime).notNull()
+            }
+
+            try db.create(table: "supervisionNotice") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("filingId", .integer).notNull().unique().references("filing")
+                t.column("filingNumber", .text).notNull()
+                t.column("promisedDeadline", .integer).notNull()
+                t.column("overdueWorkingDays", .integer).notNull()
+                t.column("issuedAt", .datetime).notNull()
+            }
+
+            // 排队叫号
+            try db.create(table: "queueSequence") { t in
+                t.column("category", .text).notNull()
+                t.column("day", .integer).notNull()
+                t.column("last", .integer).notNull()
+                t.primaryKey(["category", "day"])
+            }
+            try db.create(table: "queueTicket") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("category", .text).notNull()
+                t.column("day", .integer).notNull()
+                t.column("sequence", .integer).notNull()
+                t.column("number", .text).notNull()
+                t.column("applicantKey", .text)
+                t.column("appointmentId", .text)
+                t.column("priority", .boolean).notNull().defaults(to: false)
+                t.column("state", .text).notNull()
+                t.column("window", .text)
+                t.column("issuedAt", .datetime).notNull()
+                t.column("calledAt", .datetime)
+                t.column("finishedAt", .datetime)
+                t.uniqueKey(["category", "day", "sequence"])
+            }
+            try db.create(index: "queueTicket_waiting", on: "queueTicket", columns: ["day", "state", "category"])
+            // One waiting ticket per person per category, enforced by the database as well.
+            try db.execute(sql: """
+                CREATE UNIQUE INDEX queueTicket_one_waiting ON queueTicket (category, applicantKey)
+                WHERE state = 'waiting' AND applicantKey IS NOT NULL
+                """)
+            try db.create(table: "appointment") { t in
+                t.primaryKey("id", .text)
+                t.column("applicantKey", .text).notNull()
+                t.column("category", .text).notNull()
+                t.column("day", .integer).notNull()
+                t.column("slot", .text)
+                t.column("ticketId", .integer).references("queueTicket")
+            }
+            try db.create(index: "appointment_applicant_day", on: "appointment", columns: ["applicantKey", "day"])
+            try db.create(table: "serviceWindow") { t in
+                t.primaryKey("id", .text)
+                t.column("categories", .text).notNull()            // JSON array of category codes
+                t.column("updatedAt", .datetime).notNull()
+            }
+
+            // 好差评
+            try db.create(table: "evaluation") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("subjectKind", .text).notNull()
+                t.column("subjectRef", .text).notNull()
+                t.column("level", .integer).notNull().check { $0 >= 1 && $0 <= 5 }
+                t.column("comment", .text)
+                t.column("channel", .text).notNull()
+                t.column("ratedAt", .datetime).notNull()
+                t.uniqueKey(["subjectKind", "subjectRef"])         // 一次一评
+            }
+            try db.create(table: "rectification") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.column("evaluationId", .integer).notNull().unique().references("evaluation")
+                t.column("status", .text).notNull().indexed()
+                t.column("deadline", .integer).notNull()
+                t.column("note", .text)
+                t.column("openedAt", .datetime).notNull()
+                t.column("updatedAt", .datetime).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -196,3 +196,32 @@ public enum FilingLifecycle {
         }
     }
 }
+
+extension FilingStatus {
+    /// The status as the progress page and slips name it.
+    public var chineseName: String {
+        switch self {
+        case .draft: "填写中"
+        case .submitted: "已收件"
+        case .accepted: "已受理"
+        case .conditionallyAccepted: "容缺受理"
+        case .rejected: "不予受理"
+        case .correctionNotified: "补齐补正告知"
+        case .inProgress: "审核办理中"
+        case .suspended: "特别程序（暂停计时）"
+        case .concluded(.approved): "已办结（准予）"
+        case .concluded(.denied): "已办结（不予许可）"
+        case .delivered(.collected): "已送达（已领取）"
+        case .delivered(.mailed): "已送达（邮寄）"
+        case .withdrawn: "已撤回"
+        }
+    }
+}
+
+extension FilingEvent {
+    /// Parses `description` (`accept`, `conclude.approved`, `deliver.mailed`…).
+    public init?(_ text: String) {
+        guard let event = FilingEvent.all.first(where: { $0.description == text }) else { return nil }
+        self = event
+    }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import GRDB
+import Workflow
+
+/// A recorded rating (好差评) and, for a 差评, its rectification record.
+public struct EvaluationRecord: Sendable, Hashable {
+    public var id: Int64
+    public var subject: EvaluationSubject
+    public var level: EvaluationLevel
+    public var comment: String?
+    public var channel: String
+    public var ratedAt: Date
+    public var rectification: Rectification?
+}
+
+/// The follow-up record of a 差评.
+public struct Rectification: Sendable, Hashable {
+    public var id: Int64
+    public var evaluationID: Int64
+    public var status: RectificationStatus
+    /// The day it must be answered by (configurable working days after the rating).
+    public var deadline: CivilDate
+    public var note: String?
+}
+
+/// What the outbox carries for a rating or a rectification step.
+struct EvaluationMessage: Encodable {
+    var evaluationID: Int64
+    var subjectKind: String
+    var subjectRef: String
+    var level: Int
+    var levelName: String
+    var comment: String?
+    var channel: String
+    var ratedAt: Date
+    var rectificationStatus: String?
+    var rectificationDeadline: String?
+    var kioskID: String
+}
+
+extension FrontDesk {
+    /// Records the one rating of a service instance (一次一评): a filing that was submitted, or a
+    /// ticket that was called or served. A second rating is refused. A 差评 (1–2) opens a
+    /// rectification record due in the configured working days. The rating, its audit record and
+    /// its outbox row are one transaction.
+    public func rate(_ subject: EvaluationSubject, level: Int, comment: String? = nil,
+                     channel: String = "pad") throws(FrontDeskError) -> EvaluationRecord {
+        let value: EvaluationLevel
+        do { value = try EvaluationLevel.from(level) } catch { throw .workflow(error) }
+        let now = clock.now()
+        let today = hall.moment(now).day
+        let trimmed = comment.map { String($0.prefix(500)) }
+        let id: Int64 = try write { db in
+            switch subject {
+            case let .filing(number):
+                guard let status = try String.fetchOne(db, sql: "SELECT status FROM filing WHERE number = ?", arguments: [number])
+                    .flatMap(FilingStatus.init) else { throw WorkflowError.notFound("filing \(number)") }
+                guard status != .draft, status != .submitted else { throw WorkflowError.notRateable(subject.description) }
+            case let .ticket(id):
+                guard let state = try String.fetchOne(db, sql: "SELECT state FROM queueTicket WHERE id = ?", arguments: [id])
+                    .flatMap(TicketState.init(rawValue:)) else { throw WorkflowError.notFound("ticket \(id)") }
+                guard state == .called || state == .served else { throw WorkflowError.notRateable(subject.description) }
+            }
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
+                                 arguments: [subject.kind, subject.reference]) == true {
+                throw WorkflowError.alreadyRated(subject: subject.description)
+            }
+            try db.execute(sql: "INSERT INTO evaluation (subjectKind, subjectRef, level, comment, channel, ratedAt) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [subject.kind, subject.reference, value.rawValue, trimmed, channel, now])
+            let id = db.lastInsertedRowID
+            var deadline: CivilDate? = nil
+            if value.isNegative {
+                let due = deadlines.calendar.adding(workingDays: rules.rectificationWorkingDays, to: today)
+                deadline = due
+                try db.execute(sql: """
+                    INSERT INTO rectification (evaluationId, status, deadline, openedAt, updatedAt) VALUES (?, 'pendingVerification', ?, ?, ?)
+                    """, arguments: [id, due.dayNumber, now, now])
+                try appendAudit(db, subject: "rectification:\(db.lastInsertedRowID)", actor: .kiosk, at: now, event: "open",
+                                from: nil, to: RectificationStatus.pendingVerification.rawValue,
+                                reason: "差评（\(value.chineseName)）：\(subject)")
+            }
+            try appendAudit(db, subject: "evaluation:\(id)", actor: .kiosk, at: now, event: "rate", from: nil,
+                            to: String(value.rawValue), reason: subject.description)
+            try enqueueOutbox(db, kind: "evaluation", subject: "evaluation:\(id)", payload: EvaluationMessage(
+                evaluationID: id, subjectKind: subject.kind, subjectRef: subject.reference, level: value.rawValue,
+                levelName: value.chineseName, comment: trimmed, channel: channel, ratedAt: now,
+                rectificationStatus: value.isNegative ? RectificationStatus.pendingVerification.rawValue : nil,
+                rectificationDeadline: deadline?.description, kioskID: rules.kioskID), at: now)
+            return id
+        }
+        return try evaluation(id: id)
+    }
+
+    /// Whether the instance was already rated.
+    public func isRated(_ subject: EvaluationSubject) throws(FrontDeskError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
+                              arguments: [subject.kind, subject.reference]) == true
+        }
+    }
+
+    public func evaluation(id: Int64) throws(FrontDeskError) -> EvaluationRecord {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [id]) else {
+                throw WorkflowError.notFound("evaluation \(id)")
+            }
+            let kind: String = row["subjectKind"]
+            let ref: String = row["subjectRef"]
+            let subject: EvaluationSubject = kind == "ticket" ? .ticket(Int64(ref) ?? 0) : .filing(ref)
+            let rectification = try Row.fetchOne(db, sql: "SELECT * FROM rectification WHERE evaluationId = ?", arguments: [id])
+                .map(Rectification.init(row:))
+            return EvaluationRecord(id: id, subject: subject, level: EvaluationLevel(rawValue: row["level"]) ?? .basicallySatisfied,
+                                    comment: row["comment"], channel: row["channel"], ratedAt: row["ratedAt"],
+                                    rectification: rectification)
+        }
+    }
+
+    /// Moves a rectification record (staff: verified → rectifying → answered; appealed → dismissed),
+    /// with its audit record and an outbox row for the platform.
+    public func moveRectification(id: Int64, to next: RectificationStatus, by actor: FilingActor = .staff,
+                                  note: String? = nil) throws(FrontDeskError) -> Rectification {
+        let now = clock.now()
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM rectification WHERE id = ?", arguments: [id]) else {
+                throw WorkflowError.notFound("rectification \(id)")
+            }
+            var record = Rectification(row: row)
+            let moved = try record.status.moving(to: next)
+            try db.execute(sql: "UPDATE rectification SET status = ?, note = COALESCE(?, note), updatedAt = ? WHERE id = ?",
+                           arguments: [moved.rawValue, note, now, id])
+            try appendAudit(db, subject: "rectification:\(id)", actor: actor, at: now, event: "move",
+                            from: record.status.rawValue, to: moved.rawValue, reason: note)
+            record.status = moved
+            record.note = note ?? record.note
+            let evaluation = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [record.evaluationID])!
+            let level = EvaluationLevel(rawValue: evaluation["level"]) ?? .veryDissatisfied
+            try enqueueOutbox(db, kind: "rectification", subject: "evaluation:\(record.evaluationID)", payload: EvaluationMessage(
+                evaluationID: record.evaluationID, subjectKind: evaluation["subjectKind"], subjectRef: evaluation["subjectRef"],
+                level: level.rawValue, levelName: level.chineseName, comment: evaluation["comment"], channel: evaluation["channel"],
+                ratedAt: evaluation["ratedAt"], rectificationStatus: moved.rawValue, rectificationDeadline: record.deadline.description,
+                kioskID: rules.kioskID), at: now)
+            return record
+        }
+    }
+
+    /// Open rectification records, oldest first (staff alerts).
+    public func openRectifications() throws(FrontDeskError) -> [Rectification] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM rectification WHERE status NOT IN ('answered', 'dismissed') ORDER BY id")
+                .map(Rectification.init(row:))
+        }
+    }
+}
+
+extension Rectification {
+    init(row: Row) {
+        self.init(id: row["id"], evaluationID: row["evaluationId"],
+                  status: RectificationStatus(rawValue: row["status"]) ?? .pendingVerification,
+                  deadline: CivilDate(dayNumber: row["deadline"]), note: row["note"])
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import Workflow
+
+/// A filing's progress as the public page shows it: status and history, no personal data.
+public struct FilingProgress: Sendable, Hashable, Codable {
+    /// One step of the history.
+    public struct Step: Sendable, Hashable, Codable {
+        public var at: Date
+        public var status: String
+        public var statusName: String
+        /// 自助机 / 窗口工作人员 / 审批部门.
+        public var by: String
+        public var note: String?
+    }
+
+    public var number: String
+    public var itemName: String
+    public var department: String
+    public var bundleName: String?
+    public var status: String
+    public var statusName: String
+    public var receivedDay: String?
+    public var promisedDeadline: String?
+    public var light: String?
+    public var lightName: String?
+    public var deferredMaterials: [DeferredMaterial]
+    public var history: [Step]
+}
+
+extension FrontDesk {
+    /// Applies a lifecycle event to a filing (staff at a window, the platform through progress sync):
+    /// refused with a typed error when the table does not allow it; otherwise the status changes and
+    /// the audit record is appended in the same transaction. Returns the new status.
+    @discardableResult
+    public func apply(_ event: FilingEvent, toFiling number: String, by actor: FilingActor,
+                      reason: String? = nil) throws(FrontDeskError) -> FilingStatus {
+        let now = clock.now()
+        let today = hall.moment(now).day
+        return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM filing WHERE number = ?", arguments: [number]) else {
+                throw WorkflowError.notFound("filing \(number)")
+            }
+            let current = FilingStatus(row["status"] as String) ?? .draft
+            let next = try FilingLifecycle.next(from: current, on: event, by: actor)
+            var concluded: Int? = nil
+            if case .concluded = next { concluded = today.dayNumber }
+            try db.execute(sql: """
+                UPDATE filing SET status = ?, updatedAt = ?, concludedDay = COALESCE(?, concludedDay),
+                    light = CASE WHEN ? THEN light ELSE NULL END
+                WHERE id = ?
+                """, arguments: [next.description, now, concluded, next.isOpen, row["id"] as Int64])
+            try appendAudit(db, subject: "filing:\(number)", actor: actor, at: now, event: event.description,
+                            from: current.description, to: next.description, reason: reason)
+            return next
+        }
+    }
+
+    /// The filing with this number.
+    public func filing(number: String) throws(FrontDeskError) -> FilingRecord {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM filing WHERE number = ?", arguments: [number]) else {
+                throw WorkflowError.notFound("filing \(number)")
+            }
+            return try FilingRecord(db, row: row)
+        }
+    }
+
+    /// The filings of a draft (one per item of a bundle).
+    public func filings(draftID: String) throws(FrontDeskError) -> [FilingRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM filing WHERE draftId = ? ORDER BY id", arguments: [draftID]).map {
+                try FilingRecord(db, row: $0)
+            }
+        }
+    }
+
+    /// Public progress for a token; nil when no filing has it. Carries no personal data.
+    public func progress(token: String) throws(FrontDeskError) -> FilingProgress? {
+        guard ProgressToken(token) != nil else { return nil }
+        return try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM filing WHERE progressToken = ?", arguments: [token]) else {
+                return nil
+            }
+            let filing = try FilingRecord(db, row: row)
+            guard let number = filing.number else { return nil }
+            let item = catalogue.item(code: filing.itemCode)
+            let history = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY sequence",
+                                           arguments: ["filing:\(number)"]).map(AuditRecord.init(row:)).map { r in
+                FilingProgress.Step(at: Date(timeIntervalSince1970: Double(r.atMilliseconds) / 1000), status: r.to,
+                                    statusName: FilingStatus(r.to)?.chineseName ?? r.to, by: r.actor.chineseName,
+                                    note: r.actor == .kiosk ? r.reason : nil)
+            }
+            return FilingProgress(
+                number: number, itemName: item?.name ?? filing.itemCode, department: item?.implementingBody ?? "",
+                bundleName: filing.bundleCode.flatMap { catalogue.bundle(code: $0)?.name },
+                status: filing.status.description, statusName: filing.status.chineseName,
+                receivedDay: filing.receivedDay?.description, promisedDeadline: filing.promisedDeadline?.description,
+                light: filing.light?.rawValue, lightName: filing.light?.chineseName,
+                deferredMaterials: filing.deferred, history: history)
+        }
+    }
+
+    /// The public URL of a filing's progress page (the slip's QR code).
+    public func progressURL(token: String) -> String {
+        ProgressToken(token)?.url(publicBase: rules.publicBaseURL) ?? rules.publicBaseURL
+    }
+}
+
+extension FilingRecord {
+    init(_ db: Database, row: Row) throws {
+        let id: Int64 = row["id"]
+        let deferred = try Row.fetchAll(db, sql: "SELECT * FROM deferredMaterial WHERE filingId = ? ORDER BY rowid", arguments: [id]).map {
+            DeferredMaterial(code: $0["materialCode"], name: $0["name"], howToSupply: $0["howToSupply"],
+                             deadline: CivilDate(dayNumber: $0["deadline"]))
+        }
+        self.init(id: id, draftID: row["draftId"], itemCode: row["itemCode"], bundleCode: row["bundleCode"], number: row["number"],
+                  status: FilingStatus(row["status"] as String) ?? .draft, progressToken: row["progressToken"],
+                  caseType: CaseType(rawValue: row["caseType"]) ?? .promised,
+                  receivedDay: (row["receivedDay"] as Int?).map(CivilDate.init(dayNumber:)),
+                  promisedDeadline: (row["promisedDeadline"] as Int?).map(CivilDate.init(dayNumber:)),
+                  concludedDay: (row["concludedDay"] as Int?).map(CivilDate.init(dayNumber:)),
+                  light: (row["light"] as String?).flatMap(SupervisionLight.init(rawValue:)),
+                  worstLight: (row["worstLight"] as String?).flatMap(SupervisionLight.init(rawValue:)),
+                  deferred: deferred)
+    }
+}
+
+extension FilingActor {
+    public var chineseName: String {
+        switch self {
+        case .kiosk: "自助机"
+        case .staff: "窗口工作人员"
+        case .platform: "审批部门"
+        }
+    }
+}

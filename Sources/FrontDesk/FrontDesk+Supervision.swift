@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import Workflow
+
+/// The result of one supervision sweep over the open promised filings.
+public struct SupervisionSweep: Sendable, Hashable {
+    public var today: CivilDate
+    /// Open promised filings by current light.
+    public var counts: [SupervisionLight: Int]
+    /// Filings whose light changed in this sweep.
+    public var changed: Int
+    /// Filing numbers that turned red now and got a supervision notice (督办通知).
+    public var newNotices: [String]
+}
+
+/// A supervision notice recorded for a red light.
+public struct SupervisionNotice: Sendable, Hashable {
+    public var filingNumber: String
+    public var promisedDeadline: CivilDate
+    public var overdueWorkingDays: Int
+    public var issuedAt: Date
+}
+
+extension FrontDesk {
+    /// Recomputes the light of every open promised filing (suspended ones are paused: 特别程序 time
+    /// does not count), stores changed lights and the worst light each ever had, and records a
+    /// supervision notice the first time a filing turns red.
+    @discardableResult
+    public func sweepSupervision() throws(FrontDeskError) -> SupervisionSweep {
+        let now = clock.now()
+        let today = hall.moment(now).day
+        return try write { db in
+            let open = ["accepted", "conditionallyAccepted", "correctionNotified", "inProgress"]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT id, number, promisedDeadline, light, worstLight FROM filing
+                WHERE promisedDeadline IS NOT NULL AND status IN (\(open.map { "'\($0)'" }.joined(separator: ",")))
+                """)
+            var earliest = today
+            for row in rows { earliest = min(earliest, CivilDate(dayNumber: row["promisedDeadline"])) }
+            let index = WorkingDayIndex(calendar: deadlines.calendar, from: earliest.adding(days: -1), through: today.adding(days: 31))
+            var counts: [SupervisionLight: Int] = [:]
+            var changed = 0
+            var notices: [String] = []
+            let update = try db.makeStatement(sql: "UPDATE filing SET light = ?, worstLight = ? WHERE id = ?")
+            let notice = try db.makeStatement(sql: """
+                INSERT INTO supervisionNotice (filingId, filingNumber, promisedDeadline, overdueWorkingDays, issuedAt)
+                VALUES (?, ?, ?, ?, ?) ON CONFLICT (filingId) DO NOTHING
+                """)
+            for row in rows {
+                let deadline = CivilDate(dayNumber: row["promisedDeadline"])
+                let light = SupervisionLight.light(deadline: deadline, today: today, index: index)
+                counts[light, default: 0] += 1
+                let previous = (row["light"] as String?).flatMap(SupervisionLight.init(rawValue:))
+                guard light != previous else { continue }
+                changed += 1
+                let worst = max(light, (row["worstLight"] as String?).flatMap(SupervisionLight.init(rawValue:)) ?? .green)
+                let id: Int64 = row["id"]
+                try update.execute(arguments: [light.rawValue, worst.rawValue, id])
+                if light == .red {
+                    let number: String = row["number"]
+                    try notice.execute(arguments: [id, number, deadline.dayNumber, index.workingDays(from: deadline, to: today), now])
+                    if db.changesCount > 0 {
+                        notices.append(number)
+                        try appendAudit(db, subject: "filing:\(number)", actor: .kiosk, at: now, event: "supervisionNotice",
+                                        from: previous?.rawValue, to: light.rawValue,
+                                        reason: "超期\(index.workingDays(from: deadline, to: today))个工作日，红牌督办")
+                    }
+                }
+            }
+            if !notices.isEmpty {
+                logger.warning("supervision: \(notices.count) filing(s) turned red", metadata: ["filings": "\(notices.joined(separator: ","))"])
+            }
+            return SupervisionSweep(today: today, counts: counts, changed: changed, newNotices: notices)
+        }
+    }
+
+    /// The supervision notices recorded so far, newest first.
+    public func supervisionNotices(limit: Int = 100) throws(FrontDeskError) -> [SupervisionNotice] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM supervisionNotice ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+                SupervisionNotice(filingNumber: $0["filingNumber"], promisedDeadline: CivilDate(dayNumber: $0["promisedDeadline"]),
+                                  overdueWorkingDays: $0["overdueWorkingDays"], issuedAt: $0["issuedAt"])
+            }
+        }
+    }
+
+    /// 办结率, on-time rate and yellow/red share, for the kiosk and per item, over filings received
+    /// in `period` (all when nil).
+    public func statistics(period: ClosedRange<CivilDate>? = nil) throws(FrontDeskError)
+        -> (overall: SupervisionStatistics, perItem: [SupervisionStatistics]) {
+        let facts = try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT itemCode, status, receivedDay, promisedDeadline, concludedDay, worstLight FROM filing
+                WHERE number IS NOT NULL AND receivedDay IS NOT NULL
+                """).map { row in
+                let status = FilingStatus(row["status"] as String) ?? .submitted
+                return SupervisedFiling(
+                    itemCode: row["itemCode"], receivedDay: CivilDate(dayNumber: row["receivedDay"]),
+                    promisedDeadline: (row["promisedDeadline"] as Int?).map(CivilDate.init(dayNumber:)),
+                    concludedDay: (row["concludedDay"] as Int?).map(CivilDate.init(dayNumber:)),
+                    closedWithoutConclusion: status == .rejected || status == .withdrawn,
+                    worstLight: (row["worstLight"] as String?).flatMap(SupervisionLight.init(rawValue:)) ?? .green)
+            }
+        }
+        return SupervisionStatistics.compute(facts, period: period)
+    }
+
+    /// Checks the whole audit chain (`kioskctl audit verify`).
+    public func verifyAudit() throws(FrontDeskError) -> AuditChain.Verification {
+        try read { db in
+            let count = try Int64.fetchOne(db, sql: "SELECT count FROM auditHead WHERE id = 1")
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit ORDER BY sequence")
+            var records: [AuditRecord] = []
+            while let row = try cursor.next() { records.append(AuditRecord(row: row)) }
+            return AuditChain.verify(records, expectedCount: count)
+        }
+    }
+
+    /// The audit records of one subject (e.g. `filing:<number>`), oldest first.
+    public func auditTrail(subject: String) throws(FrontDeskError) -> [AuditRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY sequence", arguments: [subject])
+                .map(AuditRecord.init(row:))
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+import Store
+import Workflow
+
+/// Where the workflow reads the time: the system clock in kioskd, a hand-moved clock in tests.
+public protocol KioskClock: Sendable {
+    func now() -> Date
+}
+
+/// The system's wall clock.
+public struct SystemClock: KioskClock {
+    public init() {}
+    public func now() -> Date { Date() }
+}
+
+/// A clock tests move by hand (including backwards).
+public final class ManualClock: KioskClock, @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    public init(_ start: Date) { current = start }
+
+    public func now() -> Date { lock.withLock { current } }
+    public func set(_ date: Date) { lock.withLock { current = date } }
+    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
+}
+
+/// Who the kiosk is and the rules it applies, from `kiosk-config/`.
+public struct FrontDeskRules: Sendable {
+    public var regionCode: String
+    public var kioskID: String
+    public var timeZone: TimeZone
+    public var publicBaseURL: String
+    public var officeHours: OfficeHours
+    /// Working days a 差评 rectification has before it is overdue.
+    public var rectificationWorkingDays: Int
+
+    public init(regionCode: String, kioskID: String, timeZone: TimeZone, publicBaseURL: String,
+                officeHours: OfficeHours = .standard, rectificationWorkingDays: Int = 5) {
+        self.regionCode = regionCode
+        self.kioskID = kioskID
+        self.timeZone = timeZone
+        self.publicBaseURL = publicBaseURL
+        self.officeHours = officeHours
+        self.rectificationWorkingDays = rectificationWorkingDays
+    }
+}
+
+/// The kiosk's front desk (前台综合受理): the workflow rules of `Workflow` applied to the store.
+/// Every change is one SQLite transaction that also appends its audit records and outbox rows,
+/// so a crash never leaves a filing without its audit trail or its upstream message.
+public final class FrontDesk: Sendable {
+    public let store: KioskStore
+    public let catalogue: Catalogue
+    public let categories: [QueueCategory]
+    public let rules: FrontDeskRules
+    public let deadlines: DeadlineCalculator
+    let clock: any KioskClock
+    let licences: any ElectronicLicenceLookup
+    let logger: Logger
+    let hall: HallTime
+
+    public init(store: KioskStore, catalogue: Catalogue, categories: [QueueCategory], calendar: WorkingCalendar,
+                rules: FrontDeskRules, clock: any KioskClock = SystemClock(),
+                licences: any ElectronicLicenceLookup = CardReadLicences(),
+                logger: Logger = Logger(label: "onewindow.frontdesk")) {
+        self.store = store
+        self.catalogue = catalogue
+        self.categories = categories
+        self.rules = rules
+        self.deadlines = DeadlineCalculator(calendar: calendar, officeHours: rules.officeHours)
+        self.clock = clock
+        self.licences = licences
+        self.logger = logger
+        self.hall = HallTime(timeZone: rules.timeZone)
+    }
+
+    /// The hall's current day.
+    public func today() -> CivilDate { hall.moment(clock.now()).day }
+
+    // MARK: shared helpers
+
+    /// The key applicants are matched by: HMAC-SHA256 of the ID number with the kiosk's secret.
+    func applicantKey(_ db: Database, idNumber: String) throws -> String {
+        let secret = try Data.fetchOne(db, sql: "SELECT secret FROM kioskSecret WHERE id = 1") ?? Data()
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: SymmetricKey(data: secret))
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Appends one audit record in the caller's transaction.
+    @discardableResult
+    func appendAudit(_ db: Database, subject: String, actor: FilingActor, at date: Date, event: String,
+                     from: String?, to: String, reason: String?) throws -> AuditRecord {
+        let last = try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY sequence DESC LIMIT 1").map(AuditRecord.init(row:))
+        let record = AuditChain.append(after: last, subject: subject, actor: actor,
+                                       atMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()),
+                                       event: event, from: from, to: to, reason: reason)
+        try db.execute(sql: """
+            INSERT INTO audit (sequence, subject, actor, atMilliseconds, event, fromState, toState, reason, previousHash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [record.sequence, record.subject, record.actor.rawValue, record.atMilliseconds, record.event,
+                             record.from, record.to, record.reason, record.previousHash, record.hash])
+        try db.execute(sql: "UPDATE auditHead SET count = count + 1 WHERE id = 1")
+        return record
+    }
+
+    /// Adds an outbox row in the caller's transaction.
+    func enqueueOutbox(_ db: Database, kind: String, subject: String, payload: some Encodable, at date: Date) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
+        try db.execute(sql: "INSERT INTO outbox (kind, subject, payload, createdAt) VALUES (?, ?, ?, ?)",
+                       arguments: [kind, subject, json, date])
+    }
+
+    /// Runs a write transaction, mapping database failures to `FrontDeskError`.
+    func write<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
+        do {
+            return try store.pool.write { db in try body(db) }
+        } catch let error as WorkflowError {
+            throw .workflow(error)
+        } catch let error as FilingTransitionError {
+            throw .workflow(.transition(error))
+        } catch let error as FrontDeskError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
+        do {
+            return try store.pool.read { db in try body(db) }
+        } catch let error as WorkflowError {
+            throw .workflow(error)
+        } catch let error as FilingTransitionError {
+            throw .workflow(.transition(error))
+        } catch let error as FrontDeskError {
+            throw error
+        } catch {
+            throw .storage("\(error)")
+        }
+    }
+}
+
+/// Why the front desk refused or failed a request: a workflow rule, or the store.
+public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
+    case workflow(WorkflowError)
+    /// The database refused the write (full disk, I/O error…); nothing was changed.
+    case storage(String)
+
+    public var description: String {
+        switch self {
+        case let .workflow(e): e.description
+        case let .storage(message): "the store could not be written, nothing was changed: \(message)"
+        }
+    }
+
+    public var chineseMessage: String {
+        switch self {
+        case let .workflow(e): e.chineseMessage
+        case .storage: "系统暂时无法保存，请稍后再试或联系工作人员"
+        }
+    }
+}
+
+/// Converts instants to the hall's local day and minute.
+struct HallTime: Sendable {
+    let timeZone: TimeZone
+
+    func moment(_ date: Date) -> HallMoment {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return HallMoment(day: CivilDate(year: c.year!, month: c.month!, day: c.day!)!, minuteOfDay: c.hour! * 60 + c.minute!)
+    }
+}
+
+/// Electronic licences (电子证照) that can stand in for paper materials.
+public protocol ElectronicLicenceLookup: Sendable {
+    /// Licence types (as named in the catalogue's `electronicLicence`) available for the applicant,
+    /// with a reference to each.
+    func licences(for applicant: Applicant) -> [String: String]
+}
+
+/// The licences a kiosk knows offline: an identity read from the card's chip and verified by the
+/// SAM stands in for the 居民身份证 licence. A platform lookup can replace this.
+public struct CardReadLicences: ElectronicLicenceLookup {
+    public init() {}
+    public func licences(for applicant: Applicant) -> [String: String] {
+        applicant.verifiedByCard && (applicant.documentKind ?? "resident") == "resident" ? ["居民身份证": "card-read"] : [:]
+    }
+}
+
+extension AuditRecord {
+    init(row: Row) {
+        self.init(sequence: row["sequence"], subject: row["subject"],
+                  actor: FilingActor(rawValue: row["actor"]) ?? .kiosk, atMilliseconds: row["atMilliseconds"],
+                  event: row["event"], from: row["fromState"], to: row["toState"], reason: row["reason"],
+                  previousHash: row["previousHash"], hash: row["hash"])
+    }
+}

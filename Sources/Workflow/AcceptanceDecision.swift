@@ -1,0 +1,149 @@
+/// Why a material counts as supplied without new pages (一次办事提交一份材料 / 无证明).
+public enum HeldMaterialSource: Sendable, Hashable, Codable {
+    /// Supplied with an earlier filing of the same applicant at this kiosk.
+    case earlierFiling(number: String)
+    /// Stands in as an electronic licence (电子证照) of the named type, e.g. the ID card just read.
+    case electronicLicence(type: String, reference: String)
+
+    public var chineseDescription: String {
+        switch self {
+        case let .earlierFiling(number): "已在办件\(number)中提交，无需重复提交"
+        case let .electronicLicence(type, _): "使用\(type)电子证照，免交纸质材料"
+        }
+    }
+}
+
+/// What the citizen has supplied for a submission: pages captured per material code, and
+/// materials already held for this applicant.
+public struct SuppliedMaterials: Sendable, Hashable {
+    public var pagesByMaterial: [String: Int]
+    public var held: [String: HeldMaterialSource]
+
+    public init(pagesByMaterial: [String: Int] = [:], held: [String: HeldMaterialSource] = [:]) {
+        self.pagesByMaterial = pagesByMaterial
+        self.held = held
+    }
+
+    /// Whether the material counts as supplied: held, or at least its expected number of pages.
+    public func supplies(_ material: Material) -> Bool {
+        held[material.code] != nil || (pagesByMaterial[material.code] ?? 0) >= max(1, material.pages)
+    }
+}
+
+/// A material the submission lacks, as the one-time notice (一次性告知) lists it.
+public struct MissingMaterial: Sendable, Hashable, Codable {
+    public var code: String
+    public var name: String
+    public var pagesExpected: Int
+    public var pagesSupplied: Int
+    public var acceptanceStandard: String
+    /// Names of the items that need it (several for a bundle).
+    public var forItems: [String]
+}
+
+/// A deferrable material accepted as missing (容缺), with the day it must follow by.
+public struct DeferredMaterial: Sendable, Hashable, Codable {
+    public var code: String
+    public var name: String
+    public var howToSupply: String
+    public var deadline: CivilDate
+
+    public init(code: String, name: String, howToSupply: String, deadline: CivilDate) {
+        self.code = code; self.name = name; self.howToSupply = howToSupply; self.deadline = deadline
+    }
+}
+
+/// The decision for one item of a submission.
+public struct ItemDecision: Sendable, Hashable {
+    public var itemCode: String
+    /// `.accepted` or `.conditionallyAccepted`.
+    public var status: FilingStatus
+    public var receivedDay: CivilDate
+    public var promisedDeadline: CivilDate
+    /// Empty unless conditionally accepted.
+    public var deferred: [DeferredMaterial]
+}
+
+/// The acceptance decision (受理决定) taken at submit, before anything is numbered or stored.
+public enum AcceptanceDecision: Sendable, Hashable {
+    /// Every item can be accepted (some perhaps with deferred materials): submit.
+    case submit([ItemDecision])
+    /// A required material is missing: nothing is submitted; the citizen gets the list.
+    case incomplete(missing: [MissingMaterial])
+    /// Only deferrable materials are missing, but the applicant has not signed the commitment
+    /// (告知承诺) yet: nothing is submitted; ask for the signature.
+    case commitmentRequired(deferred: [DeferredMaterial])
+
+    /// Decides a submission of `items` (one, or a bundle's) with what was supplied.
+    ///
+    /// Each item is decided on the same supplied set (a shared material counts for every item that
+    /// asks for it). A material missing for any item that is not deferrable *for that item* makes the
+    /// whole submission incomplete: a bundle is one submission (一次提交).
+    public static func decide(items: [ServiceItem], supplied: SuppliedMaterials, commitmentSigned: Bool,
+                              submittedAt: HallMoment, deadlines: DeadlineCalculator) -> AcceptanceDecision {
+        var missing: [String: MissingMaterial] = [:]
+        var missingOrder: [String] = []
+        var decisions: [ItemDecision] = []
+        var anyDeferred: [DeferredMaterial] = []
+        let received = deadlines.receivedDay(submittedAt: submittedAt)
+
+        for item in items {
+            let promised = deadlines.promisedDeadline(of: item, received: received)
+            var deferred: [DeferredMaterial] = []
+            for material in item.materials where !supplied.supplies(material) {
+                switch MaterialRequirement.effectiveNeed(of: material, in: item) {
+                case .optional:
+                    continue
+                case .deferrable:
+                    let deferral = material.deferral!  // effectiveNeed is .deferrable only with a deferral
+                    deferred.append(DeferredMaterial(
+                        code: material.code, name: material.name, howToSupply: deferral.howToSupply,
+                        deadline: deadlines.deferredMaterialDeadline(deferral, received: received, promised: promised)))
+                case .required:
+                    if var known = missing[material.code] {
+                        known.forItems.append(item.name)
+                        known.pagesExpected = max(known.pagesExpected, material.pages)
+                        missing[material.code] = known
+                    } else {
+                        missingOrder.append(material.code)
+                        missing[material.code] = MissingMaterial(
+                            code: material.code, name: material.name, pagesExpected: max(1, material.pages),
+                            pagesSupplied: supplied.pagesByMaterial[material.code] ?? 0,
+                            acceptanceStandard: material.acceptanceStandard, forItems: [item.name])
+                    }
+                }
+            }
+            anyDeferred.append(contentsOf: deferred)
+            decisions.append(ItemDecision(
+                itemCode: item.implementationCode, status: deferred.isEmpty ? .accepted : .conditionallyAccepted,
+                receivedDay: received, promisedDeadline: promised, deferred: deferred))
+        }
+        if !missingOrder.isEmpty { return .incomplete(missing: missingOrder.map { missing[$0]! }) }
+        if !anyDeferred.isEmpty, !commitmentSigned {
+            var seen = Set<String>()
+            return .commitmentRequired(deferred: anyDeferred.filter { seen.insert($0.code).inserted })
+        }
+        return .submit(decisions)
+    }
+}
+
+/// The person a filing or ticket is for, as read from their ID card (or typed by staff).
+/// Personal data: stored for the platform, shown only masked, never logged.
+public struct Applicant: Sendable, Hashable, Codable {
+    public var name: String
+    public var idNumber: String
+    /// The kind of document, e.g. `resident`, `hkMacaoTaiwanPermit`, `foreignPermanentResident`.
+    public var documentKind: String?
+    public var phone: String?
+    /// Whether the identity was read from the card's chip and verified by the SAM (it then stands
+    /// in for the 居民身份证 electronic licence).
+    public var verifiedByCard: Bool
+
+    public init(name: String, idNumber: String, documentKind: String? = nil, phone: String? = nil, verifiedByCard: Bool) {
+        self.name = name
+        self.idNumber = idNumber
+        self.documentKind = documentKind
+        self.phone = phone
+        self.verifiedByCard = verifiedByCard
+    }
+}

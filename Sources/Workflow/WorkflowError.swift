@@ -1,0 +1,69 @@
+/// Why the workflow refused a request, in terms a technician or the touch screen can act on.
+public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The item or bundle code is not in the catalogue.
+    case unknownSubject(FilingSubject)
+    /// The item cannot be filed at a self-service kiosk (`supportsKiosk: false`).
+    case notOfferedAtKiosk(itemCode: String)
+    /// No material of that code is asked for by the filing.
+    case unknownMaterial(String)
+    /// No filing, draft, ticket or record with that reference.
+    case notFound(String)
+    /// The lifecycle refuses the step.
+    case transition(FilingTransitionError)
+    /// The draft was already submitted or abandoned.
+    case draftClosed(String)
+    /// The queue category is unknown.
+    case unknownCategory(String)
+    /// The category has issued its daily limit of tickets.
+    case dailyLimitReached(category: String, limit: Int)
+    /// This person already holds a waiting ticket in this category.
+    case alreadyWaiting(ticket: String)
+    /// The service instance was already rated (一次一评).
+    case alreadyRated(subject: String)
+    /// The rating is not 1…5.
+    case invalidLevel(Int)
+    /// The rectification record refuses the step.
+    case rectification(from: RectificationStatus, to: RectificationStatus)
+    /// A queue ticket cannot make this step (e.g. skip a ticket already served).
+    case ticketStep(from: TicketState, to: TicketState)
+    /// The instance cannot be rated yet (the filing was not concluded or the ticket not served).
+    case notRateable(String)
+
+    public var description: String {
+        switch self {
+        case let .unknownSubject(s): "no \(s) in the catalogue"
+        case let .notOfferedAtKiosk(code): "item \(code) cannot be filed at a self-service kiosk"
+        case let .unknownMaterial(code): "the filing asks for no material \(code)"
+        case let .notFound(what): "no \(what)"
+        case let .transition(e): e.description
+        case let .draftClosed(id): "draft \(id) was already submitted or abandoned"
+        case let .unknownCategory(c): "no queue category \(c)"
+        case let .dailyLimitReached(c, limit): "category \(c) issued its \(limit) tickets for today"
+        case let .alreadyWaiting(t): "this person already waits with ticket \(t) in this category"
+        case let .alreadyRated(s): "\(s) was already rated"
+        case let .invalidLevel(l): "rating level \(l) is not 1…5"
+        case let .rectification(from, to): "a rectification cannot go from \(from.rawValue) to \(to.rawValue)"
+        case let .ticketStep(from, to): "a \(from.rawValue) ticket cannot become \(to.rawValue)"
+        case let .notRateable(s): "\(s) cannot be rated yet"
+        }
+    }
+
+    /// The Chinese sentence the touch screen shows.
+    public var chineseMessage: String {
+        switch self {
+        case .unknownSubject, .notFound: "未找到该事项或记录，请重新选择"
+        case .notOfferedAtKiosk: "该事项不支持自助办理，请到窗口办理"
+        case .unknownMaterial: "该材料不属于本事项"
+        case .transition: "当前办件状态不允许此操作"
+        case .draftClosed: "本次申请已提交或已结束"
+        case .unknownCategory: "未找到该业务类别"
+        case .dailyLimitReached: "今日该业务号已取完，请明日再来或网上预约"
+        case .alreadyWaiting: "您已取号，正在排队中，请留意叫号"
+        case .alreadyRated: "该服务已评价，感谢您的参与"
+        case .invalidLevel: "请选择 1 至 5 的评价等级"
+        case .rectification: "整改状态不允许此操作"
+        case .ticketStep: "该号码当前状态不允许此操作"
+        case .notRateable: "服务完成后才能评价"
+        }
+    }
+}
