@@ -55,10 +55,11 @@ let package = Package(
         // The front desk: the workflow's rules applied to the store (filings, audit chain, outbox,
         // supervision, queue tickets, evaluations), each change one transaction.
         .target(name: "FrontDesk", dependencies: [
-            "Workflow", "Store",
+            "Workflow", "Store", "KioskConfig",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
         // Receipt and ticket printers: slips as persisted print jobs through CUPS, paper states, restock.
         .target(name: "Printing", dependencies: [
@@ -74,7 +75,7 @@ let package = Package(
         ]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
-            "KioskAPI", "DeviceKit", "KioskConfig", "Store", "Printing",
+            "KioskAPI", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,6 +102,10 @@ let package = Package(
         // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.
         .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "FrontDeskTests", dependencies: [
+            "FrontDesk", "KioskTestSupport", "KioskConfig", "Store", "Workflow",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
         .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),

@@ -26,6 +26,12 @@ public struct KioskConfiguration: Sendable {
 
     public func item(code: String) -> ServiceItem? { items.first { $0.implementationCode == code } }
 
+    /// The items and bundles, indexed for the workflow.
+    public var catalogue: Catalogue { Catalogue(items: items, bundles: bundles) }
+
+    /// The hall's office hours (validated at load).
+    public var officeHours: OfficeHours { settings.workflow?.officeHours.flatMap(OfficeHours.init) ?? .standard }
+
     static func resolve(_ path: String, against directory: String) -> String {
         if path.hasPrefix("/") { return path }
         return URL(fileURLWithPath: directory).appendingPathComponent(path).standardizedFileURL.path

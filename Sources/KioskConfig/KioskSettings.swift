@@ -46,6 +46,17 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var deviceStatusIntervalSeconds: Double
     }
 
+    /// Front-desk rules the hall sets: office hours for the received day, 差评 follow-up time.
+    public struct WorkflowRules: Sendable, Hashable, Codable {
+        /// `HH:MM-HH:MM`; a filing submitted after closing, or on a day off, is received on the next
+        /// working day (default 09:00-17:00).
+        public var officeHours: String?
+        /// Working days a 差评 rectification has (default 5).
+        public var rectificationWorkingDays: Int?
+        /// How often supervision lights are recomputed, in seconds (default 300).
+        public var supervisionIntervalSeconds: Double?
+    }
+
     public var kiosk: Identity
     public var api: API
     /// Where the database and captured pages live; relative paths are relative to the config directory.
@@ -55,6 +66,7 @@ public struct KioskSettings: Sendable, Hashable, Codable {
     public var session: Session
     public var upstream: Upstream
     public var monitoring: Monitoring?
+    public var workflow: WorkflowRules?
     public var devices: [DeviceBinding]
 }
 

@@ -85,6 +85,16 @@ struct Validator {
             error(file, ["monitoring", "deviceStatusIntervalSeconds"], "deviceStatusIntervalSeconds must be 0.1–600")
         }
 
+        if let hours = settings.workflow?.officeHours, OfficeHours(hours) == nil {
+            error(file, ["workflow", "officeHours"], "officeHours '\(hours)' is not HH:MM-HH:MM with opening before closing (e.g. \"09:00-17:00\")")
+        }
+        if let days = settings.workflow?.rectificationWorkingDays, !(1...60).contains(days) {
+            error(file, ["workflow", "rectificationWorkingDays"], "rectificationWorkingDays must be 1–60")
+        }
+        if let interval = settings.workflow?.supervisionIntervalSeconds, !(1...86400).contains(interval) {
+            error(file, ["workflow", "supervisionIntervalSeconds"], "supervisionIntervalSeconds must be 1–86400")
+        }
+
         let profiles = KioskConfiguration.resolve(settings.profilesDirectory, against: configDirectory)
         var isDir: ObjCBool = false
         let profilesExist = FileManager.default.fileExists(atPath: profiles, isDirectory: &isDir) && isDir.boolValue

@@ -1,4 +1,5 @@
 import DeviceKit
+import FrontDesk
 import Foundation
 import Hummingbird
 import KioskAPI
@@ -32,6 +33,8 @@ public struct Kiosk: Sendable {
     /// The CUPS printers among `devices`, printing slips as persisted jobs.
     public let printers: [SlipPrinter]
     public let board: DeviceStatusBoard
+    /// The workflow core on the store: filings, tickets, evaluations, supervision, audit.
+    public let desk: FrontDesk
     public let listen: HostPort
     public let dataDirectory: String
 
@@ -48,8 +51,9 @@ public struct Kiosk: Sendable {
                                               profilesDirectory: configuration.profilesDirectory, logger: logger)
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
                                                       kioskId: configuration.settings.kiosk.id, logger: logger)
+        let desk = FrontDesk(configuration: configuration, store: store, logger: logger)
         return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers,
-                     board: DeviceStatusBoard(), listen: options.listen ?? configuration.listen,
+                     board: DeviceStatusBoard(), desk: desk, listen: options.listen ?? configuration.listen,
                      dataDirectory: dataDirectory)
     }
 
@@ -86,6 +90,8 @@ public struct Kiosk: Sendable {
             logger: logger)
         app.addServices(makeMonitor(logger: logger))
         app.addServices(PrintingService(printers: printers))
+        let sweepSeconds = configuration.settings.workflow?.supervisionIntervalSeconds ?? 300
+        app.addServices(SupervisionService(desk: desk, interval: .milliseconds(Int(sweepSeconds * 1000)), logger: logger))
         // Devices that run their own loop (the ID-card reader's polling) are services too.
         for case let service as any Service in devices { app.addServices(service) }
         return app

@@ -1,0 +1,55 @@
+import Foundation
+import KioskConfig
+import Logging
+import ServiceLifecycle
+import Store
+import Workflow
+
+extension FrontDesk {
+    /// The front desk of a loaded configuration: its catalogue, queue categories, calendar and rules.
+    public convenience init(configuration: KioskConfiguration, store: KioskStore, clock: any KioskClock = SystemClock(),
+                            logger: Logger = Logger(label: "onewindow.frontdesk")) {
+        let settings = configuration.settings
+        self.init(store: store, catalogue: configuration.catalogue, categories: configuration.queueCategories,
+                  calendar: configuration.calendar,
+                  rules: FrontDeskRules(regionCode: settings.kiosk.regionCode, kioskID: settings.kiosk.id,
+                                        timeZone: TimeZone(identifier: settings.kiosk.timeZone) ?? .current,
+                                        publicBaseURL: settings.kiosk.publicBaseURL, officeHours: configuration.officeHours,
+                                        rectificationWorkingDays: settings.workflow?.rectificationWorkingDays ?? 5),
+                  clock: clock, logger: logger)
+    }
+}
+
+/// Recomputes supervision lights (电子监察) at start and then every interval until shutdown, and
+/// warns loudly while the coming year has no holiday calendar.
+public struct SupervisionService: Service {
+    let desk: FrontDesk
+    let interval: Duration
+    let logger: Logger
+
+    public init(desk: FrontDesk, interval: Duration = .seconds(300), logger: Logger) {
+        self.desk = desk
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    let sweep = try desk.sweepSupervision()
+                    let counts = SupervisionLight.allCases.map { "\($0.rawValue)=\(sweep.counts[$0] ?? 0)" }.joined(separator: " ")
+                    logger.debug("supervision sweep", metadata: ["lights": "\(counts)", "changed": "\(sweep.changed)"])
+                } catch {
+                    logger.error("supervision sweep failed", metadata: ["error": "\(error)"])
+                }
+                let today = desk.today()
+                let missing = desk.deadlines.uncoveredYears(from: today, to: today.adding(days: 60))
+                if !missing.isEmpty {
+                    logger.warning("NO HOLIDAY CALENDAR for \(missing.map(String.init).joined(separator: ", ")): deadlines count weekends only; add kiosk-config/calendar/YYYY.yaml from the State Council notice")
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
