@@ -87,6 +87,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
+            "FrontDesk", "Workflow",
             "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -135,3 +135,18 @@ extension FilingActor {
         }
     }
 }
+
+extension FrontDesk {
+    /// Numbered filings, newest first, optionally of one status.
+    public func recentFilings(status: FilingStatus? = nil, limit: Int = 50) throws(FrontDeskError) -> [FilingRecord] {
+        try read { db in
+            let rows = if let status {
+                try Row.fetchAll(db, sql: "SELECT * FROM filing WHERE number IS NOT NULL AND status = ? ORDER BY id DESC LIMIT ?",
+                                 arguments: [status.description, limit])
+            } else {
+                try Row.fetchAll(db, sql: "SELECT * FROM filing WHERE number IS NOT NULL ORDER BY id DESC LIMIT ?", arguments: [limit])
+            }
+            return try rows.map { try FilingRecord(db, row: $0) }
+        }
+    }
+}

@@ -1,0 +1,335 @@
+import ArgumentParser
+import Foundation
+import FrontDesk
+import KioskConfig
+import Store
+import Workflow
+
+/// Options of the commands that work on the kiosk's filings, queue and audit trail.
+struct DeskOptions: ParsableArguments {
+    @OptionGroup var config: ConfigOptions
+    @Option(name: .long, help: "Data directory (default: kiosk.yaml's dataDirectory).")
+    var data: String?
+    @Flag(name: .long, help: "Print JSON.") var json = false
+
+    /// The configuration and the front desk on the kiosk's store (exit 74 if the store cannot open).
+    func desk() throws -> FrontDesk {
+        let configuration = try loadConfiguration(config)
+        do {
+            let store = try KioskStore.open(directory: data ?? configuration.dataDirectory)
+            try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
+            return FrontDesk(configuration: configuration, store: store)
+        } catch {
+            Console.err("\(error)")
+            throw ExitCode(74)
+        }
+    }
+}
+
+/// Runs a front-desk call; a refusal prints its reason and exits 2, a store failure exits 74.
+func desk<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        Console.err("\(error)")
+        if case .storage = error { throw ExitCode(74) }
+        throw ExitCode(2)
+    }
+}
+
+/// `kioskctl audit verify|show`: the hash-chained audit trail.
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check or read the audit trail (全过程留痕).",
+                                                    subcommands: [Verify.self, Show.self], defaultSubcommand: Verify.self)
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the hash chain. Exit 0 intact, 3 broken (tampering or damage), 74 store unreadable.")
+        @OptionGroup var options: DeskOptions
+
+        func run() throws {
+            let frontDesk = try options.desk()
+            let verification = try desk { () throws(FrontDeskError) in try frontDesk.verifyAudit() }
+            if options.json {
+                struct Out: Encodable { var intact: Bool; var records: Int?; var brokenAt: Int64?; var reason: String? }
+                switch verification {
+                case let .intact(n): Console.json(Out(intact: true, records: n))
+                case let .broken(at, reason): Console.json(Out(intact: false, brokenAt: at, reason: reason))
+                }
+            } else {
+                Console.out(verification.description)
+            }
+            if !verification.isIntact { throw ExitCode(3) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the audit records of a filing (by number) or another subject.")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "A filing number, or a subject such as rectification:3.") var subject: String
+
+        func run() throws {
+            let key = subject.contains(":") ? subject : "filing:\(subject)"
+            let frontDesk = try options.desk()
+            let records = try desk { () throws(FrontDeskError) in try frontDesk.auditTrail(subject: key) }
+            if records.isEmpty {
+                Console.err("no audit records for \(key)")
+                throw ExitCode(2)
+            }
+            if options.json { Console.json(records); return }
+            for r in records {
+                let at = Date(timeIntervalSince1970: Double(r.atMilliseconds) / 1000).formatted(.iso8601)
+                Console.out("#\(r.sequence) \(at) \(r.actor.rawValue.padded(8)) \(r.event.padded(20)) \(r.from ?? "-") → \(r.to)"
+                    + (r.reason.map { "  (\($0))" } ?? ""))
+            }
+        }
+    }
+}
+
+/// `kioskctl filings list|show|apply`: filings for staff and technicians (no personal data shown).
+struct FilingsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "filings", abstract: "Filings: list, show, record a step.",
+                                                    subcommands: [List.self, Show.self, Apply.self], defaultSubcommand: List.self)
+
+    struct Row: Encodable {
+        var number: String
+        var item: String
+        var status: String
+        var statusName: String
+        var receivedDay: String?
+        var promisedDeadline: String?
+        var light: String?
+        var deferred: [String]
+    }
+
+    static func row(_ f: FilingRecord, _ desk: FrontDesk) -> Row {
+        Row(number: f.number ?? "-", item: desk.catalogue.item(code: f.itemCode)?.name ?? f.itemCode, status: f.status.description,
+            statusName: f.status.chineseName, receivedDay: f.receivedDay?.description,
+            promisedDeadline: f.promisedDeadline?.description, light: f.light?.rawValue,
+            deferred: f.deferred.map { "\($0.name) by \($0.deadline)" })
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List filings, newest first.")
+        @OptionGroup var options: DeskOptions
+        @Option(help: "Only this status (accepted, inProgress, concluded.approved…).") var status: String?
+        @Option(help: "At most this many.") var limit = 50
+
+        func run() throws {
+            let desk = try options.desk()
+            if let status, FilingStatus(status) == nil {
+                Console.err("unknown status '\(status)'; one of: \(FilingStatus.all.map(\.description).joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            let rows = try kioskctl.desk { () throws(FrontDeskError) in try desk.recentFilings(status: status.flatMap(FilingStatus.init), limit: limit) }
+                .map { FilingsCommand.row($0, desk) }
+            if options.json { Console.json(rows); return }
+            if rows.isEmpty { Console.out("no filings"); return }
+            for r in rows {
+                Console.out("\(r.number)  \(r.statusName.padded(14))  \(r.light.map { "[\($0)]" } ?? "".padded(9))  due \(r.promisedDeadline ?? "即办")  \(r.item)")
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one filing with its history.")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Filing number.") var number: String
+
+        func run() throws {
+            let desk = try options.desk()
+            let filing = try kioskctl.desk { () throws(FrontDeskError) in try desk.filing(number: number) }
+            let progress = try kioskctl.desk { () throws(FrontDeskError) in try desk.progress(token: filing.progressToken) }
+            if options.json { Console.json(progress); return }
+            let r = FilingsCommand.row(filing, desk)
+            Console.out("\(r.number)  \(r.item)\nstatus: \(r.statusName) (\(r.status))\nreceived: \(r.receivedDay ?? "-")  due: \(r.promisedDeadline ?? "即办")  light: \(r.light ?? "-")")
+            for d in r.deferred { Console.out("deferred: \(d)") }
+            Console.out("progress: \(desk.progressURL(token: filing.progressToken))")
+            for step in progress?.history ?? [] {
+                Console.out("  \(step.at.formatted(.iso8601))  \(step.statusName)  (\(step.by))")
+            }
+        }
+    }
+
+    struct Apply: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a step a window took (accept, notifyCorrection, reject, withdraw, deliver.collected…), as staff.")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Filing number.") var number: String
+        @Argument(help: "Event: \(FilingEvent.all.map(\.description).joined(separator: ", ")).") var event: String
+        @Option(help: "Why (kept in the audit trail).") var reason: String?
+
+        func run() throws {
+            guard let parsed = FilingEvent(event) else {
+                Console.err("unknown event '\(event)'")
+                throw ExitCode(2)
+            }
+            let desk = try options.desk()
+            let status = try kioskctl.desk { () throws(FrontDeskError) in try desk.apply(parsed, toFiling: number, by: .staff, reason: reason) }
+            Console.out("\(number): \(status.chineseName) (\(status))")
+        }
+    }
+}
+
+/// `kioskctl supervision`: recompute lights now and print the hall figures.
+struct SupervisionCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "supervision", abstract: "Electronic supervision: lights, red-light notices, 办结率 and on-time rate.")
+    @OptionGroup var options: DeskOptions
+    @Option(help: "First received day of the statistics period (YYYY-MM-DD).") var from: String?
+    @Option(help: "Last received day of the statistics period (YYYY-MM-DD).") var to: String?
+
+    func run() throws {
+        let desk = try options.desk()
+        var period: ClosedRange<CivilDate>? = nil
+        if from != nil || to != nil {
+            guard let start = CivilDate(iso: from ?? "1970-01-01"), let end = CivilDate(iso: to ?? "9999-12-31"), start <= end else {
+                Console.err("--from/--to must be YYYY-MM-DD with from ≤ to")
+                throw ExitCode(2)
+            }
+            period = start...end
+        }
+        let sweep = try kioskctl.desk { () throws(FrontDeskError) in try desk.sweepSupervision() }
+        let notices = try kioskctl.desk { () throws(FrontDeskError) in try desk.supervisionNotices(limit: 20) }
+        let (overall, perItem) = try kioskctl.desk { () throws(FrontDeskError) in try desk.statistics(period: period) }
+        struct Out: Encodable {
+            var today: String; var lights: [String: Int]; var newNotices: [String]; var overall: SupervisionStatistics
+            var perItem: [SupervisionStatistics]; var notices: [String]
+        }
+        let lights = Dictionary(uniqueKeysWithValues: SupervisionLight.allCases.map { ($0.rawValue, sweep.counts[$0] ?? 0) })
+        if options.json {
+            Console.json(Out(today: sweep.today.description, lights: lights, newNotices: sweep.newNotices, overall: overall,
+                             perItem: perItem, notices: notices.map { "\($0.filingNumber) overdue \($0.overdueWorkingDays) WD" }))
+            return
+        }
+        Console.out("today \(sweep.today): " + SupervisionLight.allCases.map { "\($0.chineseName) \(sweep.counts[$0] ?? 0)" }.joined(separator: "  "))
+        func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
+        Console.out("办结率 \(percent(overall.completionRate)) (\(overall.concluded)/\(overall.received))  按期办结率 \(percent(overall.onTimeRate))  黄红牌占比 \(percent(overall.yellowOrRedShare))")
+        for s in perItem {
+            Console.out("  \((desk.catalogue.item(code: s.itemCode!)?.name ?? s.itemCode!).padded(30)) 收件\(s.received) 办结\(s.concluded) 按期\(s.concludedOnTime) 黄红牌\(s.yellowOrRed)")
+        }
+        for n in notices { Console.out("红牌督办 \(n.filingNumber): 超期\(n.overdueWorkingDays)个工作日 (due \(n.promisedDeadline))") }
+    }
+}
+
+/// `kioskctl queue status|issue|call|skip|window`: the ticket queue for hall staff.
+struct QueueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "queue", abstract: "Queue tickets: waiting counts, issue, call the next, skip, assign windows.",
+        subcommands: [Status.self, Issue.self, Call.self, Skip.self, Window.self], defaultSubcommand: Status.self)
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "People waiting per category and the windows' categories.")
+        @OptionGroup var options: DeskOptions
+        func run() throws {
+            let desk = try options.desk()
+            struct Row: Encodable { var category, prefix, name: String; var waiting: Int }
+            let rows = try desk.categories.map { c in
+                Row(category: c.code, prefix: c.prefix, name: c.name,
+                    waiting: try kioskctl.desk { () throws(FrontDeskError) in try desk.waitingCount(category: c.code) })
+            }
+            let windows = try kioskctl.desk { () throws(FrontDeskError) in try desk.windows() }
+            if options.json {
+                struct Out: Encodable { var categories: [Row]; var windows: [String: [String]] }
+                Console.json(Out(categories: rows, windows: windows))
+                return
+            }
+            for r in rows { Console.out("\(r.prefix)  \(r.name.padded(14))  waiting \(r.waiting)") }
+            for (w, cats) in windows.sorted(by: { $0.key < $1.key }) { Console.out("window \(w): \(cats.joined(separator: ", "))") }
+        }
+    }
+
+    struct Issue: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a ticket in a category (without an ID card).")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Category code.") var category: String
+        func run() throws {
+            let desk = try options.desk()
+            let t = try kioskctl.desk { () throws(FrontDeskError) in try desk.issueTicket(category: category) }
+            Console.out("\(t.number) (\(t.categoryName)), \(t.waitingAhead) ahead, id \(t.id)")
+        }
+    }
+
+    struct Call: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Call the next ticket to a window (the previous one there is served).")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Window.") var window: String
+        func run() throws {
+            let desk = try options.desk()
+            guard let t = try kioskctl.desk({ () throws(FrontDeskError) in try desk.callNext(window: window) }) else {
+                Console.out("nobody waiting for window \(window)")
+                return
+            }
+            Console.out("请 \(t.number) 号到 \(window) 号窗口办理 (id \(t.id))")
+        }
+    }
+
+    struct Skip: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Mark a called ticket as not shown up (过号).")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Ticket id (printed by call/issue).") var id: Int64
+        func run() throws {
+            let desk = try options.desk()
+            let t = try kioskctl.desk { () throws(FrontDeskError) in try desk.finishTicket(id: id, as: .skipped) }
+            Console.out("\(t.number): \(t.state.chineseName)")
+        }
+    }
+
+    struct Window: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set the categories a window serves (潮汐窗口).")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Window.") var window: String
+        @Argument(help: "Category codes.") var categories: [String]
+        func run() throws {
+            let desk = try options.desk()
+            try kioskctl.desk { () throws(FrontDeskError) in try desk.assignWindow(window, categories: categories) }
+            Console.out("window \(window): \(categories.joined(separator: ", "))")
+        }
+    }
+}
+
+/// `kioskctl catalogue list|guide`: the items and the one-time notice (一次性告知) of each.
+struct CatalogueCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "catalogue", abstract: "Service items, bundles and their one-time notices.",
+                                                    subcommands: [List.self, Guide.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List items and bundles.")
+        @OptionGroup var config: ConfigOptions
+        func run() throws {
+            let configuration = try loadConfiguration(config)
+            for item in configuration.items {
+                Console.out("\(item.implementationCode)  \(item.caseType == .immediate ? "即办" : "承诺\(item.promisedTimeLimit.value)\(item.promisedTimeLimit.unit.chineseName)")  \(item.supportsKiosk ? "" : "[窗口] ")\(item.name)")
+            }
+            for bundle in configuration.bundles { Console.out("\(bundle.code)  一件事  \(bundle.name)") }
+        }
+    }
+
+    struct Guide: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the one-time notice of an item or bundle.")
+        @OptionGroup var config: ConfigOptions
+        @Argument(help: "Implementation code of an item, or a bundle code.") var code: String
+        @Flag(name: .long, help: "Print JSON.") var json = false
+        func run() throws {
+            let configuration = try loadConfiguration(config)
+            let catalogue = configuration.catalogue
+            let subject: FilingSubject = catalogue.bundle(code: code) != nil ? .bundle(code) : .item(code)
+            let guide: ServiceGuide
+            do { guide = try ServiceGuide(subject: subject, catalogue: catalogue) } catch {
+                Console.err("\(error)")
+                throw ExitCode(2)
+            }
+            if json { Console.json(guide); return }
+            Console.out("【一次性告知】\(guide.title)")
+            for item in guide.items {
+                Console.out("\(item.name)（\(item.itemType)，\(item.caseType)）\n  实施主体：\(item.implementingBody)\n  承诺时限：\(item.promisedTimeLimit)；法定时限：\(item.statutoryTimeLimit)\n  收费：\(item.fees.joined(separator: "；"))\n  咨询电话：\(item.consultationPhone)")
+                for c in item.acceptanceConditions { Console.out("  受理条件：\(c)") }
+                for (i, step) in item.processFlow.enumerated() { Console.out("  流程\(i + 1)：\(step)") }
+            }
+            Console.out("申请材料：")
+            for m in guide.materials {
+                Console.out("  \(m.code) \(m.name)（\(m.need)，\(m.source)，\(m.pages)页）\(m.deferral.map { "；容缺：\($0)" } ?? "")\(m.forItems.map { "；用于：\($0.joined(separator: "、"))" } ?? "")")
+            }
+        }
+    }
+}
