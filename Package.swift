@@ -96,7 +96,8 @@ let package = Package(
         .target(name: "DeviceFixtures", dependencies: ["IDCard"]),
         .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
-            "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing",
+            "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing", "FrontDesk", "Workflow",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/KioskBench"),
 

@@ -31,44 +31,52 @@ extension FrontDesk {
         let today = hall.moment(now).day
         return try write { db in
             let open = ["accepted", "conditionallyAccepted", "correctionNotified", "inProgress"]
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT id, number, promisedDeadline, light, worstLight FROM filing
-                WHERE promisedDeadline IS NOT NULL AND status IN (\(open.map { "'\($0)'" }.joined(separator: ",")))
-                """)
-            var earliest = today
-            for row in rows { earliest = min(earliest, CivilDate(dayNumber: row["promisedDeadline"])) }
+            let openList = open.map { "'\($0)'" }.joined(separator: ",")
+            let earliest = try Int.fetchOne(db, sql: """
+                SELECT MIN(promisedDeadline) FROM filing WHERE promisedDeadline IS NOT NULL AND status IN (\(openList))
+                """).map(CivilDate.init(dayNumber:)).map { min($0, today) } ?? today
             let index = WorkingDayIndex(calendar: deadlines.calendar, from: earliest.adding(days: -1), through: today.adding(days: 31))
             var counts: [SupervisionLight: Int] = [:]
             var changed = 0
             var notices: [String] = []
+            var lastAudit = try lastAuditRecord(db)
             let update = try db.makeStatement(sql: "UPDATE filing SET light = ?, worstLight = ? WHERE id = ?")
             let notice = try db.makeStatement(sql: """
                 INSERT INTO supervisionNotice (filingId, filingNumber, promisedDeadline, overdueWorkingDays, issuedAt)
                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (filingId) DO NOTHING
                 """)
+            // Read everything first (a cursor must not be open while the same table is updated).
+            struct Open { var id: Int64; var number: String; var deadline: CivilDate; var light: String?; var worst: String? }
+            var rows: [Open] = []
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT id, number, promisedDeadline, light, worstLight FROM filing
+                WHERE promisedDeadline IS NOT NULL AND status IN (\(openList))
+                """)
+            while let row = try cursor.next() {
+                rows.append(Open(id: row[0], number: row[1], deadline: CivilDate(dayNumber: row[2]), light: row[3], worst: row[4]))
+            }
             for row in rows {
-                let deadline = CivilDate(dayNumber: row["promisedDeadline"])
-                let light = SupervisionLight.light(deadline: deadline, today: today, index: index)
+                let light = SupervisionLight.light(deadline: row.deadline, today: today, index: index)
                 counts[light, default: 0] += 1
-                let previous = (row["light"] as String?).flatMap(SupervisionLight.init(rawValue:))
-                guard light != previous else { continue }
+                guard light.rawValue != row.light else { continue }
                 changed += 1
-                let worst = max(light, (row["worstLight"] as String?).flatMap(SupervisionLight.init(rawValue:)) ?? .green)
-                let id: Int64 = row["id"]
-                try update.execute(arguments: [light.rawValue, worst.rawValue, id])
+                let previous = row.light.flatMap(SupervisionLight.init(rawValue:))
+                let worst = max(light, row.worst.flatMap(SupervisionLight.init(rawValue:)) ?? .green)
+                try update.execute(arguments: [light.rawValue, worst.rawValue, row.id])
                 if light == .red {
-                    let number: String = row["number"]
-                    try notice.execute(arguments: [id, number, deadline.dayNumber, index.workingDays(from: deadline, to: today), now])
+                    let overdue = index.workingDays(from: row.deadline, to: today)
+                    try notice.execute(arguments: [row.id, row.number, row.deadline.dayNumber, overdue, now])
                     if db.changesCount > 0 {
-                        notices.append(number)
-                        try appendAudit(db, subject: "filing:\(number)", actor: .kiosk, at: now, event: "supervisionNotice",
-                                        from: previous?.rawValue, to: light.rawValue,
-                                        reason: "超期\(index.workingDays(from: deadline, to: today))个工作日，红牌督办")
+                        notices.append(row.number)
+                        try appendAudit(db, after: &lastAudit, subject: "filing:\(row.number)", actor: .kiosk, at: now,
+                                        event: "supervisionNotice", from: previous?.rawValue, to: light.rawValue,
+                                        reason: "超期\(overdue)个工作日，红牌督办")
                     }
                 }
             }
             if !notices.isEmpty {
-                logger.warning("supervision: \(notices.count) filing(s) turned red", metadata: ["filings": "\(notices.joined(separator: ","))"])
+                let shown = notices.prefix(10).joined(separator: ",") + (notices.count > 10 ? ",…" : "")
+                logger.warning("supervision: \(notices.count) filing(s) turned red (see kioskctl supervision)", metadata: ["filings": "\(shown)"])
             }
             return SupervisionSweep(today: today, counts: counts, changed: changed, newNotices: notices)
         }

@@ -94,8 +94,20 @@ public final class FrontDesk: Sendable {
     @discardableResult
     func appendAudit(_ db: Database, subject: String, actor: FilingActor, at date: Date, event: String,
                      from: String?, to: String, reason: String?) throws -> AuditRecord {
-        let last = try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY sequence DESC LIMIT 1").map(AuditRecord.init(row:))
-        let record = AuditChain.append(after: last, subject: subject, actor: actor,
+        var last = try lastAuditRecord(db)
+        return try appendAudit(db, after: &last, subject: subject, actor: actor, at: date, event: event, from: from, to: to, reason: reason)
+    }
+
+    /// The newest audit record, for appending several in one transaction without re-reading it.
+    func lastAuditRecord(_ db: Database) throws -> AuditRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY sequence DESC LIMIT 1").map(AuditRecord.init(row:))
+    }
+
+    /// Appends one audit record after `previous` (which must be the newest) and advances it.
+    @discardableResult
+    func appendAudit(_ db: Database, after previous: inout AuditRecord?, subject: String, actor: FilingActor, at date: Date,
+                     event: String, from: String?, to: String, reason: String?) throws -> AuditRecord {
+        let record = AuditChain.append(after: previous, subject: subject, actor: actor,
                                        atMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()),
                                        event: event, from: from, to: to, reason: reason)
         try db.execute(sql: """
@@ -104,6 +116,7 @@ public final class FrontDesk: Sendable {
             """, arguments: [record.sequence, record.subject, record.actor.rawValue, record.atMilliseconds, record.event,
                              record.from, record.to, record.reason, record.previousHash, record.hash])
         try db.execute(sql: "UPDATE auditHead SET count = count + 1 WHERE id = 1")
+        previous = record
         return record
     }
 

@@ -60,6 +60,13 @@ do {
 }
 
 do {
+    try WorkflowBench.run(configDirectory: configDirectory, scratch: scratch)
+} catch {
+    FileHandle.standardError.write(Data("kiosk-bench: workflow: \(error)\n".utf8))
+    exit(1)
+}
+
+do {
     try await IDCardBench.run()
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: \(error)\n".utf8))

@@ -120,8 +120,18 @@ public enum AcceptanceDecision: Sendable, Hashable {
         }
         if !missingOrder.isEmpty { return .incomplete(missing: missingOrder.map { missing[$0]! }) }
         if !anyDeferred.isEmpty, !commitmentSigned {
-            var seen = Set<String>()
-            return .commitmentRequired(deferred: anyDeferred.filter { seen.insert($0.code).inserted })
+            // A material several items defer is listed once, with the earliest of its deadlines.
+            var earliest: [String: DeferredMaterial] = [:]
+            var order: [String] = []
+            for d in anyDeferred {
+                if let known = earliest[d.code] {
+                    if d.deadline < known.deadline { earliest[d.code] = d }
+                } else {
+                    order.append(d.code)
+                    earliest[d.code] = d
+                }
+            }
+            return .commitmentRequired(deferred: order.map { earliest[$0]! })
         }
         return .submit(decisions)
     }

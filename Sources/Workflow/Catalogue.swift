@@ -83,6 +83,12 @@ public struct MaterialRequirement: Sendable, Hashable {
                 if var existing = byCode[material.code] {
                     existing.itemCodes.append(item.implementationCode)
                     if rank(need) > rank(existing.need) { existing.need = need }
+                    // The merged line says how and when a deferred material follows: the shortest period
+                    // among the items that may defer it.
+                    if need == .deferrable, let deferral = material.deferral,
+                       existing.material.deferral.map({ deferral.withinWorkingDays < $0.withinWorkingDays }) ?? true {
+                        existing.material.deferral = deferral
+                    }
                     existing.material.pages = max(existing.material.pages, material.pages)
                     byCode[material.code] = existing
                 } else {

@@ -28,12 +28,13 @@ public struct FilingNumber: Sendable, Hashable, Comparable, CustomStringConverti
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0].count == 6, parts[0].allSatisfy(\.isPlainDigit),
               (2...8).contains(parts[1].count),
-              parts[1].allSatisfy({ $0.isPlainDigit || ("A"..."Z").contains($0) }),
+              parts[1].allSatisfy({ $0.isPlainDigit || $0.isPlainCapital }),
               parts[2].count == 8, let y = Int(parts[2].prefix(4)), let m = Int(parts[2].dropFirst(4).prefix(2)),
               let d = Int(parts[2].suffix(2)), let day = CivilDate(year: y, month: m, day: d),
               parts[3].count >= 5, parts[3].allSatisfy(\.isPlainDigit), let seq = Int(parts[3]), seq >= 1
         else { return nil }
         self.init(regionCode: String(parts[0]), kioskID: String(parts[1]), day: day, sequence: seq)
+        guard description == text else { return nil }  // one printed form per number (no extra leading zeros)
     }
 
     public var description: String {
@@ -42,7 +43,9 @@ public struct FilingNumber: Sendable, Hashable, Comparable, CustomStringConverti
         return "\(regionCode)-\(kioskID)-\(day.compactDescription)-\(padded)"
     }
 
-    public static func < (a: FilingNumber, b: FilingNumber) -> Bool { (a.day, a.sequence) < (b.day, b.sequence) }
+    public static func < (a: FilingNumber, b: FilingNumber) -> Bool {
+        (a.regionCode, a.kioskID, a.day, a.sequence) < (b.regionCode, b.kioskID, b.day, b.sequence)
+    }
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
@@ -113,7 +116,9 @@ public struct ProgressToken: Sendable, Hashable, CustomStringConvertible {
 
     /// Accepts a token as it appears in a URL; nil if it cannot be one (wrong length or letters).
     public init?(_ text: String) {
-        guard text.count == 26, text.allSatisfy({ Self.alphabet.contains($0) }) else { return nil }
+        // 128 bits in 26 characters: the last one carries 3 bits, its two low bits are always zero.
+        guard text.count == 26, text.allSatisfy({ Self.alphabet.contains($0) }),
+              let last = text.last, let index = Self.alphabet.firstIndex(of: last), index % 4 == 0 else { return nil }
         value = text
     }
 
@@ -126,6 +131,8 @@ public struct ProgressToken: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Character {
-    /// 0–9 only (not other scripts' digits).
-    var isPlainDigit: Bool { ("0"..."9").contains(self) }
+    /// 0–9 only: one scalar (no combining marks), not other scripts' digits.
+    var isPlainDigit: Bool { unicodeScalars.count == 1 && ("0"..."9").contains(unicodeScalars.first!) }
+    /// A–Z only, one scalar.
+    var isPlainCapital: Bool { unicodeScalars.count == 1 && ("A"..."Z").contains(unicodeScalars.first!) }
 }

@@ -88,6 +88,7 @@ public struct WorkingCalendar: Sendable {
 
     /// Working days in the half-open range (from, to]: how many working days have passed.
     public func workingDays(from: CivilDate, to: CivilDate) -> Int {
+        if to == from { return 0 }
         guard to > from else { return -workingDays(from: to, to: from) }
         var n = 0
         var d = from.adding(days: 1)
