@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
-        .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport"]),
+        .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport", "KioskConfig", "Workflow"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),

@@ -138,6 +138,8 @@ public struct ServiceGuide: Sendable, Hashable, Codable {
         public var name: String
         /// 必要 / 非必要 / 容缺后补.
         public var need: String
+        /// The same need as a code: `required`, `optional`, `deferrable`.
+        public var needCode: Material.Need
         /// 申请人自备 / 政府部门核发 / 其他.
         public var source: String
         public var pages: Int
@@ -201,7 +203,7 @@ public struct ServiceGuide: Sendable, Hashable, Codable {
         materials = MaterialRequirement.merged(items).map { requirement in
             let m = requirement.material
             return MaterialLine(
-                code: m.code, name: m.name, need: requirement.need.chineseName, source: m.source.chineseName,
+                code: m.code, name: m.name, need: requirement.need.chineseName, needCode: requirement.need, source: m.source.chineseName,
                 pages: m.pages, acceptanceStandard: m.acceptanceStandard, sampleForm: m.sampleForm,
                 electronicLicence: m.electronicLicence,
                 forItems: isBundle ? requirement.itemCodes.compactMap { names[$0] } : nil,

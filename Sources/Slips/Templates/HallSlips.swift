@@ -1,4 +1,5 @@
 import Foundation
+import Workflow
 
 /// 排队号票: the big number, the category, how many wait before it.
 public struct QueueTicketSlip: Sendable, Hashable, Codable {
@@ -184,5 +185,43 @@ public struct PrinterTestPage: Sendable, Hashable, Codable {
         slip.append(.qr(payload: qrPayload, caption: qrPayload))
         slip.append(.cut)
         return slip
+    }
+}
+
+extension OneTimeNotice {
+    /// The one-time notice (一次性告知) of an item or bundle, generated from the catalogue's guide: every
+    /// material with its need and source, conditions, time limits, fees — nothing left to "其他材料".
+    public init(guide: ServiceGuide, printedAt: Date, guideURL: String? = nil) {
+        let first = guide.items[0]
+        let departments = guide.items.map(\.implementingBody).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        self.init(
+            itemName: guide.title,
+            itemCode: guide.bundleCode ?? first.implementationCode,
+            department: departments.joined(separator: "、"),
+            conditions: guide.items.flatMap { item in
+                item.acceptanceConditions.map { guide.items.count > 1 ? "【\(item.name)】\($0)" : $0 }
+            },
+            materials: guide.materials.map { line in
+                let need: Material.Need = switch line.needCode {
+                case .required: .required
+                case .deferrable: .deferrable
+                case .optional: .optional
+                }
+                var notes: [String] = []
+                if let licence = line.electronicLicence { notes.append("可用\(licence)电子证照免交") }
+                if let deferral = line.deferral { notes.append("容缺：\(deferral)") }
+                if let items = line.forItems, items.count < guide.items.count { notes.append("用于\(items.joined(separator: "、"))") }
+                return Material(name: line.name, need: need, source: line.source, copies: "\(line.pages)页",
+                                note: notes.isEmpty ? nil : notes.joined(separator: "；"))
+            },
+            timeLimit: guide.items.map { item in
+                let limit = item.promisedTimeLimit == "即办" ? "即办" : "承诺\(item.promisedTimeLimit)（法定\(item.statutoryTimeLimit)）"
+                return guide.items.count > 1 ? "\(item.name)：\(limit)" : limit
+            }.joined(separator: "；"),
+            fee: guide.items.flatMap(\.fees).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }.joined(separator: "；"),
+            maxOnSiteVisits: guide.items.map(\.maxOnSiteVisits).max(),
+            guideURL: guideURL,
+            consultationPhone: first.consultationPhone,
+            printedAt: printedAt)
     }
 }
