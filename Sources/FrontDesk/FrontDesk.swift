@@ -110,12 +110,12 @@ public final class FrontDesk: Sendable {
         let record = AuditChain.append(after: previous, subject: subject, actor: actor,
                                        atMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()),
                                        event: event, from: from, to: to, reason: reason)
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO audit (sequence, subject, actor, atMilliseconds, event, fromState, toState, reason, previousHash, hash)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [record.sequence, record.subject, record.actor.rawValue, record.atMilliseconds, record.event,
-                             record.from, record.to, record.reason, record.previousHash, record.hash])
-        try db.execute(sql: "UPDATE auditHead SET count = count + 1 WHERE id = 1")
+            """).execute(arguments: [record.sequence, record.subject, record.actor.rawValue, record.atMilliseconds, record.event,
+                                     record.from, record.to, record.reason, record.previousHash, record.hash])
+        try db.cachedStatement(sql: "UPDATE auditHead SET count = count + 1 WHERE id = 1").execute()
         previous = record
         return record
     }

@@ -29,12 +29,15 @@ func report(_ name: String, _ samples: [Double]) {
 }
 
 let arguments = CommandLine.arguments
-let configDirectory = arguments.count > 1 ? arguments[1] : "kiosk-config"
+let configDirectory = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "kiosk-config"
+/// `--only workflow` runs one group (config, slips, workflow, idcard, kioskd); default all.
+let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+func runs(_ group: String) -> Bool { only == nil || only == group }
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(getpid())").path
 defer { try? FileManager.default.removeItem(atPath: scratch) }
 
 print("OneWindow benchmarks (\(OneWindowVersion.current)), config \(configDirectory)")
-do {
+if runs("config") { do {
     _ = try ConfigLoader.load(directory: configDirectory)  // warm-up, and fail early on a bad config
     report("config load + validate (all files)", try measure(50) { _ = try ConfigLoader.load(directory: configDirectory) })
 
@@ -49,33 +52,35 @@ do {
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: \(error)\n".utf8))
     exit(1)
-}
+} }
 
-do {
+if runs("slips") { do {
     let profiles = (try? ConfigLoader.load(directory: configDirectory).profilesDirectory) ?? "devices"
     try await SlipBench.run(profilesDirectory: profiles, scratch: scratch)
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: slips: \(error)\n".utf8))
     exit(1)
-}
+} }
 
-do {
+if runs("workflow") { do {
     try WorkflowBench.run(configDirectory: configDirectory, scratch: scratch)
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: workflow: \(error)\n".utf8))
     exit(1)
-}
+} }
 
-do {
+if runs("idcard") { do {
     try await IDCardBench.run()
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: \(error)\n".utf8))
     exit(1)
-}
+} }
 
 // Start to first healthy answer of a real kioskd (same build directory as this binary).
 let kioskd = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kioskd").path
-if FileManager.default.isExecutableFile(atPath: kioskd) {
+if !runs("kioskd") {
+    // not asked for
+} else if FileManager.default.isExecutableFile(atPath: kioskd) {
     var samples: [Double] = []
     for run in 0..<5 {
         let port = 18_480 + run
