@@ -69,13 +69,14 @@ let package = Package(
         ]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
-            "DeviceKit", "KioskConfig", "Store",
+            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard",
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
-            "KioskAPI", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk",
+            "KioskAPI", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -115,7 +116,7 @@ let package = Package(
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "KioskAPITests", dependencies: [
-            "KioskAPI", "KioskRuntime", "KioskTestSupport",
+            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard"]),

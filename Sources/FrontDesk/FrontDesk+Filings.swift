@@ -111,7 +111,8 @@ extension FrontDesk {
         }
         let subject: FilingSubject = (row["subjectKind"] as String) == "bundle" ? .bundle(row["subjectCode"]) : .item(row["subjectCode"])
         guard let requirements = catalogue.materialList(for: subject) else { throw WorkflowError.unknownSubject(subject) }
-        let applicant = try JSONDecoder().decode(Applicant.self, from: Data((row["applicant"] as String).utf8))
+        // An abandoned draft's applicant was wiped ('{}'): it then holds nothing.
+        let applicant = try? JSONDecoder().decode(Applicant.self, from: Data((row["applicant"] as String).utf8))
         let key: String = row["applicantKey"]
         var pages: [String: [String]] = [:]
         for page in try Row.fetchAll(db, sql: "SELECT materialCode, sha256 FROM draftPage WHERE draftId = ? ORDER BY id", arguments: [id]) {
@@ -121,10 +122,10 @@ extension FrontDesk {
         for h in try Row.fetchAll(db, sql: "SELECT materialCode, filingNumber FROM heldMaterial WHERE applicantKey = ?", arguments: [key]) {
             held[h["materialCode"]] = .earlierFiling(number: h["filingNumber"])
         }
-        let licences = licences.licences(for: applicant)
+        let available: [String: String] = applicant.map { self.licences.licences(for: $0) } ?? [:]
         let slots = requirements.map { r in
             var source = held[r.material.code]
-            if source == nil, let type = r.material.electronicLicence, let reference = licences[type] {
+            if source == nil, let type = r.material.electronicLicence, let reference = available[type] {
                 source = .electronicLicence(type: type, reference: reference)
             }
             return Draft.Slot(requirement: r, pages: pages[r.material.code] ?? [], held: source)
@@ -298,6 +299,16 @@ extension FilingSubject {
         switch self {
         case .item: "item"
         case .bundle: "bundle"
+        }
+    }
+}
+
+extension FrontDesk {
+    /// The applicant of a draft (for printing its notice); nil once the draft was abandoned and wiped.
+    public func applicant(draftID: String) throws(FrontDeskError) -> Applicant? {
+        try read { db in
+            guard let json = try String.fetchOne(db, sql: "SELECT applicant FROM draft WHERE id = ?", arguments: [draftID]) else { return nil }
+            return try? JSONDecoder().decode(Applicant.self, from: Data(json.utf8))
         }
     }
 }

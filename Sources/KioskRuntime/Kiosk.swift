@@ -6,6 +6,7 @@ import KioskAPI
 import KioskConfig
 import Logging
 import Printing
+import Slips
 import ServiceLifecycle
 import Store
 
@@ -35,6 +36,10 @@ public struct Kiosk: Sendable {
     public let board: DeviceStatusBoard
     /// The workflow core on the store: filings, tickets, evaluations, supervision, audit.
     public let desk: FrontDesk
+    /// The citizen at the screen (at most one session at a time).
+    public let sessions: CitizenSessions
+    /// Captured pages, content-addressed.
+    public let pages: PageStore
     public let listen: HostPort
     public let dataDirectory: String
 
@@ -52,8 +57,21 @@ public struct Kiosk: Sendable {
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
                                                       kioskId: configuration.settings.kiosk.id, logger: logger)
         let desk = FrontDesk(configuration: configuration, store: store, logger: logger)
+        let pages = PageStore(directory: dataDirectory + "/pages")
+        let session = configuration.settings.session
+        let sessionLogger = logger
+        let sessions = CitizenSessions(timeoutSeconds: session.inactivityTimeoutSeconds, warningSeconds: session.warningSeconds,
+                                       onEnd: { id, reason in
+            // The session's unsubmitted drafts, their pages and the identity go with it.
+            do {
+                pages.delete(try desk.abandonDrafts(sessionID: id))
+            } catch {
+                sessionLogger.error("cannot wipe the drafts of an ended session", metadata: ["session": "\(id)", "error": "\(error)"])
+            }
+            sessionLogger.info("session ended", metadata: ["session": "\(id)", "reason": "\(reason.rawValue)"])
+        })
         return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers,
-                     board: DeviceStatusBoard(), desk: desk, listen: options.listen ?? configuration.listen,
+                     board: DeviceStatusBoard(), desk: desk, sessions: sessions, pages: pages, listen: options.listen ?? configuration.listen,
                      dataDirectory: dataDirectory)
     }
 
@@ -75,7 +93,10 @@ public struct Kiosk: Sendable {
 
     public func makeRouter() -> Router<KioskRequestContext> {
         KioskRouter.make(health: HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id,
-                                              version: OneWindowVersion.current))
+                                              version: OneWindowVersion.current),
+                         citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers,
+                                                slipContext: SlipContext(configuration.settings), pages: pages),
+                         simulators: SimulatorRoutes(devices: devices))
     }
 
     /// The HTTP application with the kiosk's background services attached.
@@ -92,6 +113,10 @@ public struct Kiosk: Sendable {
         app.addServices(PrintingService(printers: printers))
         let sweepSeconds = configuration.settings.workflow?.supervisionIntervalSeconds ?? 300
         app.addServices(SupervisionService(desk: desk, interval: .milliseconds(Int(sweepSeconds * 1000)), logger: logger))
+        app.addServices(SessionReaper(sessions: sessions))
+        for case let reader as IDCardReaderService in devices {
+            app.addServices(CardSessionBridge(reader: reader, sessions: sessions, logger: logger))
+        }
         // Devices that run their own loop (the ID-card reader's polling) are services too.
         for case let service as any Service in devices { app.addServices(service) }
         return app

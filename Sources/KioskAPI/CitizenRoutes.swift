@@ -1,0 +1,447 @@
+import Foundation
+import FrontDesk
+import HTTPTypes
+import Hummingbird
+import IDCard
+import NIOCore
+import Printing
+import Slips
+import Workflow
+
+/// The touch screen's routes: catalogue, sessions, filings with their pages, submit (with the
+/// printed notice), progress (JSON and the QR's HTML page), queue tickets and ratings.
+public struct CitizenRoutes: Sendable {
+    let desk: FrontDesk
+    let sessions: CitizenSessions
+    let printers: [SlipPrinter]
+    let slipContext: SlipContext
+    let pages: PageStore
+
+    public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: PageStore) {
+        self.desk = desk
+        self.sessions = sessions
+        self.printers = printers
+        self.slipContext = slipContext
+        self.pages = pages
+    }
+
+    // MARK: bodies and answers
+
+    struct ItemSummary: ResponseEncodable {
+        var code: String
+        var name: String
+        var itemType: String
+        var department: String
+        var caseType: String
+        var promisedTimeLimit: String
+        var supportsKiosk: Bool
+        var supportsAppointment: Bool
+        var queueCategory: String?
+    }
+
+    struct BundleSummary: ResponseEncodable {
+        var code: String
+        var name: String
+        var description: String?
+        var itemCodes: [String]
+    }
+
+    struct SessionCreated: ResponseEncodable {
+        var id: String
+        var expiresAt: Date
+    }
+
+    struct MaskedIdentity: ResponseEncodable {
+        var name: String
+        var idNumber: String
+        var documentKind: String?
+    }
+
+    struct NewFiling: Decodable {
+        var itemCode: String?
+        var bundleCode: String?
+    }
+
+    struct DraftView: ResponseEncodable {
+        struct Slot: Encodable {
+            var code: String
+            var name: String
+            var need: String
+            var pagesExpected: Int
+            var pages: [String]
+            var held: String?
+            var acceptanceStandard: String
+        }
+        var id: String
+        var title: String
+        var subject: String
+        var materials: [Slot]
+    }
+
+    struct PageAdded: ResponseEncodable {
+        var sha256: String
+        var pages: Int
+    }
+
+    struct SubmitBody: Decodable {
+        var mailTo: String?
+        var commitmentSigned: Bool?
+    }
+
+    struct SlipView: Encodable {
+        var jobId: Int64?
+        var state: String
+        var message: String?
+    }
+
+    struct Submitted: ResponseEncodable {
+        struct Filing: Encodable {
+            var number: String
+            var itemCode: String
+            var status: String
+            var promisedDeadline: String?
+            var progressUrl: String
+            var missingMaterials: [DeferredMaterialView]
+        }
+        var number: String
+        var status: String
+        var missingMaterials: [DeferredMaterialView]
+        var promisedDeadline: String?
+        var progressUrl: String
+        var slip: SlipView
+        var filings: [Filing]
+    }
+
+    struct DeferredMaterialView: Encodable {
+        var code: String
+        var name: String
+        var howToSupply: String
+        var deadline: String
+    }
+
+    struct TicketBody: Decodable {
+        var category: String
+        var sessionId: String?
+    }
+
+    struct TicketIssued: ResponseEncodable {
+        var ticket: String
+        var category: String
+        var waiting: Int
+        var priority: Bool
+        var slip: SlipView
+    }
+
+    struct EvaluationBody: Decodable {
+        var filingNumber: String?
+        var ticket: String?
+        var level: Int
+        var comment: String?
+    }
+
+    struct EvaluationRecorded: ResponseEncodable {
+        var id: Int64
+        var level: Int
+        var levelName: String
+        var rectification: String?
+    }
+
+    // MARK: routes
+
+    public func add(to router: Router<KioskRequestContext>) {
+        router.get("/api/v1/catalog/items") { _, _ -> [ItemSummary] in
+            desk.catalogue.items.map { item in
+                ItemSummary(code: item.implementationCode, name: item.name, itemType: item.itemType.rawValue,
+                            department: item.implementingBody, caseType: item.caseType.rawValue,
+                            promisedTimeLimit: item.caseType == .immediate ? "即办"
+                                : "\(item.promisedTimeLimit.value)\(item.promisedTimeLimit.unit.chineseName)",
+                            supportsKiosk: item.supportsKiosk, supportsAppointment: item.supportsAppointment,
+                            queueCategory: item.queueCategory)
+            }
+        }
+        router.get("/api/v1/catalog/items/{code}") { _, context -> ServiceGuide in
+            let code = try context.parameters.require("code")
+            do { return try ServiceGuide(subject: .item(code), catalogue: desk.catalogue) } catch {
+                throw APIProblem.notFound("no item \(code)")
+            }
+        }
+        router.get("/api/v1/catalog/bundles") { _, _ -> [BundleSummary] in
+            desk.catalogue.bundles.map { BundleSummary(code: $0.code, name: $0.name, description: $0.description, itemCodes: $0.itemCodes) }
+        }
+        router.get("/api/v1/catalog/bundles/{code}") { _, context -> ServiceGuide in
+            let code = try context.parameters.require("code")
+            do { return try ServiceGuide(subject: .bundle(code), catalogue: desk.catalogue) } catch {
+                throw APIProblem.notFound("no bundle \(code)")
+            }
+        }
+
+        router.post("/api/v1/sessions") { _, _ -> EditedResponse<SessionCreated> in
+            let session = sessions.open()
+            return EditedResponse(status: .created, response: SessionCreated(id: session.id, expiresAt: session.expiresAt(timeout: sessions.timeout)))
+        }
+        router.delete("/api/v1/sessions/{id}") { _, context -> HTTPResponse.Status in
+            guard sessions.end(try context.parameters.require("id")) else { throw APIProblem.notFound("no open session") }
+            return .noContent
+        }
+        router.get("/api/v1/sessions/{id}/identity") { _, context -> MaskedIdentity in
+            let session = try liveSession(try context.parameters.require("id"))
+            guard let identity = session.identity else {
+                throw APIProblem(.notFound, code: "no-card", title: "请将身份证放在读卡区", detail: "no ID card was read in this session")
+            }
+            return MaskedIdentity(name: PersonalDataMask.name(identity.name), idNumber: PersonalDataMask.idNumber(identity.idNumber),
+                                  documentKind: identity.documentKind)
+        }
+        router.post("/api/v1/sessions/{id}/filings") { request, context -> EditedResponse<DraftView> in
+            let session = try liveSession(try context.parameters.require("id"))
+            let body = try await request.decodeJSON(NewFiling.self, context: context)
+            let subject: FilingSubject
+            switch (body.itemCode, body.bundleCode) {
+            case let (code?, nil): subject = .item(code)
+            case let (nil, code?): subject = .bundle(code)
+            default: throw APIProblem.invalid("give exactly one of itemCode and bundleCode")
+            }
+            guard let applicant = session.identity else {
+                throw APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
+            }
+            let draft = try desk(.notFound) { () throws(FrontDeskError) in
+                try desk.openDraft(subject: subject, applicant: applicant, sessionID: session.id)
+            }
+            return EditedResponse(status: .created, response: view(draft))
+        }
+        router.get("/api/v1/filings/{id}") { _, context -> DraftView in
+            view(try openDraft(try context.parameters.require("id")))
+        }
+        router.post("/api/v1/filings/{id}/materials/{material}/pages") { request, context -> EditedResponse<PageAdded> in
+            let draft = try openDraft(try context.parameters.require("id"))
+            let material = try context.parameters.require("material")
+            guard draft.slots.contains(where: { $0.requirement.material.code == material }) else {
+                throw APIProblem.notFound("the filing asks for no material \(material)")
+            }
+            let contentType = request.headers[.contentType] ?? ""
+            guard contentType.hasPrefix("image/jpeg") else {
+                throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
+                                 detail: "upload the page as image/jpeg (camera capture arrives with the document camera driver)")
+            }
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: pages.maximumPageBytes) } catch {
+                throw APIProblem(.contentTooLarge, code: "page-too-large", title: "图像过大，请重新拍摄",
+                                 detail: "a page may be at most \(pages.maximumPageBytes) bytes")
+            }
+            let bytes = Array(buffer: buffer)
+            let sha = try pages.store(bytes)
+            let count = try desk(.conflict) { () throws(FrontDeskError) in
+                try desk.addPage(draftID: draft.id, materialCode: material, sha256: sha, byteCount: bytes.count)
+            }
+            return EditedResponse(status: .created, response: PageAdded(sha256: sha, pages: count))
+        }
+        router.delete("/api/v1/filings/{id}/materials/{material}/pages/{sha256}") { _, context -> HTTPResponse.Status in
+            let draft = try openDraft(try context.parameters.require("id"))
+            let removed = try desk(.conflict) { () throws(FrontDeskError) in
+                try desk.removePage(draftID: draft.id, materialCode: try! context.parameters.require("material"),
+                                    sha256: try! context.parameters.require("sha256"))
+            }
+            guard removed else { throw APIProblem.notFound("no such page") }
+            return .noContent
+        }
+        router.post("/api/v1/filings/{id}/submit") { request, context -> EditedResponse<Submitted> in
+            let draft = try openDraft(try context.parameters.require("id"))
+            let body = try await request.decodeJSON(SubmitBody.self, context: context)
+            if let mail = body.mailTo, mail.trimmingCharacters(in: .whitespaces).count < 5 || mail.count > 200 {
+                throw APIProblem.invalid("mailTo must be a postal address of 5–200 characters")
+            }
+            let result = try desk(.conflict) { () throws(FrontDeskError) in
+                try desk.submit(draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
+            }
+            switch result {
+            case let .incomplete(missing):
+                throw APIProblem(.unprocessableContent, code: "incomplete-materials", title: "材料不齐，请补齐以下材料后再提交",
+                                 detail: "required materials are missing: \(missing.map(\.code).joined(separator: ", "))",
+                                 extensions: ["missingMaterials": .array(missing.map { m in
+                                     .object(["code": .string(m.code), "name": .string(m.name), "pagesExpected": .int(m.pagesExpected),
+                                              "pagesSupplied": .int(m.pagesSupplied), "acceptanceStandard": .string(m.acceptanceStandard),
+                                              "forItems": .array(m.forItems.map(ProblemValue.string))])
+                                 })])
+            case let .commitmentRequired(deferred):
+                throw APIProblem(.unprocessableContent, code: "commitment-required", title: "请签署容缺受理承诺书",
+                                 detail: "only deferrable materials are missing; the applicant must sign the commitment",
+                                 extensions: ["missingMaterials": .array(deferred.map { m in
+                                     .object(["code": .string(m.code), "name": .string(m.name), "howToSupply": .string(m.howToSupply),
+                                              "deadline": .string(m.deadline.description)])
+                                 })])
+            case let .filed(records):
+                let slip = await printNotices(records, applicantID: draft.id, commitmentSigned: body.commitmentSigned ?? false)
+                let filings = records.map { r in
+                    Submitted.Filing(number: r.number ?? "", itemCode: r.itemCode, status: r.status.description,
+                                     promisedDeadline: r.promisedDeadline?.description ?? r.receivedDay?.description,
+                                     progressUrl: desk.progressURL(token: r.progressToken),
+                                     missingMaterials: r.deferred.map(Self.deferredView))
+                }
+                let first = filings[0]
+                return EditedResponse(status: .created, response: Submitted(
+                    number: first.number, status: first.status, missingMaterials: first.missingMaterials,
+                    promisedDeadline: first.promisedDeadline, progressUrl: first.progressUrl, slip: slip, filings: filings))
+            }
+        }
+
+        router.get("/api/v1/progress/{token}") { _, context -> FilingProgress in
+            let token = try context.parameters.require("token")
+            guard let progress = try desk(.notFound, { () throws(FrontDeskError) in try desk.progress(token: token) }) else {
+                throw APIProblem.notFound("no filing with this progress token")
+            }
+            return progress
+        }
+        router.get("/p/{token}") { _, context -> Response in
+            let token = try context.parameters.require("token")
+            let progress = try desk(.notFound) { () throws(FrontDeskError) in try desk.progress(token: token) }
+            return Response(status: progress == nil ? .notFound : .ok,
+                            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: ProgressPage.html(progress))))
+        }
+
+        router.post("/api/v1/tickets") { request, context -> EditedResponse<TicketIssued> in
+            let body = try await request.decodeJSON(TicketBody.self, context: context)
+            var applicant: Applicant? = nil
+            if let id = body.sessionId { applicant = try liveSession(id).identity }
+            let ticket: QueueTicket
+            if let applicant, let checkedIn = try desk(.conflict, { () throws(FrontDeskError) in try desk.checkIn(applicant: applicant) }),
+               checkedIn.category == body.category {
+                ticket = checkedIn
+            } else {
+                ticket = try desk(.conflict) { () throws(FrontDeskError) in try desk.issueTicket(category: body.category, applicant: applicant) }
+            }
+            let slip = await printTicket(ticket)
+            return EditedResponse(status: .created, response: TicketIssued(
+                ticket: ticket.number.description, category: ticket.category, waiting: ticket.waitingAhead,
+                priority: ticket.priority, slip: slip))
+        }
+
+        router.post("/api/v1/evaluations") { request, context -> EditedResponse<EvaluationRecorded> in
+            let body = try await request.decodeJSON(EvaluationBody.self, context: context)
+            let subject: EvaluationSubject
+            switch (body.filingNumber, body.ticket) {
+            case let (number?, nil): subject = .filing(number)
+            case let (nil, ticket?):
+                let found = try desk(.notFound) { () throws(FrontDeskError) in try desk.ticket(number: ticket) }
+                subject = .ticket(found.id)
+            default: throw APIProblem.invalid("give exactly one of filingNumber and ticket")
+            }
+            guard (1...5).contains(body.level) else { throw APIProblem.invalid("level must be 1…5") }
+            if let comment = body.comment, comment.count > 500 { throw APIProblem.invalid("comment must be at most 500 characters") }
+            let record = try desk(.conflict) { () throws(FrontDeskError) in
+                try desk.rate(subject, level: body.level, comment: body.comment, channel: "screen")
+            }
+            return EditedResponse(status: .created, response: EvaluationRecorded(
+                id: record.id, level: record.level.rawValue, levelName: record.level.chineseName,
+                rectification: record.rectification?.status.rawValue))
+        }
+    }
+
+    // MARK: helpers
+
+    func liveSession(_ id: String) throws -> CitizenSession {
+        guard let session = sessions.touch(id) else {
+            throw APIProblem(.notFound, code: "session-ended", title: "本次办理已结束，请重新开始", detail: "no open session \(id)")
+        }
+        return session
+    }
+
+    /// An open draft whose session is still live (its idle clock restarted).
+    func openDraft(_ id: String) throws -> Draft {
+        let draft = try desk(.notFound) { () throws(FrontDeskError) in try desk.draft(id: id) }
+        guard draft.state == "open" else {
+            throw APIProblem(.conflict, code: "draft-closed", title: "本次申请已提交或已结束", detail: "draft \(id) is \(draft.state)")
+        }
+        if let session = draft.sessionID { _ = try liveSession(session) }
+        return draft
+    }
+
+    /// Runs a front-desk call, mapping its refusals to problems (`notFoundStatus` for unknown records).
+    func desk<T>(_ refusalStatus: HTTPResponse.Status, _ body: () throws(FrontDeskError) -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            switch error {
+            case let .workflow(workflow):
+                let status: HTTPResponse.Status = switch workflow {
+                case .notFound, .unknownSubject, .unknownMaterial, .unknownCategory: .notFound
+                case .invalidLevel: .unprocessableContent
+                default: refusalStatus == .notFound ? .conflict : refusalStatus
+                }
+                throw APIProblem(status, code: "refused", title: workflow.chineseMessage, detail: workflow.description)
+            case .storage:
+                throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
+            }
+        }
+    }
+
+    func view(_ draft: Draft) -> DraftView {
+        DraftView(id: draft.id, title: draft.title, subject: "\(draft.subject)", materials: draft.slots.map { slot in
+            DraftView.Slot(code: slot.requirement.material.code, name: slot.requirement.material.name,
+                           need: slot.requirement.need.rawValue, pagesExpected: max(1, slot.requirement.material.pages),
+                           pages: slot.pages, held: slot.held?.chineseDescription,
+                           acceptanceStandard: slot.requirement.material.acceptanceStandard)
+        })
+    }
+
+    static func deferredView(_ m: DeferredMaterial) -> DeferredMaterialView {
+        DeferredMaterialView(code: m.code, name: m.name, howToSupply: m.howToSupply, deadline: m.deadline.description)
+    }
+
+    func printer(for kind: String) -> SlipPrinter? {
+        printers.first { $0.binding.kind.rawValue == kind } ?? printers.first
+    }
+
+    /// Prints one notice per filing on the receipt printer; answers the first slip's state.
+    func printNotices(_ records: [FilingRecord], applicantID draftID: String, commitmentSigned: Bool) async -> SlipView {
+        guard let printer = printer(for: "receiptPrinter") else {
+            return SlipView(jobId: nil, state: "noPrinter", message: "受理通知单暂无法打印，请到服务窗口领取")
+        }
+        let applicant = (try? desk.applicant(draftID: draftID)) ?? nil
+        var first: SlipView?
+        for record in records {
+            guard let number = record.number, let item = desk.catalogue.item(code: record.itemCode) else { continue }
+            let bundleName = record.bundleCode.flatMap { desk.catalogue.bundle(code: $0)?.name }
+            let deadline = record.promisedDeadline?.description ?? record.receivedDay?.description ?? ""
+            let limit = item.caseType == .immediate ? "即办" : "\(item.promisedTimeLimit.value)\(item.promisedTimeLimit.unit.chineseName)"
+            let url = desk.progressURL(token: record.progressToken)
+            let document: SlipDocument = if record.deferred.isEmpty {
+                AcceptanceNotice(filingNumber: number, itemName: item.name, bundleName: bundleName,
+                                 applicantName: applicant?.name ?? "", applicantIDNumber: applicant?.idNumber ?? "",
+                                 acceptedAt: Date(), department: item.implementingBody, promisedDeadline: deadline,
+                                 promisedTimeLimit: limit, progressURL: url, consultationPhone: item.consultationPhone,
+                                 acceptedLocallyOnly: true).document(context: slipContext)
+            } else {
+                ConditionalAcceptanceNotice(
+                    filingNumber: number, itemName: item.name, bundleName: bundleName, applicantName: applicant?.name ?? "",
+                    applicantIDNumber: applicant?.idNumber ?? "", acceptedAt: Date(), department: item.implementingBody,
+                    promisedDeadline: deadline, promisedTimeLimit: limit,
+                    missing: record.deferred.map { .init(name: $0.name, howToSupply: $0.howToSupply, deadline: $0.deadline.description) },
+                    commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
+                    acceptedLocallyOnly: true).document(context: slipContext)
+            }
+            let view: SlipView
+            do {
+                let outcome = try await printer.print(document, reference: number, waitUpTo: .seconds(5))
+                view = SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
+            } catch {
+                view = SlipView(jobId: nil, state: "failed", message: "受理通知单打印失败，请到服务窗口领取")
+            }
+            if first == nil { first = view }
+        }
+        return first ?? SlipView(jobId: nil, state: "failed", message: nil)
+    }
+
+    func printTicket(_ ticket: QueueTicket) async -> SlipView {
+        guard let printer = printer(for: "ticketPrinter") else {
+            return SlipView(jobId: nil, state: "noPrinter", message: "请记住您的号码：\(ticket.number)")
+        }
+        let document = QueueTicketSlip(ticket: ticket.number.description, categoryName: ticket.categoryName, waiting: ticket.waitingAhead,
+                                       issuedAt: ticket.issuedAt).document(context: slipContext)
+        do {
+            let outcome = try await printer.print(document, reference: "ticket:\(ticket.id)", waitUpTo: .seconds(5))
+            return SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
+        } catch {
+            return SlipView(jobId: nil, state: "failed", message: "请记住您的号码：\(ticket.number)")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import FrontDesk
+import Synchronization
+import Workflow
+
+/// One citizen's visit at the screen: opened by the screen or by placing an ID card, ended by the
+/// citizen, by inactivity, or by another card. The identity lives only here, in memory.
+public struct CitizenSession: Sendable {
+    public var id: String
+    public var createdAt: Date
+    public var lastActivity: Date
+    public var identity: Applicant?
+    /// Whether `sessionExpiring` was already announced for the current idle period.
+    var warned = false
+
+    public func expiresAt(timeout: TimeInterval) -> Date { lastActivity + timeout }
+}
+
+/// The open citizen sessions (at most one at a kiosk: one screen, one reader). Ending a session
+/// forgets its identity and calls `onEnd`, which abandons its unsubmitted drafts in the store.
+public final class CitizenSessions: Sendable {
+    /// Why a session ended, as the `sessionEnded` event says.
+    public enum EndReason: String, Sendable {
+        case ended, timeout, anotherCard, cardRemovedIdle
+    }
+
+    public let timeout: TimeInterval
+    public let warning: TimeInterval
+    private let clock: any KioskClock
+    private let onEnd: @Sendable (String, EndReason) -> Void
+    private let onExpiring: @Sendable (String, Date) -> Void
+    private let sessions = Mutex<[String: CitizenSession]>([:])
+
+    public init(timeoutSeconds: Int, warningSeconds: Int, clock: any KioskClock = SystemClock(),
+                onExpiring: @escaping @Sendable (String, Date) -> Void = { _, _ in },
+                onEnd: @escaping @Sendable (String, EndReason) -> Void = { _, _ in }) {
+        timeout = TimeInterval(timeoutSeconds)
+        warning = TimeInterval(warningSeconds)
+        self.clock = clock
+        self.onEnd = onEnd
+        self.onExpiring = onExpiring
+    }
+
+    /// Opens a session (ending any other: one citizen at a time).
+    public func open(identity: Applicant? = nil) -> CitizenSession {
+        let now = clock.now()
+        let session = CitizenSession(id: UUID().uuidString.lowercased(), createdAt: now, lastActivity: now, identity: identity)
+        let previous = sessions.withLock { all in
+            let old = Array(all.keys)
+            all = [session.id: session]
+            return old
+        }
+        for id in previous { onEnd(id, identity == nil ? .ended : .anotherCard) }
+        return session
+    }
+
+    /// The live session with this id, its idle clock restarted; nil if unknown or expired.
+    public func touch(_ id: String) -> CitizenSession? {
+        let now = clock.now()
+        return sessions.withLock { all -> CitizenSession? in
+            guard var s = all[id], s.expiresAt(timeout: timeout) > now else { return nil }
+            s.lastActivity = now
+            s.warned = false
+            all[id] = s
+            return s
+        }
+    }
+
+    /// Ends a session now and wipes it; false if there was none.
+    @discardableResult
+    public func end(_ id: String, reason: EndReason = .ended) -> Bool {
+        let existed = sessions.withLock { $0.removeValue(forKey: id) != nil }
+        if existed { onEnd(id, reason) }
+        return existed
+    }
+
+    /// A card was read: it joins the open session if that has no identity yet (or the same person),
+    /// otherwise a new session starts (and the previous one ends and is wiped).
+    @discardableResult
+    public func cardInserted(_ applicant: Applicant) -> CitizenSession {
+        let now = clock.now()
+        let joined = sessions.withLock { all -> CitizenSession? in
+            guard let (id, s) = all.first, s.expiresAt(timeout: timeout) > now,
+                  s.identity == nil || s.identity?.idNumber == applicant.idNumber else { return nil }
+            var updated = s
+            updated.identity = applicant
+            updated.lastActivity = now
+            all[id] = updated
+            return updated
+        }
+        return joined ?? open(identity: applicant)
+    }
+
+    /// Announces sessions about to expire and ends expired ones; call about once a second.
+    public func reap() {
+        let now = clock.now()
+        let (expiring, expired) = sessions.withLock { all -> ([(String, Date)], [String]) in
+            var expiring: [(String, Date)] = []
+            var expired: [String] = []
+            for (id, s) in all {
+                let end = s.expiresAt(timeout: timeout)
+                if end <= now {
+                    expired.append(id)
+                } else if !s.warned, end.timeIntervalSince(now) <= warning {
+                    all[id]?.warned = true
+                    expiring.append((id, end))
+                }
+            }
+            for id in expired { all.removeValue(forKey: id) }
+            return (expiring, expired)
+        }
+        for (id, at) in expiring { onExpiring(id, at) }
+        for id in expired { onEnd(id, .timeout) }
+    }
+
+    public var count: Int { sessions.withLock { $0.count } }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// An RFC 9457 problem answer (`application/problem+json`): a Chinese `title` fit for the touch
+/// screen and an English `detail` for logs and technicians.
+public struct APIProblem: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    /// Chinese, shown on the screen.
+    public var title: String
+    /// English, for logs.
+    public var detail: String
+    /// A stable machine-readable code, e.g. `incomplete-materials`.
+    public var code: String
+    /// Extra members (e.g. the missing materials).
+    public var extensions: [String: ProblemValue]
+
+    public init(_ status: HTTPResponse.Status, code: String, title: String, detail: String,
+                extensions: [String: ProblemValue] = [:]) {
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.extensions = extensions
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var object: [String: ProblemValue] = extensions
+        object["type"] = .string("https://onewindow.local/problems/\(code)")
+        object["title"] = .string(title)
+        object["detail"] = .string(detail)
+        object["status"] = .int(Int(status.code))
+        object["instance"] = .string(request.uri.path)
+        let data = try KioskJSON.encoder.encode(object)
+        return Response(status: status, headers: [.contentType: "application/problem+json; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    // Common problems.
+    static func badJSON(_ error: any Error) -> APIProblem {
+        APIProblem(.badRequest, code: "malformed-body", title: "请求内容有误", detail: "the body is not valid JSON of the expected shape: \(error)")
+    }
+
+    static func invalid(_ detail: String) -> APIProblem {
+        APIProblem(.unprocessableContent, code: "invalid-field", title: "请求内容有误", detail: detail)
+    }
+
+    static func notFound(_ detail: String) -> APIProblem {
+        APIProblem(.notFound, code: "not-found", title: "未找到该记录", detail: detail)
+    }
+}
+
+/// A JSON value inside a problem's extension members.
+public indirect enum ProblemValue: Sendable, Encodable {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case array([ProblemValue])
+    case object([String: ProblemValue])
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case let .string(s): try c.encode(s)
+        case let .int(i): try c.encode(i)
+        case let .bool(b): try c.encode(b)
+        case let .array(a): try c.encode(a)
+        case let .object(o): try c.encode(o)
+        }
+    }
+}
+
+/// Turns every error a route throws into a problem answer: `APIProblem` as is, Hummingbird's own
+/// errors with their status, anything else as a 500 that says nothing private.
+public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    public init() {}
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as APIProblem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let title = switch error.status {
+            case .notFound: "未找到该页面"
+            case .methodNotAllowed: "不支持该操作"
+            case .contentTooLarge: "上传内容过大"
+            default: "请求有误"
+            }
+            return try APIProblem(error.status, code: "http-\(error.status.code)", title: title,
+                                  detail: error.body ?? error.status.reasonPhrase).response(from: request, context: context)
+        } catch let error as any HTTPResponseError {
+            return try APIProblem(error.status, code: "http-\(error.status.code)", title: "请求有误", detail: "\(error)")
+                .response(from: request, context: context)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            return try APIProblem(.internalServerError, code: "internal", title: "系统繁忙，请稍后再试或联系工作人员",
+                                  detail: "internal error (see kioskd log)").response(from: request, context: context)
+        }
+    }
+}
+
+extension Request {
+    /// Decodes a JSON body of at most `limit` bytes: 413 when larger, 400 when not JSON of that shape.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int = 16 * 1024) async throws -> T {
+        let buffer: ByteBuffer
+        do {
+            buffer = try await body.collect(upTo: limit)
+        } catch {
+            throw APIProblem(.contentTooLarge, code: "body-too-large", title: "上传内容过大", detail: "the body exceeds \(limit) bytes")
+        }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch {
+            throw APIProblem.badJSON(error)
+        }
+    }
+}
