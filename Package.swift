@@ -104,12 +104,12 @@ let package = Package(
 
         // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.
         .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
-        .testTarget(name: "WorkflowTests", dependencies: ["Workflow"]),
+        .testTarget(name: "WorkflowTests", dependencies: ["Workflow", "KioskTestSupport"]),
         .testTarget(name: "FrontDeskTests", dependencies: [
             "FrontDesk", "KioskTestSupport", "KioskConfig", "Store", "Workflow",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
-        .testTarget(name: "IDCardTests", dependencies: ["IDCard"]),
+        .testTarget(name: "IDCardTests", dependencies: ["IDCard", "KioskTestSupport"]),
         .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport", "KioskConfig", "Workflow"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),

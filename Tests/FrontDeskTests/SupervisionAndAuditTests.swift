@@ -134,24 +134,13 @@ import Workflow
 }
 
 @Suite struct RandomOperationsTests {
-    /// A small deterministic generator so a failure replays.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// Random events by random actors on several filings, with restarts and clock moves: the store
     /// follows the pure table exactly (a refused step changes nothing), the audit chain stays intact
     /// and holds exactly one record per accepted step.
     @Test(arguments: [UInt64(1), 7, 42])
     func randomSequencesNeverReachAnIllegalStateNorLoseARecord(seed: UInt64) throws {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         let rig = try FrontDeskRig(at: "2026-11-23 10:00")
         var model: [String: FilingStatus] = [:]
         var expectedRecords = 0

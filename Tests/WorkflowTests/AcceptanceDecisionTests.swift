@@ -1,3 +1,4 @@
+import KioskTestSupport
 import Testing
 @testable import Workflow
 
@@ -154,7 +155,7 @@ struct AcceptanceDecisionTests {
 
     /// Every deferred deadline in a decision lies between the received day and that item's promised deadline.
     @Test func deferredDeadlinesStayWithinThePromise() {
-        var rng = WFSplitMix64(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let start = civil("2026-01-01")
         for _ in 0..<500 {
             var item = Self.licensing

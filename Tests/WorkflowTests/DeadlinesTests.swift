@@ -1,3 +1,4 @@
+import KioskTestSupport
 import Testing
 @testable import Workflow
 
@@ -147,7 +148,7 @@ struct DeadlinesTests {
     /// Property: over many received days and periods, the deferred deadline is never past the
     /// promised deadline, never before the received day, and is one of the two candidate days.
     @Test func deferredDeadlineNeverPassesThePromisedDeadline() {
-        var rng = WFSplitMix64(seed: 0xD0C5)
+        var rng = SplitMix64(seed: 0xD0C5)
         let start = civil("2026-01-01")
         for _ in 0..<2_000 {
             let received = calc.receivedDay(submittedAt: HallMoment(day: start.adding(days: Int.random(in: 0..<700, using: &rng)),

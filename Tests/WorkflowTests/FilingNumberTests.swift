@@ -1,3 +1,4 @@
+import KioskTestSupport
 import Testing
 @testable import Workflow
 
@@ -110,7 +111,7 @@ struct FilingNumberTests {
     /// Property: a random walk of the clock, 1000 steps forward/backward, never issues a number twice,
     /// every number is strictly greater than the one before, and numbers stay on the latest day seen.
     @Test func randomClockWalkNeverRepeatsANumber() {
-        var rng = WFSplitMix64(seed: 0xF11E_0017)
+        var rng = SplitMix64(seed: 0xF11E_0017)
         var seq = FilingNumberSequence()
         var today = civil("2026-01-01")
         var latest = today
@@ -140,7 +141,7 @@ struct FilingNumberTests {
     static let crockford = Set("0123456789abcdefghjkmnpqrstvwxyz")
 
     @Test func tokensAre26CrockfordCharactersAndDistinct() {
-        var rng = WFSplitMix64(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var seen = Set<String>()
         for _ in 0..<10_000 {
             let token = ProgressToken(using: &rng)

@@ -1,3 +1,4 @@
+import KioskTestSupport
 import Testing
 @testable import Workflow
 
@@ -74,7 +75,7 @@ struct SupervisionTests {
     // MARK: WorkingDayIndex
 
     @Test func indexAgreesWithTheCalendarForRandomPairs() {
-        var rng = WFSplitMix64(seed: 0x5EED_2026)
+        var rng = SplitMix64(seed: 0x5EED_2026)
         let lo = civil("2025-06-01").dayNumber, hi = civil("2028-06-30").dayNumber
         var compared = 0, inside = 0
         for _ in 0..<3_000 {

@@ -69,18 +69,6 @@ enum WFFixtures {
     }
 }
 
-/// SplitMix64: a tiny seeded generator, so "random" cases are the same on every run.
-struct WFSplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite struct WorkflowFixtureSanityTests {
     /// The hand-typed calendars agree with the weekdays and make-up days the YAML files describe.
