@@ -21,6 +21,9 @@ public struct Draft: Sendable, Hashable {
     public var state: String
     public var slots: [Slot]
     public var createdAt: Date
+    /// Who it is for (nil once abandoned and wiped); never shown unmasked outside the desk.
+    var applicant: Applicant?
+    var applicantKey: String
 
     public var supplied: SuppliedMaterials {
         SuppliedMaterials(pagesByMaterial: Dictionary(slots.map { ($0.requirement.material.code, $0.pages.count) },
@@ -135,7 +138,7 @@ extension FrontDesk {
         case let .bundle(code): catalogue.bundle(code: code)?.name ?? code
         }
         return Draft(id: id, subject: subject, title: title, sessionID: row["sessionId"], state: row["state"], slots: slots,
-                     createdAt: row["createdAt"])
+                     createdAt: row["createdAt"], applicant: applicant, applicantKey: key)
     }
 
     /// Records a captured page (by its SHA-256; the bytes live in the materials store) for a
@@ -218,9 +221,8 @@ extension FrontDesk {
                                metadata: ["draft": "\(draftID)"])
             }
 
-            let row = try Row.fetchOne(db, sql: "SELECT applicant, applicantKey FROM draft WHERE id = ?", arguments: [draftID])!
-            let applicant = try JSONDecoder().decode(Applicant.self, from: Data((row["applicant"] as String).utf8))
-            let key: String = row["applicantKey"]
+            guard let applicant = draft.applicant else { throw WorkflowError.draftClosed(draftID) }
+            let key = draft.applicantKey
             var sequence = try Row.fetchOne(db, sql: "SELECT lastDay, lastSequence FROM numbering WHERE id = 1").map {
                 FilingNumberSequence(lastDay: ($0["lastDay"] as Int?).map(CivilDate.init(dayNumber:)), lastSequence: $0["lastSequence"])
             } ?? FilingNumberSequence()
@@ -306,9 +308,6 @@ extension FilingSubject {
 extension FrontDesk {
     /// The applicant of a draft (for printing its notice); nil once the draft was abandoned and wiped.
     public func applicant(draftID: String) throws(FrontDeskError) -> Applicant? {
-        try read { db in
-            guard let json = try String.fetchOne(db, sql: "SELECT applicant FROM draft WHERE id = ?", arguments: [draftID]) else { return nil }
-            return try? JSONDecoder().decode(Applicant.self, from: Data(json.utf8))
-        }
+        try draft(id: draftID).applicant
     }
 }

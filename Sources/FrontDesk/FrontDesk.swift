@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import Logging
 import Store
+import Synchronization
 import Workflow
 
 /// Where the workflow reads the time: the system clock in kioskd, a hand-moved clock in tests.
@@ -62,6 +63,8 @@ public final class FrontDesk: Sendable {
     let licences: any ElectronicLicenceLookup
     let logger: Logger
     let hall: HallTime
+    /// The kiosk secret applicant keys are made with, read from the store once.
+    private let applicantSecret = Mutex<SymmetricKey?>(nil)
 
     public init(store: KioskStore, catalogue: Catalogue, categories: [QueueCategory], calendar: WorkingCalendar,
                 rules: FrontDeskRules, clock: any KioskClock = SystemClock(),
@@ -85,8 +88,15 @@ public final class FrontDesk: Sendable {
 
     /// The key applicants are matched by: HMAC-SHA256 of the ID number with the kiosk's secret.
     func applicantKey(_ db: Database, idNumber: String) throws -> String {
-        let secret = try Data.fetchOne(db, sql: "SELECT secret FROM kioskSecret WHERE id = 1") ?? Data()
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: SymmetricKey(data: secret))
+        let key = try applicantSecret.withLock { cached in
+            if let cached { return cached }
+            guard let secret = try Data.fetchOne(db, sql: "SELECT secret FROM kioskSecret WHERE id = 1") else {
+                throw FrontDeskError.storage("the store has no kiosk secret (migration v3 missing)")
+            }
+            cached = SymmetricKey(data: secret)
+            return cached!
+        }
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: key)
         return mac.map { String(format: "%02x", $0) }.joined()
     }
 
@@ -130,33 +140,14 @@ public final class FrontDesk: Sendable {
                        arguments: [kind, subject, json, date])
     }
 
-    /// Runs a write transaction, mapping database failures to `FrontDeskError`.
+    /// Runs a write transaction, mapping its failures to `FrontDeskError`.
     func write<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
-        do {
-            return try store.pool.write { db in try body(db) }
-        } catch let error as WorkflowError {
-            throw .workflow(error)
-        } catch let error as FilingTransitionError {
-            throw .workflow(.transition(error))
-        } catch let error as FrontDeskError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
-        }
+        do { return try store.pool.write { db in try body(db) } } catch { throw FrontDeskError(error) }
     }
 
+    /// Runs a read, mapping its failures to `FrontDeskError`.
     func read<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
-        do {
-            return try store.pool.read { db in try body(db) }
-        } catch let error as WorkflowError {
-            throw .workflow(error)
-        } catch let error as FilingTransitionError {
-            throw .workflow(.transition(error))
-        } catch let error as FrontDeskError {
-            throw error
-        } catch {
-            throw .storage("\(error)")
-        }
+        do { return try store.pool.read { db in try body(db) } } catch { throw FrontDeskError(error) }
     }
 }
 
@@ -165,6 +156,16 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
     case workflow(WorkflowError)
     /// The database refused the write (full disk, I/O error…); nothing was changed.
     case storage(String)
+
+    /// A rule's refusal as `.workflow`, anything else (SQLite, decoding) as `.storage`.
+    init(_ error: any Error) {
+        switch error {
+        case let error as FrontDeskError: self = error
+        case let error as WorkflowError: self = .workflow(error)
+        case let error as FilingTransitionError: self = .workflow(.transition(error))
+        default: self = .storage("\(error)")
+        }
+    }
 
     public var description: String {
         switch self {

@@ -203,7 +203,7 @@ public struct CitizenRoutes: Sendable {
             guard let applicant = session.identity else {
                 throw APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
             }
-            let draft = try desk(.notFound) { () throws(FrontDeskError) in
+            let draft = try refusing { () throws(FrontDeskError) in
                 try desk.openDraft(subject: subject, applicant: applicant, sessionID: session.id)
             }
             return EditedResponse(status: .created, response: view(draft))
@@ -229,14 +229,14 @@ public struct CitizenRoutes: Sendable {
             }
             let bytes = Array(buffer: buffer)
             let sha = try pages.store(bytes)
-            let count = try desk(.conflict) { () throws(FrontDeskError) in
+            let count = try refusing { () throws(FrontDeskError) in
                 try desk.addPage(draftID: draft.id, materialCode: material, sha256: sha, byteCount: bytes.count)
             }
             return EditedResponse(status: .created, response: PageAdded(sha256: sha, pages: count))
         }
         router.delete("/api/v1/filings/{id}/materials/{material}/pages/{sha256}") { _, context -> HTTPResponse.Status in
             let draft = try openDraft(try context.parameters.require("id"))
-            let removed = try desk(.conflict) { () throws(FrontDeskError) in
+            let removed = try refusing { () throws(FrontDeskError) in
                 try desk.removePage(draftID: draft.id, materialCode: try! context.parameters.require("material"),
                                     sha256: try! context.parameters.require("sha256"))
             }
@@ -249,7 +249,7 @@ public struct CitizenRoutes: Sendable {
             if let mail = body.mailTo, mail.trimmingCharacters(in: .whitespaces).count < 5 || mail.count > 200 {
                 throw APIProblem.invalid("mailTo must be a postal address of 5–200 characters")
             }
-            let result = try desk(.conflict) { () throws(FrontDeskError) in
+            let result = try refusing { () throws(FrontDeskError) in
                 try desk.submit(draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
             }
             switch result {
@@ -269,7 +269,7 @@ public struct CitizenRoutes: Sendable {
                                               "deadline": .string(m.deadline.description)])
                                  })])
             case let .filed(records):
-                let slip = await printNotices(records, applicantID: draft.id, commitmentSigned: body.commitmentSigned ?? false)
+                let slip = await printNotices(records, draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false)
                 let filings = records.map { r in
                     Submitted.Filing(number: r.number ?? "", itemCode: r.itemCode, status: r.status.description,
                                      promisedDeadline: r.promisedDeadline?.description ?? r.receivedDay?.description,
@@ -285,14 +285,14 @@ public struct CitizenRoutes: Sendable {
 
         router.get("/api/v1/progress/{token}") { _, context -> FilingProgress in
             let token = try context.parameters.require("token")
-            guard let progress = try desk(.notFound, { () throws(FrontDeskError) in try desk.progress(token: token) }) else {
+            guard let progress = try refusing({ () throws(FrontDeskError) in try desk.progress(token: token) }) else {
                 throw APIProblem.notFound("no filing with this progress token")
             }
             return progress
         }
         router.get("/p/{token}") { _, context -> Response in
             let token = try context.parameters.require("token")
-            let progress = try desk(.notFound) { () throws(FrontDeskError) in try desk.progress(token: token) }
+            let progress = try refusing { () throws(FrontDeskError) in try desk.progress(token: token) }
             return Response(status: progress == nil ? .notFound : .ok,
                             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: ProgressPage.html(progress))))
@@ -303,11 +303,11 @@ public struct CitizenRoutes: Sendable {
             var applicant: Applicant? = nil
             if let id = body.sessionId { applicant = try liveSession(id).identity }
             let ticket: QueueTicket
-            if let applicant, let checkedIn = try desk(.conflict, { () throws(FrontDeskError) in try desk.checkIn(applicant: applicant) }),
+            if let applicant, let checkedIn = try refusing({ () throws(FrontDeskError) in try desk.checkIn(applicant: applicant) }),
                checkedIn.category == body.category {
                 ticket = checkedIn
             } else {
-                ticket = try desk(.conflict) { () throws(FrontDeskError) in try desk.issueTicket(category: body.category, applicant: applicant) }
+                ticket = try refusing { () throws(FrontDeskError) in try desk.issueTicket(category: body.category, applicant: applicant) }
             }
             let slip = await printTicket(ticket)
             return EditedResponse(status: .created, response: TicketIssued(
@@ -321,13 +321,13 @@ public struct CitizenRoutes: Sendable {
             switch (body.filingNumber, body.ticket) {
             case let (number?, nil): subject = .filing(number)
             case let (nil, ticket?):
-                let found = try desk(.notFound) { () throws(FrontDeskError) in try desk.ticket(number: ticket) }
+                let found = try refusing { () throws(FrontDeskError) in try desk.ticket(number: ticket) }
                 subject = .ticket(found.id)
             default: throw APIProblem.invalid("give exactly one of filingNumber and ticket")
             }
             guard (1...5).contains(body.level) else { throw APIProblem.invalid("level must be 1…5") }
             if let comment = body.comment, comment.count > 500 { throw APIProblem.invalid("comment must be at most 500 characters") }
-            let record = try desk(.conflict) { () throws(FrontDeskError) in
+            let record = try refusing { () throws(FrontDeskError) in
                 try desk.rate(subject, level: body.level, comment: body.comment, channel: "screen")
             }
             return EditedResponse(status: .created, response: EvaluationRecorded(
@@ -347,7 +347,7 @@ public struct CitizenRoutes: Sendable {
 
     /// An open draft whose session is still live (its idle clock restarted).
     func openDraft(_ id: String) throws -> Draft {
-        let draft = try desk(.notFound) { () throws(FrontDeskError) in try desk.draft(id: id) }
+        let draft = try refusing { () throws(FrontDeskError) in try desk.draft(id: id) }
         guard draft.state == "open" else {
             throw APIProblem(.conflict, code: "draft-closed", title: "本次申请已提交或已结束", detail: "draft \(id) is \(draft.state)")
         }
@@ -355,8 +355,9 @@ public struct CitizenRoutes: Sendable {
         return draft
     }
 
-    /// Runs a front-desk call, mapping its refusals to problems (`notFoundStatus` for unknown records).
-    func desk<T>(_ refusalStatus: HTTPResponse.Status, _ body: () throws(FrontDeskError) -> T) throws -> T {
+    /// Runs a front-desk call, mapping its refusals to problems: unknown records 404, a bad level
+    /// 422, any other refusal 409, a store failure 503.
+    func refusing<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
         do {
             return try body()
         } catch {
@@ -365,7 +366,7 @@ public struct CitizenRoutes: Sendable {
                 let status: HTTPResponse.Status = switch workflow {
                 case .notFound, .unknownSubject, .unknownMaterial, .unknownCategory: .notFound
                 case .invalidLevel: .unprocessableContent
-                default: refusalStatus == .notFound ? .conflict : refusalStatus
+                default: .conflict
                 }
                 throw APIProblem(status, code: "refused", title: workflow.chineseMessage, detail: workflow.description)
             case .storage:
@@ -392,7 +393,7 @@ public struct CitizenRoutes: Sendable {
     }
 
     /// Prints one notice per filing on the receipt printer; answers the first slip's state.
-    func printNotices(_ records: [FilingRecord], applicantID draftID: String, commitmentSigned: Bool) async -> SlipView {
+    func printNotices(_ records: [FilingRecord], draftID: String, commitmentSigned: Bool) async -> SlipView {
         guard let printer = printer(for: "receiptPrinter") else {
             return SlipView(jobId: nil, state: "noPrinter", message: "受理通知单暂无法打印，请到服务窗口领取")
         }

@@ -21,7 +21,7 @@ public struct CitizenSession: Sendable {
 public final class CitizenSessions: Sendable {
     /// Why a session ended, as the `sessionEnded` event says.
     public enum EndReason: String, Sendable {
-        case ended, timeout, anotherCard, cardRemovedIdle
+        case ended, timeout, anotherCard
     }
 
     public let timeout: TimeInterval

@@ -35,8 +35,7 @@ public struct SimulatorRoutes: Sendable {
         router.post("/api/v1/sim/idcard/place") { request, context -> HTTPResponse.Status in
             guard let reader, let simulator = reader.simulator else { throw APIProblem.notFound("the ID-card reader is not simulated") }
             let card = try await request.decodeJSON(PlacedCard.self, context: context)
-            let type = CardType(rawValue: card.cardType ?? "resident") ?? .resident
-            guard card.cardType == nil || CardType(rawValue: card.cardType!) != nil else {
+            guard let type = CardType(rawValue: card.cardType ?? CardType.resident.rawValue) else {
                 throw APIProblem.invalid("cardType must be one of \(CardType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             guard !card.name.isEmpty, card.name.count <= 15, (15...18).contains(card.idNumber.count) else {

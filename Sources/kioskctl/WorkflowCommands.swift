@@ -27,7 +27,7 @@ struct DeskOptions: ParsableArguments {
 }
 
 /// Runs a front-desk call; a refusal prints its reason and exits 2, a store failure exits 74.
-func desk<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
+func deskCall<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
     do {
         return try body()
     } catch {
@@ -49,7 +49,7 @@ struct AuditCommand: ParsableCommand {
 
         func run() throws {
             let frontDesk = try options.desk()
-            let verification = try desk { () throws(FrontDeskError) in try frontDesk.verifyAudit() }
+            let verification = try deskCall { () throws(FrontDeskError) in try frontDesk.verifyAudit() }
             if options.json {
                 struct Out: Encodable { var intact: Bool; var records: Int?; var brokenAt: Int64?; var reason: String? }
                 switch verification {
@@ -71,7 +71,7 @@ struct AuditCommand: ParsableCommand {
         func run() throws {
             let key = subject.contains(":") ? subject : "filing:\(subject)"
             let frontDesk = try options.desk()
-            let records = try desk { () throws(FrontDeskError) in try frontDesk.auditTrail(subject: key) }
+            let records = try deskCall { () throws(FrontDeskError) in try frontDesk.auditTrail(subject: key) }
             if records.isEmpty {
                 Console.err("no audit records for \(key)")
                 throw ExitCode(2)
@@ -121,7 +121,7 @@ struct FilingsCommand: ParsableCommand {
                 Console.err("unknown status '\(status)'; one of: \(FilingStatus.all.map(\.description).joined(separator: ", "))")
                 throw ExitCode(2)
             }
-            let rows = try kioskctl.desk { () throws(FrontDeskError) in try desk.recentFilings(status: status.flatMap(FilingStatus.init), limit: limit) }
+            let rows = try deskCall { () throws(FrontDeskError) in try desk.recentFilings(status: status.flatMap(FilingStatus.init), limit: limit) }
                 .map { FilingsCommand.row($0, desk) }
             if options.json { Console.json(rows); return }
             if rows.isEmpty { Console.out("no filings"); return }
@@ -138,8 +138,8 @@ struct FilingsCommand: ParsableCommand {
 
         func run() throws {
             let desk = try options.desk()
-            let filing = try kioskctl.desk { () throws(FrontDeskError) in try desk.filing(number: number) }
-            let progress = try kioskctl.desk { () throws(FrontDeskError) in try desk.progress(token: filing.progressToken) }
+            let filing = try deskCall { () throws(FrontDeskError) in try desk.filing(number: number) }
+            let progress = try deskCall { () throws(FrontDeskError) in try desk.progress(token: filing.progressToken) }
             if options.json { Console.json(progress); return }
             let r = FilingsCommand.row(filing, desk)
             Console.out("\(r.number)  \(r.item)\nstatus: \(r.statusName) (\(r.status))\nreceived: \(r.receivedDay ?? "-")  due: \(r.promisedDeadline ?? "即办")  light: \(r.light ?? "-")")
@@ -165,7 +165,7 @@ struct FilingsCommand: ParsableCommand {
                 throw ExitCode(2)
             }
             let desk = try options.desk()
-            let status = try kioskctl.desk { () throws(FrontDeskError) in try desk.apply(parsed, toFiling: number, by: .staff, reason: reason) }
+            let status = try deskCall { () throws(FrontDeskError) in try desk.apply(parsed, toFiling: number, by: .staff, reason: reason) }
             Console.out("\(number): \(status.chineseName) (\(status))")
         }
     }
@@ -189,9 +189,9 @@ struct SupervisionCommand: ParsableCommand {
             }
             period = start...end
         }
-        let sweep = try kioskctl.desk { () throws(FrontDeskError) in try desk.sweepSupervision() }
-        let notices = try kioskctl.desk { () throws(FrontDeskError) in try desk.supervisionNotices(limit: 20) }
-        let (overall, perItem) = try kioskctl.desk { () throws(FrontDeskError) in try desk.statistics(period: period) }
+        let sweep = try deskCall { () throws(FrontDeskError) in try desk.sweepSupervision() }
+        let notices = try deskCall { () throws(FrontDeskError) in try desk.supervisionNotices(limit: 20) }
+        let (overall, perItem) = try deskCall { () throws(FrontDeskError) in try desk.statistics(period: period) }
         struct Out: Encodable {
             var today: String; var lights: [String: Int]; var newNotices: [String]; var overall: SupervisionStatistics
             var perItem: [SupervisionStatistics]; var notices: [String]
@@ -226,9 +226,9 @@ struct QueueCommand: ParsableCommand {
             struct Row: Encodable { var category, prefix, name: String; var waiting: Int }
             let rows = try desk.categories.map { c in
                 Row(category: c.code, prefix: c.prefix, name: c.name,
-                    waiting: try kioskctl.desk { () throws(FrontDeskError) in try desk.waitingCount(category: c.code) })
+                    waiting: try deskCall { () throws(FrontDeskError) in try desk.waitingCount(category: c.code) })
             }
-            let windows = try kioskctl.desk { () throws(FrontDeskError) in try desk.windows() }
+            let windows = try deskCall { () throws(FrontDeskError) in try desk.windows() }
             if options.json {
                 struct Out: Encodable { var categories: [Row]; var windows: [String: [String]] }
                 Console.json(Out(categories: rows, windows: windows))
@@ -245,7 +245,7 @@ struct QueueCommand: ParsableCommand {
         @Argument(help: "Category code.") var category: String
         func run() throws {
             let desk = try options.desk()
-            let t = try kioskctl.desk { () throws(FrontDeskError) in try desk.issueTicket(category: category) }
+            let t = try deskCall { () throws(FrontDeskError) in try desk.issueTicket(category: category) }
             Console.out("\(t.number) (\(t.categoryName)), \(t.waitingAhead) ahead, id \(t.id)")
         }
     }
@@ -256,7 +256,7 @@ struct QueueCommand: ParsableCommand {
         @Argument(help: "Window.") var window: String
         func run() throws {
             let desk = try options.desk()
-            guard let t = try kioskctl.desk({ () throws(FrontDeskError) in try desk.callNext(window: window) }) else {
+            guard let t = try deskCall({ () throws(FrontDeskError) in try desk.callNext(window: window) }) else {
                 Console.out("nobody waiting for window \(window)")
                 return
             }
@@ -270,7 +270,7 @@ struct QueueCommand: ParsableCommand {
         @Argument(help: "Ticket id (printed by call/issue).") var id: Int64
         func run() throws {
             let desk = try options.desk()
-            let t = try kioskctl.desk { () throws(FrontDeskError) in try desk.finishTicket(id: id, as: .skipped) }
+            let t = try deskCall { () throws(FrontDeskError) in try desk.finishTicket(id: id, as: .skipped) }
             Console.out("\(t.number): \(t.state.chineseName)")
         }
     }
@@ -282,7 +282,7 @@ struct QueueCommand: ParsableCommand {
         @Argument(help: "Category codes.") var categories: [String]
         func run() throws {
             let desk = try options.desk()
-            try kioskctl.desk { () throws(FrontDeskError) in try desk.assignWindow(window, categories: categories) }
+            try deskCall { () throws(FrontDeskError) in try desk.assignWindow(window, categories: categories) }
             Console.out("window \(window): \(categories.joined(separator: ", "))")
         }
     }
