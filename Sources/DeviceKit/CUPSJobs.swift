@@ -113,6 +113,31 @@ public enum CUPSJobs {
         }
     }
 
+    /// The queue's device URI (`usb://…`, `socket://…`, the demo's `kiosk-capture:/dir`).
+    public static func deviceURI(queue: String, server: Server) throws(CUPSProbeError) -> String? {
+        let request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES)
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, "ipp://localhost/printers/\(queue)")
+        addRequestedAttributes(request, ["device-uri"])
+        return try perform(request, server: server, queue: queue) { response in
+            guard let attribute = ippFindAttribute(response, "device-uri", IPP_TAG_URI),
+                  let value = ippGetString(attribute, 0, nil) else { return nil }
+            return String(cString: value)
+        }
+    }
+
+    /// Replaces the queue's printer-state-reasons (an empty list clears them), as a printer's
+    /// sensors would: the demo's simulated paper uses it.
+    public static func setStateReasons(_ reasons: [String], queue: String, server: Server) throws(CUPSProbeError) {
+        let request = ippNewRequest(IPP_OP_CUPS_ADD_MODIFY_PRINTER)
+        ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, "ipp://localhost/printers/\(queue)")
+        let values = reasons.isEmpty ? ["none"] : reasons
+        let duplicates = values.map { strdup($0) }
+        defer { duplicates.forEach { free($0) } }
+        let pointers = duplicates.map { UnsafePointer($0) }
+        _ = ippAddStrings(request, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "printer-state-reasons", Int32(pointers.count), nil, pointers)
+        try perform(request, server: server, queue: queue, resource: "/admin/") { _ in () }
+    }
+
     /// Cancels a job that has not printed (e.g. an orphan left by a crash mid-submission).
     public static func cancel(_ id: Int32, server: Server) throws(CUPSProbeError) {
         let request = ippNewRequest(IPP_OP_CANCEL_JOB)

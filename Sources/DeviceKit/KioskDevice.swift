@@ -14,7 +14,7 @@ public protocol KioskDevice: Sendable {
 /// no hardware. Its state can be set from outside (the API's `/sim` routes, tests).
 public final class SimulatedDevice: KioskDevice {
     public let binding: DeviceBinding
-    private let state: Mutex<(status: DeviceStatus, paper: PaperState?)>
+    fileprivate let state: Mutex<(status: DeviceStatus, paper: PaperState?)>
 
     public init(binding: DeviceBinding) {
         self.binding = binding
@@ -46,6 +46,8 @@ public enum DeviceFactory {
                 return CUPSPrinter(binding: binding)
             case (.idCardReader, .simulated):
                 return IDCardReaderService(simulatedBinding: binding, logger: logger)
+            case (.documentCamera, .simulated):
+                return SimulatedCamera(binding: binding)
             case (.idCardReader, .usb), (.idCardReader, .serial):
                 do {
                     return try IDCardReaderService(binding: binding, profilesDirectory: profilesDirectory, logger: logger)
@@ -86,4 +88,21 @@ public struct UnsupportedDriverDevice: KioskDevice {
                            detail: "driver '\(binding.driver.rawValue)' for \(binding.kind.rawValue) is not available in this build; bind the simulator or update OneWindow",
                            action: .configuration)
     }
+}
+
+/// A device staff can reset from the staff API or the CLI (after clearing a fault): it drops
+/// what it holds (connection, stopped queue, stale state), starts again and reports its state.
+public protocol ResettableDevice: KioskDevice {
+    func reset() async throws -> DeviceStatusReport
+}
+
+extension SimulatedDevice: ResettableDevice {
+    /// Back online; a printer's simulated paper is left as it is (a reset loads no paper).
+    public func reset() async throws -> DeviceStatusReport {
+        state.withLock { $0.status = .online }
+        return await checkStatus()
+    }
+
+    /// The simulated paper sensor (printers only).
+    public var paper: PaperState? { state.withLock { $0.paper } }
 }

@@ -131,6 +131,7 @@ extension FilingActor {
         switch self {
         case .kiosk: "自助机"
         case .staff: "窗口工作人员"
+        case .technician: "技术人员"
         case .platform: "审批部门"
         }
     }

@@ -1,7 +1,9 @@
+import DeviceKit
 import Foundation
 import FrontDesk
 import HTTPTypes
 import Hummingbird
+import KioskConfig
 import IDCard
 import NIOCore
 import Printing
@@ -16,13 +18,20 @@ public struct CitizenRoutes: Sendable {
     let printers: [SlipPrinter]
     let slipContext: SlipContext
     let pages: PageStore
+    let events: KioskEventLog
+    let camera: (any DocumentCamera)?
+    let board: DeviceStatusBoard?
 
-    public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: PageStore) {
+    public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: PageStore,
+                events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil) {
         self.desk = desk
         self.sessions = sessions
         self.printers = printers
         self.slipContext = slipContext
         self.pages = pages
+        self.events = events
+        self.camera = camera
+        self.board = board
     }
 
     // MARK: bodies and answers
@@ -217,17 +226,29 @@ public struct CitizenRoutes: Sendable {
             guard draft.slots.contains(where: { $0.requirement.material.code == material }) else {
                 throw APIProblem.notFound("the filing asks for no material \(material)")
             }
-            let contentType = request.headers[.contentType] ?? ""
-            guard contentType.hasPrefix("image/jpeg") else {
-                throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
-                                 detail: "upload the page as image/jpeg (camera capture arrives with the document camera driver)")
-            }
             let buffer: ByteBuffer
             do { buffer = try await request.body.collect(upTo: pages.maximumPageBytes) } catch {
                 throw APIProblem(.contentTooLarge, code: "page-too-large", title: "图像过大，请重新拍摄",
                                  detail: "a page may be at most \(pages.maximumPageBytes) bytes")
             }
-            let bytes = Array(buffer: buffer)
+            let bytes: [UInt8]
+            if buffer.readableBytes == 0 {
+                // No upload: take the page from the document camera.
+                guard let camera else {
+                    throw APIProblem(.serviceUnavailable, code: "no-camera", title: "高拍仪暂时无法使用，请联系工作人员",
+                                     detail: "no document camera is configured; upload the page as image/jpeg")
+                }
+                do throws(CaptureError) { bytes = try await camera.capture() } catch {
+                    throw APIProblem(error == .noPage ? .conflict : .serviceUnavailable, code: "capture-failed",
+                                     title: error.chineseMessage, detail: error.description)
+                }
+            } else {
+                guard (request.headers[.contentType] ?? "").hasPrefix("image/jpeg") else {
+                    throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
+                                     detail: "upload the page as image/jpeg, or send no body to capture it from the document camera")
+                }
+                bytes = Array(buffer: buffer)
+            }
             let sha = try pages.store(bytes)
             let count = try refusing { () throws(FrontDeskError) in
                 try desk.addPage(draftID: draft.id, materialCode: material, sha256: sha, byteCount: bytes.count)
@@ -388,13 +409,28 @@ public struct CitizenRoutes: Sendable {
         DeferredMaterialView(code: m.code, name: m.name, howToSupply: m.howToSupply, deadline: m.deadline.description)
     }
 
-    func printer(for kind: String) -> SlipPrinter? {
-        printers.first { $0.binding.kind.rawValue == kind } ?? printers.first
+    /// The printer for a slip: a healthy one of the kind, else any healthy printer (a ticket
+    /// printer covers for a receipt printer out of paper and back), else the kind's own (the slip
+    /// is then kept for reprint).
+    func printer(for kind: DeviceKind) -> SlipPrinter? {
+        let reports = Dictionary((board?.snapshot?.reports ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        func healthy(_ p: SlipPrinter) -> Bool { reports[p.binding.id].map { $0.isHealthy || $0.status == .starting } ?? true }
+        return printers.first { $0.binding.kind == kind && healthy($0) }
+            ?? printers.first(where: healthy)
+            ?? printers.first { $0.binding.kind == kind } ?? printers.first
+    }
+
+    /// Prints and announces the outcome on the event stream.
+    func print(_ document: SlipDocument, on printer: SlipPrinter, reference: String) async throws(PrintError) -> PrintOutcome {
+        let outcome = try await printer.print(document, reference: reference, waitUpTo: .seconds(5))
+        events.publish(.slipPrinted, SlipPrintedEvent(jobId: outcome.jobId, printerId: outcome.printerId, state: outcome.state.rawValue,
+                                                      template: document.kind, reference: reference))
+        return outcome
     }
 
     /// Prints one notice per filing on the receipt printer; answers the first slip's state.
     func printNotices(_ records: [FilingRecord], draftID: String, commitmentSigned: Bool) async -> SlipView {
-        guard let printer = printer(for: "receiptPrinter") else {
+        guard let printer = printer(for: .receiptPrinter) else {
             return SlipView(jobId: nil, state: "noPrinter", message: "受理通知单暂无法打印，请到服务窗口领取")
         }
         let applicant = (try? desk.applicant(draftID: draftID)) ?? nil
@@ -422,7 +458,7 @@ public struct CitizenRoutes: Sendable {
             }
             let view: SlipView
             do {
-                let outcome = try await printer.print(document, reference: number, waitUpTo: .seconds(5))
+                let outcome = try await print(document, on: printer, reference: number)
                 view = SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
             } catch {
                 view = SlipView(jobId: nil, state: "failed", message: "受理通知单打印失败，请到服务窗口领取")
@@ -433,13 +469,13 @@ public struct CitizenRoutes: Sendable {
     }
 
     func printTicket(_ ticket: QueueTicket) async -> SlipView {
-        guard let printer = printer(for: "ticketPrinter") else {
+        guard let printer = printer(for: .ticketPrinter) else {
             return SlipView(jobId: nil, state: "noPrinter", message: "请记住您的号码：\(ticket.number)")
         }
         let document = QueueTicketSlip(ticket: ticket.number.description, categoryName: ticket.categoryName, waiting: ticket.waitingAhead,
                                        issuedAt: ticket.issuedAt).document(context: slipContext)
         do {
-            let outcome = try await printer.print(document, reference: "ticket:\(ticket.id)", waitUpTo: .seconds(5))
+            let outcome = try await print(document, on: printer, reference: "ticket:\(ticket.id)")
             return SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
         } catch {
             return SlipView(jobId: nil, state: "failed", message: "请记住您的号码：\(ticket.number)")

@@ -114,4 +114,7 @@ public final class CitizenSessions: Sendable {
     }
 
     public var count: Int { sessions.withLock { $0.count } }
+
+    /// The open session's id, if any.
+    public var currentID: String? { sessions.withLock { $0.keys.first } }
 }

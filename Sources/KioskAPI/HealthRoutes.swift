@@ -10,6 +10,9 @@ public struct HealthResponse: ResponseCodable, Sendable {
     public var kioskId: String
     public var devices: [DeviceStatusReport]
     public var checkedAt: Date?
+    /// Whether citizen routes are closed for maintenance (and why, in `maintenanceReasons`).
+    public var maintenance: Bool?
+    public var maintenanceReasons: [String]?
 }
 
 /// Routes that report whether the kiosk and its devices are healthy.
@@ -17,20 +20,25 @@ public struct HealthRoutes: Sendable {
     let board: DeviceStatusBoard
     let kioskID: String
     let version: String
+    let maintenance: MaintenanceMode?
 
-    public init(board: DeviceStatusBoard, kioskID: String, version: String) {
+    public init(board: DeviceStatusBoard, kioskID: String, version: String, maintenance: MaintenanceMode? = nil) {
         self.board = board
         self.kioskID = kioskID
         self.version = version
+        self.maintenance = maintenance
     }
 
     public func health() -> HealthResponse {
+        let state = maintenance?.current
         guard let snapshot = board.snapshot else {
-            return HealthResponse(status: "starting", version: version, kioskId: kioskID, devices: [], checkedAt: nil)
+            return HealthResponse(status: "starting", version: version, kioskId: kioskID, devices: [], checkedAt: nil,
+                                  maintenance: state?.on, maintenanceReasons: state?.on == true ? state?.reasons : nil)
         }
         let healthy = snapshot.reports.allSatisfy(\.isHealthy)
-        return HealthResponse(status: healthy ? "ok" : "degraded", version: version, kioskId: kioskID,
-                              devices: snapshot.reports, checkedAt: snapshot.takenAt)
+        return HealthResponse(status: healthy && state?.on != true ? "ok" : "degraded", version: version, kioskId: kioskID,
+                              devices: snapshot.reports, checkedAt: snapshot.takenAt, maintenance: state?.on,
+                              maintenanceReasons: state?.on == true ? state?.reasons : nil)
     }
 
     public func add(to router: Router<KioskRequestContext>) {

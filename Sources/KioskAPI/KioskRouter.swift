@@ -2,14 +2,53 @@ import DeviceKit
 import Hummingbird
 import KioskConfig
 
-/// Builds the router with every route group of the API.
+/// Builds the routers of the API: the citizen door (health, catalogue, sessions, filings,
+/// progress, tickets, evaluations, events, simulators, metrics, the OpenAPI document) and the
+/// staff door, on the same router or on their own (`api.staffListen`).
 public enum KioskRouter {
-    public static func make(health: HealthRoutes, citizen: CitizenRoutes? = nil, simulators: SimulatorRoutes? = nil) -> Router<KioskRequestContext> {
+    /// The route groups a router can carry; nil ones are left out.
+    public struct Parts: Sendable {
+        public var health: HealthRoutes
+        public var citizen: CitizenRoutes?
+        public var events: EventRoutes?
+        public var simulators: SimulatorRoutes?
+        public var staff: StaffRoutes?
+        public var metrics: (KioskMetrics, MetricsRoutes)?
+        public var openAPI: OpenAPIRoutes?
+        public var maintenance: MaintenanceMode?
+
+        public init(health: HealthRoutes, citizen: CitizenRoutes? = nil, events: EventRoutes? = nil, simulators: SimulatorRoutes? = nil,
+                    staff: StaffRoutes? = nil, metrics: (KioskMetrics, MetricsRoutes)? = nil, openAPI: OpenAPIRoutes? = nil,
+                    maintenance: MaintenanceMode? = nil) {
+            self.health = health
+            self.citizen = citizen
+            self.events = events
+            self.simulators = simulators
+            self.staff = staff
+            self.metrics = metrics
+            self.openAPI = openAPI
+            self.maintenance = maintenance
+        }
+    }
+
+    public static func make(_ parts: Parts) -> Router<KioskRequestContext> {
         let router = Router(context: KioskRequestContext.self)
+        // Outermost first: metrics see the final status of every answer, problems are answers.
+        if let (metrics, _) = parts.metrics { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
         router.add(middleware: ProblemMiddleware())
-        health.add(to: router)
-        citizen?.add(to: router)
-        simulators?.add(to: router)
+        if let maintenance = parts.maintenance { router.add(middleware: MaintenanceGate(maintenance: maintenance)) }
+        parts.health.add(to: router)
+        parts.citizen?.add(to: router)
+        parts.events?.add(to: router)
+        parts.simulators?.add(to: router)
+        parts.staff?.add(to: router)
+        parts.metrics?.1.add(to: router)
+        parts.openAPI?.add(to: router)
         return router
+    }
+
+    /// Health and the citizen routes only (tests of one group).
+    public static func make(health: HealthRoutes, citizen: CitizenRoutes? = nil, simulators: SimulatorRoutes? = nil) -> Router<KioskRequestContext> {
+        make(Parts(health: health, citizen: citizen, simulators: simulators))
     }
 }

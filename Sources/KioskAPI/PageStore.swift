@@ -7,15 +7,22 @@ public struct PageStore: Sendable {
     public let directory: String
     public let maximumPageBytes: Int
 
-    public init(directory: String, maximumPageBytes: Int = 10 * 1024 * 1024) {
+    public static let defaultMaximumPageBytes = 10 * 1024 * 1024
+
+    /// Whether the bytes start like a JPEG image (SOI marker followed by another marker).
+    public static func looksLikeJPEG(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
+    }
+
+    public init(directory: String, maximumPageBytes: Int = defaultMaximumPageBytes) {
         self.directory = directory
         self.maximumPageBytes = maximumPageBytes
     }
 
     /// Stores the bytes (once per content) and returns their SHA-256.
     public func store(_ bytes: [UInt8]) throws -> String {
-        guard bytes.count >= 4, bytes[0] == 0xFF, bytes[1] == 0xD8, bytes[2] == 0xFF else {
-            throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
+        guard Self.looksLikeJPEG(bytes) else {
+            throw APIProblem(.unprocessableContent, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
                              detail: "a page must be a JPEG image (starts with FF D8 FF)")
         }
         let sha = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()

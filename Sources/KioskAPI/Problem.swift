@@ -33,8 +33,10 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
         object["status"] = .int(Int(status.code))
         object["instance"] = .string(request.uri.path)
         let data = try KioskJSON.encoder.encode(object)
-        return Response(status: status, headers: [.contentType: "application/problem+json; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        var headers: HTTPFields = [.contentType: "application/problem+json; charset=utf-8"]
+        // A problem that says when to come back says it in the header too (429 lockout, 503 maintenance).
+        if case let .int(seconds)? = extensions["retryAfterSeconds"] { headers[.retryAfter] = String(seconds) }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
     // Common problems.
@@ -103,13 +105,15 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Request {
     /// Decodes a JSON body of at most `limit` bytes: 413 when larger, 400 when not JSON of that shape.
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int = 16 * 1024) async throws -> T {
+    /// `emptyAs` is the value of an empty body, for routes whose body is optional.
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int = 16 * 1024, emptyAs: T? = nil) async throws -> T {
         let buffer: ByteBuffer
         do {
             buffer = try await body.collect(upTo: limit)
         } catch {
             throw APIProblem(.contentTooLarge, code: "body-too-large", title: "上传内容过大", detail: "the body exceeds \(limit) bytes")
         }
+        if buffer.readableBytes == 0, let emptyAs { return emptyAs }
         do {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {

@@ -3,15 +3,31 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import IDCard
+import KioskConfig
+import NIOCore
+import Printing
+import Workflow
 
 /// Routes that drive the simulated devices (the demo and the acceptance tests): 404 when the
 /// device is real, so they can never fake a card on a kiosk with a reader.
 public struct SimulatorRoutes: Sendable {
     let reader: IDCardReaderService?
+    let devices: [any KioskDevice]
+    let camera: SimulatedCamera?
+    let events: KioskEventLog
+    /// Called after a simulated device changed, so health and maintenance follow at once.
+    let onChange: @Sendable () async -> Void
 
-    public init(devices: [any KioskDevice]) {
+    public init(devices: [any KioskDevice], events: KioskEventLog, onChange: @escaping @Sendable () async -> Void = {}) {
         reader = devices.compactMap { $0 as? IDCardReaderService }.first { $0.simulator != nil }
+        camera = devices.compactMap { $0 as? SimulatedCamera }.first
+        self.devices = devices
+        self.events = events
+        self.onChange = onChange
     }
+
+    struct PadPress: Decodable { var level: Int }
+    struct Paper: Decodable { var state: String }
 
     /// A card in the keys of `kioskctl idcard read --json --reveal`.
     struct PlacedCard: Decodable {
@@ -63,6 +79,55 @@ public struct SimulatorRoutes: Sendable {
             guard let reader, let simulator = reader.simulator else { throw APIProblem.notFound("the ID-card reader is not simulated") }
             simulator.withSimulator { $0.remove() }
             _ = await reader.pollOnce()
+            return .accepted
+        }
+        router.post("/api/v1/sim/pad/press") { request, context -> HTTPResponse.Status in
+            guard devices.contains(where: { $0.binding.kind == .evaluationPad && $0.binding.driver == .simulated }) else {
+                throw APIProblem.notFound("the evaluation pad is not simulated")
+            }
+            let body = try await request.decodeJSON(PadPress.self, context: context, limit: 256)
+            guard let level = EvaluationLevel(rawValue: body.level) else { throw APIProblem.invalid("level must be 1…5") }
+            events.publish(.padPressed, PadPressedEvent(level: level.rawValue, levelName: level.chineseName))
+            return .accepted
+        }
+        router.post("/api/v1/sim/printers/{id}/paper") { request, context -> HTTPResponse.Status in
+            let id = try context.parameters.require("id")
+            let body = try await request.decodeJSON(Paper.self, context: context, limit: 256)
+            guard let paper = SimulatedPaper(rawValue: body.state) else {
+                throw APIProblem.invalid("state must be one of \(SimulatedPaper.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let printerKinds: Set<DeviceKind> = [.receiptPrinter, .ticketPrinter]
+            let printer: (any KioskDevice)? = devices.first { device in device.binding.id == id && printerKinds.contains(device.binding.kind) }
+            switch printer {
+            case let simulated as SimulatedDevice:
+                simulated.set(status: .online, paper: paper.paperState)
+            case let cups as SlipPrinter:
+                do throws(PrintError) { try await cups.simulatePaper(paper) } catch {
+                    if case .refused = error { throw APIProblem.notFound("printer \(id) is not simulated: \(error)") }
+                    throw APIProblem(.serviceUnavailable, code: "cups", title: "打印服务不可用", detail: "\(error)")
+                }
+            default:
+                throw APIProblem.notFound("no simulated printer '\(id)'")
+            }
+            await onChange()
+            return .accepted
+        }
+        router.post("/api/v1/sim/camera/next-page") { request, _ -> HTTPResponse.Status in
+            guard let camera else { throw APIProblem.notFound("the document camera is not simulated") }
+            guard (request.headers[.contentType] ?? "").hasPrefix("image/jpeg") else {
+                throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确", detail: "send the page as image/jpeg")
+            }
+            let buffer: ByteBuffer
+            do { buffer = try await request.body.collect(upTo: PageStore.defaultMaximumPageBytes) } catch {
+                throw APIProblem(.contentTooLarge, code: "page-too-large", title: "图像过大", detail: "a page may be at most \(PageStore.defaultMaximumPageBytes) bytes")
+            }
+            let bytes = Array(buffer: buffer)
+            guard PageStore.looksLikeJPEG(bytes) else {
+                throw APIProblem(.unprocessableContent, code: "not-jpeg", title: "图像格式不正确", detail: "the body is not a JPEG image (it must start with FF D8 FF)")
+            }
+            guard camera.feed(bytes) else {
+                throw APIProblem(.conflict, code: "camera-queue-full", title: "待拍页面过多", detail: "\(camera.capacity) pages already wait for capture")
+            }
             return .accepted
         }
     }

@@ -34,6 +34,8 @@ public enum ConfigLoader {
         let catalogue = decodeFile(ConfigFiles.catalogue, as: CatalogueFile.self)
         let bundles = decodeFile(ConfigFiles.bundles, as: BundlesFile.self)
         let queue = decodeFile(ConfigFiles.queue, as: QueueFile.self)
+        let staff = FileManager.default.fileExists(atPath: display(ConfigFiles.staff))
+            ? decodeFile(ConfigFiles.staff, as: StaffAccountsFile.self) : nil
 
         var years: [(HolidayYear, YAMLFile, Int?)] = []
         let calendarDir = display(ConfigFiles.calendarFolder)
@@ -55,6 +57,9 @@ public enum ConfigLoader {
         }
         if let (queueFile, file) = queue {
             validator.check(queue: queueFile, file: file)
+        }
+        if let (staffFile, file) = staff {
+            validator.check(staff: staffFile, file: file)
         }
         for (year, file, nameYear) in years {
             validator.check(year: year, file: file, fileNameYear: nameYear)
@@ -87,6 +92,6 @@ public enum ConfigLoader {
             directory: directory, settings: settings, items: catalogueFile.items,
             itemTypeCodes: catalogueFile.itemTypeCodes, bundles: bundlesFile.bundles,
             queueCategories: queueFile.categories, holidayYears: holidayYears,
-            calendar: WorkingCalendar(years: holidayYears), warnings: diagnostics)
+            calendar: WorkingCalendar(years: holidayYears), staffAccounts: staff?.0.accounts ?? [], warnings: diagnostics)
     }
 }

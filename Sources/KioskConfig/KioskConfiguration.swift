@@ -14,6 +14,8 @@ public struct KioskConfiguration: Sendable {
     public var queueCategories: [QueueCategory]
     public var holidayYears: [HolidayYear]
     public var calendar: WorkingCalendar
+    /// The accounts of `staff.yaml` (none when the file is absent: the staff door stays shut).
+    public var staffAccounts: [StaffAccount] = []
     /// Findings that do not stop the kiosk but that a technician must see (e.g. no calendar for next year).
     public var warnings: [ConfigDiagnostic]
 
@@ -45,6 +47,8 @@ public enum ConfigFiles {
     public static let bundles = "bundles.yaml"
     public static let queue = "queue.yaml"
     public static let calendarFolder = "calendar"
+    /// Optional: staff accounts with PIN hashes (`kioskctl staff set-pin` writes it).
+    public static let staff = "staff.yaml"
 }
 
 struct CatalogueFile: Codable {

@@ -20,8 +20,27 @@ public struct KioskSettings: Sendable, Hashable, Codable {
     public struct API: Sendable, Hashable, Codable {
         /// `HOST:PORT` for the touch screen's routes.
         public var listen: String
-        /// Optional separate `HOST:PORT` for staff routes.
+        /// Optional separate `HOST:PORT` for staff routes; when set they are served only there.
         public var staffListen: String?
+        /// What citizen routes answer (and the screen shows) in maintenance mode
+        /// (default 设备维护中，请到人工窗口办理).
+        public var maintenanceMessage: String?
+    }
+
+    /// The staff door: how long a login lasts and when repeated wrong PINs lock it.
+    public struct Staff: Sendable, Hashable, Codable {
+        /// Minutes a staff token is valid (default 15).
+        public var tokenMinutes: Int?
+        /// Wrong PINs in a row before the door locks (default 5).
+        public var maxFailures: Int?
+        /// Minutes the door stays locked (default 5).
+        public var lockoutMinutes: Int?
+
+        public init(tokenMinutes: Int? = nil, maxFailures: Int? = nil, lockoutMinutes: Int? = nil) {
+            self.tokenMinutes = tokenMinutes
+            self.maxFailures = maxFailures
+            self.lockoutMinutes = lockoutMinutes
+        }
     }
 
     /// Citizen session rules: inactivity ends a session and wipes its personal data.
@@ -67,6 +86,7 @@ public struct KioskSettings: Sendable, Hashable, Codable {
     public var upstream: Upstream
     public var monitoring: Monitoring?
     public var workflow: WorkflowRules?
+    public var staff: Staff?
     public var devices: [DeviceBinding]
 }
 

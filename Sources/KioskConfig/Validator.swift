@@ -14,6 +14,26 @@ struct Validator {
         diagnostics.append(file.diagnostic(.warning, at: path, message))
     }
 
+    // MARK: staff.yaml
+
+    mutating func check(staff: StaffAccountsFile, file: YAMLFile) {
+        var seen: Set<String> = []
+        for (i, account) in staff.accounts.enumerated() {
+            let at: [PathElement] = ["accounts", .index(i)]
+            let name = account.name.trimmingCharacters(in: .whitespaces)
+            if name.isEmpty || name.count > 32 {
+                error(file, at + ["name"], "an account name is 1–32 characters")
+            } else if !seen.insert(name).inserted {
+                error(file, at + ["name"], "account '\(name)' appears twice")
+            }
+            do {
+                _ = try PINHash.parse(account.pinHash)
+            } catch let problem {
+                error(file, at + ["pinHash"], "\(problem); set the PIN again with `kioskctl staff set-pin \(name)`")
+            }
+        }
+    }
+
     // MARK: kiosk.yaml
 
     /// Province-level prefixes of GB/T 2260 codes.
@@ -67,6 +87,20 @@ struct Validator {
             error(file, ["api", "staffListen"], "staffListen '\(staff)' is not HOST:PORT with a port 1–65535")
         }
         if settings.dataDirectory.isEmpty { error(file, ["dataDirectory"], "dataDirectory is empty") }
+        if let message = settings.api.maintenanceMessage, message.trimmingCharacters(in: .whitespaces).isEmpty || message.count > 100 {
+            error(file, ["api", "maintenanceMessage"], "maintenanceMessage must be 1–100 characters")
+        }
+        if let staff = settings.staff {
+            if let minutes = staff.tokenMinutes, !(1...240).contains(minutes) {
+                error(file, ["staff", "tokenMinutes"], "tokenMinutes must be 1–240 (got \(minutes))")
+            }
+            if let failures = staff.maxFailures, !(1...20).contains(failures) {
+                error(file, ["staff", "maxFailures"], "maxFailures must be 1–20 (got \(failures))")
+            }
+            if let minutes = staff.lockoutMinutes, !(1...1440).contains(minutes) {
+                error(file, ["staff", "lockoutMinutes"], "lockoutMinutes must be 1–1440 (got \(minutes))")
+            }
+        }
         let session = settings.session
         if !(30...3600).contains(session.inactivityTimeoutSeconds) {
             error(file, ["session", "inactivityTimeoutSeconds"], "inactivityTimeoutSeconds must be 30–3600 (got \(session.inactivityTimeoutSeconds))")

@@ -26,15 +26,23 @@ struct SessionReaper: Service {
 struct CardSessionBridge: Service {
     let reader: IDCardReaderService
     let sessions: CitizenSessions
+    let events: KioskEventLog
     let logger: Logger
 
     func run() async throws {
-        let events = reader.events.subscribe()
+        let cards = reader.events.subscribe()
         await cancelWhenGracefulShutdown {
-            for await event in events {
-                if case let .cardInserted(card) = event {
+            for await event in cards {
+                switch event {
+                case let .cardInserted(card):
                     let session = sessions.cardInserted(Applicant(card))
                     logger.info("card read into session", metadata: ["session": "\(session.id)"])
+                    events.publish(.cardInserted, CardInsertedEvent(
+                        sessionId: session.id, name: PersonalDataMask.name(card.name),
+                        idNumber: PersonalDataMask.idNumber(card.idNumber), cardType: card.cardType.rawValue))
+                case .cardRemoved:
+                    // Lifting the card does not end the session: the citizen may go on without it.
+                    events.publish(.cardRemoved, CardRemovedEvent(sessionId: sessions.currentID))
                 }
             }
         }

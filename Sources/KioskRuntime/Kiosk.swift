@@ -17,11 +17,15 @@ public struct KioskOptions: Sendable {
     public var listen: HostPort?
     /// Overrides `dataDirectory` of kiosk.yaml.
     public var dataDirectory: String?
+    /// The time the front desk and the citizen sessions go by (tests set a manual clock).
+    public var clock: any KioskClock
 
-    public init(configDirectory: String = "kiosk-config", listen: HostPort? = nil, dataDirectory: String? = nil) {
+    public init(configDirectory: String = "kiosk-config", listen: HostPort? = nil, dataDirectory: String? = nil,
+                clock: any KioskClock = SystemClock()) {
         self.configDirectory = configDirectory
         self.listen = listen
         self.dataDirectory = dataDirectory
+        self.clock = clock
     }
 }
 
@@ -40,82 +44,139 @@ public struct Kiosk: Sendable {
     public let sessions: CitizenSessions
     /// Captured pages, content-addressed.
     public let pages: PageStore
+    /// The screen's live events (`GET /api/v1/events`).
+    public let events: KioskEventLog
+    /// Whether citizen routes are open (staff switch, or a needed device down).
+    public let maintenance: MaintenanceMode
+    /// The staff door's logins.
+    public let staffDoor: StaffDoor
+    public let metrics: KioskMetrics
+    /// The device-status poller (one per kiosk: the simulators ask it for a round after a change).
+    public let monitor: DeviceMonitor
     public let listen: HostPort
+    public let staffListen: HostPort?
     public let dataDirectory: String
+    public let startedAt: Date
 
     /// Loads and checks everything; throws `ConfigError` or `StoreError` and starts nothing on failure.
     public static func prepare(_ options: KioskOptions, logger: Logger) throws -> Kiosk {
+        let startedAt = Date()
         let configuration = try ConfigLoader.load(directory: options.configDirectory)
         for warning in configuration.warnings {
             logger.warning("configuration: \(warning)")
         }
+        let settings = configuration.settings
         let dataDirectory = options.dataDirectory ?? configuration.dataDirectory
         let store = try KioskStore.open(directory: dataDirectory)
-        try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
-        let built = DeviceFactory.makeDevices(for: configuration.settings.devices,
-                                              profilesDirectory: configuration.profilesDirectory, logger: logger)
+        try store.claimIdentity(kioskID: settings.kiosk.id, regionCode: settings.kiosk.regionCode)
+        let built = DeviceFactory.makeDevices(for: settings.devices, profilesDirectory: configuration.profilesDirectory, logger: logger)
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
-                                                      kioskId: configuration.settings.kiosk.id, logger: logger)
-        let desk = FrontDesk(configuration: configuration, store: store, logger: logger)
+                                                      kioskId: settings.kiosk.id, logger: logger)
+        let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, logger: logger)
         let pages = PageStore(directory: dataDirectory + "/pages")
-        let session = configuration.settings.session
+        let events = KioskEventLog()
         let sessionLogger = logger
-        let sessions = CitizenSessions(timeoutSeconds: session.inactivityTimeoutSeconds, warningSeconds: session.warningSeconds,
-                                       onEnd: { id, reason in
-            // The session's unsubmitted drafts, their pages and the identity go with it.
-            do {
-                pages.delete(try desk.abandonDrafts(sessionID: id))
-            } catch {
-                sessionLogger.error("cannot wipe the drafts of an ended session", metadata: ["session": "\(id)", "error": "\(error)"])
-            }
-            sessionLogger.info("session ended", metadata: ["session": "\(id)", "reason": "\(reason.rawValue)"])
-        })
-        return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers,
-                     board: DeviceStatusBoard(), desk: desk, sessions: sessions, pages: pages, listen: options.listen ?? configuration.listen,
-                     dataDirectory: dataDirectory)
-    }
-
-    /// The device-status poller, recording every change in the store's history.
-    public func makeMonitor(logger: Logger) -> DeviceMonitor {
-        let seconds = configuration.settings.monitoring?.deviceStatusIntervalSeconds ?? 5
-        let store = self.store
+        let sessions = CitizenSessions(
+            timeoutSeconds: settings.session.inactivityTimeoutSeconds, warningSeconds: settings.session.warningSeconds, clock: options.clock,
+            onExpiring: { id, at in events.publish(.sessionExpiring, SessionExpiringEvent(sessionId: id, expiresAt: at)) },
+            onEnd: { id, reason in
+                // The session's unsubmitted drafts, their pages and the identity go with it.
+                do {
+                    pages.delete(try desk.abandonDrafts(sessionID: id))
+                } catch {
+                    sessionLogger.error("cannot wipe the drafts of an ended session", metadata: ["session": "\(id)", "error": "\(error)"])
+                }
+                sessionLogger.info("session ended", metadata: ["session": "\(id)", "reason": "\(reason.rawValue)"])
+                events.publish(.sessionEnded, SessionEndedEvent(sessionId: id, reason: reason.rawValue))
+            })
+        let maintenanceLogger = logger
+        let maintenance = MaintenanceMode(message: settings.api.maintenanceMessage, file: dataDirectory + "/maintenance.json") { state in
+            maintenanceLogger.notice(state.on ? "maintenance mode on" : "maintenance mode off",
+                                     metadata: ["reasons": "\(state.reasons.joined(separator: "; "))"])
+            events.publish(.maintenance, state)
+        }
+        let board = DeviceStatusBoard()
+        let store_ = store
         let historyLogger = logger
-        return DeviceMonitor(devices: devices, board: board, interval: .milliseconds(Int(seconds * 1000)),
-                             logger: logger) { _, new in
+        let monitor = DeviceMonitor(devices: devices, board: board,
+                                    interval: .milliseconds(Int((settings.monitoring?.deviceStatusIntervalSeconds ?? 5) * 1000)),
+                                    logger: logger) { _, new in
             do {
-                try store.recordDeviceStatus(deviceID: new.id, status: new.status.rawValue, paper: new.paper?.rawValue,
-                                             detail: new.detail, at: new.checkedAt)
+                try store_.recordDeviceStatus(deviceID: new.id, status: new.status.rawValue, paper: new.paper?.rawValue,
+                                              detail: new.detail, at: new.checkedAt)
             } catch {
                 historyLogger.error("cannot record device status change", metadata: ["device": "\(new.id)", "error": "\(error)"])
             }
+            events.publish(.deviceStatus, new)
+            if let snapshot = board.snapshot { maintenance.evaluate(snapshot.reports) }
         }
+        return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers, board: board, desk: desk,
+                     sessions: sessions, pages: pages, events: events, maintenance: maintenance,
+                     staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff), metrics: KioskMetrics(),
+                     monitor: monitor, listen: options.listen ?? configuration.listen,
+                     staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt)
     }
 
+    var health: HealthRoutes {
+        HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id, version: OneWindowVersion.current, maintenance: maintenance)
+    }
+
+    var staffRoutes: StaffRoutes {
+        StaffRoutes(door: staffDoor, desk: desk, board: board, devices: devices, printers: printers, maintenance: maintenance,
+                    sessions: sessions, events: events, version: OneWindowVersion.current, kioskID: configuration.settings.kiosk.id,
+                    startedAt: startedAt)
+    }
+
+    /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
-        KioskRouter.make(health: HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id,
-                                              version: OneWindowVersion.current),
-                         citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers,
-                                                slipContext: SlipContext(configuration.settings), pages: pages),
-                         simulators: SimulatorRoutes(devices: devices))
+        let (desk, board, sessions, maintenance, events, monitor) = (desk, board, sessions, maintenance, events, monitor)
+        let camera = devices.compactMap { $0 as? any DocumentCamera }.first
+        let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
+            metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: try? desk.outboxSummary(limit: 1), counts: try? desk.counts(),
+                            sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount)
+        }
+        return KioskRouter.make(.init(
+            health: health,
+            citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers, slipContext: SlipContext(configuration.settings),
+                                   pages: pages, events: events, camera: camera, board: board),
+            events: EventRoutes(log: events),
+            simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
+            staff: staffListen == nil ? staffRoutes : nil,
+            metrics: (metrics, metricsRoutes),
+            openAPI: try? OpenAPIRoutes(),
+            maintenance: maintenance))
+    }
+
+    /// The router of the staff door when it has its own address.
+    public func makeStaffRouter() -> Router<KioskRequestContext> {
+        KioskRouter.make(.init(health: health, staff: staffRoutes))
     }
 
     /// The HTTP application with the kiosk's background services attached.
     public func makeApplication(logger: Logger) -> some ApplicationProtocol {
+        let listen = self.listen
         var app = Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "OneWindow"),
             onServerRunning: { channel in
-                logger.notice("kioskd listening", metadata: ["address": "http://\(self.listen)",
-                                                            "api": "http://\(self.listen)/api/v1/health"])
+                logger.notice("kioskd listening", metadata: ["address": "http://\(listen)",
+                                                            "api": "http://\(listen)/api/v1/health"])
             },
             logger: logger)
-        app.addServices(makeMonitor(logger: logger))
+        if let staffListen {
+            app.addServices(Application(
+                router: makeStaffRouter(),
+                configuration: .init(address: .hostname(staffListen.host, port: staffListen.port), serverName: "OneWindow-staff"),
+                onServerRunning: { _ in logger.notice("staff door listening", metadata: ["address": "http://\(staffListen)"]) },
+                logger: logger))
+        }
+        app.addServices(monitor)
         app.addServices(PrintingService(printers: printers))
         let sweepSeconds = configuration.settings.workflow?.supervisionIntervalSeconds ?? 300
         app.addServices(SupervisionService(desk: desk, interval: .milliseconds(Int(sweepSeconds * 1000)), logger: logger))
         app.addServices(SessionReaper(sessions: sessions))
         for case let reader as IDCardReaderService in devices {
-            app.addServices(CardSessionBridge(reader: reader, sessions: sessions, logger: logger))
+            app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
         }
         // Devices that run their own loop (the ID-card reader's polling) are services too.
         for case let service as any Service in devices { app.addServices(service) }

@@ -51,6 +51,31 @@ public struct PrintOutcome: Sendable, Hashable, Codable {
     }
 }
 
+/// The states of a simulated paper sensor (the demo's capture printers and simulated printers).
+public enum SimulatedPaper: String, Sendable, CaseIterable, Codable {
+    case ok, low, out, jam
+
+    /// The printer-state-reasons a printer with this sensor reading reports.
+    var cupsReasons: [String] {
+        switch self {
+        case .ok: []
+        case .low: ["media-low-report"]
+        case .out: ["media-empty-error"]
+        case .jam: ["media-jam-error"]
+        }
+    }
+
+    /// The paper state a simulated device takes.
+    public var paperState: PaperState {
+        switch self {
+        case .ok: .full
+        case .low: .low
+        case .out: .out
+        case .jam: .jammed
+        }
+    }
+}
+
 /// What a restock did.
 public struct RestockReport: Sendable, Hashable, Codable {
     public var printerId: String
@@ -67,7 +92,7 @@ public struct RestockReport: Sendable, Hashable, Codable {
 /// recorded before it is sent, sent once, followed by IPP until `job-state == 9`, and never sent
 /// twice — not after a crash, a restart, a paper-out or a restock. Its status joins CUPS' view of
 /// the queue with the profile's sensors and the roll counters.
-public actor SlipPrinter: KioskDevice {
+public actor SlipPrinter: ResettableDevice {
     public nonisolated let binding: DeviceBinding
     public nonisolated let profile: PrinterProfile
     public nonisolated let profileName: String
@@ -306,6 +331,49 @@ public actor SlipPrinter: KioskDevice {
         for job in waiting { _ = await follow(job) }
         return RestockReport(printerId: binding.id, counters: counters, resumed: waiting.map(\.id).reversed(),
                              reprinted: reprinted, left: left)
+    }
+
+    /// Staff reset: CUPS' stale reasons cleared and the queue resumed (without counting a new
+    /// roll, unlike `restock`), then the printer's status.
+    public func reset() async throws -> DeviceStatusReport {
+        let (queue, server) = (self.queue, self.server)
+        do {
+            try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.resume(queue: queue, server: server) }
+        } catch {
+            throw PrintError.cups(error)
+        }
+        logger.notice("printer reset: queue resumed")
+        return await checkStatus()
+    }
+
+    /// The demo's capture printer (`kiosk-capture:` device URI) has a paper sensor file; sets it
+    /// and CUPS' reasons as a real printer's sensor would. Throws `.refused` for a real printer.
+    public func simulatePaper(_ state: SimulatedPaper) async throws(PrintError) {
+        let (queue, server) = (self.queue, self.server)
+        let uri: String?
+        do {
+            uri = try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.deviceURI(queue: queue, server: server) }
+        } catch {
+            throw .cups(error)
+        }
+        guard let uri, uri.hasPrefix("kiosk-capture:") else {
+            throw .refused("printer \(binding.id) is a real printer (\(uri ?? "no device URI")); its paper cannot be simulated")
+        }
+        var directory = String(uri.dropFirst("kiosk-capture:".count))
+        while directory.hasPrefix("//") { directory.removeFirst() }
+        do {
+            try (state.rawValue + "\n").write(toFile: directory + "/paper", atomically: true, encoding: .utf8)
+        } catch {
+            throw .refused("cannot write the simulated paper sensor in \(directory): \(error)")
+        }
+        do {
+            try await BlockingIO.run { () throws(CUPSProbeError) in
+                try CUPSJobs.setStateReasons(state.cupsReasons, queue: queue, server: server)
+            }
+        } catch {
+            throw .cups(error)
+        }
+        logger.notice("simulated paper set", metadata: ["paper": "\(state.rawValue)"])
     }
 
     /// Sends a held or failed job again on staff's request. A job that printed is only printed again

@@ -105,8 +105,10 @@ public enum FilingStatus: Sendable, Hashable, Codable, CustomStringConvertible {
 public enum FilingActor: String, Sendable, Hashable, Codable, CaseIterable {
     /// This kiosk's front-desk logic (acceptance decision at submission).
     case kiosk
-    /// Hall staff at a window.
+    /// Hall staff at a window or at the staff door (restock, reset, maintenance, reprint).
     case staff
+    /// A technician at the staff door or the CLI.
+    case technician
     /// The provincial/city platform (back-office approval), through progress sync.
     case platform
 }

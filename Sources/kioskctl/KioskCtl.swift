@@ -8,7 +8,7 @@ struct KioskCtl: AsyncParsableCommand {
         commandName: "kioskctl",
         abstract: "OneWindow kiosk tool for technicians and hall staff.",
         version: OneWindowVersion.current,
-        subcommands: [ConfigCommand.self, DevicesCommand.self, IDCardCommand.self, PrinterCommand.self, SlipCommand.self,
+        subcommands: [ConfigCommand.self, StaffCommand.self, DevicesCommand.self, IDCardCommand.self, PrinterCommand.self, SlipCommand.self,
                       CatalogueCommand.self, FilingsCommand.self, QueueCommand.self, SupervisionCommand.self, AuditCommand.self])
 }
 

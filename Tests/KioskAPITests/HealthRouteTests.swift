@@ -62,7 +62,7 @@ import Testing
         try fixture.write("kiosk.yaml", text)
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         for case let reader as IDCardReaderService in kiosk.devices { await reader.pollOnce() }
-        await kiosk.makeMonitor(logger: Logger(label: "test")).pollOnce()
+        await kiosk.monitor.pollOnce()
         let app = Application(router: kiosk.makeRouter())
         try await app.test(.router) { client in
             try await client.execute(uri: "/api/v1/health", method: .get) { response in

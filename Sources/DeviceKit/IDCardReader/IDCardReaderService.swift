@@ -31,7 +31,7 @@ public struct IDCardReaderCounters: Sendable, Hashable, Codable {
 /// `cardInserted`/`cardRemoved`, keeps XFS4IoT-style status and counters, and survives unplug:
 /// the stale connection is dropped (status `powerOff`) and the reader re-opened when it returns,
 /// without restarting kioskd. Blocking I/O runs through `BlockingIO`, off the cooperative pool.
-public final class IDCardReaderService: KioskDevice, Service {
+public final class IDCardReaderService: ResettableDevice, Service {
     public typealias Opener = @Sendable () throws(SAMTransportError) -> any SAMConnection
 
     public let binding: DeviceBinding
@@ -143,6 +143,22 @@ public final class IDCardReaderService: KioskDevice, Service {
             s.connection?.close()
             s.connection = nil
         }
+    }
+
+    /// Staff reset: closes the connection, forgets the card on the reader (announcing its removal)
+    /// and the open failures, then opens and polls at once.
+    public func reset() async throws -> DeviceStatusReport {
+        let hadCard = state.withLock { s -> Bool in
+            s.connection?.close()
+            s.connection = nil
+            s.failedOpens = 0
+            s.hotplug = nil
+            return s.tracker.reset()
+        }
+        logger.notice("ID-card reader reset", metadata: ["device": "\(binding.id)"])
+        if hadCard { events.publish(.cardRemoved) }
+        _ = await pollOnce()
+        return await checkStatus()
     }
 
     /// Called by libusb's hotplug callback (on its event thread).
