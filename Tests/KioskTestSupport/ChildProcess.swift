@@ -11,7 +11,7 @@ public enum ChildProcess {
     /// Runs `executable` to completion (bounded by `timeout`), capturing both streams.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           currentDirectory: String? = nil, timeout: Duration = .seconds(60)) throws -> ProcessResult {
+                           currentDirectory: String? = nil, input: Data? = nil, timeout: Duration = .seconds(60)) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -21,8 +21,13 @@ public enum ChildProcess {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let inPipe = Pipe()
+        process.standardInput = input == nil ? FileHandle.nullDevice : inPipe
         try process.run()
+        if let input {
+            inPipe.fileHandleForWriting.write(input)
+            try? inPipe.fileHandleForWriting.close()
+        }
         // Read both pipes concurrently so a chatty child cannot block on a full pipe.
         let outData = LockedData()
         let errData = LockedData()
