@@ -44,7 +44,22 @@ public struct SimulatorRoutes: Sendable {
         var validFrom: String?
         var validUntil: String?
         var passNumber: String?
-        var issueCount: String?
+        /// A string or a number: `kioskctl idcard read --json` prints it as a number.
+        var issueCount: StringOrNumber?
+    }
+
+    /// A JSON value given as a string or as an integer.
+    struct StringOrNumber: Decodable {
+        var text: String
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let number = try? container.decode(Int.self) {
+                text = String(format: "%02d", number)
+            } else {
+                text = try container.decode(String.self)
+            }
+        }
     }
 
     public func add(to router: Router<KioskRequestContext>) {
@@ -69,7 +84,7 @@ public struct SimulatorRoutes: Sendable {
             values["englishName"] = card.englishName
             values["nationality"] = card.nationality
             values["passNumber"] = card.passNumber
-            values["issueCount"] = card.issueCount
+            values["issueCount"] = card.issueCount?.text
             let text = CardText.encode(type: type, values: values.compactMapValues { $0 })
             simulator.withSimulator { $0.place(SAMSimulator.Card(text: text, photo: [UInt8](repeating: 0, count: CardText.photoLength))) }
             _ = await reader.pollOnce()   // read it now rather than at the next poll

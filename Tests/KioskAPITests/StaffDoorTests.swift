@@ -25,7 +25,8 @@ import Testing
             StaffAccount(name: "lijun", role: .technician, pinHash: try PINHash.hash(pin: technicianPIN)),
         ])
         try accounts.save(configDirectory: fixture.directory)
-        try fixture.write("kiosk.yaml", try fixture.read("kiosk.yaml") + "\nstaff:\n  maxFailures: 3\n  lockoutMinutes: 2\n")
+        try fixture.replaceFirst("  maxFailures: 5", with: "  maxFailures: 3", in: "kiosk.yaml")
+        try fixture.replaceFirst("  lockoutMinutes: 5", with: "  lockoutMinutes: 2", in: "kiosk.yaml")
         return fixture
     }
 
