@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KioskTestSupport
+import Logging
+import NIOCore
+import Testing
+@testable import KioskAPI
+@testable import KioskRuntime
+
+/// `GET /metrics`: Prometheus text with the request counters by route pattern and the kiosk's
+/// state read at scrape time.
+@Suite struct MetricsTests {
+    @Test func requestsDevicesSessionsAndOutboxAreExposed() async throws {
+        let data = try TemporaryDirectory("metrics")
+        defer { data.remove() }
+        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
+                                      logger: Logger(label: "test"))
+        try await Application(router: kiosk.makeRouter()).test(.router) { client in
+            try await client.execute(uri: "/api/v1/sessions", method: .post) { #expect($0.status == .created) }
+            try await client.execute(uri: "/api/v1/catalog/items/NOSUCH", method: .get) { #expect($0.status == .notFound) }
+            // Then the devices are looked at: the printers' CUPS is not there in this test.
+            await kiosk.monitor.pollOnce()
+            let text = try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+                return String(buffer: response.body)
+            }
+            let lines = Set(text.split(separator: "\n").map(String.init))
+            #expect(lines.contains(#"kiosk_http_requests_total{method="POST",route="/api/v1/sessions",status="201"} 1"#))
+            // A concrete path is counted under its pattern, so labels stay bounded.
+            #expect(lines.contains(#"kiosk_http_requests_total{method="GET",route="/api/v1/catalog/items/{code}",status="404"} 1"#))
+            #expect(text.contains(#"kiosk_http_request_duration_seconds_bucket{method="POST",route="/api/v1/sessions",le="#))
+            #expect(lines.contains("kiosk_sessions_open 1.0"))
+            #expect(lines.contains("kiosk_outbox_depth 0.0"))
+            #expect(lines.contains(#"kiosk_device_up{device="camera",kind="documentCamera"} 1.0"#))
+            #expect(lines.contains(#"kiosk_device_up{device="receipt",kind="receiptPrinter"} 0.0"#))
+            #expect(lines.contains(#"kiosk_device_status{device="receipt",status="offline"} 1.0"#))
+            #expect(lines.contains(#"kiosk_printer_paper{printer="receipt",state="unknown"} 1.0"#))
+            #expect(lines.contains(#"kiosk_filings{status="accepted"} 0.0"#))
+            // No printer can print, so maintenance is on.
+            #expect(lines.contains("kiosk_maintenance 1.0"))
+        }
+    }
+}
