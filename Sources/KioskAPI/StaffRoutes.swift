@@ -112,7 +112,7 @@ public struct StaffRoutes: Sendable {
             case let .locked(until, justNow):
                 if justNow { auditDoor(action: "lockout", outcome: "locked", note: "too many wrong PINs; locked until \(until)", context: context) }
                 let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
-                throw APIProblem(.tooManyRequests, code: "locked", title: "错误次数过多，请\(max(1, seconds / 60))分钟后再试",
+                throw APIProblem(.tooManyRequests, code: "locked", title: "错误次数过多，请\((seconds + 59) / 60)分钟后再试",
                                  detail: "the staff door is locked after repeated wrong PINs; retry after \(seconds) s",
                                  extensions: ["lockedUntil": .string(ISO8601DateFormatter().string(from: until)),
                                               "retryAfterSeconds": .int(seconds)])
