@@ -192,7 +192,12 @@ extension FrontDesk {
                 try db.execute(sql: "UPDATE draft SET state = 'abandoned', applicant = '{}', applicantKey = '' WHERE id = ?",
                                arguments: [id])
             }
-            let stillUsed = Set(try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM draftPage"))
+            // Only the released pages are looked up again (another draft may hold the same content).
+            guard !released.isEmpty else { return [] }
+            let list = Array(released)
+            let stillUsed = Set(try String.fetchAll(
+                db, sql: "SELECT DISTINCT sha256 FROM draftPage WHERE sha256 IN (\(list.map { _ in "?" }.joined(separator: ",")))",
+                arguments: StatementArguments(list)))
             return released.subtracting(stillUsed).sorted()
         }
     }

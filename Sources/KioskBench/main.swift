@@ -30,8 +30,11 @@ func report(_ name: String, _ samples: [Double]) {
 
 let arguments = CommandLine.arguments
 let configDirectory = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "kiosk-config"
-/// `--only workflow` runs one group (config, slips, workflow, idcard, kioskd); default all.
+/// `--only workflow` runs one group (config, slips, workflow, idcard, kioskd, api); default all but
+/// api (its 10,000 journeys take about half an hour: `make bench-api`).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+/// `--journeys 1000`: how many citizen journeys the api group runs (default 10,000, the issue's figure).
+let journeys = arguments.firstIndex(of: "--journeys").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 10_000
 func runs(_ group: String) -> Bool { only == nil || only == group }
 let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("kiosk-bench-\(getpid())").path
 defer { try? FileManager.default.removeItem(atPath: scratch) }
@@ -114,3 +117,16 @@ if !runs("kioskd") {
 } else {
     print("kioskd not found next to kiosk-bench; skipped the start-up figure")
 }
+
+// Issue 6's API figures on a real kioskd: health p99 under wrk, idle RSS, RSS over citizen journeys.
+if only == "api" { do {
+    if try !APIBench.run(configDirectory: configDirectory, scratch: scratch, kioskd: kioskd, journeys: max(1, journeys)) {
+        FileHandle.standardError.write(Data("kiosk-bench: api: some figures are invalid (see above)\n".utf8))
+        try? FileManager.default.removeItem(atPath: scratch)
+        exit(1)
+    }
+} catch {
+    FileHandle.standardError.write(Data("kiosk-bench: api: \(error)\n".utf8))
+    try? FileManager.default.removeItem(atPath: scratch)
+    exit(1)
+} }

@@ -235,6 +235,10 @@ enum Migrations {
                 t.column("updatedAt", .datetime).notNull()
             }
         }
+        migrator.registerMigration("v4: pages looked up by content") { db in
+            // Ending a session asks whether another draft still holds a released page.
+            try db.create(index: "draftPage_sha256", on: "draftPage", columns: ["sha256"])
+        }
         return migrator
     }
 }

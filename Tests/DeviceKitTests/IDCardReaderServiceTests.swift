@@ -60,6 +60,21 @@ import Testing
         #expect(counters.communicationErrors == 0)
     }
 
+    /// The service's loop, a simulated placement and a staff reset may poll at once: one placement
+    /// is still read once (a second, late read would land in the next citizen's session).
+    @Test func overlappingPollsReadAPlacementOnce() async throws {
+        let sam = SimulatedSAMConnection(bitsPerSecond: 115_200)
+        let service = IDCardReaderService(simulatedBinding: binding, simulator: sam, logger: Logger(label: "test"))
+        let recorder = Recorder(service)
+        await service.pollOnce()
+        sam.withSimulator { $0.place(SampleCards.resident) }
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { await service.pollOnce() } }
+        }
+        #expect(try await recorder.settled() == ["inserted 11010519491231002X"])
+        #expect(service.counters.successfulReads == 1)
+    }
+
     @Test func unplugDropsTheHandleAndReplugReopensIt() async throws {
         let sam = SimulatedSAMConnection()
         let plugged = Mutex(true)

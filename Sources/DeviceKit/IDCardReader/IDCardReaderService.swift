@@ -59,6 +59,8 @@ public final class IDCardReaderService: ResettableDevice, Service {
     }
 
     private let state: Mutex<State>
+    /// Set while a poll runs (see `pollOnce`).
+    private let polling = Mutex(false)
 
     /// A reader on the simulated SAM (no card placed), with a serial line's wire time.
     public convenience init(simulatedBinding binding: DeviceBinding, simulator: SimulatedSAMConnection = SimulatedSAMConnection(bitsPerSecond: 115_200),
@@ -170,8 +172,16 @@ public final class IDCardReaderService: ResettableDevice, Service {
 
     /// One poll: (re)open if needed, find, and on a new placement select and read. Returns how
     /// long to wait before the next poll (longer while the reader is absent).
+    ///
+    /// Polls never overlap: the service's loop, a simulated placement and a staff reset may all ask
+    /// at once, and two overlapping reads of one placement would announce the card twice (the late
+    /// one landing in the next citizen's session). A caller waits for the poll under way, then polls.
     @discardableResult
     public func pollOnce() async -> Duration {
+        while !polling.withLock({ busy in busy ? false : { busy = true; return true }() }) {
+            try? await Task.sleep(for: .milliseconds(2))
+        }
+        defer { polling.withLock { $0 = false } }
         let outcome = await BlockingIO.run { () -> PollOutcome in self.pollBlocking() }
         for event in outcome.events { events.publish(event) }
         return outcome.wait
