@@ -130,11 +130,7 @@ public enum CUPSJobs {
     public static func setStateReasons(_ reasons: [String], queue: String, server: Server) throws(CUPSProbeError) {
         let request = ippNewRequest(IPP_OP_CUPS_ADD_MODIFY_PRINTER)
         ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, "printer-uri", nil, "ipp://localhost/printers/\(queue)")
-        let values = reasons.isEmpty ? ["none"] : reasons
-        let duplicates = values.map { strdup($0) }
-        defer { duplicates.forEach { free($0) } }
-        let pointers = duplicates.map { UnsafePointer($0) }
-        _ = ippAddStrings(request, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "printer-state-reasons", Int32(pointers.count), nil, pointers)
+        addKeywords(request, IPP_TAG_PRINTER, "printer-state-reasons", reasons.isEmpty ? ["none"] : reasons)
         try perform(request, server: server, queue: queue, resource: "/admin/") { _ in () }
     }
 
@@ -187,10 +183,15 @@ public enum CUPSJobs {
     }
 
     static func addRequestedAttributes(_ request: OpaquePointer?, _ names: [String]) {
-        let duplicates = names.map { strdup($0) }
+        addKeywords(request, IPP_TAG_OPERATION, "requested-attributes", names)
+    }
+
+    /// Adds a multi-valued keyword attribute (libcups copies the strings).
+    static func addKeywords(_ request: OpaquePointer?, _ group: ipp_tag_t, _ name: String, _ values: [String]) {
+        let duplicates = values.map { strdup($0) }
         defer { duplicates.forEach { free($0) } }
         let pointers = duplicates.map { UnsafePointer($0) }
-        _ = ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes", Int32(pointers.count), nil, pointers)
+        _ = ippAddStrings(request, group, IPP_TAG_KEYWORD, name, Int32(pointers.count), nil, pointers)
     }
 
     /// Reads the job groups of a response into values.

@@ -102,7 +102,4 @@ extension SimulatedDevice: ResettableDevice {
         state.withLock { $0.status = .online }
         return await checkStatus()
     }
-
-    /// The simulated paper sensor (printers only).
-    public var paper: PaperState? { state.withLock { $0.paper } }
 }

@@ -226,13 +226,8 @@ public struct CitizenRoutes: Sendable {
             guard draft.slots.contains(where: { $0.requirement.material.code == material }) else {
                 throw APIProblem.notFound("the filing asks for no material \(material)")
             }
-            let buffer: ByteBuffer
-            do { buffer = try await request.body.collect(upTo: pages.maximumPageBytes) } catch {
-                throw APIProblem(.contentTooLarge, code: "page-too-large", title: "图像过大，请重新拍摄",
-                                 detail: "a page may be at most \(pages.maximumPageBytes) bytes")
-            }
-            let bytes: [UInt8]
-            if buffer.readableBytes == 0 {
+            var bytes = try await request.pageBody(limit: pages.maximumPageBytes)
+            if bytes.isEmpty {
                 // No upload: take the page from the document camera.
                 guard let camera else {
                     throw APIProblem(.serviceUnavailable, code: "no-camera", title: "高拍仪暂时无法使用，请联系工作人员",
@@ -242,12 +237,6 @@ public struct CitizenRoutes: Sendable {
                     throw APIProblem(error == .noPage ? .conflict : .serviceUnavailable, code: "capture-failed",
                                      title: error.chineseMessage, detail: error.description)
                 }
-            } else {
-                guard (request.headers[.contentType] ?? "").hasPrefix("image/jpeg") else {
-                    throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
-                                     detail: "upload the page as image/jpeg, or send no body to capture it from the document camera")
-                }
-                bytes = Array(buffer: buffer)
             }
             let sha = try pages.store(bytes)
             let count = try refusing { () throws(FrontDeskError) in
@@ -374,26 +363,6 @@ public struct CitizenRoutes: Sendable {
         }
         if let session = draft.sessionID { _ = try liveSession(session) }
         return draft
-    }
-
-    /// Runs a front-desk call, mapping its refusals to problems: unknown records 404, a bad level
-    /// 422, any other refusal 409, a store failure 503.
-    func refusing<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
-        do {
-            return try body()
-        } catch {
-            switch error {
-            case let .workflow(workflow):
-                let status: HTTPResponse.Status = switch workflow {
-                case .notFound, .unknownSubject, .unknownMaterial, .unknownCategory: .notFound
-                case .invalidLevel: .unprocessableContent
-                default: .conflict
-                }
-                throw APIProblem(status, code: "refused", title: workflow.chineseMessage, detail: workflow.description)
-            case .storage:
-                throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
-            }
-        }
     }
 
     func view(_ draft: Draft) -> DraftView {

@@ -34,8 +34,6 @@ public enum OpenAPIDocument {
             return ISO8601DateFormatter().string(from: date)
         case let data as Data:
             return data.base64EncodedString()
-        case is NSNull:
-            return NSNull()
         default:
             return value
         }

@@ -1,4 +1,5 @@
 import Foundation
+import FrontDesk
 import HTTPTypes
 import Hummingbird
 import NIOCore
@@ -118,6 +119,48 @@ extension Request {
             return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {
             throw APIProblem.badJSON(error)
+        }
+    }
+}
+
+extension Request {
+    /// A page sent as the body: empty when there is none, else JPEG bytes of at most `limit`
+    /// (413 larger, 415 another content type, 422 bytes that are not JPEG).
+    func pageBody(limit: Int) async throws -> [UInt8] {
+        let buffer: ByteBuffer
+        do { buffer = try await body.collect(upTo: limit) } catch {
+            throw APIProblem(.contentTooLarge, code: "page-too-large", title: "图像过大，请重新拍摄", detail: "a page may be at most \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else { return [] }
+        guard (headers[.contentType] ?? "").hasPrefix("image/jpeg") else {
+            throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
+                             detail: "send the page as image/jpeg (no body on a page upload takes it from the document camera)")
+        }
+        let bytes = Array(buffer: buffer)
+        guard PageStore.looksLikeJPEG(bytes) else {
+            throw APIProblem(.unprocessableContent, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
+                             detail: "the body is not a JPEG image (it must start with FF D8 FF)")
+        }
+        return bytes
+    }
+}
+
+/// Runs a front-desk call, mapping its refusals to problems: unknown records 404, a bad level
+/// 422, any other refusal 409, a store failure 503.
+func refusing<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        switch error {
+        case let .workflow(workflow):
+            let status: HTTPResponse.Status = switch workflow {
+            case .notFound, .unknownSubject, .unknownMaterial, .unknownCategory: .notFound
+            case .invalidLevel: .unprocessableContent
+            default: .conflict
+            }
+            throw APIProblem(status, code: "refused", title: workflow.chineseMessage, detail: workflow.description)
+        case .storage:
+            throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
         }
     }
 }

@@ -129,17 +129,8 @@ public struct SimulatorRoutes: Sendable {
         }
         router.post("/api/v1/sim/camera/next-page") { request, _ -> HTTPResponse.Status in
             guard let camera else { throw APIProblem.notFound("the document camera is not simulated") }
-            guard (request.headers[.contentType] ?? "").hasPrefix("image/jpeg") else {
-                throw APIProblem(.unsupportedMediaType, code: "not-jpeg", title: "图像格式不正确", detail: "send the page as image/jpeg")
-            }
-            let buffer: ByteBuffer
-            do { buffer = try await request.body.collect(upTo: PageStore.defaultMaximumPageBytes) } catch {
-                throw APIProblem(.contentTooLarge, code: "page-too-large", title: "图像过大", detail: "a page may be at most \(PageStore.defaultMaximumPageBytes) bytes")
-            }
-            let bytes = Array(buffer: buffer)
-            guard PageStore.looksLikeJPEG(bytes) else {
-                throw APIProblem(.unprocessableContent, code: "not-jpeg", title: "图像格式不正确", detail: "the body is not a JPEG image (it must start with FF D8 FF)")
-            }
+            let bytes = try await request.pageBody(limit: PageStore.defaultMaximumPageBytes)
+            guard !bytes.isEmpty else { throw APIProblem.invalid("send the next page as an image/jpeg body") }
             guard camera.feed(bytes) else {
                 throw APIProblem(.conflict, code: "camera-queue-full", title: "待拍页面过多", detail: "\(camera.capacity) pages already wait for capture")
             }

@@ -196,10 +196,7 @@ public struct StaffRoutes: Sendable {
             let number = try context.parameters.require("number")
             // Optional body {"duplicate": false}: reprint only a slip that did not come out.
             let body = try await request.decodeJSON(ReprintBody.self, context: context, limit: 1024, emptyAs: ReprintBody(duplicate: nil))
-            let jobID: Int64?
-            do throws(FrontDeskError) { jobID = try desk.latestPrintJobID(reference: number) } catch {
-                throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
-            }
+            let jobID = try refusing { () throws(FrontDeskError) in try desk.latestPrintJobID(reference: number) }
             guard let jobID, let job = try? desk.store.printJob(id: jobID),
                   let printer = printers.first(where: { $0.binding.id == job.printerId }) else {
                 throw APIProblem.notFound("no printed slip for filing \(number)")
@@ -218,9 +215,7 @@ public struct StaffRoutes: Sendable {
 
         router.get("/api/v1/staff/outbox") { request, _ -> OutboxSummary in
             _ = try authorize(request, needs: .technician)
-            do throws(FrontDeskError) { return try desk.outboxSummary(limit: 100) } catch {
-                throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
-            }
+            return try refusing { () throws(FrontDeskError) in try desk.outboxSummary(limit: 100) }
         }
 
         router.get("/api/v1/staff/diagnostics") { request, _ -> Diagnostics in

@@ -60,15 +60,7 @@ enum APIBench {
             let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
             return text.split(separator: "\n").suffix(15).joined(separator: "\n")
         }
-        var healthy = false
-        while startClock.now - start < .seconds(10), process.isRunning {
-            if let text = rawGet(port: port, path: "/api/v1/health"), text.hasPrefix("HTTP/1.1 200") {
-                healthy = true
-                break
-            }
-            usleep(2_000)
-        }
-        guard healthy else {
+        guard waitUntilHealthy(port: port, alive: { process.isRunning }) else {
             throw BenchError("kioskd on the configuration copy did not answer healthy within 10 s (exit \(process.isRunning ? "none" : "\(process.terminationStatus)")); its log:\n\(logTail())")
         }
         let startMicros = (startClock.now - start).microseconds
@@ -636,25 +628,14 @@ final class KeepAliveHTTPClient {
 
     private func connectIfNeeded() throws {
         guard fd < 0 else { return }
-        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard s >= 0 else { throw HTTPClientError(description: "socket: errno \(errno)") }
+        guard let s = connectLoopback(port: port) else {
+            throw HTTPClientError(description: "connect 127.0.0.1:\(port): errno \(errno)")
+        }
         var one: Int32 = 1
         setsockopt(s, Int32(IPPROTO_TCP), 1 /* TCP_NODELAY */, &one, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         setsockopt(s, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-        guard connected else {
-            let code = errno
-            close(s)
-            throw HTTPClientError(description: "connect 127.0.0.1:\(port): errno \(code)")
-        }
         fd = s
         connections += 1
     }

@@ -95,15 +95,8 @@ if !runs("kioskd") {
         let clock = ContinuousClock()
         let start = clock.now
         try process.run()
-        var healthy = false
-        while clock.now - start < .seconds(10) {
-            // The first answer that is not 503 "starting" (devices checked: ok, or degraded without a CUPS server).
-            if let text = rawGet(port: port, path: "/api/v1/health"), text.hasPrefix("HTTP/1.1 200") {
-                healthy = true
-                break
-            }
-            usleep(2_000)
-        }
+        // The first answer that is not 503 "starting" (devices checked: ok, or degraded without a CUPS server).
+        let healthy = waitUntilHealthy(port: port)
         let elapsed = clock.now - start
         process.terminate()
         process.waitUntilExit()

@@ -96,13 +96,12 @@ public struct Kiosk: Sendable {
             events.publish(.maintenance, state)
         }
         let board = DeviceStatusBoard()
-        let store_ = store
         let historyLogger = logger
         let monitor = DeviceMonitor(devices: devices, board: board,
                                     interval: .milliseconds(Int((settings.monitoring?.deviceStatusIntervalSeconds ?? 5) * 1000)),
                                     logger: logger) { _, new in
             do {
-                try store_.recordDeviceStatus(deviceID: new.id, status: new.status.rawValue, paper: new.paper?.rawValue,
+                try store.recordDeviceStatus(deviceID: new.id, status: new.status.rawValue, paper: new.paper?.rawValue,
                                               detail: new.detail, at: new.checkedAt)
             } catch {
                 historyLogger.error("cannot record device status change", metadata: ["device": "\(new.id)", "error": "\(error)"])

@@ -178,7 +178,12 @@ public final class IDCardReaderService: ResettableDevice, Service {
     /// one landing in the next citizen's session). A caller waits for the poll under way, then polls.
     @discardableResult
     public func pollOnce() async -> Duration {
-        while !polling.withLock({ busy in busy ? false : { busy = true; return true }() }) {
+        while !polling.withLock({ busy in
+            defer { busy = true }
+            return !busy
+        }) {
+            // Cancelled (shutdown): no poll, and no busy loop on a sleep that returns at once.
+            if Task.isCancelled { return pollInterval }
             try? await Task.sleep(for: .milliseconds(2))
         }
         defer { polling.withLock { $0 = false } }
