@@ -19,7 +19,7 @@ public final class SSEClient: @unchecked Sendable {
     private let fd: Int32
     private var raw: [UInt8] = []
     private var body: [UInt8] = []
-    private var headersDone = false
+    private(set) var headersDone = false
     public private(set) var status = 0
 
     public init(port: Int, path: String = "/api/v1/events", lastEventID: Int64? = nil) throws {
@@ -41,18 +41,30 @@ public final class SSEClient: @unchecked Sendable {
         request += "\r\n"
         let bytes = Array(request.utf8)
         guard write(fd, bytes, bytes.count) == bytes.count else { throw TestSupportError("cannot send the request") }
+        // The server subscribes before it answers: once the head is here, no later event is missed.
+        try readUntil(timeout: .seconds(5)) { $0.headersDone }
+        guard headersDone else { throw TestSupportError("the event stream did not open within 5 s") }
     }
 
     /// The next event (comments, `retry:` and keep-alives skipped), or nil if none came in time.
     public func next(timeout: Duration = .seconds(5)) throws -> Event? {
+        var event: Event?
+        try readUntil(timeout: timeout) { client in
+            event = client.takeEvent()
+            return event != nil
+        }
+        return event
+    }
+
+    /// Reads and decodes until `done` says so or `timeout` passes.
+    private func readUntil(timeout: Duration, _ done: (SSEClient) -> Bool) throws {
         let deadline = ContinuousClock.now + timeout
-        while true {
-            if let event = takeEvent() { return event }
+        while !done(self) {
             let left = deadline - ContinuousClock.now
-            guard left > .zero else { return nil }
+            guard left > .zero else { return }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ms = Int32(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000) + 1
-            guard poll(&pfd, 1, ms) > 0 else { return nil }
+            guard poll(&pfd, 1, ms) > 0 else { return }
             var chunk = [UInt8](repeating: 0, count: 16_384)
             let n = read(fd, &chunk, chunk.count)
             if n <= 0 { throw TestSupportError("the event stream closed") }

@@ -43,9 +43,12 @@ import Testing
         }
     }
 
+    /// One fixed time: the slip prints it to the minute, and the expected bytes are rendered again later.
+    static let acceptedAt = Date(timeIntervalSince1970: 1_795_334_400)
+
     func acceptanceSlip(_ url: String = "https://zwfw.tengzhou.gov.cn/kiosk/p/Q7mZ2xK9aB3d") -> SlipDocument {
         AcceptanceNotice(filingNumber: "370481-TZ01-20261122-00017", itemName: "城乡居民基本养老保险参保登记",
-                         applicantName: "张三", applicantIDNumber: "11010519491231002X", acceptedAt: Date(),
+                         applicantName: "张三", applicantIDNumber: "11010519491231002X", acceptedAt: Self.acceptedAt,
                          department: "滕州市社会保险事业中心", promisedDeadline: "2026-11-27", progressURL: url).document(context: context)
     }
 
