@@ -9,6 +9,13 @@ public struct CUPSJobState: Sendable, Hashable, Codable {
     public var state: Int
     public var reasons: [String]
 
+    public init(id: Int32, name: String?, state: Int, reasons: [String]) {
+        self.id = id
+        self.name = name
+        self.state = state
+        self.reasons = reasons
+    }
+
     public static let pending = 3, held = 4, processing = 5, stopped = 6, canceled = 7, aborted = 8, completed = 9
 
     public var isCompleted: Bool { state == Self.completed }

@@ -9,6 +9,13 @@ public struct CUPSQueueState: Sendable, Hashable, Codable {
     public var reasons: [String]
     public var isAcceptingJobs: Bool
     public var message: String?
+
+    public init(state: Int, reasons: [String], isAcceptingJobs: Bool, message: String?) {
+        self.state = state
+        self.reasons = reasons
+        self.isAcceptingJobs = isAcceptingJobs
+        self.message = message
+    }
 }
 
 /// Why a CUPS queue could not be queried.
@@ -43,7 +50,7 @@ public enum CUPSProbe {
         return (String(cString: cupsServer()), ippPort())
     }
 
-    static func display(_ server: (host: String, port: Int32)) -> String {
+    public static func display(_ server: (host: String, port: Int32)) -> String {
         server.host.hasPrefix("/") ? server.host : "\(server.host):\(server.port)"
     }
 

@@ -35,7 +35,7 @@ public struct Kiosk: Sendable {
     public let configuration: KioskConfiguration
     public let store: KioskStore
     public let devices: [any KioskDevice]
-    /// The CUPS printers among `devices`, printing slips as persisted jobs.
+    /// The printers among `devices` (CUPS or simulated), printing slips as persisted jobs.
     public let printers: [SlipPrinter]
     public let board: DeviceStatusBoard
     /// The workflow core on the store: filings, tickets, evaluations, supervision, audit.

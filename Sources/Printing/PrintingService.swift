@@ -25,15 +25,16 @@ public struct PrintingService: Service {
     }
 }
 
-/// Builds the kiosk's printers: every CUPS-bound receipt or ticket printer becomes a `SlipPrinter`
-/// (a binding whose profile does not load becomes a `MisconfiguredDevice` saying why).
+/// Builds the kiosk's printers: every receipt or ticket printer bound to CUPS or to the simulator
+/// becomes a `SlipPrinter` (a binding whose profile does not load becomes a `MisconfiguredDevice`
+/// saying why).
 public enum PrinterFleet {
     public static func attach(to devices: [any KioskDevice], profilesDirectory: String, store: KioskStore, kioskId: String,
                               logger: Logger) -> (devices: [any KioskDevice], printers: [SlipPrinter]) {
         var printers: [SlipPrinter] = []
         let replaced = devices.map { device -> any KioskDevice in
             let binding = device.binding
-            guard binding.driver == .cups, binding.kind == .receiptPrinter || binding.kind == .ticketPrinter else { return device }
+            guard binding.driver == .cups || binding.driver == .simulated, binding.kind == .receiptPrinter || binding.kind == .ticketPrinter else { return device }
             do {
                 let printer = try SlipPrinter(binding: binding, profilesDirectory: profilesDirectory, store: store,
                                               kioskId: kioskId, logger: logger)

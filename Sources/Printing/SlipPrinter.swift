@@ -88,16 +88,16 @@ public struct RestockReport: Sendable, Hashable, Codable {
     public var left: [Int64]
 }
 
-/// A receipt or ticket printer behind a CUPS queue, printing slips as persisted jobs: each slip is
-/// recorded before it is sent, sent once, followed by IPP until `job-state == 9`, and never sent
-/// twice — not after a crash, a restart, a paper-out or a restock. Its status joins CUPS' view of
-/// the queue with the profile's sensors and the roll counters.
+/// A receipt or ticket printer behind a CUPS queue (or its simulated twin), printing slips as
+/// persisted jobs: each slip is recorded before it is sent, sent once, followed by IPP until
+/// `job-state == 9`, and never sent twice — not after a crash, a restart, a paper-out or a restock.
+/// Its status joins the spooler's view of the queue with the profile's sensors and the roll counters.
 public actor SlipPrinter: ResettableDevice {
     public nonisolated let binding: DeviceBinding
     public nonisolated let profile: PrinterProfile
     public nonisolated let profileName: String
-    public nonisolated let queue: String
-    nonisolated let server: CUPSJobs.Server
+    /// Where the jobs go: a CUPS queue, or the in-process simulator of a `driver: simulated` binding.
+    public nonisolated let spooler: any PrintSpooler
     let store: KioskStore
     let kioskId: String
     let logger: Logger
@@ -105,15 +105,14 @@ public actor SlipPrinter: ResettableDevice {
 
     /// Held and failed jobs older than this are not reprinted automatically after a restock.
     public static let automaticReprintWindow: TimeInterval = 12 * 3600
-    /// How long one IPP step may take.
-    static let ippTimeoutMilliseconds: Int32 = 3000
 
-    public init(binding: DeviceBinding, profilesDirectory: String, store: KioskStore, kioskId: String, logger: Logger) throws(ConfigError) {
+    /// `spooler` defaults to the binding's CUPS queue, or a simulated printer for `driver: simulated`.
+    public init(binding: DeviceBinding, profilesDirectory: String, store: KioskStore, kioskId: String, logger: Logger,
+                spooler: (any PrintSpooler)? = nil) throws(ConfigError) {
         self.binding = binding
         profileName = binding.profile ?? PrinterProfile.defaultName(for: binding.kind)
         profile = try PrinterProfile.load(name: profileName, profilesDirectory: profilesDirectory)
-        queue = binding.queue ?? binding.id
-        server = CUPSProbe.server(for: binding)
+        self.spooler = spooler ?? (binding.driver == .simulated ? SimulatedSpooler(name: binding.id) : CUPSSpooler(binding: binding))
         self.store = store
         self.kioskId = kioskId
         var logger = logger
@@ -161,12 +160,9 @@ public actor SlipPrinter: ResettableDevice {
             return (try? store.printJob(id: job.id)) ?? job  // another process sent it
         }
         let name = claimed.cupsJobName(kioskId: kioskId)
-        let (queue, server, timeout) = (self.queue, self.server, Self.ippTimeoutMilliseconds)
         let cupsJobId: Int32
         do {
-            cupsJobId = try await BlockingIO.run { () throws(CUPSProbeError) -> Int32 in
-                try CUPSJobs.createJob(queue: queue, server: server, jobName: name, timeoutMilliseconds: timeout)
-            }
+            cupsJobId = try await spooler.createJob(name: name)
         } catch {
             logger.error("print job not accepted by CUPS", metadata: ["job": "\(job.id)", "error": "\(error)"])
             countFailure(error.failureKey)
@@ -175,10 +171,7 @@ public actor SlipPrinter: ResettableDevice {
         _ = transition(job.id, from: [.submitting], to: .submitting, cupsJobId: cupsJobId)
         let document = claimed.document
         do {
-            try await BlockingIO.run { () throws(CUPSProbeError) in
-                try CUPSJobs.sendDocument(jobId: cupsJobId, queue: queue, server: server, document: document, name: name,
-                                          timeoutMilliseconds: timeout)
-            }
+            try await spooler.sendDocument(jobId: cupsJobId, document: document, name: name)
         } catch {
             // The document may or may not have arrived whole (a lost answer is not a lost job): let
             // recovery ask CUPS, which cancels and resends only a job still waiting for its document.
@@ -217,10 +210,9 @@ public actor SlipPrinter: ResettableDevice {
     private func follow(_ job: PrintJob) async -> PrintJob {
         if job.state == .submitting { return await recoverSubmitting(job) }
         guard let cupsJobId = job.cupsJobId else { return job }
-        let server = self.server
         let state: CUPSJobState?
         do {
-            state = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(cupsJobId, server: server) }
+            state = try await spooler.job(cupsJobId)
         } catch {
             return job  // CUPS unreachable: the job is where it was; try again next round
         }
@@ -259,13 +251,10 @@ public actor SlipPrinter: ResettableDevice {
     /// sent afresh; with one, CUPS is asked — a job with its document is followed, never sent again;
     /// one still waiting for its document cannot have printed and is canceled, then sent afresh.
     private func recoverSubmitting(_ job: PrintJob, resendIfMissing: Bool = true) async -> PrintJob {
-        let (queue, server, name) = (self.queue, self.server, job.cupsJobName(kioskId: kioskId))
         guard let cupsJobId = job.cupsJobId else {
             // Best effort: cancel an orphan Create-Job of ours if CUPS shows its name (it has no document).
-            if let orphans = try? await BlockingIO.run({ () throws(CUPSProbeError) -> [CUPSJobState] in
-                try CUPSJobs.jobs(queue: queue, server: server).filter { $0.name == name && !$0.isFinished }
-            }) {
-                for orphan in orphans { _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(orphan.id, server: server) } }
+            if let orphans = try? await spooler.unfinishedJobs(named: job.cupsJobName(kioskId: kioskId)) {
+                for orphan in orphans { try? await spooler.cancel(orphan.id) }
             }
             logger.notice("recovered job never reached CUPS: sending it", metadata: ["job": "\(job.id)"])
             guard let queued = transition(job.id, from: [.submitting], to: .queued) else { return job }
@@ -273,15 +262,13 @@ public actor SlipPrinter: ResettableDevice {
         }
         let found: CUPSJobState?
         do {
-            found = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(cupsJobId, server: server) }
+            found = try await spooler.job(cupsJobId)
         } catch {
             return job  // cannot know yet: never guess, ask again next round
         }
         let waitingForDocument = found.map { $0.reasons.contains("job-incoming") } ?? false
         guard let found, !found.isFailed, !waitingForDocument else {
-            if found != nil, waitingForDocument {
-                _ = try? await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(cupsJobId, server: server) }
-            }
+            if found != nil, waitingForDocument { try? await spooler.cancel(cupsJobId) }
             guard resendIfMissing else {
                 return transition(job.id, from: [.submitting], to: .failed, cupsJobId: .some(nil),
                                   reason: "CUPS did not take the job's document") ?? job
@@ -301,9 +288,8 @@ public actor SlipPrinter: ResettableDevice {
     /// jobs (the waiting slip prints, once), start the roll counters again, and send each held or
     /// failed slip of the last hours once.
     public func restock(now: Date = Date()) async throws(PrintError) -> RestockReport {
-        let (queue, server) = (self.queue, self.server)
         do {
-            try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.resume(queue: queue, server: server) }
+            try await spooler.resume()
         } catch {
             throw .cups(error)
         }
@@ -336,9 +322,8 @@ public actor SlipPrinter: ResettableDevice {
     /// Staff reset: CUPS' stale reasons cleared and the queue resumed (without counting a new
     /// roll, unlike `restock`), then the printer's status.
     public func reset() async throws -> DeviceStatusReport {
-        let (queue, server) = (self.queue, self.server)
         do {
-            try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.resume(queue: queue, server: server) }
+            try await spooler.resume()
         } catch {
             throw PrintError.cups(error)
         }
@@ -346,32 +331,15 @@ public actor SlipPrinter: ResettableDevice {
         return await checkStatus()
     }
 
-    /// The demo's capture printer (`kiosk-capture:` device URI) has a paper sensor file; sets it
-    /// and CUPS' reasons as a real printer's sensor would. Throws `.refused` for a real printer.
+    /// Sets a simulated paper sensor: a `driver: simulated` printer's, or the demo's capture queue's
+    /// (`kiosk-capture:` device URI), whose CUPS reasons follow as a real sensor's would. Throws
+    /// `.refused` for a real printer.
     public func simulatePaper(_ state: SimulatedPaper) async throws(PrintError) {
-        let (queue, server) = (self.queue, self.server)
-        let uri: String?
         do {
-            uri = try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.deviceURI(queue: queue, server: server) }
+            try await spooler.simulatePaper(state)
         } catch {
-            throw .cups(error)
-        }
-        guard let uri, uri.hasPrefix("kiosk-capture:") else {
-            throw .refused("printer \(binding.id) is a real printer (\(uri ?? "no device URI")); its paper cannot be simulated")
-        }
-        var directory = String(uri.dropFirst("kiosk-capture:".count))
-        while directory.hasPrefix("//") { directory.removeFirst() }
-        do {
-            try (state.rawValue + "\n").write(toFile: directory + "/paper", atomically: true, encoding: .utf8)
-        } catch {
-            throw .refused("cannot write the simulated paper sensor in \(directory): \(error)")
-        }
-        do {
-            try await BlockingIO.run { () throws(CUPSProbeError) in
-                try CUPSJobs.setStateReasons(state.cupsReasons, queue: queue, server: server)
-            }
-        } catch {
-            throw .cups(error)
+            if case let .refused(message) = error { throw .refused("printer \(binding.id): \(message)") }
+            throw error
         }
         logger.notice("simulated paper set", metadata: ["paper": "\(state.rawValue)"])
     }
@@ -417,9 +385,9 @@ public actor SlipPrinter: ResettableDevice {
         return report
     }
 
-    /// CUPS' view of the queue joined with the profile's sensors and the roll estimate.
+    /// The spooler's view of the queue joined with the profile's sensors and the roll estimate.
     func queueStatus() async -> DeviceStatusReport {
-        var report = await CUPSPrinter(binding: binding).checkStatus()
+        var report = await spooler.queueStatus(of: binding)
         guard report.status != .noDevice else { return report }
         let counters = try? store.printerCounters(printerId: binding.id)
         if report.paper == .unknown {

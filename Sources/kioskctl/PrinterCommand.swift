@@ -54,7 +54,7 @@ struct PrinterCommand: AsyncParsableCommand {
         func printer(_ name: String) throws -> SlipPrinter {
             if let printer = printers.first(where: { $0.binding.id == name }) { return printer }
             if bindings.contains(where: { $0.id == name }) {
-                Console.err("printer '\(name)' is not a CUPS printer here (simulated, or its profile failed to load)")
+                Console.err("printer '\(name)' is not a CUPS printer here (simulated: it prints only inside kioskd; or its profile failed to load)")
             } else {
                 Console.err("no printer '\(name)'; printers: \(bindings.map(\.id).joined(separator: ", "))")
             }
@@ -79,7 +79,7 @@ struct PrinterCommand: AsyncParsableCommand {
             struct Row: Encodable { var id, kind, driver: String; var queue, server, profile, profileName: String? }
             let rows = context.bindings.map { b -> Row in
                 let printer = context.printers.first { $0.binding.id == b.id }
-                return Row(id: b.id, kind: b.kind.rawValue, driver: b.driver.rawValue, queue: printer?.queue,
+                return Row(id: b.id, kind: b.kind.rawValue, driver: b.driver.rawValue, queue: printer.map { _ in b.queue ?? b.id },
                            server: printer.map { _ in b.server ?? "CUPS_SERVER / default" }, profile: printer?.profileName,
                            profileName: printer?.profile.name)
             }
