@@ -28,6 +28,8 @@ let package = Package(
                        providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev"])]),
+        // glibc's malloc statistics (malloc.h is not in Swift's Glibc module).
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
 
@@ -54,6 +56,7 @@ let package = Package(
         // SQLite persistence through GRDB.
         .target(name: "Store", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // The front desk: the workflow's rules applied to the store (filings, audit chain, outbox,
         // supervision, queue tickets, evaluations), each change one transaction.
@@ -72,7 +75,7 @@ let package = Package(
         ]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
-            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard",
+            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),

@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import Prometheus
+import Store
 
 /// The kiosk's Prometheus metrics (swift-prometheus): HTTP requests and latencies counted as they
 /// happen; device states, paper, outbox depth and age, filings by status, sessions and
@@ -57,6 +58,14 @@ public final class KioskMetrics: Sendable {
         registry.makeGauge(name: "kiosk_sessions_open", help: "Citizen sessions open").set(to: Double(sessions))
         registry.makeGauge(name: "kiosk_maintenance", help: "1 while citizen routes are closed for maintenance").set(to: maintenance.on ? 1.0 : 0.0)
         registry.makeGauge(name: "kiosk_event_stream_clients", help: "Screens listening to /api/v1/events").set(to: Double(eventSubscribers))
+        let memory = ProcessMemory.current()
+        registry.makeGauge(name: "kiosk_process_resident_bytes", help: "Resident set size of kioskd").set(to: Double(memory.residentBytes))
+        registry.makeGauge(name: "kiosk_malloc_in_use_bytes", help: "Bytes kioskd has allocated through malloc")
+            .set(to: Double(memory.mallocInUseBytes))
+        registry.makeGauge(name: "kiosk_malloc_free_bytes", help: "Bytes malloc holds free in its arenas (freed, not returned)")
+            .set(to: Double(memory.mallocFreeBytes))
+        registry.makeGauge(name: "kiosk_sqlite_memory_bytes", help: "Bytes SQLite has allocated (page caches, statements)")
+            .set(to: Double(KioskStore.sqliteMemoryBytes))
     }
 }
 

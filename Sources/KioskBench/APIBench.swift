@@ -113,6 +113,7 @@ enum APIBench {
             print(String(format: "%-46@ %@   (%.1f s, %.1f journeys/s, %d failed%@)",
                          "kioskd RSS after \(grouped(checkpoint)) journeys" as NSString, mb(rss) as NSString,
                          elapsed, Double(done) / elapsed, runner.failedJourneys, split(pid: pid) as NSString))
+            print(String(repeating: " ", count: 47) + memoryBreakdown(client))
             flush()
         }
         let journeySeconds = (journeyClock.now - journeysStart).microseconds / 1e6
@@ -223,6 +224,22 @@ enum APIBench {
     static func split(pid: Int32) -> String {
         guard let anon = statusKiB(pid: pid, "RssAnon"), let file = statusKiB(pid: pid, "RssFile") else { return "" }
         return String(format: "; anon %.1f MB, file %.1f MB", Double(anon) / 1024, Double(file) / 1024)
+    }
+
+    /// kioskd's own view of its memory from `/metrics`: malloc in use and held free, SQLite's allocations.
+    static func memoryBreakdown(_ client: KeepAliveHTTPClient) -> String {
+        guard let text = try? client.request("GET", "/metrics").text else { return "(no /metrics)" }
+        func gauge(_ name: String) -> Double? {
+            for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+                return Double(line.split(separator: " ").last ?? "")
+            }
+            return nil
+        }
+        let parts = [("malloc in use", "kiosk_malloc_in_use_bytes"), ("malloc free", "kiosk_malloc_free_bytes"),
+                     ("SQLite", "kiosk_sqlite_memory_bytes")].map { label, name in
+            gauge(name).map { String(format: "%@ %.1f MB", label as NSString, $0 / 1_048_576) } ?? "\(label) ?"
+        }
+        return "(" + parts.joined(separator: ", ") + ")"
     }
 
     static func findExecutable(_ name: String) -> String? {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Why the store could not be opened or written, with what to do about it.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
@@ -29,6 +30,9 @@ public final class KioskStore: Sendable {
     public let path: String
 
     public static let fileName = "kiosk.sqlite"
+
+    /// Bytes SQLite has allocated in this process (page caches, statements, all connections).
+    public static var sqliteMemoryBytes: Int { Int(sqlite3_memory_used()) }
 
     private init(pool: DatabasePool, path: String) {
         self.pool = pool

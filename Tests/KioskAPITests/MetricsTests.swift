@@ -39,6 +39,13 @@ import Testing
             #expect(lines.contains(#"kiosk_filings{status="accepted"} 0.0"#))
             // No printer can print, so maintenance is on.
             #expect(lines.contains("kiosk_maintenance 1.0"))
+            // kioskd's own memory: the resident set, malloc's in-use bytes and SQLite's, all non-zero.
+            func gauge(_ name: String) -> Double? {
+                lines.first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            for name in ["kiosk_process_resident_bytes", "kiosk_malloc_in_use_bytes", "kiosk_sqlite_memory_bytes"] {
+                #expect((gauge(name) ?? 0) > 0, "\(name)")
+            }
         }
     }
 }
