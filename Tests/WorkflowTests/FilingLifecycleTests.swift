@@ -79,4 +79,25 @@ struct FilingLifecycleTests {
             #expect(history.dropLast().allSatisfy { !$0.isTerminal })
         }
     }
+
+    @Test func thePlatformsStepsAreReplayedByTheShortestPermittedPath() {
+        #expect(FilingLifecycle.path(from: .accepted, to: .accepted, by: .platform) == [])
+        #expect(FilingLifecycle.path(from: .accepted, to: .concluded(.approved), by: .platform) == [.startHandling, .conclude(.approved)])
+        #expect(FilingLifecycle.path(from: .conditionallyAccepted, to: .delivered(.mailed), by: .platform)
+            == [.startHandling, .conclude(.approved), .deliver(.mailed)])
+        #expect(FilingLifecycle.path(from: .suspended, to: .concluded(.denied), by: .platform) == [.resume, .conclude(.denied)])
+        // The platform may not make the front desk's decisions, nor go back.
+        #expect(FilingLifecycle.path(from: .accepted, to: .rejected, by: .platform) == nil)
+        #expect(FilingLifecycle.path(from: .concluded(.approved), to: .inProgress, by: .platform) == nil)
+        #expect(FilingLifecycle.path(from: .withdrawn, to: .inProgress, by: .platform) == nil)
+        // Every path found is one the table accepts step by step.
+        for from in FilingStatus.all {
+            for to in FilingStatus.all {
+                guard let path = FilingLifecycle.path(from: from, to: to, by: .platform) else { continue }
+                var status = from
+                for event in path { status = (try? FilingLifecycle.next(from: status, on: event, by: .platform)) ?? .draft }
+                #expect(status == to, "\(from) → \(to) by \(path)")
+            }
+        }
+    }
 }
