@@ -21,7 +21,7 @@ public struct OutboxLedger: Sendable {
     public func dueHeads(now: Date, limit: Int) throws -> [OutboxRow] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT \(OutboxRow.columns) FROM outbox o
+                SELECT \(OutboxRow.columns) FROM outbox o INDEXED BY outbox_due
                 WHERE o.state IN ('pending', 'stuck') AND o.nextAttemptAt <= ?
                   AND NOT EXISTS (SELECT 1 FROM outbox p
                                   WHERE p.orderKey = o.orderKey AND p.id < o.id AND p.state <> 'delivered')
@@ -42,12 +42,16 @@ public struct OutboxLedger: Sendable {
         }
     }
 
-    /// The earliest next attempt of a pending or stuck row (nil when nothing waits).
+    /// The earliest next attempt of a row that can be sent (pending or stuck, heading its key);
+    /// nil when nothing can be sent (empty, or only rows held back by rejected ones).
     public func nextAttemptAt() throws -> Date? {
-        try pool.read { db in
-            try Date.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM outbox WHERE state IN ('pending', 'stuck')")
-        }
+        try pool.read { db in try Date.fetchOne(db, sql: Self.nextAttemptSQL) }
     }
+
+    static let nextAttemptSQL = """
+        SELECT MIN(o.nextAttemptAt) FROM outbox o INDEXED BY outbox_due WHERE o.state IN ('pending', 'stuck')
+          AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.orderKey = o.orderKey AND p.id < o.id AND p.state <> 'delivered')
+        """
 
     /// The JSON payload of a row (read only when it is sent).
     public func payload(id: Int64) throws -> String? {
@@ -172,7 +176,7 @@ public struct OutboxLedger: Sendable {
             }
             let pending = byState["pending"] ?? 0, stuck = byState["stuck"] ?? 0, rejected = byState["rejected"] ?? 0
             let oldest = try Date.fetchOne(db, sql: "SELECT MIN(createdAt) FROM outbox WHERE state IN ('pending', 'stuck', 'rejected')")
-            let next = try Date.fetchOne(db, sql: "SELECT MIN(nextAttemptAt) FROM outbox WHERE state IN ('pending', 'stuck')")
+            let next = try Date.fetchOne(db, sql: Self.nextAttemptSQL)
             let lastSuccess = try Date.fetchOne(db, sql: "SELECT MAX(deliveredAt) FROM outbox WHERE deliveredAt IS NOT NULL")
             let lastFailure = try Row.fetchOne(db, sql: """
                 SELECT lastFailureAt, lastError FROM outbox WHERE lastFailureAt IS NOT NULL ORDER BY lastFailureAt DESC LIMIT 1

@@ -24,7 +24,7 @@ public struct OutboxReport: Sendable, Hashable, Codable {
     /// When the oldest undelivered row was written, and its age in seconds at `checkedAt`.
     public var oldestUndeliveredAt: Date?
     public var oldestAgeSeconds: Double?
-    /// The earliest next attempt of a pending or stuck row.
+    /// The earliest next attempt of a row that can be sent (nil: nothing, or only rows held back by rejected ones).
     public var nextAttemptAt: Date?
     public var lastSuccessAt: Date?
     public var lastFailureAt: Date?

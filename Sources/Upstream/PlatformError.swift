@@ -68,7 +68,7 @@ public struct PlatformError: Error, Sendable, Hashable, CustomStringConvertible 
             if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return truncated(message) }
             if let message = object["message"] as? String { return truncated(message) }
         }
-        let text = String(decoding: body.prefix(2 * maximumReasonLength), as: UTF8.self)
+        let text = String(decoding: body.prefix(16 * maximumReasonLength), as: UTF8.self)
         return truncated(text)
     }
 

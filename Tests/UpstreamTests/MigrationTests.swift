@@ -13,7 +13,7 @@ import Upstream
         do {
             let pool = try DatabasePool(path: directory.file(KioskStore.fileName))
             try Migrations.migrator.migrate(pool, upTo: "v4: pages looked up by content")
-            try pool.write { db in
+            try await pool.write { db in
                 try db.execute(sql: """
                     INSERT INTO evaluation (id, subjectKind, subjectRef, level, channel, ratedAt) VALUES
                         (1, 'filing', '370481-TZ01-20261123-00001', 1, 'pad', ?), (2, 'ticket', '7', 5, 'pad', ?);
@@ -28,7 +28,7 @@ import Upstream
         }
         let store = try KioskStore.open(directory: directory.path)
         #expect(try store.appliedMigrations().last == "v5: outbox delivery")
-        let rows = try store.pool.read { db in
+        let rows = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, orderKey, state, attempts, nextAttemptAt FROM outbox ORDER BY id")
         }
         #expect(rows.map { $0["orderKey"] as String } == ["370481-TZ01-20261123-00001", "370481-TZ01-20261123-00001", "ticket:7",
@@ -38,9 +38,9 @@ import Upstream
         // The relay sees them: the filing and the ticket's rating head their keys; the rating of the filing waits behind it.
         let heads = try OutboxLedger(store: store).dueHeads(now: written, limit: 10)
         #expect(heads.map(\.id) == [1, 3])
-        let plan = try store.pool.read { db in
+        let plan = try await store.pool.read { db in
             try Row.fetchAll(db, sql: """
-                EXPLAIN QUERY PLAN SELECT id FROM outbox o WHERE o.state IN ('pending', 'stuck') AND o.nextAttemptAt <= ?
+                EXPLAIN QUERY PLAN SELECT id FROM outbox o INDEXED BY outbox_due WHERE o.state IN ('pending', 'stuck') AND o.nextAttemptAt <= ?
                 ORDER BY o.nextAttemptAt, o.id LIMIT 5
                 """, arguments: [written]).map { $0["detail"] as String }
         }

@@ -9,32 +9,32 @@ import Upstream
 
 @Suite struct PlatformAdapterTests {
     @Test func theTokenNeverReachesALogLineAnErrorOrADescription() async throws {
-        let rig = try await RelayRig()
-        let number = try rig.file(1)
-        // Failures of every kind, a refusal, then success: each is logged (at trace level here).
-        rig.platform.queue([.status(500), .reset, .hang], for: .page)
-        rig.platform.queue([.reject(status: 400, reason: "bad request, token \(RelayRig.token) echoed back")], for: .filing)
-        try await rig.drain()
-        #expect(try rig.allRows().contains { $0.state == "rejected" })
-        let report = try rig.ledger.report(now: rig.clock.now())
-        #expect(report.rejections.first?.reason.contains("[redacted]") == true)
-        let logs = rig.logs.all
-        #expect(logs.count >= 5)
-        #expect(logs.contains { $0.contains("rejected") })
-        #expect(!logs.contains { $0.contains(RelayRig.token) })
-        let stored = try rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT COALESCE(lastError, '') FROM outbox") }
-        #expect(!stored.contains { $0.contains(RelayRig.token) })
-        // It was sent, though: the platform saw it in the Authorization header.
-        #expect(rig.platform.received.contains { $0.authorization == "Bearer \(RelayRig.token)" })
+        try await RelayRig.run { rig in
+            let number = try rig.file(1)
+            // Failures of every kind, a refusal, then success: each is logged (at trace level here).
+            rig.platform.queue([.status(500), .reset, .hang], for: .page)
+            rig.platform.queue([.reject(status: 400, reason: "bad request, token \(RelayRig.token) echoed back")], for: .filing)
+            try await rig.drain()
+            #expect(try rig.allRows().contains { $0.state == "rejected" })
+            let report = try rig.ledger.report(now: rig.clock.now())
+            #expect(report.rejections.first?.reason.contains("[redacted]") == true)
+            let logs = rig.logs.all
+            #expect(logs.count >= 5)
+            #expect(logs.contains { $0.contains("rejected") })
+            #expect(!logs.contains { $0.contains(RelayRig.token) })
+            let stored = try await rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT COALESCE(lastError, '') FROM outbox") }
+            #expect(!stored.contains { $0.contains(RelayRig.token) })
+            // It was sent, though: the platform saw it in the Authorization header.
+            #expect(rig.platform.received.contains { $0.authorization == "Bearer \(RelayRig.token)" })
 
-        let token = BearerToken(RelayRig.token)
-        var dumped = ""
-        dump(token, to: &dumped)
-        for text in ["\(token)", String(reflecting: token), dumped, "\(rig.adapter)", String(reflecting: rig.adapter)] {
-            #expect(!text.contains(RelayRig.token), "\(text)")
+            let token = BearerToken(RelayRig.token)
+            var dumped = ""
+            dump(token, to: &dumped)
+            for text in ["\(token)", String(reflecting: token), dumped, "\(rig.adapter)", String(reflecting: rig.adapter)] {
+                #expect(!text.contains(RelayRig.token), "\(text)")
+            }
+            _ = number
         }
-        _ = number
-        await rig.close()
     }
 
     @Test func theTokenIsReadFromItsFileOrEnvironmentVariableAndErrorsDoNotShowIt() throws {
@@ -72,21 +72,21 @@ import Upstream
     }
 
     @Test func theHTTPAdapterReadsStatusAndMapsAnUnknownFilingToPermanent() async throws {
-        let rig = try await RelayRig()
-        let number = try rig.file(1)
-        try await rig.drain()
-        let status = try await rig.adapter.filingStatus(number: number)
-        #expect(status.number == number)
-        #expect(status.caseId?.hasPrefix("CASE-") == true)
-        #expect(status.history.first?.status == "received")
-        do {
-            _ = try await rig.adapter.filingStatus(number: "370481-TZ01-20261123-99999")
-            Issue.record("an unknown filing had a status")
-        } catch {
-            #expect(error.isPermanent)
-            #expect(error.status == 404)
+        try await RelayRig.run { rig in
+            let number = try rig.file(1)
+            try await rig.drain()
+            let status = try await rig.adapter.filingStatus(number: number)
+            #expect(status.number == number)
+            #expect(status.caseId?.hasPrefix("CASE-") == true)
+            #expect(status.history.first?.status == "received")
+            do {
+                _ = try await rig.adapter.filingStatus(number: "370481-TZ01-20261123-99999")
+                Issue.record("an unknown filing had a status")
+            } catch let error as PlatformError {
+                #expect(error.isPermanent)
+                #expect(error.status == 404)
+            }
         }
-        await rig.close()
     }
 
     @Test func aConnectionRefusedIsTransient() async throws {
@@ -105,21 +105,21 @@ import Upstream
     }
 
     @Test func theSimulatedPlatformAcceptsEverythingAndMovesStatusesOn() async throws {
-        let rig = try await RelayRig()
-        let simulated = SimulatedPlatform(now: { Date(timeIntervalSince1970: 0) })
-        let relay = OutboxRelay(store: rig.store, platform: simulated, pages: rig.pages, options: .init(kioskID: "TZ01"), clock: rig.clock)
-        let number = try rig.file(1)
-        _ = try rig.desk.rate(.filing(number), level: 5)
-        let pass = await relay.runOnce()
-        #expect(pass.delivered == 5)
-        let counts = await simulated.counts
-        #expect(counts.pages == 3 && counts.filings == 1 && counts.evaluations == 1)
-        #expect(try rig.allRows().first { $0.kind == "filing" }?.platformRef == "SIM-000001")
-        #expect(try await simulated.filingStatus(number: number).status == "inProgress")
-        #expect(try await simulated.filingStatus(number: number).status == "concluded")
-        #expect(try await simulated.postFiling(number: number, body: []).caseId == "SIM-000001")   // a replay: the first result
-        #expect(rig.platform.received.isEmpty)
-        await rig.close()
+        try await RelayRig.run { rig in
+            let simulated = SimulatedPlatform(now: { Date(timeIntervalSince1970: 0) })
+            let relay = OutboxRelay(store: rig.store, platform: simulated, pages: rig.pages, options: .init(kioskID: "TZ01"), clock: rig.clock)
+            let number = try rig.file(1)
+            _ = try rig.desk.rate(.filing(number), level: 5)
+            let pass = await relay.runOnce()
+            #expect(pass.delivered == 6)
+            let counts = await simulated.counts
+            #expect(counts.pages == 4 && counts.filings == 1 && counts.evaluations == 1)
+            #expect(try rig.allRows().first { $0.kind == "filing" }?.platformRef == "SIM-000001")
+            #expect(try await simulated.filingStatus(number: number).status == "inProgress")
+            #expect(try await simulated.filingStatus(number: number).status == "concluded")
+            #expect(try await simulated.postFiling(number: number, body: []).caseId == "SIM-000001")   // a replay: the first result
+            #expect(rig.platform.received.isEmpty)
+        }
     }
 
     @Test func theShippedConfigurationUsesTheSimulatedPlatform() throws {

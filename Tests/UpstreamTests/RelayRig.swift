@@ -1,6 +1,7 @@
 import FakePlatform
 import Foundation
 import FrontDesk
+import GRDB
 import KioskConfig
 import KioskTestSupport
 import Logging
@@ -47,27 +48,43 @@ final class RelayRig: @unchecked Sendable {
         ledger = OutboxLedger(store: store)
     }
 
+    /// A rig for `body`, closed afterwards whether the body passed, failed or threw.
+    static func run(policy: RetryPolicy = RetryPolicy(), concurrency: Int = 4, pageSource: (any PageSource)? = nil,
+                    _ body: (RelayRig) async throws -> Void) async throws {
+        let rig = try await RelayRig(policy: policy, concurrency: concurrency, pageSource: pageSource)
+        do {
+            try await body(rig)
+        } catch {
+            await rig.close()
+            throw error
+        }
+        await rig.close()
+    }
+
     func close() async {
         await adapter.shutdown()
         try? await platform.stop()
         directory.remove()
     }
 
-    /// Files a 出生登记 with three pages (M03, M02, M26), stored in the page source; returns its number.
+    /// Files a 出生登记 with the pages of M03, M02 and M26 (four: M02 has two), stored in the page source; returns its number.
     @discardableResult
     func file(_ n: Int) throws -> String {
         let draft = try desk.openDraft(subject: .item(Self.birthRegistration), applicant: Self.zhang, sessionID: "s")
         for code in ["M03", "M02", "M26"] {
-            let sha = String(format: "%02d%@", n, code).padding(toLength: 64, withPad: "0", startingAt: 0)
-            pages.put(sha, bytes: [0xFF, 0xD8, 0xFF, 0xE0] + Array("page \(code) of \(n)".utf8))
-            try desk.addPage(draftID: draft.id, materialCode: code, sha256: sha, byteCount: 20)
+            let slot = try #require(draft.slots.first { $0.requirement.material.code == code })
+            for page in 0..<max(1, slot.requirement.material.pages) {
+                let sha = String(format: "%02d%@%d", n, code, page).padding(toLength: 64, withPad: "0", startingAt: 0)
+                pages.put(sha, bytes: [0xFF, 0xD8, 0xFF, 0xE0] + Array("page \(page) of \(code) of \(n)".utf8))
+                try desk.addPage(draftID: draft.id, materialCode: code, sha256: sha, byteCount: 20)
+            }
         }
         guard case let .filed(records) = try desk.submit(draftID: draft.id) else { throw TestSupportError("not filed") }
         return records[0].number!
     }
 
-    /// Passes until nothing is undelivered except rejected rows (or `maxPasses`), moving the clock to
-    /// the next attempt whenever a pass finds nothing due.
+    /// Passes until nothing can be sent any more (everything delivered, or held back by rejected
+    /// rows), moving the clock to the next attempt whenever a pass finds nothing due.
     @discardableResult
     func drain(maxPasses: Int = 200) async throws -> Int {
         var passes = 0
@@ -123,7 +140,6 @@ final class RelayRig: @unchecked Sendable {
 }
 
 /// `GRDB.Row`, named apart from the test's own row tuples.
-import GRDB
 typealias GRDBRow = GRDB.Row
 
 /// Page bytes held in memory.
