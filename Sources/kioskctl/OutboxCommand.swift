@@ -78,8 +78,8 @@ struct OutboxCommand: ParsableCommand {
         @Flag(name: .long, help: "With --all: rejected rows too.") var includeRejected = false
 
         func run() throws {
-            guard (id == nil) != !all else {
-                Console.err("give one row ID or --all")
+            guard (id == nil) != !all, !includeRejected || all else {
+                Console.err("give one row ID, or --all (optionally with --include-rejected)")
                 throw ExitCode(2)
             }
             let desk = try options.desk()
@@ -95,6 +95,10 @@ struct OutboxCommand: ParsableCommand {
                 Console.err("\(error)")
                 throw ExitCode(74)
             }
+            if let id, count == 0 {
+                Console.err("no undelivered outbox row \(id)")
+                throw ExitCode(2)
+            }
             _ = try? desk.recordStaffAction(name: "kioskctl", technician: true, subject: "outbox", action: "retry",
                                             note: id.map { "row \($0)" } ?? (includeRejected ? "all, rejected too" : "all"))
             if options.json {
@@ -102,10 +106,6 @@ struct OutboxCommand: ParsableCommand {
                 Console.json(Out(rowsMadeDue: count))
             } else {
                 Console.out(count == 1 ? "1 row is due now" : "\(count) rows are due now")
-            }
-            if let id, count == 0 {
-                Console.err("no undelivered outbox row \(id)")
-                throw ExitCode(2)
             }
         }
     }
