@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
     ],
     targets: [
         // C libraries, wrapped once at the edge.
@@ -73,6 +75,17 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // The provincial platform: the adapter protocol, its HTTPS and simulated implementations, and
+        // the outbox relay that delivers every outbox row exactly once, in order per filing.
+        .target(name: "Upstream", dependencies: [
+            "Store", "FrontDesk", "Workflow", "KioskConfig",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ], exclude: ["platform-openapi.yaml"]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
             "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc",
@@ -97,7 +110,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
-            "FrontDesk", "Workflow",
+            "FrontDesk", "Workflow", "Upstream",
             "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -107,12 +120,25 @@ let package = Package(
         .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
             "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing", "FrontDesk", "Workflow",
+            "Upstream", "FakePlatform",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/KioskBench"),
 
         // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.
         .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
+        // A fake provincial platform on loopback with switchable faults (raw SwiftNIO, so it can
+        // reset a connection or hang without answering); used by UpstreamTests and kiosk-bench.
+        .target(name: "FakePlatform", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], path: "Tests/FakePlatform"),
+        .testTarget(name: "UpstreamTests", dependencies: [
+            "Upstream", "FakePlatform", "KioskTestSupport", "FrontDesk", "Store", "KioskConfig", "Workflow",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow", "KioskTestSupport"]),
         .testTarget(name: "FrontDeskTests", dependencies: [
             "FrontDesk", "KioskTestSupport", "KioskConfig", "Store", "Workflow",

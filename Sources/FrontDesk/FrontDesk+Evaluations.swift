@@ -81,7 +81,9 @@ extension FrontDesk {
             }
             try appendAudit(db, subject: "evaluation:\(id)", actor: .kiosk, at: now, event: "rate", from: nil,
                             to: String(value.rawValue), reason: subject.description)
-            try enqueueOutbox(db, kind: "evaluation", subject: "evaluation:\(id)", payload: EvaluationMessage(
+            try enqueueOutbox(db, kind: "evaluation", subject: "evaluation:\(id)",
+                              orderKey: Self.outboxOrderKey(subjectKind: subject.kind, subjectRef: subject.reference),
+                              payload: EvaluationMessage(
                 evaluationID: id, subjectKind: subject.kind, subjectRef: subject.reference, level: value.rawValue,
                 levelName: value.chineseName, comment: trimmed, channel: channel, ratedAt: now,
                 rectificationStatus: value.isNegative ? RectificationStatus.pendingVerification.rawValue : nil,
@@ -134,7 +136,9 @@ extension FrontDesk {
             record.note = note ?? record.note
             let evaluation = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [record.evaluationID])!
             let level = EvaluationLevel(rawValue: evaluation["level"]) ?? .veryDissatisfied
-            try enqueueOutbox(db, kind: "rectification", subject: "evaluation:\(record.evaluationID)", payload: EvaluationMessage(
+            try enqueueOutbox(db, kind: "rectification", subject: "evaluation:\(record.evaluationID)",
+                              orderKey: Self.outboxOrderKey(subjectKind: evaluation["subjectKind"], subjectRef: evaluation["subjectRef"]),
+                              payload: EvaluationMessage(
                 evaluationID: record.evaluationID, subjectKind: evaluation["subjectKind"], subjectRef: evaluation["subjectRef"],
                 level: level.rawValue, levelName: level.chineseName, comment: evaluation["comment"], channel: evaluation["channel"],
                 ratedAt: evaluation["ratedAt"], rectificationStatus: moved.rawValue, rectificationDeadline: record.deadline.description,
@@ -149,6 +153,14 @@ extension FrontDesk {
             try Row.fetchAll(db, sql: "SELECT * FROM rectification WHERE status NOT IN ('answered', 'dismissed') ORDER BY id")
                 .map(Rectification.init(row:))
         }
+    }
+}
+
+extension FrontDesk {
+    /// The outbox order key of a rating and its rectification steps: the rated filing's number (so
+    /// they follow the filing upstream), or `ticket:<id>` for a queue ticket (same as migration v5).
+    static func outboxOrderKey(subjectKind: String, subjectRef: String) -> String {
+        subjectKind == "filing" ? subjectRef : "\(subjectKind):\(subjectRef)"
     }
 }
 

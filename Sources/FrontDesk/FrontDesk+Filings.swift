@@ -61,6 +61,12 @@ public enum SubmissionResult: Sendable {
     case commitmentRequired(deferred: [DeferredMaterial])
 }
 
+/// The outbox row of one captured page: the relay reads the bytes by `sha256` and PUTs them.
+struct PageMessage: Encodable {
+    var sha256: String
+    var filingNumber: String
+}
+
 /// What the outbox carries to the platform for one filing.
 struct FilingMessage: Encodable {
     var number: String
@@ -204,7 +210,8 @@ extension FrontDesk {
 
     /// Submits a draft: takes the acceptance decision and, if it files, numbers each item, writes the
     /// filings, their audit records (draft → submitted → accepted/conditionallyAccepted), the
-    /// materials now held for the applicant and one outbox row per filing — all in one transaction.
+    /// materials now held for the applicant and, per filing, one outbox row per distinct page followed by
+    /// the filing's own row (same order key: the filing number) — all in one transaction.
     public func submit(draftID: String, commitmentSigned: Bool = false, mailTo: String? = nil) throws(FrontDeskError) -> SubmissionResult {
         let now = clock.now()
         let moment = hall.moment(now)
@@ -280,7 +287,15 @@ extension FrontDesk {
                         """, arguments: [key, material.code, number.description, now])
                 }
                 let itemCodes = Set(item.materials.map(\.code))
-                try enqueueOutbox(db, kind: "filing", subject: number.description, payload: FilingMessage(
+                // The filing's pages go first (content-addressed PUTs), then the filing that refers to them.
+                var sentPages: Set<String> = []
+                for code in pages.keys.sorted() where itemCodes.contains(code) {
+                    for sha in pages[code]! where sentPages.insert(sha).inserted {
+                        try enqueueOutbox(db, kind: "page", subject: sha, orderKey: number.description,
+                                          payload: PageMessage(sha256: sha, filingNumber: number.description), at: now)
+                    }
+                }
+                try enqueueOutbox(db, kind: "filing", subject: number.description, orderKey: number.description, payload: FilingMessage(
                     number: number.description, itemCode: item.implementationCode, bundleCode: bundleCode,
                     siblingNumbers: filed.map(\.0.description).filter { $0 != number.description },
                     applicant: applicant, decision: decided.description, receivedDay: d.receivedDay.description,

@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import Workflow
 
-/// What the outbox holds, for staff and metrics (issue 7 adds delivery states).
+/// What the outbox still has to deliver, for staff and metrics (delivered rows are not counted;
+/// `Upstream.OutboxLedger.summary` adds stuck and rejected rows and the relay's last outcome).
 public struct OutboxSummary: Sendable, Hashable, Codable {
     /// One row waiting to go upstream.
     public struct Row: Sendable, Hashable, Codable {
@@ -40,12 +41,13 @@ extension FrontDesk {
         }
     }
 
-    /// The outbox's depth, the age of its oldest row and its `limit` oldest rows.
+    /// The outbox's depth (rows not yet delivered upstream), the age of its oldest undelivered row
+    /// and its `limit` oldest undelivered rows.
     public func outboxSummary(limit: Int = 50) throws(FrontDeskError) -> OutboxSummary {
         let now = clock.now()
         return try read { db in
-            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT id, kind, subject, createdAt FROM outbox ORDER BY id LIMIT ?",
+            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state <> 'delivered'") ?? 0
+            let rows = try Row.fetchAll(db, sql: "SELECT id, kind, subject, createdAt FROM outbox WHERE state <> 'delivered' ORDER BY id LIMIT ?",
                                         arguments: [limit]).map { row in
                 OutboxSummary.Row(id: row["id"], kind: row["kind"], subject: row["subject"], createdAt: row["createdAt"])
             }

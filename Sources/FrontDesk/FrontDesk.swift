@@ -130,14 +130,19 @@ public final class FrontDesk: Sendable {
         return record
     }
 
-    /// Adds an outbox row in the caller's transaction.
-    func enqueueOutbox(_ db: Database, kind: String, subject: String, payload: some Encodable, at date: Date) throws {
+    /// Adds an outbox row in the caller's transaction, due at once. Rows with the same `orderKey`
+    /// reach the platform in the order they were written (the relay never sends a row while an
+    /// earlier row of its key is undelivered).
+    func enqueueOutbox(_ db: Database, kind: String, subject: String, orderKey: String, payload: some Encodable,
+                       at date: Date) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         encoder.dateEncodingStrategy = .iso8601
         let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
-        try db.execute(sql: "INSERT INTO outbox (kind, subject, payload, createdAt) VALUES (?, ?, ?, ?)",
-                       arguments: [kind, subject, json, date])
+        try db.cachedStatement(sql: """
+            INSERT INTO outbox (kind, subject, orderKey, payload, createdAt, state, attempts, nextAttemptAt)
+            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
+            """).execute(arguments: [kind, subject, orderKey, json, date, date])
     }
 
     /// Runs a write transaction, mapping its failures to `FrontDeskError`.

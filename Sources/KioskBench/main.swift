@@ -30,7 +30,7 @@ func report(_ name: String, _ samples: [Double]) {
 
 let arguments = CommandLine.arguments
 let configDirectory = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "kiosk-config"
-/// `--only workflow` runs one group (config, slips, workflow, idcard, kioskd, api); default all but
+/// `--only workflow` runs one group (config, slips, workflow, idcard, upstream, kioskd, api); default all but
 /// api (its 10,000 journeys take about half an hour: `make bench-api`).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
 /// `--journeys 1000`: how many citizen journeys the api group runs (default 10,000, the figure).
@@ -76,6 +76,15 @@ if runs("idcard") { do {
     try await IDCardBench.run()
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: \(error)\n".utf8))
+    exit(1)
+} }
+
+if runs("upstream") { do {
+    let filings = arguments.firstIndex(of: "--filings").flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? 10_000
+    try await UpstreamBench.run(configDirectory: configDirectory, scratch: scratch, filings: max(4, filings))
+} catch {
+    FileHandle.standardError.write(Data("kiosk-bench: upstream: \(error)\n".utf8))
+    try? FileManager.default.removeItem(atPath: scratch)
     exit(1)
 } }
 

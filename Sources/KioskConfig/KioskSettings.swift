@@ -52,12 +52,44 @@ public struct KioskSettings: Sendable, Hashable, Codable {
 
     /// The provincial/city government service platform the outbox forwards to.
     public struct Upstream: Sendable, Hashable, Codable {
+        /// Which platform the outbox relay talks to.
+        public enum Platform: String, Sendable, Hashable, Codable, CaseIterable {
+            /// The platform's JSON API at `endpoint` over HTTPS (the default when the key is absent).
+            case http
+            /// An in-memory platform that accepts everything and never touches the network: the demo,
+            /// the tests, and a kiosk not yet connected. Rows it "delivers" never reach a real platform.
+            case simulated
+        }
+
+        public var platform: Platform?
         public var endpoint: String
         /// File holding the bearer token (never the token itself in this file).
         public var tokenFile: String?
         /// Environment variable holding the bearer token, used when `tokenFile` is absent.
         public var tokenEnvironmentVariable: String?
+        /// Connect and read timeout of every call to the platform.
         public var timeoutSeconds: Int
+        /// Order keys (filings) the relay sends at the same time (default 4).
+        public var concurrency: Int?
+        /// Failed attempts after which a row is flagged stuck (default 10); it is still retried.
+        public var stuckAfterAttempts: Int?
+        /// Minutes between attempts of a stuck row (default 30).
+        public var stuckRetryMinutes: Int?
+
+        /// `platform`, `http` when absent.
+        public var effectivePlatform: Platform { platform ?? .http }
+
+        public init(platform: Platform? = nil, endpoint: String, tokenFile: String? = nil, tokenEnvironmentVariable: String? = nil,
+                    timeoutSeconds: Int, concurrency: Int? = nil, stuckAfterAttempts: Int? = nil, stuckRetryMinutes: Int? = nil) {
+            self.platform = platform
+            self.endpoint = endpoint
+            self.tokenFile = tokenFile
+            self.tokenEnvironmentVariable = tokenEnvironmentVariable
+            self.timeoutSeconds = timeoutSeconds
+            self.concurrency = concurrency
+            self.stuckAfterAttempts = stuckAfterAttempts
+            self.stuckRetryMinutes = stuckRetryMinutes
+        }
     }
 
     /// How often device states are polled for health and alerts.

@@ -115,6 +115,25 @@ struct Validator {
         if !(1...300).contains(up.timeoutSeconds) {
             error(file, ["upstream", "timeoutSeconds"], "timeoutSeconds must be 1–300")
         }
+        if up.effectivePlatform == .http {
+            if (up.tokenFile ?? "").isEmpty && (up.tokenEnvironmentVariable ?? "").isEmpty {
+                error(file, up.platform == nil ? ["upstream", "endpoint"] : ["upstream", "platform"],
+                      "platform http needs tokenFile or tokenEnvironmentVariable (where the bearer token is; never the token itself)")
+            }
+        }
+        if let variable = up.tokenEnvironmentVariable,
+           variable.isEmpty || !variable.allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber || $0 == "_") }) {
+            error(file, ["upstream", "tokenEnvironmentVariable"], "tokenEnvironmentVariable '\(variable)' must be a variable name (A–Z, 0–9, _)")
+        }
+        if let concurrency = up.concurrency, !(1...64).contains(concurrency) {
+            error(file, ["upstream", "concurrency"], "concurrency must be 1–64 (got \(concurrency))")
+        }
+        if let attempts = up.stuckAfterAttempts, !(1...1000).contains(attempts) {
+            error(file, ["upstream", "stuckAfterAttempts"], "stuckAfterAttempts must be 1–1000 (got \(attempts))")
+        }
+        if let minutes = up.stuckRetryMinutes, !(1...1440).contains(minutes) {
+            error(file, ["upstream", "stuckRetryMinutes"], "stuckRetryMinutes must be 1–1440 (got \(minutes))")
+        }
         if let interval = settings.monitoring?.deviceStatusIntervalSeconds, !(0.1...600).contains(interval) {
             error(file, ["monitoring", "deviceStatusIntervalSeconds"], "deviceStatusIntervalSeconds must be 0.1–600")
         }

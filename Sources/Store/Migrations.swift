@@ -239,6 +239,41 @@ enum Migrations {
             // Ending a session asks whether another draft still holds a released page.
             try db.create(index: "draftPage_sha256", on: "draftPage", columns: ["sha256"])
         }
+        migrator.registerMigration("v5: outbox delivery") { db in
+            // Delivery state of each outbox row, kept by the outbox relay (Sources/Upstream).
+            try db.alter(table: "outbox") { t in
+                // Rows with the same key are delivered in id order: a filing's pages, the filing, then its
+                // ratings and rectification steps share the filing number; a ticket's rating has its own key.
+                t.add(column: "orderKey", .text).notNull().defaults(to: "")
+                t.add(column: "state", .text).notNull().defaults(to: "pending")   // pending | delivered | stuck | rejected
+                t.add(column: "attempts", .integer).notNull().defaults(to: 0)
+                t.add(column: "nextAttemptAt", .datetime)
+                t.add(column: "lastAttemptAt", .datetime)
+                t.add(column: "lastError", .text)
+                t.add(column: "lastFailureAt", .datetime)                          // when lastError happened
+                t.add(column: "deliveredAt", .datetime)
+                t.add(column: "platformRef", .text)                                // the platform's case id
+            }
+            // Rows written before v5: filings are keyed by their number, ratings and rectification steps
+            // by the filing they rate (a ticket's by the ticket), anything else by its subject.
+            try db.execute(sql: """
+                UPDATE outbox SET orderKey = subject WHERE kind = 'filing';
+                UPDATE outbox SET orderKey = COALESCE((
+                    SELECT CASE e.subjectKind WHEN 'filing' THEN e.subjectRef ELSE e.subjectKind || ':' || e.subjectRef END
+                    FROM evaluation e WHERE 'evaluation:' || e.id = outbox.subject), subject)
+                WHERE kind IN ('evaluation', 'rectification');
+                UPDATE outbox SET orderKey = subject WHERE orderKey = '';
+                UPDATE outbox SET nextAttemptAt = createdAt;
+                """)
+            // "Which rows are due": undelivered rows by their next attempt time…
+            try db.execute(sql: "CREATE INDEX outbox_due ON outbox (nextAttemptAt) WHERE state IN ('pending', 'stuck')")
+            // …and "is an earlier row of the same key still undelivered?"
+            try db.execute(sql: "CREATE INDEX outbox_undelivered_key ON outbox (orderKey, id) WHERE state <> 'delivered'")
+            // Summaries count undelivered rows by state and read the last success and failure.
+            try db.create(index: "outbox_state", on: "outbox", columns: ["state"])
+            try db.execute(sql: "CREATE INDEX outbox_delivered_at ON outbox (deliveredAt) WHERE deliveredAt IS NOT NULL")
+            try db.execute(sql: "CREATE INDEX outbox_failure_at ON outbox (lastFailureAt) WHERE lastFailureAt IS NOT NULL")
+        }
         return migrator
     }
 }

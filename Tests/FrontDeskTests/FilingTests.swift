@@ -33,7 +33,15 @@ import Workflow
         // The draft is closed: a second submit is refused, nothing duplicated.
         #expect(throws: FrontDeskError.self) { try rig.desk.submit(draftID: draft.id) }
         #expect(try rig.count("filing") == 1)
-        #expect(try rig.count("outbox") == 1)
+        // One outbox row per distinct page, then the filing's row, all keyed by the filing number.
+        let outbox = try rig.store.pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, subject, orderKey, state FROM outbox ORDER BY id")
+        }
+        let pageHashes = Set(draft.slots.flatMap(\.pages))
+        #expect(outbox.map { $0["kind"] as String } == Array(repeating: "page", count: pageHashes.count) + ["filing"])
+        #expect(Set(outbox.dropLast().map { $0["subject"] as String }) == pageHashes)
+        #expect(outbox.allSatisfy { ($0["orderKey"] as String) == filing.number! && ($0["state"] as String) == "pending" })
+        #expect(try rig.desk.outboxSummary().depth == pageHashes.count + 1)
     }
 
     @Test func aMissingRequiredMaterialFilesNothingAndListsWhatIsMissing() throws {
@@ -101,7 +109,7 @@ import Workflow
         #expect(records.map(\.itemCode) == [FrontDeskRig.birthRegistration, FrontDeskRig.medicalInsurance])
         #expect(records.allSatisfy { $0.bundleCode == FrontDeskRig.newbornBundle })
         #expect(Set(records.map(\.progressToken)).count == 2)
-        let payloads = try rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox ORDER BY id") }
+        let payloads = try rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT payload FROM outbox WHERE kind = 'filing' ORDER BY id") }
         #expect(payloads.count == 2)
         #expect(payloads[0].contains("\"siblingNumbers\":[\"370481-TZ01-20261123-00002\"]"))
         let progress = try #require(try rig.desk.progress(token: records[1].progressToken))

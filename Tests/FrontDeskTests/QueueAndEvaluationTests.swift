@@ -102,8 +102,11 @@ import Workflow
         #expect(try rig.desk.openRectifications().isEmpty)
         #expect(try rig.desk.auditTrail(subject: "rectification:\(rectification.id)").map(\.to)
             == ["pendingVerification", "rectifying", "answered"])
-        let kinds = try rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT kind FROM outbox ORDER BY id") }
+        let kinds = try rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT kind FROM outbox WHERE kind <> 'page' ORDER BY id") }
         #expect(kinds == ["filing", "evaluation", "evaluation", "rectification", "rectification"])
+        // The filing's rating follows the filing upstream; the ticket's rating and its steps have their own key.
+        let keys = try rig.store.pool.read { db in try String.fetchAll(db, sql: "SELECT orderKey FROM outbox WHERE kind <> 'page' ORDER BY id") }
+        #expect(keys == [filing.number!, filing.number!, "ticket:\(ticket.id)", "ticket:\(ticket.id)", "ticket:\(ticket.id)"])
         #expect(try rig.desk.verifyAudit().isIntact)
     }
 

@@ -1,0 +1,117 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The reference platform adapter: the JSON API of `platform-openapi.yaml` over HTTPS with
+/// async-http-client. TLS certificates are verified (the client's default configuration), redirects
+/// are not followed, every call has a connect and a read timeout and an overall deadline, and the
+/// bearer token goes only into the `Authorization` header (never into a log line or an error).
+/// Call `shutdown()` once when done.
+public final class HTTPPlatformAdapter: PlatformAdapter {
+    private let client: HTTPClient
+    private let base: String
+    private let token: BearerToken
+    private let timeout: TimeAmount
+    private let logger: Logger
+
+    /// Largest answer body read (answers are small JSON documents).
+    static let maximumAnswerBytes = 1 << 20
+
+    /// - Parameters:
+    ///   - endpoint: the platform's base URL, e.g. `https://zwfw.example.gov.cn/kiosk-gateway`.
+    ///   - timeoutSeconds: the connect timeout and the read timeout of every call; the whole call
+    ///     (connect, send, answer) has three times this.
+    public init(endpoint: String, token: BearerToken, timeoutSeconds: Int, logger: Logger) {
+        var configuration = HTTPClient.Configuration()   // tlsConfiguration nil: the default, full certificate verification
+        let seconds = TimeAmount.seconds(Int64(max(1, timeoutSeconds)))
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: seconds, read: seconds)
+        configuration.redirectConfiguration = .disallow
+        configuration.decompression = .disabled
+        self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+        self.base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
+        self.token = token
+        self.timeout = seconds
+        self.logger = logger
+    }
+
+    public func shutdown() async {
+        do { try await client.shutdown() } catch { logger.debug("platform client shutdown", metadata: ["error": "\(error)"]) }
+    }
+
+    public func putPage(sha256: String, bytes: [UInt8]) async throws(PlatformError) {
+        _ = try await call(.PUT, "/v1/pages/\(sha256)", body: bytes, contentType: "image/jpeg", idempotencyKey: nil)
+    }
+
+    public func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/filings", body: body, contentType: "application/json", idempotencyKey: number)
+        return try decode(PlatformReceipt.self, answer, what: "filing receipt")
+    }
+
+    public func filingStatus(number: String) async throws(PlatformError) -> PlatformFilingStatus {
+        let escaped = number.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? number
+        let answer = try await call(.GET, "/v1/filings/\(escaped)", body: nil, contentType: nil, idempotencyKey: nil)
+        return try decode(PlatformFilingStatus.self, answer, what: "filing status")
+    }
+
+    public func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/evaluations", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+        return try decode(PlatformReceipt.self, answer, what: "evaluation receipt")
+    }
+
+    /// One call: a 2xx answer's body, or the classified error (network failures and timeouts are transient).
+    private func call(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?,
+                      idempotencyKey: String?) async throws(PlatformError) -> [UInt8] {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: token.authorizationValue)
+        request.headers.add(name: "Accept", value: "application/json")
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let idempotencyKey { request.headers.add(name: "Idempotency-Key", value: idempotencyKey) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let status: Int
+        let answer: [UInt8]
+        do {
+            let response = try await client.execute(request, timeout: timeout * 3)
+            status = Int(response.status.code)
+            let buffer = try await response.body.collect(upTo: Self.maximumAnswerBytes)
+            answer = Array(buffer.readableBytesView)
+        } catch {
+            let failure = PlatformError.transient(token.scrubbed("\(method.rawValue) \(path): \(Self.describe(error))"))
+            logger.debug("platform call failed", metadata: ["method": "\(method.rawValue)", "path": "\(path)", "error": "\(failure.reason)"])
+            throw failure
+        }
+        logger.debug("platform answered", metadata: ["method": "\(method.rawValue)", "path": "\(path)", "status": "\(status)"])
+        guard (200..<300).contains(status) else {
+            var failure = PlatformError.answer(status: status, body: answer)
+            failure.reason = token.scrubbed(failure.reason)
+            throw failure
+        }
+        return answer
+    }
+
+    private func decode<T: Decodable>(_ type: T.Type, _ body: [UInt8], what: String) throws(PlatformError) -> T {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do { return try decoder.decode(type, from: Data(body)) } catch {
+            // The platform accepted (2xx) but answered something unreadable: retrying replays the same
+            // key and returns the first result, so it is transient, not a rejection.
+            throw .transient("the platform's \(what) is not the documented JSON: \(error)")
+        }
+    }
+
+    /// A short, token-free description of a client error (timeouts named as such).
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout: return "connect timed out"
+            case .readTimeout: return "read timed out"
+            case .deadlineExceeded: return "no answer in time"
+            case .remoteConnectionClosed: return "connection closed by the platform without an answer"
+            default: return "\(error)"
+            }
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,231 @@
+import FrontDesk
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Delivers the outbox to the platform: every row exactly once (the platform deduplicates replays
+/// by page hash or `Idempotency-Key`, and the outcome is recorded by a conditional UPDATE), in id
+/// order within a key (a filing's pages, then the filing, then its ratings), up to `concurrency`
+/// keys at a time. A failed row waits with exponential backoff and jitter (`RetryPolicy`) and is
+/// never dropped: after `stuckAfterAttempts` it is `stuck` and retried slowly; a permanent refusal
+/// makes it `rejected` with the platform's reason and holds back its key's later rows.
+///
+/// As a `Service` it loops over `runOnce()` until graceful shutdown; tests call `runOnce(now:)`
+/// with a hand-moved clock.
+public final class OutboxRelay: Service, Sendable {
+    /// How the relay works through the outbox.
+    public struct Options: Sendable {
+        /// Keys sent at the same time (default 4).
+        public var concurrency: Int
+        /// Heads fetched per pass: bounds memory whatever the backlog.
+        public var batchSize: Int
+        /// Sleep between passes when nothing was due.
+        public var idleInterval: Duration
+        /// The kiosk id, part of evaluations' idempotency keys (`<kioskId>-outbox-<row id>`).
+        public var kioskID: String
+
+        public init(kioskID: String, concurrency: Int = 4, batchSize: Int = 64, idleInterval: Duration = .seconds(1)) {
+            self.kioskID = kioskID
+            self.concurrency = max(1, concurrency)
+            self.batchSize = max(1, batchSize)
+            self.idleInterval = idleInterval
+        }
+    }
+
+    /// What one pass did.
+    public struct Pass: Sendable, Hashable {
+        public var attempted = 0
+        public var delivered = 0
+        public var failed = 0
+        public var rejected = 0
+        /// Heads found due (a full batch means more may be due right away).
+        public var heads = 0
+
+        public init() {}
+
+        static func + (a: Pass, b: Pass) -> Pass {
+            var sum = a
+            sum.attempted += b.attempted
+            sum.delivered += b.delivered
+            sum.failed += b.failed
+            sum.rejected += b.rejected
+            sum.heads += b.heads
+            return sum
+        }
+    }
+
+    public let ledger: OutboxLedger
+    let platform: any PlatformAdapter
+    let pages: any PageSource
+    let policy: RetryPolicy
+    let options: Options
+    let clock: any KioskClock
+    let jitter: any JitterSource
+    let logger: Logger
+
+    public init(store: KioskStore, platform: any PlatformAdapter, pages: any PageSource, policy: RetryPolicy = RetryPolicy(),
+                options: Options, clock: any KioskClock = SystemClock(), jitter: any JitterSource = SystemJitter(),
+                logger: Logger = Logger(label: "onewindow.upstream")) {
+        self.ledger = OutboxLedger(store: store)
+        self.platform = platform
+        self.pages = pages
+        self.policy = policy
+        self.options = options
+        self.clock = clock
+        self.jitter = jitter
+        self.logger = logger
+    }
+
+    /// Runs passes until graceful shutdown: at once again after a full batch, otherwise after
+    /// `idleInterval`. Shuts the platform adapter down at the end.
+    public func run() async throws {
+        logger.info("outbox relay started", metadata: ["concurrency": "\(options.concurrency)"])
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let pass = await self.runOnce()
+                if pass.heads >= self.options.batchSize { continue }
+                try? await Task.sleep(for: self.options.idleInterval)
+            }
+        }
+        await platform.shutdown()
+        logger.info("outbox relay stopped")
+    }
+
+    /// One pass at `now` (default: the clock's): the due heads (at most `batchSize`), each key's
+    /// due rows sent in order, `concurrency` keys at a time. Never throws: a store failure is
+    /// logged and the pass ends (the rows stay as they were).
+    @discardableResult
+    public func runOnce(now: Date? = nil) async -> Pass {
+        let now = now ?? clock.now()
+        let heads: [OutboxRow]
+        do { heads = try ledger.dueHeads(now: now, limit: options.batchSize) } catch {
+            logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
+            return Pass()
+        }
+        var total = Pass()
+        total.heads = heads.count
+        guard !heads.isEmpty else { return total }
+        await withTaskGroup(of: Pass.self) { group in
+            var queue = heads.makeIterator()
+            for _ in 0..<options.concurrency {
+                guard let head = queue.next() else { break }
+                group.addTask { await self.deliverKey(from: head, now: now) }
+            }
+            for await pass in group {
+                total = total + pass
+                if let head = queue.next() { group.addTask { await self.deliverKey(from: head, now: now) } }
+            }
+        }
+        return total
+    }
+
+    /// Sends `head` and, while each succeeds, the key's next due rows.
+    private func deliverKey(from head: OutboxRow, now: Date) async -> Pass {
+        var pass = Pass()
+        var row = head
+        while true {
+            pass.attempted += 1
+            let outcome = await attempt(row, now: now)
+            switch outcome {
+            case .delivered: pass.delivered += 1
+            case .failed: pass.failed += 1; return pass
+            case .rejected: pass.rejected += 1; return pass
+            case .lost: return pass
+            }
+            do {
+                guard let next = try ledger.nextDue(after: row, now: now) else { return pass }
+                row = next
+            } catch {
+                logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
+                return pass
+            }
+        }
+    }
+
+    enum Outcome { case delivered, failed, rejected, lost }
+
+    /// One attempt of one row, and its outcome recorded.
+    private func attempt(_ row: OutboxRow, now: Date) async -> Outcome {
+        let result: Result<String?, PlatformError>
+        do {
+            result = .success(try await send(row))
+        } catch {
+            result = .failure(error)
+        }
+        let at = clock.now()
+        do {
+            let recorded: Bool
+            let outcome: Outcome
+            switch result {
+            case let .success(reference):
+                recorded = try ledger.recordDelivered(row, at: at, platformRef: reference)
+                outcome = .delivered
+            case let .failure(error) where error.isPermanent:
+                recorded = try ledger.recordRejected(row, at: at, reason: error.description)
+                outcome = .rejected
+                logger.error("the platform rejected an outbox row; it waits for staff (kioskctl outbox)",
+                             metadata: ["row": "\(row.id)", "kind": "\(row.kind)", "key": "\(row.orderKey)", "reason": "\(error.description)"])
+            case let .failure(error):
+                let attempts = row.attempts + 1
+                let (delay, stuck) = policy.afterFailure(attempts: attempts, jitter: jitter.unit())
+                recorded = try ledger.recordFailure(row, at: at, error: error.description, nextAttemptAt: now.addingTimeInterval(delay), stuck: stuck)
+                outcome = .failed
+                if stuck && row.state != .stuck {
+                    logger.warning("an outbox row is stuck (still retried every \(Int(policy.stuckRetryInterval / 60)) min)",
+                                   metadata: ["row": "\(row.id)", "kind": "\(row.kind)", "attempts": "\(attempts)", "error": "\(error.description)"])
+                } else {
+                    logger.debug("outbox row not delivered, will retry",
+                                 metadata: ["row": "\(row.id)", "attempts": "\(attempts)", "in": "\(Int(delay))s", "error": "\(error.description)"])
+                }
+            }
+            if !recorded {
+                logger.notice("an outbox row changed while it was being sent; its outcome was recorded elsewhere", metadata: ["row": "\(row.id)"])
+                return .lost
+            }
+            return outcome
+        } catch {
+            logger.error("outbox relay cannot record an outcome", metadata: ["row": "\(row.id)", "error": "\(error)"])
+            return .lost
+        }
+    }
+
+    /// Sends one row; returns the platform's reference (a filing's case id).
+    private func send(_ row: OutboxRow) async throws(PlatformError) -> String? {
+        switch row.kind {
+        case "page":
+            if let earlier = try storeCall({ try ledger.deliveredPageRow(sha256: row.subject, other: row.id) }) {
+                return "page delivered with row \(earlier)"
+            }
+            let bytes: [UInt8]?
+            do { bytes = try pages.bytes(sha256: row.subject) } catch {
+                throw .transient("cannot read page \(row.subject): \(error)")
+            }
+            guard let bytes else { throw .permanent("page file missing: \(row.subject)") }
+            try await platform.putPage(sha256: row.subject, bytes: bytes)
+            return nil
+        case "filing":
+            let receipt = try await platform.postFiling(number: row.subject, body: try payload(row))
+            return receipt.caseId
+        case "evaluation", "rectification":
+            let receipt = try await platform.postEvaluation(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
+                                                            body: try payload(row))
+            return receipt.caseId
+        default:
+            throw .permanent("outbox kind '\(row.kind)' has no platform call in this version")
+        }
+    }
+
+    /// The `Idempotency-Key` of an evaluation or rectification row: the same across retries and restarts.
+    public static func idempotencyKey(kioskID: String, rowID: Int64) -> String { "\(kioskID)-outbox-\(rowID)" }
+
+    private func payload(_ row: OutboxRow) throws(PlatformError) -> [UInt8] {
+        guard let text = try storeCall({ try ledger.payload(id: row.id) }) else { throw .transient("row \(row.id) vanished from the outbox") }
+        return Array(text.utf8)
+    }
+
+    /// A store read during a send; its failure is transient (the row is tried again).
+    private func storeCall<T>(_ body: () throws -> T) throws(PlatformError) -> T {
+        do { return try body() } catch { throw .transient("store: \(error)") }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// The provincial/city government service platform (政务服务平台) as the outbox relay sees it: four
+/// idempotent calls (see `platform-openapi.yaml`). `HTTPPlatformAdapter` speaks the reference JSON
+/// API; a province with its own API plugs in another conformance; `SimulatedPlatform` is the
+/// in-memory twin for the demo and for kiosks without a configured platform.
+///
+/// Every call throws `PlatformError`, transient (retry later) or permanent (the platform refused
+/// the content: never retried blindly).
+public protocol PlatformAdapter: Sendable {
+    /// Uploads one page (JPEG bytes), content-addressed by its SHA-256; uploading it again is harmless.
+    func putPage(sha256: String, bytes: [UInt8]) async throws(PlatformError)
+    /// Sends a filing (the outbox row's JSON) with `Idempotency-Key: <number>`; a replay returns the first result.
+    func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// The platform's status and history of a filing, for progress sync.
+    func filingStatus(number: String) async throws(PlatformError) -> PlatformFilingStatus
+    /// Sends a rating or a rectification step with a key that stays the same across retries.
+    func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// Releases connections; called once when the relay stops.
+    func shutdown() async
+}
+
+extension PlatformAdapter {
+    public func shutdown() async {}
+}
+
+/// The platform's answer to an accepted filing or evaluation.
+public struct PlatformReceipt: Sendable, Hashable, Codable {
+    /// The platform's case id (办件编号) of a filing, or its id of an evaluation.
+    public var caseId: String?
+    /// The platform's status name, if it said one.
+    public var status: String?
+
+    public init(caseId: String?, status: String? = nil) {
+        self.caseId = caseId
+        self.status = status
+    }
+}
+
+/// A filing's status and history on the platform (`GET /v1/filings/{number}`).
+public struct PlatformFilingStatus: Sendable, Hashable, Codable {
+    /// One step the platform recorded.
+    public struct Step: Sendable, Hashable, Codable {
+        public var status: String
+        public var at: Date
+        public var note: String?
+
+        public init(status: String, at: Date, note: String? = nil) {
+            self.status = status
+            self.at = at
+            self.note = note
+        }
+    }
+
+    public var number: String
+    public var caseId: String?
+    public var status: String
+    public var history: [Step]
+
+    public init(number: String, caseId: String?, status: String, history: [Step]) {
+        self.number = number
+        self.caseId = caseId
+        self.status = status
+        self.history = history
+    }
+}
