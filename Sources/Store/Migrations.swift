@@ -274,6 +274,13 @@ enum Migrations {
             try db.execute(sql: "CREATE INDEX outbox_delivered_at ON outbox (deliveredAt) WHERE deliveredAt IS NOT NULL")
             try db.execute(sql: "CREATE INDEX outbox_failure_at ON outbox (lastFailureAt) WHERE lastFailureAt IS NOT NULL")
         }
+        migrator.registerMigration("v6: progress sync") { db in
+            // When progress sync last asked the platform about a filing, and what the platform said.
+            try db.alter(table: "filing") { t in
+                t.add(column: "platformCheckedAt", .datetime)
+                t.add(column: "platformStatus", .text)
+            }
+        }
         return migrator
     }
 }
