@@ -88,7 +88,7 @@ let package = Package(
         ], exclude: ["platform-openapi.yaml"]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
-            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc",
+            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc", "Upstream",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -98,14 +98,14 @@ let package = Package(
         ], resources: [.copy("openapi.yaml")]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
-            "KioskAPI", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
+            "KioskAPI", "Upstream", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
 
         .executableTarget(name: "kioskd", dependencies: [
-            "KioskRuntime",
+            "KioskRuntime", "Upstream",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

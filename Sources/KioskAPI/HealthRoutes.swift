@@ -1,6 +1,7 @@
 import DeviceKit
 import Foundation
 import Hummingbird
+import Upstream
 
 /// The answer of `GET /api/v1/health`.
 public struct HealthResponse: ResponseCodable, Sendable {
@@ -13,6 +14,35 @@ public struct HealthResponse: ResponseCodable, Sendable {
     /// Whether citizen routes are closed for maintenance (and why, in `maintenanceReasons`).
     public var maintenance: Bool?
     public var maintenanceReasons: [String]?
+    /// How far behind the provincial platform is (absent before the first outbox reading).
+    public var upstream: UpstreamHealth?
+}
+
+/// The outbox as health reports it: `state` is `ok`, `offline` (the platform's last attempt failed
+/// and rows wait: filings are accepted locally and sent when it returns) or `attention` (stuck or
+/// rejected rows a person must look at, see `kioskctl outbox`).
+public struct UpstreamHealth: Codable, Sendable, Hashable {
+    /// `simulated` (nothing reaches a real platform) or `http`.
+    public var platform: String
+    public var state: String
+    /// Rows not yet delivered, and the age of the oldest.
+    public var depth: Int
+    public var oldestAgeSeconds: Double?
+    public var stuck: Int
+    public var rejected: Int
+    public var lastSuccessAt: Date?
+    public var lastError: String?
+
+    public init(platform: String, report: OutboxReport) {
+        self.platform = platform
+        state = report.needsAttention ? "attention" : report.isOffline ? "offline" : "ok"
+        depth = report.depth
+        oldestAgeSeconds = report.oldestAgeSeconds
+        stuck = report.stuck
+        rejected = report.rejected
+        lastSuccessAt = report.lastSuccessAt
+        lastError = report.isOffline || report.needsAttention ? report.lastError : nil
+    }
 }
 
 /// Routes that report whether the kiosk and its devices are healthy.
@@ -21,24 +51,28 @@ public struct HealthRoutes: Sendable {
     let kioskID: String
     let version: String
     let maintenance: MaintenanceMode?
+    let upstream: OutboxWatch?
 
-    public init(board: DeviceStatusBoard, kioskID: String, version: String, maintenance: MaintenanceMode? = nil) {
+    public init(board: DeviceStatusBoard, kioskID: String, version: String, maintenance: MaintenanceMode? = nil,
+                upstream: OutboxWatch? = nil) {
         self.board = board
         self.kioskID = kioskID
         self.version = version
         self.maintenance = maintenance
+        self.upstream = upstream
     }
 
     public func health() -> HealthResponse {
         let state = maintenance?.current
+        let outbox = upstream.flatMap { watch in watch.report.map { UpstreamHealth(platform: watch.platform, report: $0) } }
         guard let snapshot = board.snapshot else {
             return HealthResponse(status: "starting", version: version, kioskId: kioskID, devices: [], checkedAt: nil,
-                                  maintenance: state?.on, maintenanceReasons: state?.on == true ? state?.reasons : nil)
+                                  maintenance: state?.on, maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox)
         }
-        let healthy = snapshot.reports.allSatisfy(\.isHealthy)
-        return HealthResponse(status: healthy && state?.on != true ? "ok" : "degraded", version: version, kioskId: kioskID,
+        let healthy = snapshot.reports.allSatisfy(\.isHealthy) && state?.on != true && (outbox?.state ?? "ok") == "ok"
+        return HealthResponse(status: healthy ? "ok" : "degraded", version: version, kioskId: kioskID,
                               devices: snapshot.reports, checkedAt: snapshot.takenAt, maintenance: state?.on,
-                              maintenanceReasons: state?.on == true ? state?.reasons : nil)
+                              maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox)
     }
 
     public func add(to router: Router<KioskRequestContext>) {

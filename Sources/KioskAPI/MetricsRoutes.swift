@@ -6,6 +6,7 @@ import Hummingbird
 import NIOCore
 import Prometheus
 import Store
+import Upstream
 
 /// The kiosk's Prometheus metrics (swift-prometheus): HTTP requests and latencies counted as they
 /// happen; device states, paper, outbox depth and age, filings by status, sessions and
@@ -27,7 +28,7 @@ public final class KioskMetrics: Sendable {
     }
 
     /// Sets the scrape-time gauges from the kiosk's current state.
-    public func refresh(devices: [DeviceStatusReport], outbox: OutboxSummary?, counts: DeskCounts?, sessions: Int,
+    public func refresh(devices: [DeviceStatusReport], outbox: OutboxReport?, counts: DeskCounts?, sessions: Int,
                         maintenance: MaintenanceMode.State, eventSubscribers: Int) {
         for report in devices {
             registry.makeGauge(name: "kiosk_device_up", labels: [("device", report.id), ("kind", report.kind.rawValue)],
@@ -47,6 +48,12 @@ public final class KioskMetrics: Sendable {
             registry.makeGauge(name: "kiosk_outbox_depth", help: "Outbox rows not yet delivered upstream").set(to: Double(outbox.depth))
             registry.makeGauge(name: "kiosk_outbox_oldest_age_seconds", help: "Age of the oldest undelivered outbox row (0 when empty)")
                 .set(to: outbox.oldestAgeSeconds ?? 0)
+            for (state, count) in [("pending", outbox.pending), ("stuck", outbox.stuck), ("rejected", outbox.rejected)] {
+                registry.makeGauge(name: "kiosk_outbox_rows", labels: [("state", state)], help: "Undelivered outbox rows by state")
+                    .set(to: Double(count))
+            }
+            registry.makeGauge(name: "kiosk_upstream_offline", help: "1 while the platform's last attempt failed and rows wait")
+                .set(to: outbox.isOffline ? 1 : 0)
         }
         if let counts {
             for status in Set(counts.filingsByStatus.keys).union(["submitted", "accepted", "conditionallyAccepted", "completed"]) {

@@ -7,6 +7,7 @@ import KioskConfig
 import Logging
 import Printing
 import Store
+import Upstream
 
 /// The staff door: PIN login, then with the bearer token alerts, restock, reset, maintenance,
 /// reprint (role staff) and outbox and diagnostics (role technician). Every action, and every
@@ -213,9 +214,38 @@ public struct StaffRoutes: Sendable {
             }
         }
 
-        router.get("/api/v1/staff/outbox") { request, _ -> OutboxSummary in
+        router.get("/api/v1/staff/outbox") { request, _ -> OutboxReport in
             _ = try authorize(request, needs: .technician)
-            return try refusing { () throws(FrontDeskError) in try desk.outboxSummary(limit: 100) }
+            do {
+                return try OutboxLedger(store: desk.store).report(now: Date(), rowLimit: 100)
+            } catch {
+                throw APIProblem(.serviceUnavailable, code: "store", title: "暂时无法读取上报队列", detail: "\(error)")
+            }
+        }
+
+        router.post("/api/v1/staff/outbox/retry") { request, context -> OutboxRetried in
+            let login = try authorize(request, needs: .staff)
+            let body = try await request.decodeJSON(OutboxRetryBody.self, context: context, limit: 256)
+            let ledger = OutboxLedger(store: desk.store)
+            let retried: Int
+            do {
+                switch (body.id, body.all ?? false) {
+                case let (id?, false):
+                    guard try ledger.retry(id: id, now: Date()) else { throw APIProblem.notFound("no undelivered outbox row \(id)") }
+                    retried = 1
+                case (nil, true):
+                    retried = try ledger.retryAll(now: Date(), includeRejected: body.includeRejected ?? false)
+                default:
+                    throw APIProblem.invalid("send {\"id\": N} for one row or {\"all\": true} for every waiting row")
+                }
+            } catch let problem as APIProblem {
+                throw problem
+            } catch {
+                throw APIProblem(.serviceUnavailable, code: "store", title: "暂时无法读取上报队列", detail: "\(error)")
+            }
+            audit(login, subject: "outbox", action: "retry", note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "") (\(retried))",
+                  context: context)
+            return OutboxRetried(retried: retried)
         }
 
         router.get("/api/v1/staff/diagnostics") { request, _ -> Diagnostics in
@@ -292,11 +322,25 @@ public struct StaffRoutes: Sendable {
             alerts.append(Alert(code: "maintenance", severity: state.automatic ? "critical" : "info", source: "maintenance",
                                 title: "自助终端处于维护模式", detail: state.reasons.joined(separator: "; "), action: nil, since: state.since))
         }
-        if let outbox = try? desk.outboxSummary(limit: 1), let age = outbox.oldestAgeSeconds, age > 3600 {
-            alerts.append(Alert(code: "outbox-behind", severity: age > 86_400 ? "critical" : "warning", source: "outbox",
-                                title: "有 \(outbox.depth) 条记录尚未上报省级平台",
-                                detail: "\(outbox.depth) outbox rows waiting, the oldest for \(Int(age / 60)) min", action: nil,
-                                since: now - age))
+        if let outbox = try? OutboxLedger(store: desk.store).report(now: now, rowLimit: 0) {
+            if let age = outbox.oldestAgeSeconds, age > 3600 {
+                alerts.append(Alert(code: "outbox-behind", severity: age > 86_400 ? "critical" : "warning", source: "outbox",
+                                    title: "有 \(outbox.depth) 条记录尚未上报省级平台",
+                                    detail: "\(outbox.depth) outbox rows waiting, the oldest for \(Int(age / 60)) min"
+                                        + (outbox.lastError.map { "; last error: \($0)" } ?? ""), action: nil, since: now - age))
+            }
+            if outbox.stuck > 0 {
+                alerts.append(Alert(code: "outbox-stuck", severity: "warning", source: "outbox",
+                                    title: "有 \(outbox.stuck) 条记录多次上报失败，仍在定时重试",
+                                    detail: "\(outbox.stuck) rows stuck (still retried slowly); last error: \(outbox.lastError ?? "-"); retry now with POST /api/v1/staff/outbox/retry or `kioskctl outbox retry --all`",
+                                    action: "retry", since: outbox.lastFailureAt))
+            }
+            for rejection in outbox.rejections.prefix(10) {
+                alerts.append(Alert(code: "outbox-rejected", severity: "critical", source: "outbox",
+                                    title: "省级平台拒收了 \(rejection.subject)，请核实后重新上报",
+                                    detail: "row \(rejection.id) (\(rejection.kind)) rejected: \(rejection.reason); \(rejection.blockedRows) later row(s) wait behind it",
+                                    action: "retry", since: rejection.rejectedAt))
+            }
         }
         if let notices = try? desk.supervisionNotices(limit: 20), !notices.isEmpty {
             alerts.append(Alert(code: "red-card", severity: "warning", source: "supervision",
@@ -311,4 +355,16 @@ public struct StaffRoutes: Sendable {
 extension RestockReport: ResponseEncodable {}
 extension PrintOutcome: ResponseEncodable {}
 extension MaintenanceMode.State: ResponseEncodable {}
-extension OutboxSummary: ResponseEncodable {}
+extension OutboxReport: ResponseEncodable {}
+
+/// `POST /api/v1/staff/outbox/retry`: one row, or every waiting row (rejected ones only when asked).
+struct OutboxRetryBody: Decodable {
+    var id: Int64?
+    var all: Bool?
+    var includeRejected: Bool?
+}
+
+struct OutboxRetried: ResponseEncodable {
+    /// Rows made due now.
+    var retried: Int
+}

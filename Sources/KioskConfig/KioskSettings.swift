@@ -75,12 +75,15 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var stuckAfterAttempts: Int?
         /// Minutes between attempts of a stuck row (default 30).
         public var stuckRetryMinutes: Int?
+        /// Progress sync's budget: status requests a minute at most, however many filings are open (default 30).
+        public var progressRequestsPerMinute: Int?
 
         /// `platform`, `http` when absent.
         public var effectivePlatform: Platform { platform ?? .http }
 
         public init(platform: Platform? = nil, endpoint: String, tokenFile: String? = nil, tokenEnvironmentVariable: String? = nil,
-                    timeoutSeconds: Int, concurrency: Int? = nil, stuckAfterAttempts: Int? = nil, stuckRetryMinutes: Int? = nil) {
+                    timeoutSeconds: Int, concurrency: Int? = nil, stuckAfterAttempts: Int? = nil, stuckRetryMinutes: Int? = nil,
+                    progressRequestsPerMinute: Int? = nil) {
             self.platform = platform
             self.endpoint = endpoint
             self.tokenFile = tokenFile
@@ -89,6 +92,7 @@ public struct KioskSettings: Sendable, Hashable, Codable {
             self.concurrency = concurrency
             self.stuckAfterAttempts = stuckAfterAttempts
             self.stuckRetryMinutes = stuckRetryMinutes
+            self.progressRequestsPerMinute = progressRequestsPerMinute
         }
     }
 

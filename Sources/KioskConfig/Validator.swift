@@ -134,6 +134,9 @@ struct Validator {
         if let minutes = up.stuckRetryMinutes, !(1...1440).contains(minutes) {
             error(file, ["upstream", "stuckRetryMinutes"], "stuckRetryMinutes must be 1–1440 (got \(minutes))")
         }
+        if let rate = up.progressRequestsPerMinute, !(1...600).contains(rate) {
+            error(file, ["upstream", "progressRequestsPerMinute"], "progressRequestsPerMinute must be 1–600 (got \(rate))")
+        }
         if let interval = settings.monitoring?.deviceStatusIntervalSeconds, !(0.1...600).contains(interval) {
             error(file, ["monitoring", "deviceStatusIntervalSeconds"], "deviceStatusIntervalSeconds must be 0.1–600")
         }

@@ -9,6 +9,7 @@ import Printing
 import Slips
 import ServiceLifecycle
 import Store
+import Upstream
 
 /// What `kioskd` is started with: the configuration directory and the overrides of its command line.
 public struct KioskOptions: Sendable {
@@ -53,6 +54,12 @@ public struct Kiosk: Sendable {
     public let metrics: KioskMetrics
     /// The device-status poller (one per kiosk: the simulators ask it for a round after a change).
     public let monitor: DeviceMonitor
+    /// The provincial platform (simulated or HTTP), the relay that delivers the outbox to it,
+    /// progress sync, and the outbox state that health and metrics show.
+    public let platform: any PlatformAdapter
+    public let relay: OutboxRelay
+    public let progressSync: ProgressSync
+    public let outboxWatch: OutboxWatch
     public let listen: HostPort
     public let staffListen: HostPort?
     public let dataDirectory: String
@@ -73,6 +80,18 @@ public struct Kiosk: Sendable {
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
                                                       kioskId: settings.kiosk.id, logger: logger)
         let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, logger: logger)
+        let platform = try PlatformConnection.adapter(for: settings.upstream, logger: logger)
+        var upstreamLogger = logger
+        upstreamLogger[metadataKey: "upstream"] = "\(settings.upstream.effectivePlatform.rawValue)"
+        let relay = OutboxRelay(store: store, platform: platform, pages: DirectoryPageSource(dataDirectory: dataDirectory),
+                                policy: PlatformConnection.policy(for: settings.upstream), options: PlatformConnection.options(for: settings),
+                                clock: options.clock, logger: upstreamLogger)
+        let progressSync = ProgressSync(desk: desk, store: store, platform: platform, clock: options.clock,
+                                        options: .init(maximumRequestsPerMinute: settings.upstream.progressRequestsPerMinute ?? 30),
+                                        logger: upstreamLogger)
+        let outboxWatch = OutboxWatch(store: store, platform: settings.upstream.effectivePlatform.rawValue, clock: options.clock,
+                                      logger: upstreamLogger)
+        outboxWatch.refresh()
         let pages = PageStore(directory: dataDirectory + "/pages")
         let events = KioskEventLog()
         let sessionLogger = logger
@@ -112,12 +131,14 @@ public struct Kiosk: Sendable {
         return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers, board: board, desk: desk,
                      sessions: sessions, pages: pages, events: events, maintenance: maintenance,
                      staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff), metrics: KioskMetrics(),
-                     monitor: monitor, listen: options.listen ?? configuration.listen,
+                     monitor: monitor, platform: platform, relay: relay, progressSync: progressSync, outboxWatch: outboxWatch,
+                     listen: options.listen ?? configuration.listen,
                      staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt)
     }
 
     var health: HealthRoutes {
-        HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id, version: OneWindowVersion.current, maintenance: maintenance)
+        HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id, version: OneWindowVersion.current, maintenance: maintenance,
+                     upstream: outboxWatch)
     }
 
     var staffRoutes: StaffRoutes {
@@ -128,10 +149,10 @@ public struct Kiosk: Sendable {
 
     /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
-        let (desk, board, sessions, maintenance, events, monitor) = (desk, board, sessions, maintenance, events, monitor)
+        let (desk, board, sessions, maintenance, events, monitor, outboxWatch) = (desk, board, sessions, maintenance, events, monitor, outboxWatch)
         let camera = devices.compactMap { $0 as? any DocumentCamera }.first
         let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
-            metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: try? desk.outboxSummary(limit: 1), counts: try? desk.counts(),
+            metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? desk.counts(),
                             sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount)
         }
         return KioskRouter.make(.init(
@@ -174,6 +195,9 @@ public struct Kiosk: Sendable {
         let sweepSeconds = configuration.settings.workflow?.supervisionIntervalSeconds ?? 300
         app.addServices(SupervisionService(desk: desk, interval: .milliseconds(Int(sweepSeconds * 1000)), logger: logger))
         app.addServices(SessionReaper(sessions: sessions))
+        app.addServices(relay)
+        app.addServices(progressSync)
+        app.addServices(outboxWatch)
         for case let reader as IDCardReaderService in devices {
             app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
         }

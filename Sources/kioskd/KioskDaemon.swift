@@ -4,6 +4,7 @@ import KioskConfig
 import KioskRuntime
 import Logging
 import Store
+import Upstream
 
 /// `kioskd`: the kiosk service. Loads kiosk-config/, opens the store, runs the API and device
 /// services until SIGTERM/SIGINT.
@@ -52,6 +53,9 @@ struct KioskDaemon: AsyncParsableCommand {
         } catch let error as StoreError {
             logger.critical("refusing to start: \(error.message)")
             throw ExitCode(74)  // EX_IOERR
+        } catch let error as UpstreamSetupError {
+            logger.critical("refusing to start: upstream platform: \(error) (upstream in \(config)/kiosk.yaml)")
+            throw ExitCode(78)  // EX_CONFIG
         }
         try await kiosk.run(logger: logger)
     }

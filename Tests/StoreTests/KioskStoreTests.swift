@@ -18,10 +18,11 @@ import Testing
                                                   "v2: print jobs and printer roll counters",
                                                   "v3: filings, audit chain, outbox, supervision, queue tickets, evaluations",
                                                   "v4: pages looked up by content",
-                                                  "v5: outbox delivery"])
+                                                  "v5: outbox delivery",
+                                                  "v6: progress sync"])
         // Reopening applies nothing twice.
         let again = try KioskStore.open(directory: dir.file("data"))
-        #expect(try again.appliedMigrations().count == 5)
+        #expect(try again.appliedMigrations().count == 6)
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {

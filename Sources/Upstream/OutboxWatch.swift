@@ -1,0 +1,63 @@
+import Foundation
+import FrontDesk
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+
+/// The outbox's state as health, `/metrics` and staff alerts show it, refreshed every few seconds
+/// in the background (a health check answers thousands of times a second and must not query the
+/// store each time). Also says whether the platform is reachable now: its last attempt failed
+/// after its last success.
+public final class OutboxWatch: Service, Sendable {
+    /// `simulated` or `http`: whether filings reach a real platform.
+    public let platform: String
+    let ledger: OutboxLedger
+    let clock: any KioskClock
+    let interval: Duration
+    let logger: Logger
+    private let latest = Mutex<OutboxReport?>(nil)
+
+    public init(store: KioskStore, platform: String, clock: any KioskClock = SystemClock(), interval: Duration = .seconds(5),
+                logger: Logger) {
+        ledger = OutboxLedger(store: store)
+        self.platform = platform
+        self.clock = clock
+        self.interval = interval
+        self.logger = logger
+    }
+
+    /// The last report read (nil before the first refresh).
+    public var report: OutboxReport? { latest.withLock { $0 } }
+
+    /// Reads the report now.
+    @discardableResult
+    public func refresh() -> OutboxReport? {
+        do {
+            let report = try ledger.report(now: clock.now(), rowLimit: 0)
+            latest.withLock { $0 = report }
+            return report
+        } catch {
+            logger.error("cannot read the outbox state", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                self.refresh()
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+}
+
+extension OutboxReport {
+    /// The platform's last attempt failed after its last success (or nothing ever got through),
+    /// with rows waiting: the kiosk is working offline.
+    public var isOffline: Bool {
+        guard depth > 0, let failure = lastFailureAt else { return false }
+        return lastSuccessAt.map { failure > $0 } ?? true
+    }
+}
