@@ -155,7 +155,7 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard", "FakePlatform"]),
     ],
     swiftLanguageModes: [.v6]
 )
