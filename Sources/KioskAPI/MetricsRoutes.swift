@@ -29,7 +29,7 @@ public final class KioskMetrics: Sendable {
 
     /// Sets the scrape-time gauges from the kiosk's current state.
     public func refresh(devices: [DeviceStatusReport], outbox: OutboxReport?, counts: DeskCounts?, sessions: Int,
-                        maintenance: MaintenanceMode.State, eventSubscribers: Int) {
+                        maintenance: MaintenanceMode.State, eventSubscribers: Int, disk: Retention.DiskUsage? = nil) {
         for report in devices {
             registry.makeGauge(name: "kiosk_device_up", labels: [("device", report.id), ("kind", report.kind.rawValue)],
                                help: "1 when the device can serve (online or busy, printers with paper)").set(to: report.isHealthy ? 1.0 : 0.0)
@@ -65,6 +65,14 @@ public final class KioskMetrics: Sendable {
         registry.makeGauge(name: "kiosk_sessions_open", help: "Citizen sessions open").set(to: Double(sessions))
         registry.makeGauge(name: "kiosk_maintenance", help: "1 while citizen routes are closed for maintenance").set(to: maintenance.on ? 1.0 : 0.0)
         registry.makeGauge(name: "kiosk_event_stream_clients", help: "Screens listening to /api/v1/events").set(to: Double(eventSubscribers))
+        if let disk {
+            registry.makeGauge(name: "kiosk_page_files", help: "Page images kept in the data directory").set(to: Double(disk.pageFiles))
+            registry.makeGauge(name: "kiosk_page_bytes", help: "Bytes of page images kept").set(to: Double(disk.pageBytes))
+            registry.makeGauge(name: "kiosk_store_bytes", help: "Bytes of the database with its WAL").set(to: Double(disk.databaseBytes))
+            if let free = disk.freeBytes {
+                registry.makeGauge(name: "kiosk_disk_free_bytes", help: "Free bytes on the data directory's file system").set(to: Double(free))
+            }
+        }
         let memory = ProcessMemory.current()
         registry.makeGauge(name: "kiosk_process_resident_bytes", help: "Resident set size of kioskd").set(to: Double(memory.residentBytes))
         registry.makeGauge(name: "kiosk_malloc_in_use_bytes", help: "Bytes kioskd has allocated through malloc")

@@ -24,10 +24,13 @@ public struct StaffRoutes: Sendable {
     let version: String
     let kioskID: String
     let startedAt: Date
+    /// What the data directory holds (pages, database, free space), from the last retention sweep.
+    let diskUsage: @Sendable () -> Retention.DiskUsage?
 
     public init(door: StaffDoor, desk: FrontDesk, board: DeviceStatusBoard, devices: [any KioskDevice], printers: [SlipPrinter],
                 maintenance: MaintenanceMode, sessions: CitizenSessions, events: KioskEventLog, version: String, kioskID: String,
-                startedAt: Date = Date()) {
+                startedAt: Date = Date(), diskUsage: @escaping @Sendable () -> Retention.DiskUsage? = { nil }) {
+        self.diskUsage = diskUsage
         self.door = door
         self.desk = desk
         self.board = board
@@ -92,6 +95,7 @@ public struct StaffRoutes: Sendable {
         var sessions: Int
         var maintenance: MaintenanceMode.State
         var store: StoreCounts
+        var disk: Retention.DiskUsage?
     }
 
     // MARK: routes
@@ -254,7 +258,8 @@ public struct StaffRoutes: Sendable {
             return Diagnostics(version: version, kioskId: kioskID, uptimeSeconds: Date().timeIntervalSince(startedAt),
                                devices: board.snapshot?.reports ?? [], sessions: sessions.count, maintenance: maintenance.current,
                                store: .init(filings: counts?.filingsByStatus.values.reduce(0, +) ?? 0, drafts: counts?.openDrafts ?? 0,
-                                            printJobs: counts?.printJobs ?? 0))
+                                            printJobs: counts?.printJobs ?? 0),
+                               disk: diskUsage())
         }
     }
 

@@ -77,6 +77,9 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var stuckRetryMinutes: Int?
         /// Progress sync's budget: status requests a minute at most, however many filings are open (default 30).
         public var progressRequestsPerMinute: Int?
+        /// Days a page image is kept after the platform confirmed it and its filing (default 7);
+        /// the applicant kept with the filing is then reduced to the masked name and number.
+        public var pageRetentionDays: Int?
 
         /// `platform`, `http` when absent.
         public var effectivePlatform: Platform { platform ?? .http }

@@ -134,6 +134,9 @@ struct Validator {
         if let minutes = up.stuckRetryMinutes, !(1...1440).contains(minutes) {
             error(file, ["upstream", "stuckRetryMinutes"], "stuckRetryMinutes must be 1–1440 (got \(minutes))")
         }
+        if let days = up.pageRetentionDays, !(1...365).contains(days) {
+            error(file, ["upstream", "pageRetentionDays"], "pageRetentionDays must be 1–365 (got \(days))")
+        }
         if let rate = up.progressRequestsPerMinute, !(1...600).contains(rate) {
             error(file, ["upstream", "progressRequestsPerMinute"], "progressRequestsPerMinute must be 1–600 (got \(rate))")
         }

@@ -60,6 +60,8 @@ public struct Kiosk: Sendable {
     public let relay: OutboxRelay
     public let progressSync: ProgressSync
     public let outboxWatch: OutboxWatch
+    /// Deletes confirmed pages and minimises personal data after `upstream.pageRetentionDays`.
+    public let retention: Retention
     public let listen: HostPort
     public let staffListen: HostPort?
     public let dataDirectory: String
@@ -92,6 +94,9 @@ public struct Kiosk: Sendable {
         let outboxWatch = OutboxWatch(store: store, platform: settings.upstream.effectivePlatform.rawValue, clock: options.clock,
                                       logger: upstreamLogger)
         outboxWatch.refresh()
+        let retention = Retention(store: store, dataDirectory: dataDirectory,
+                                  retention: TimeInterval((settings.upstream.pageRetentionDays ?? 7) * 86_400), clock: options.clock,
+                                  logger: upstreamLogger)
         let pages = PageStore(directory: dataDirectory + "/pages")
         let events = KioskEventLog()
         let sessionLogger = logger
@@ -132,6 +137,7 @@ public struct Kiosk: Sendable {
                      sessions: sessions, pages: pages, events: events, maintenance: maintenance,
                      staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff), metrics: KioskMetrics(),
                      monitor: monitor, platform: platform, relay: relay, progressSync: progressSync, outboxWatch: outboxWatch,
+                     retention: retention,
                      listen: options.listen ?? configuration.listen,
                      staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt)
     }
@@ -144,16 +150,18 @@ public struct Kiosk: Sendable {
     var staffRoutes: StaffRoutes {
         StaffRoutes(door: staffDoor, desk: desk, board: board, devices: devices, printers: printers, maintenance: maintenance,
                     sessions: sessions, events: events, version: OneWindowVersion.current, kioskID: configuration.settings.kiosk.id,
-                    startedAt: startedAt)
+                    startedAt: startedAt, diskUsage: { [retention] in retention.lastUsage })
     }
 
     /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
-        let (desk, board, sessions, maintenance, events, monitor, outboxWatch) = (desk, board, sessions, maintenance, events, monitor, outboxWatch)
+        let (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention) =
+            (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention)
         let camera = devices.compactMap { $0 as? any DocumentCamera }.first
         let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
             metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? desk.counts(),
-                            sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount)
+                            sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount,
+                            disk: retention.lastUsage)
         }
         return KioskRouter.make(.init(
             health: health,
@@ -198,6 +206,7 @@ public struct Kiosk: Sendable {
         app.addServices(relay)
         app.addServices(progressSync)
         app.addServices(outboxWatch)
+        app.addServices(retention)
         for case let reader as IDCardReaderService in devices {
             app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
         }

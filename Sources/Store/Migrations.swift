@@ -281,6 +281,14 @@ enum Migrations {
                 t.add(column: "platformStatus", .text)
             }
         }
+        migrator.registerMigration("v7: retention") { db in
+            // When a submitted draft's pages were deleted and its applicant reduced to the masked
+            // name and number, the platform having confirmed its filings and pages long enough ago.
+            try db.alter(table: "draft") { t in
+                t.add(column: "minimisedAt", .datetime)
+            }
+            try db.execute(sql: "CREATE INDEX draft_not_minimised ON draft (submittedAt) WHERE state = 'submitted' AND minimisedAt IS NULL")
+        }
         return migrator
     }
 }

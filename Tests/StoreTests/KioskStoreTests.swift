@@ -19,10 +19,11 @@ import Testing
                                                   "v3: filings, audit chain, outbox, supervision, queue tickets, evaluations",
                                                   "v4: pages looked up by content",
                                                   "v5: outbox delivery",
-                                                  "v6: progress sync"])
+                                                  "v6: progress sync",
+                                                  "v7: retention"])
         // Reopening applies nothing twice.
         let again = try KioskStore.open(directory: dir.file("data"))
-        #expect(try again.appliedMigrations().count == 6)
+        #expect(try again.appliedMigrations().count == 7)
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {

@@ -1,0 +1,174 @@
+import Foundation
+import FrontDesk
+import GRDB
+import IDCard
+import Logging
+import ServiceLifecycle
+import Store
+import Synchronization
+import Workflow
+
+/// Keeps the kiosk's disk bounded and its personal data minimal once the platform holds a
+/// filing: when every filing of a submitted draft and every one of its pages was delivered more
+/// than `retention` ago, the draft's page images are deleted (unless an open draft or a filing
+/// still waiting for the platform shares one), the applicant kept with the draft is reduced to the
+/// masked name and number the slips print, and the delivered outbox payloads (which carried the
+/// full identity) are emptied. Filing numbers, statuses, audit chain and held-material keys stay.
+public final class Retention: Service, Sendable {
+    /// What one sweep did and what the disk holds afterwards.
+    public struct Sweep: Sendable, Hashable, Codable {
+        /// Drafts minimised in this sweep.
+        public var draftsMinimised = 0
+        public var pagesDeleted = 0
+        public var bytesFreed = 0
+        public var usage: DiskUsage
+
+        public init(usage: DiskUsage) { self.usage = usage }
+    }
+
+    /// What the kiosk's data directory holds.
+    public struct DiskUsage: Sendable, Hashable, Codable {
+        public var pageFiles: Int
+        public var pageBytes: Int
+        /// The database with its WAL.
+        public var databaseBytes: Int
+        /// Free space on the data directory's file system.
+        public var freeBytes: Int?
+    }
+
+    let store: KioskStore
+    let pagesDirectory: String
+    let retention: TimeInterval
+    let clock: any KioskClock
+    let interval: Duration
+    let logger: Logger
+    private let last = Mutex<DiskUsage?>(nil)
+
+    /// The disk usage the last sweep measured (nil before the first).
+    public var lastUsage: DiskUsage? { last.withLock { $0 } }
+
+    /// `retention`: how long after the platform confirmed a filing and its pages they are kept (default 7 days).
+    public init(store: KioskStore, dataDirectory: String, retention: TimeInterval = 7 * 86_400, clock: any KioskClock = SystemClock(),
+                interval: Duration = .seconds(3600), logger: Logger) {
+        self.store = store
+        pagesDirectory = dataDirectory + "/pages"
+        self.retention = retention
+        self.clock = clock
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                _ = self.sweep()
+                try? await Task.sleep(for: self.interval)
+            }
+        }
+    }
+
+    /// One sweep at `now` (default: the clock's), in batches so a long backlog never holds the store.
+    @discardableResult
+    public func sweep(now: Date? = nil) -> Sweep {
+        let now = now ?? clock.now()
+        let cutoff = now.addingTimeInterval(-retention)
+        var sweep = Sweep(usage: DiskUsage(pageFiles: 0, pageBytes: 0, databaseBytes: 0, freeBytes: nil))
+        do {
+            while true {
+                let drafts = try confirmedDrafts(before: cutoff, limit: 200)
+                if drafts.isEmpty { break }
+                for draft in drafts {
+                    let released = try minimise(draft: draft)
+                    sweep.draftsMinimised += 1
+                    for sha in released {
+                        let path = pagesDirectory + "/" + sha + ".jpg"
+                        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+                        guard let size else { continue }
+                        do {
+                            try FileManager.default.removeItem(atPath: path)
+                            sweep.pagesDeleted += 1
+                            sweep.bytesFreed += size
+                        } catch {
+                            logger.error("retention cannot delete a page", metadata: ["page": "\(sha.prefix(12))", "error": "\(error)"])
+                        }
+                    }
+                }
+            }
+        } catch {
+            logger.error("retention sweep stopped", metadata: ["error": "\(error)"])
+        }
+        sweep.usage = usage()
+        last.withLock { $0 = sweep.usage }
+        if sweep.draftsMinimised > 0 {
+            logger.info("retention: confirmed filings minimised", metadata: [
+                "drafts": "\(sweep.draftsMinimised)", "pagesDeleted": "\(sweep.pagesDeleted)", "bytesFreed": "\(sweep.bytesFreed)",
+                "pageBytes": "\(sweep.usage.pageBytes)",
+            ])
+        }
+        return sweep
+    }
+
+    /// Submitted, not yet minimised drafts whose every filing row and page row was delivered before `cutoff`.
+    func confirmedDrafts(before cutoff: Date, limit: Int) throws -> [String] {
+        try store.pool.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT d.id FROM draft d
+                WHERE d.state = 'submitted' AND d.minimisedAt IS NULL
+                  AND EXISTS (SELECT 1 FROM filing f WHERE f.draftId = d.id)
+                  AND NOT EXISTS (
+                    SELECT 1 FROM filing f
+                    WHERE f.draftId = d.id AND NOT EXISTS (
+                      SELECT 1 FROM outbox o WHERE o.kind = 'filing' AND o.subject = f.number
+                        AND o.state = 'delivered' AND o.deliveredAt <= ?))
+                  AND NOT EXISTS (
+                    SELECT 1 FROM filing f JOIN outbox o ON o.orderKey = f.number AND o.kind = 'page'
+                    WHERE f.draftId = d.id AND (o.state <> 'delivered' OR o.deliveredAt > ?))
+                ORDER BY d.submittedAt LIMIT ?
+                """, arguments: [cutoff, cutoff, limit])
+        }
+    }
+
+    /// Minimises one draft in one transaction; returns the page hashes no longer needed by any
+    /// draft that still keeps its pages.
+    func minimise(draft id: String) throws -> [String] {
+        try store.pool.write { db in
+            let applicantJSON = try String.fetchOne(db, sql: "SELECT applicant FROM draft WHERE id = ?", arguments: [id]) ?? "{}"
+            let masked: String
+            if let applicant = try? JSONDecoder().decode(Applicant.self, from: Data(applicantJSON.utf8)) {
+                let minimal = Applicant(name: PersonalDataMask.name(applicant.name), idNumber: PersonalDataMask.idNumber(applicant.idNumber),
+                                        documentKind: applicant.documentKind, verifiedByCard: applicant.verifiedByCard)
+                masked = String(decoding: try JSONEncoder().encode(minimal), as: UTF8.self)
+            } else {
+                masked = "{}"
+            }
+            try db.execute(sql: "UPDATE draft SET applicant = ?, mailTo = NULL, minimisedAt = ? WHERE id = ?",
+                           arguments: [masked, Date(), id])
+            try db.execute(sql: """
+                UPDATE outbox SET payload = '{"minimised":true}'
+                WHERE kind = 'filing' AND state = 'delivered' AND subject IN (SELECT number FROM filing WHERE draftId = ?)
+                """, arguments: [id])
+            return try String.fetchAll(db, sql: """
+                SELECT DISTINCT p.sha256 FROM draftPage p
+                WHERE p.draftId = ? AND NOT EXISTS (
+                  SELECT 1 FROM draftPage q JOIN draft o ON o.id = q.draftId
+                  WHERE q.sha256 = p.sha256 AND o.minimisedAt IS NULL AND o.state IN ('open', 'submitted'))
+                """, arguments: [id])
+        }
+    }
+
+    /// The pages folder's files and bytes, the database's size and the free space.
+    public func usage() -> DiskUsage {
+        let manager = FileManager.default
+        var files = 0
+        var bytes = 0
+        for name in (try? manager.contentsOfDirectory(atPath: pagesDirectory)) ?? [] where name.hasSuffix(".jpg") {
+            files += 1
+            bytes += ((try? manager.attributesOfItem(atPath: pagesDirectory + "/" + name)[.size]) as? Int) ?? 0
+        }
+        let database = [store.path, store.path + "-wal", store.path + "-shm"].reduce(0) { sum, path in
+            sum + (((try? manager.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0)
+        }
+        let free = (try? manager.attributesOfFileSystem(forPath: (store.path as NSString).deletingLastPathComponent)[.systemFreeSize]) as? Int
+        return DiskUsage(pageFiles: files, pageBytes: bytes, databaseBytes: database, freeBytes: free)
+    }
+}
