@@ -116,10 +116,24 @@ import Upstream
             #expect(counts.pages == 4 && counts.filings == 1 && counts.evaluations == 1)
             #expect(try rig.allRows().first { $0.kind == "filing" }?.platformRef == "SIM-000001")
             #expect(try await simulated.filingStatus(number: number).status == "inProgress")
-            #expect(try await simulated.filingStatus(number: number).status == "concluded")
+            #expect(try await simulated.filingStatus(number: number).status == "concluded.approved")
             #expect(try await simulated.postFiling(number: number, body: []).caseId == "SIM-000001")   // a replay: the first result
             #expect(rig.platform.received.isEmpty)
         }
+    }
+
+    @Test func theSimulatedPlatformRemembersOnlyItsLastFilingsAndPages() async throws {
+        let simulated = SimulatedPlatform(capacity: 3)
+        for n in 1...5 {
+            _ = try await simulated.postFiling(number: "F\(n)", body: [])
+            try await simulated.putPage(sha256: "P\(n)", bytes: [])
+            try await simulated.putPage(sha256: "P\(n)", bytes: [])     // again: counted once
+        }
+        let counts = await simulated.counts
+        #expect(counts.filings == 5 && counts.pages == 5)
+        await #expect(throws: PlatformError.self) { _ = try await simulated.filingStatus(number: "F1") }   // forgotten
+        #expect(try await simulated.filingStatus(number: "F5").caseId == "SIM-000005")
+        #expect(try await simulated.postFiling(number: "F3", body: []).caseId == "SIM-000003")     // still remembered
     }
 
     @Test func theShippedConfigurationUsesTheSimulatedPlatform() throws {
