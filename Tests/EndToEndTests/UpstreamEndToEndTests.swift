@@ -14,9 +14,8 @@ import Testing
     /// The shipped configuration with simulated printers and the HTTP platform at `endpoint`.
     static func fixture(endpoint: String) throws -> ConfigFixture {
         let fixture = try ConfigFixture()
-        var kiosk = try fixture.read("kiosk.yaml").replacingOccurrences(of: "driver: cups", with: "driver: simulated")
-            .replacingOccurrences(of: "    queue: receipt\n", with: "").replacingOccurrences(of: "    queue: ticket\n", with: "")
-        kiosk = kiosk.replacingOccurrences(of: "  platform: simulated ", with: "  platform: http ")
+        try fixture.bindPrintersToSimulator()
+        var kiosk = try fixture.read("kiosk.yaml").replacingOccurrences(of: "  platform: simulated ", with: "  platform: http ")
         kiosk = try #require(kiosk.replacingFirstLine(startingWith: "  endpoint: ", with: "  endpoint: \(endpoint)"))
         kiosk = try #require(kiosk.replacingFirstLine(startingWith: "  tokenFile: ", with: "  tokenEnvironmentVariable: ONEWINDOW_E2E_TOKEN"))
         kiosk = try #require(kiosk.replacingFirstLine(startingWith: "  timeoutSeconds: ", with: "  timeoutSeconds: 30"))

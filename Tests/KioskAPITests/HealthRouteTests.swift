@@ -57,9 +57,7 @@ import Testing
         let data = try TemporaryDirectory("api-data")
         defer { fixture.remove(); data.remove() }
         // Bind the printers to simulators so this in-process test needs no cupsd.
-        let text = try fixture.read("kiosk.yaml").replacingOccurrences(of: "driver: cups", with: "driver: simulated")
-            .replacingOccurrences(of: "    queue: receipt\n", with: "").replacingOccurrences(of: "    queue: ticket\n", with: "")
-        try fixture.write("kiosk.yaml", text)
+        try fixture.bindPrintersToSimulator()
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         for case let reader as IDCardReaderService in kiosk.devices { await reader.pollOnce() }
         await kiosk.monitor.pollOnce()

@@ -22,9 +22,7 @@ import Testing
         let fixture = try ConfigFixture()
         let data = try TemporaryDirectory("sim-printers")
         defer { fixture.remove(); data.remove() }
-        let text = try fixture.read("kiosk.yaml").replacingOccurrences(of: "driver: cups", with: "driver: simulated")
-            .replacingOccurrences(of: "    queue: receipt\n", with: "").replacingOccurrences(of: "    queue: ticket\n", with: "")
-        try fixture.write("kiosk.yaml", text)
+        try fixture.bindPrintersToSimulator()
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         #expect(kiosk.printers.map(\.binding.id).sorted() == ["receipt", "ticket"])
         let ticketSpooler = try #require(kiosk.printers.first { $0.binding.id == "ticket" }?.spooler as? SimulatedSpooler)

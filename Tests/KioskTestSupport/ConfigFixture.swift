@@ -30,5 +30,12 @@ public struct ConfigFixture: Sendable {
         return text[..<range.lowerBound].filter { $0 == "\n" }.count + 1
     }
 
+    /// Binds the receipt and ticket printers to the in-process simulator (no cupsd needed).
+    public func bindPrintersToSimulator() throws {
+        let text = try read("kiosk.yaml").replacingOccurrences(of: "driver: cups", with: "driver: simulated")
+            .replacingOccurrences(of: "    queue: receipt\n", with: "").replacingOccurrences(of: "    queue: ticket\n", with: "")
+        try write("kiosk.yaml", text)
+    }
+
     public func remove() { root.remove() }
 }
