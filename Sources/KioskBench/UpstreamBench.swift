@@ -8,7 +8,7 @@ import Store
 import Upstream
 
 /// The outbox relay draining a backlog: 10,000 queued filings with 2 pages each (30,000 rows) to
-/// a fake platform on loopback through the real HTTP adapter. Prints filings per second (target
+/// a fake platform on loopback (in a child process) through the real HTTP adapter. Prints filings per second (target
 /// ≥ 200/s) and the process's resident memory before, during (peak) and along the drain: it must
 /// not grow with the backlog (rows are fetched in bounded batches, page bytes read per send).
 enum UpstreamBench {
@@ -25,7 +25,8 @@ enum UpstreamBench {
         print(String(format: "upstream: queued %d filings with 2 pages each (%d KiB pages) in %.1f s", filings, pageBytes / 1024,
                      (ContinuousClock.now - setupStart).microseconds / 1e6))
 
-        let platform = try await FakePlatform.start(expectedToken: "bench-token", keepsBodies: false)
+        let platform = try FakePlatformProcess(expectedToken: "bench-token")
+        defer { platform.stop() }
         var logger = Logger(label: "bench.upstream")
         logger.logLevel = .warning
         let adapter = HTTPPlatformAdapter(endpoint: platform.baseURL, token: BearerToken("bench-token"),
@@ -53,17 +54,73 @@ enum UpstreamBench {
         }
         let seconds = (ContinuousClock.now - start).microseconds / 1e6
         let report = try ledger.report(now: Date())
-        let applied = platform.applied
+        let applied = try platform.appliedCount()
         await adapter.shutdown()
-        try await platform.stop()
-        guard report.depth == 0, report.delivered == filings * 3, applied.count == filings * 3 else {
-            throw BenchError("upstream: depth \(report.depth), delivered \(report.delivered), applied \(applied.count)")
+        guard report.depth == 0, report.delivered == filings * 3, applied == filings * 3 else {
+            throw BenchError("upstream: depth \(report.depth), delivered \(report.delivered), applied \(applied)")
         }
         print(String(format: "upstream: drained %d filings (%d rows) in %.2f s: %.0f filings/s (target ≥ 200/s), concurrency %d",
                      filings, filings * 3, seconds, Double(filings) / seconds, options.concurrency))
         print(String(format: "upstream: RSS before the drain %.1f MB, peak during %.1f MB (+%.1f MB); along the drain: %@",
                      Double(before) / 1024, Double(peak) / 1024, Double(peak - before) / 1024,
                      checkpoints.map { String(format: "%d filings %.1f MB", $0.0, Double($0.1) / 1024) }.joined(separator: ", ") as NSString))
+    }
+
+    /// Serves the fake platform until standard input closes; answers `applied` on standard input
+    /// with the number of requests it applied. Its port is the first line it prints.
+    static func serveFakePlatform(expectedToken: String?) async throws {
+        let platform = try await FakePlatform.start(expectedToken: expectedToken, keepsBodies: false)
+        FileHandle.standardOutput.write(Data("\(platform.port)\n".utf8))
+        while let line = readLine() {
+            if line == "applied" {
+                FileHandle.standardOutput.write(Data("\(platform.applied.count)\n".utf8))
+            }
+        }
+        try await platform.stop()
+    }
+
+    /// The fake platform in a child process (this executable with `--serve-fake-platform`).
+    final class FakePlatformProcess {
+        let process = Process()
+        let input = Pipe()
+        let output = Pipe()
+        let port: Int
+
+        var baseURL: String { "http://127.0.0.1:\(port)" }
+
+        init(expectedToken: String) throws {
+            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            process.arguments = ["--serve-fake-platform", expectedToken]
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+            guard let line = Self.readLine(output.fileHandleForReading), let port = Int(line) else {
+                throw BenchError("upstream: the fake platform process did not say its port")
+            }
+            self.port = port
+        }
+
+        func appliedCount() throws -> Int {
+            input.fileHandleForWriting.write(Data("applied\n".utf8))
+            guard let line = Self.readLine(output.fileHandleForReading), let count = Int(line) else {
+                throw BenchError("upstream: the fake platform process did not answer")
+            }
+            return count
+        }
+
+        func stop() {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+
+        private static func readLine(_ handle: FileHandle) -> String? {
+            var bytes: [UInt8] = []
+            while true {
+                guard let byte = try? handle.read(upToCount: 1), let first = byte.first else { return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self) }
+                if first == 0x0A { return String(decoding: bytes, as: UTF8.self) }
+                bytes.append(first)
+            }
+        }
     }
 
     /// The backlog, as `FrontDesk.submit` writes it: per filing two page rows (their files on disk),

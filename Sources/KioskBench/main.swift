@@ -29,6 +29,13 @@ func report(_ name: String, _ samples: [Double]) {
 }
 
 let arguments = CommandLine.arguments
+// `kiosk-bench --serve-fake-platform TOKEN`: the upstream group's fake platform in a process of
+// its own, so the relay's memory figure is the relay's alone (see UpstreamBench.FakePlatformProcess).
+if let index = arguments.firstIndex(of: "--serve-fake-platform") {
+    let token = arguments.indices.contains(index + 1) ? arguments[index + 1] : nil
+    try await UpstreamBench.serveFakePlatform(expectedToken: token)
+    exit(0)
+}
 let configDirectory = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "kiosk-config"
 /// `--only workflow` runs one group (config, slips, workflow, idcard, upstream, kioskd, api); default all but
 /// api (its 10,000 journeys take about half an hour: `make bench-api`).

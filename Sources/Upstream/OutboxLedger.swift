@@ -75,23 +75,65 @@ public struct OutboxLedger: Sendable {
 
     // MARK: outcomes (conditional: only if the row is still as the sender saw it)
 
+    /// What became of one attempt.
+    public enum AttemptOutcome: Sendable, Hashable {
+        case delivered(platformRef: String?)
+        /// Tried again at `nextAttemptAt`; `stuck` once the policy says so.
+        case failed(error: String, nextAttemptAt: Date, stuck: Bool)
+        /// Refused for good with the platform's reason; the key's later rows say what holds them back.
+        case rejected(reason: String)
+    }
+
+    /// One attempt to record: the row as the sender saw it, when, and what became of it.
+    public struct Attempt: Sendable, Hashable {
+        public var row: OutboxRow
+        public var at: Date
+        public var outcome: AttemptOutcome
+
+        public init(row: OutboxRow, at: Date, outcome: AttemptOutcome) {
+            self.row = row
+            self.at = at
+            self.outcome = outcome
+        }
+    }
+
+    /// Records many attempts in one transaction (one disk flush for a whole pass of the relay).
+    /// Each is conditional on the row being as its sender saw it; returns, in order, whether each
+    /// was recorded (false: another sender recorded that attempt, or the row was retried meanwhile).
+    public func record(_ attempts: [Attempt]) throws -> [Bool] {
+        guard !attempts.isEmpty else { return [] }
+        return try pool.write { db in try attempts.map { try Self.record($0, in: db) } }
+    }
+
     /// Records a delivery. Returns false if the row had changed meanwhile (another sender recorded it).
     @discardableResult
     public func recordDelivered(_ row: OutboxRow, at date: Date, platformRef: String?) throws -> Bool {
-        try pool.write { db in
+        try record([Attempt(row: row, at: date, outcome: .delivered(platformRef: platformRef))])[0]
+    }
+
+    /// Records a failed attempt: the next attempt's time, and `stuck` once the policy says so.
+    @discardableResult
+    public func recordFailure(_ row: OutboxRow, at date: Date, error: String, nextAttemptAt: Date, stuck: Bool) throws -> Bool {
+        try record([Attempt(row: row, at: date, outcome: .failed(error: error, nextAttemptAt: nextAttemptAt, stuck: stuck))])[0]
+    }
+
+    /// Records a permanent refusal with its reason; the key's later rows say what holds them back.
+    @discardableResult
+    public func recordRejected(_ row: OutboxRow, at date: Date, reason: String) throws -> Bool {
+        try record([Attempt(row: row, at: date, outcome: .rejected(reason: reason))])[0]
+    }
+
+    private static func record(_ attempt: Attempt, in db: Database) throws -> Bool {
+        let (row, date) = (attempt.row, attempt.at)
+        switch attempt.outcome {
+        case let .delivered(platformRef):
             try db.cachedStatement(sql: """
                 UPDATE outbox SET state = 'delivered', attempts = attempts + 1, lastAttemptAt = ?, deliveredAt = ?,
                                   platformRef = ?, nextAttemptAt = NULL
                 WHERE id = ? AND state = ? AND attempts = ?
                 """).execute(arguments: [date, date, platformRef, row.id, row.state.rawValue, row.attempts])
             return db.changesCount > 0
-        }
-    }
-
-    /// Records a failed attempt: the next attempt's time, and `stuck` once the policy says so.
-    @discardableResult
-    public func recordFailure(_ row: OutboxRow, at date: Date, error: String, nextAttemptAt: Date, stuck: Bool) throws -> Bool {
-        try pool.write { db in
+        case let .failed(error, nextAttemptAt, stuck):
             try db.cachedStatement(sql: """
                 UPDATE outbox SET state = ?, attempts = attempts + 1, lastAttemptAt = ?, lastFailureAt = ?, lastError = ?,
                                   nextAttemptAt = ?
@@ -99,22 +141,16 @@ public struct OutboxLedger: Sendable {
                 """).execute(arguments: [stuck ? OutboxState.stuck.rawValue : OutboxState.pending.rawValue, date, date, error,
                                          nextAttemptAt, row.id, row.state.rawValue, row.attempts])
             return db.changesCount > 0
-        }
-    }
-
-    /// Records a permanent refusal with its reason; the key's later rows say what holds them back.
-    @discardableResult
-    public func recordRejected(_ row: OutboxRow, at date: Date, reason: String) throws -> Bool {
-        try pool.write { db in
-            try db.execute(sql: """
+        case let .rejected(reason):
+            try db.cachedStatement(sql: """
                 UPDATE outbox SET state = 'rejected', attempts = attempts + 1, lastAttemptAt = ?, lastFailureAt = ?, lastError = ?,
                                   nextAttemptAt = NULL
                 WHERE id = ? AND state = ? AND attempts = ?
-                """, arguments: [date, date, reason, row.id, row.state.rawValue, row.attempts])
+                """).execute(arguments: [date, date, reason, row.id, row.state.rawValue, row.attempts])
             guard db.changesCount > 0 else { return false }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE outbox SET lastError = ? WHERE orderKey = ? AND id > ? AND state IN ('pending', 'stuck')
-                """, arguments: [Self.blockedNote(by: row.id), row.orderKey, row.id])
+                """).execute(arguments: [Self.blockedNote(by: row.id), row.orderKey, row.id])
             return true
         }
     }

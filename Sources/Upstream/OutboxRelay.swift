@@ -93,8 +93,10 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// One pass at `now` (default: the clock's): the due heads (at most `batchSize`), each key's
-    /// due rows sent in order, `concurrency` keys at a time. Never throws: a store failure is
-    /// logged and the pass ends (the rows stay as they were).
+    /// due rows sent in order, `concurrency` keys at a time, then every attempt's outcome recorded
+    /// in one transaction (one disk flush for the pass, not one a row). A crash before that record
+    /// only means the pass's rows are sent again, and the platform answers a replay with its first
+    /// result. Never throws: a store failure is logged and the pass ends (the rows stay as they were).
     @discardableResult
     public func runOnce(now: Date? = nil) async -> Pass {
         let now = now ?? clock.now()
@@ -106,47 +108,63 @@ public final class OutboxRelay: Service, Sendable {
         var total = Pass()
         total.heads = heads.count
         guard !heads.isEmpty else { return total }
-        await withTaskGroup(of: Pass.self) { group in
+        var attempts: [OutboxLedger.Attempt] = []
+        await withTaskGroup(of: [OutboxLedger.Attempt].self) { group in
             var queue = heads.makeIterator()
             for _ in 0..<options.concurrency {
                 guard let head = queue.next() else { break }
                 group.addTask { await self.deliverKey(from: head, now: now) }
             }
-            for await pass in group {
-                total = total + pass
+            for await keyAttempts in group {
+                attempts += keyAttempts
                 if let head = queue.next() { group.addTask { await self.deliverKey(from: head, now: now) } }
+            }
+        }
+        let recorded: [Bool]
+        do {
+            recorded = try ledger.record(attempts)
+        } catch {
+            logger.error("outbox relay cannot record the outcomes of a pass; its rows will be sent again",
+                         metadata: ["rows": "\(attempts.count)", "error": "\(error)"])
+            total.attempted = attempts.count
+            return total
+        }
+        for (attempt, wasRecorded) in zip(attempts, recorded) {
+            total.attempted += 1
+            guard wasRecorded else {
+                logger.notice("an outbox row changed while it was being sent; its outcome was recorded elsewhere",
+                              metadata: ["row": "\(attempt.row.id)"])
+                continue
+            }
+            switch attempt.outcome {
+            case .delivered: total.delivered += 1
+            case .failed: total.failed += 1
+            case .rejected: total.rejected += 1
             }
         }
         return total
     }
 
-    /// Sends `head` and, while each succeeds, the key's next due rows.
-    private func deliverKey(from head: OutboxRow, now: Date) async -> Pass {
-        var pass = Pass()
+    /// Sends `head` and, while each succeeds, the key's next due rows; returns the attempts made.
+    private func deliverKey(from head: OutboxRow, now: Date) async -> [OutboxLedger.Attempt] {
+        var attempts: [OutboxLedger.Attempt] = []
         var row = head
         while true {
-            pass.attempted += 1
-            let outcome = await attempt(row, now: now)
-            switch outcome {
-            case .delivered: pass.delivered += 1
-            case .failed: pass.failed += 1; return pass
-            case .rejected: pass.rejected += 1; return pass
-            case .lost: return pass
-            }
+            let attempt = await attempt(row, now: now)
+            attempts.append(attempt)
+            guard case .delivered = attempt.outcome else { return attempts }
             do {
-                guard let next = try ledger.nextDue(after: row, now: now) else { return pass }
+                guard let next = try ledger.nextDue(after: row, now: now) else { return attempts }
                 row = next
             } catch {
                 logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
-                return pass
+                return attempts
             }
         }
     }
 
-    enum Outcome { case delivered, failed, rejected, lost }
-
-    /// One attempt of one row, and its outcome recorded.
-    private func attempt(_ row: OutboxRow, now: Date) async -> Outcome {
+    /// One attempt of one row and what became of it (recorded with the rest of the pass).
+    private func attempt(_ row: OutboxRow, now: Date) async -> OutboxLedger.Attempt {
         let result: Result<String?, PlatformError>
         do {
             result = .success(try await send(row))
@@ -154,39 +172,25 @@ public final class OutboxRelay: Service, Sendable {
             result = .failure(error)
         }
         let at = clock.now()
-        do {
-            let recorded: Bool
-            let outcome: Outcome
-            switch result {
-            case let .success(reference):
-                recorded = try ledger.recordDelivered(row, at: at, platformRef: reference)
-                outcome = .delivered
-            case let .failure(error) where error.isPermanent:
-                recorded = try ledger.recordRejected(row, at: at, reason: error.description)
-                outcome = .rejected
-                logger.error("the platform rejected an outbox row; it waits for staff (kioskctl outbox)",
-                             metadata: ["row": "\(row.id)", "kind": "\(row.kind)", "key": "\(row.orderKey)", "reason": "\(error.description)"])
-            case let .failure(error):
-                let attempts = row.attempts + 1
-                let (delay, stuck) = policy.afterFailure(attempts: attempts, jitter: jitter.unit())
-                recorded = try ledger.recordFailure(row, at: at, error: error.description, nextAttemptAt: now.addingTimeInterval(delay), stuck: stuck)
-                outcome = .failed
-                if stuck && row.state != .stuck {
-                    logger.warning("an outbox row is stuck (still retried every \(Int(policy.stuckRetryInterval / 60)) min)",
-                                   metadata: ["row": "\(row.id)", "kind": "\(row.kind)", "attempts": "\(attempts)", "error": "\(error.description)"])
-                } else {
-                    logger.debug("outbox row not delivered, will retry",
-                                 metadata: ["row": "\(row.id)", "attempts": "\(attempts)", "in": "\(Int(delay))s", "error": "\(error.description)"])
-                }
+        switch result {
+        case let .success(reference):
+            return .init(row: row, at: at, outcome: .delivered(platformRef: reference))
+        case let .failure(error) where error.isPermanent:
+            logger.error("the platform rejected an outbox row; it waits for staff (kioskctl outbox)",
+                         metadata: ["row": "\(row.id)", "kind": "\(row.kind)", "key": "\(row.orderKey)", "reason": "\(error.description)"])
+            return .init(row: row, at: at, outcome: .rejected(reason: error.description))
+        case let .failure(error):
+            let attempts = row.attempts + 1
+            let (delay, stuck) = policy.afterFailure(attempts: attempts, jitter: jitter.unit())
+            if stuck && row.state != .stuck {
+                logger.warning("an outbox row is stuck (still retried every \(Int(policy.stuckRetryInterval / 60)) min)",
+                               metadata: ["row": "\(row.id)", "kind": "\(row.kind)", "attempts": "\(attempts)", "error": "\(error.description)"])
+            } else {
+                logger.debug("outbox row not delivered, will retry",
+                             metadata: ["row": "\(row.id)", "attempts": "\(attempts)", "in": "\(Int(delay))s", "error": "\(error.description)"])
             }
-            if !recorded {
-                logger.notice("an outbox row changed while it was being sent; its outcome was recorded elsewhere", metadata: ["row": "\(row.id)"])
-                return .lost
-            }
-            return outcome
-        } catch {
-            logger.error("outbox relay cannot record an outcome", metadata: ["row": "\(row.id)", "error": "\(error)"])
-            return .lost
+            return .init(row: row, at: at,
+                         outcome: .failed(error: error.description, nextAttemptAt: now.addingTimeInterval(delay), stuck: stuck))
         }
     }
 
