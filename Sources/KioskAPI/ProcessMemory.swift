@@ -22,4 +22,10 @@ public struct ProcessMemory: Sendable, Hashable {
         return ProcessMemory(residentBytes: resident, mallocInUseBytes: Int(info.uordblks) + Int(info.hblkhd),
                              mallocFreeBytes: Int(info.fordblks))
     }
+
+    /// Gives the memory malloc holds free back to the system (`malloc_trim`): freed chunks in the
+    /// arenas of many threads would otherwise stay resident for good.
+    public static func trim() {
+        _ = malloc_trim(0)
+    }
 }

@@ -21,6 +21,21 @@ struct SessionReaper: Service {
     }
 }
 
+/// Returns the memory malloc holds free to the system every minute, so kioskd's resident size
+/// follows what it uses rather than its busiest moment.
+struct MemoryTrimmer: Service {
+    let interval: Duration
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                ProcessMemory.trim()
+            }
+        }
+    }
+}
+
 /// Turns ID-card placements into citizen sessions: a card read while no session is open starts
 /// one; a different person's card mid-session ends the first.
 struct CardSessionBridge: Service {

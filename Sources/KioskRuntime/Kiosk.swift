@@ -207,6 +207,7 @@ public struct Kiosk: Sendable {
         app.addServices(progressSync)
         app.addServices(outboxWatch)
         app.addServices(retention)
+        app.addServices(MemoryTrimmer(interval: .seconds(60)))
         for case let reader as IDCardReaderService in devices {
             app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
         }

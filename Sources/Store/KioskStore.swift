@@ -30,6 +30,8 @@ public final class KioskStore: Sendable {
     public let path: String
 
     public static let fileName = "kiosk.sqlite"
+    /// Page cache per connection, in KiB (SQLite's default is 2,000).
+    public static let pageCacheKiB = 1024
 
     /// Bytes SQLite has allocated in this process (page caches, statements, all connections).
     public static var sqliteMemoryBytes: Int { Int(sqlite3_memory_used()) }
@@ -55,9 +57,13 @@ public final class KioskStore: Sendable {
         let path = (directory as NSString).appendingPathComponent(fileName)
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
+        // Two cores: three readers beside the writer are plenty, and each connection's page cache is
+        // capped at 1 MB, so the store's memory stays flat however large the database grows.
+        configuration.maximumReaderCount = 3
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.pageCacheKiB)")
         }
 
         let pool: DatabasePool

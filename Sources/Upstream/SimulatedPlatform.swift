@@ -18,7 +18,7 @@ public actor SimulatedPlatform: PlatformAdapter {
     private var nextCase = 1
     private let now: @Sendable () -> Date
 
-    public init(capacity: Int = 2_000, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(capacity: Int = 500, now: @escaping @Sendable () -> Date = { Date() }) {
         self.capacity = max(capacity, 1)
         self.now = now
     }
