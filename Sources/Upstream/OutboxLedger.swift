@@ -20,23 +20,14 @@ public struct OutboxLedger: Sendable {
     /// due first, at most `limit` (so memory does not grow with the backlog).
     public func dueHeads(now: Date, limit: Int) throws -> [OutboxRow] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT \(OutboxRow.columns) FROM outbox o INDEXED BY outbox_due
-                WHERE o.state IN ('pending', 'stuck') AND o.nextAttemptAt <= ?
-                  AND NOT EXISTS (SELECT 1 FROM outbox p
-                                  WHERE p.orderKey = o.orderKey AND p.id < o.id AND p.state <> 'delivered')
-                ORDER BY o.nextAttemptAt, o.id LIMIT ?
-                """, arguments: [now, limit]).map(OutboxRow.init(row:))
+            try Row.fetchAll(db, sql: Self.dueHeadsSQL, arguments: [now, limit]).map(OutboxRow.init(row:))
         }
     }
 
     /// The row after `row` in its key, if it is due at `now` (pending or stuck, next attempt reached).
     public func nextDue(after row: OutboxRow, now: Date) throws -> OutboxRow? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: """
-                SELECT \(OutboxRow.columns) FROM outbox
-                WHERE orderKey = ? AND id > ? AND state <> 'delivered' ORDER BY id LIMIT 1
-                """, arguments: [row.orderKey, row.id]).map(OutboxRow.init(row:))
+            try Row.fetchOne(db, sql: Self.nextInKeySQL, arguments: [row.orderKey, row.id]).map(OutboxRow.init(row:))
         }.flatMap { next in
             (next.state == .pending || next.state == .stuck) && (next.nextAttemptAt ?? .distantPast) <= now ? next : nil
         }
@@ -48,6 +39,36 @@ public struct OutboxLedger: Sendable {
         try pool.read { db in try Date.fetchOne(db, sql: Self.nextAttemptSQL) }
     }
 
+    /// The relay's per-pass and per-row queries; each must be answered from an index whatever the
+    /// backlog (`QueryPlanTests` checks their plans).
+    static let dueHeadsSQL = """
+        SELECT \(OutboxRow.columns) FROM outbox o INDEXED BY outbox_due
+        WHERE o.state IN ('pending', 'stuck') AND o.nextAttemptAt <= ?
+          AND NOT EXISTS (SELECT 1 FROM outbox p
+                          WHERE p.orderKey = o.orderKey AND p.id < o.id AND p.state <> 'delivered')
+        ORDER BY o.nextAttemptAt, o.id LIMIT ?
+        """
+    static let nextInKeySQL = """
+        SELECT \(OutboxRow.columns) FROM outbox
+        WHERE orderKey = ? AND id > ? AND state <> 'delivered' ORDER BY id LIMIT 1
+        """
+    static let deliveredPageSQL = "SELECT id FROM outbox WHERE subject = ? AND kind = 'page' AND state = 'delivered' AND id <> ? LIMIT 1"
+    static let payloadSQL = "SELECT payload FROM outbox WHERE id = ?"
+
+    /// Each per-row relay query with its SQLite query plan, as `EXPLAIN QUERY PLAN` details.
+    public func relayQueryPlans() throws -> [String: [String]] {
+        try pool.read { db in
+            var plans: [String: [String]] = [:]
+            for (name, sql, arguments) in [("dueHeads", Self.dueHeadsSQL, [Date(), 64] as StatementArguments),
+                                           ("nextInKey", Self.nextInKeySQL, ["k", 1]),
+                                           ("deliveredPage", Self.deliveredPageSQL, [String(repeating: "a", count: 64), 1]),
+                                           ("payload", Self.payloadSQL, [1])] {
+                plans[name] = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            }
+            return plans
+        }
+    }
+
     static let nextAttemptSQL = """
         SELECT MIN(o.nextAttemptAt) FROM outbox o INDEXED BY outbox_due WHERE o.state IN ('pending', 'stuck')
           AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.orderKey = o.orderKey AND p.id < o.id AND p.state <> 'delivered')
@@ -55,14 +76,13 @@ public struct OutboxLedger: Sendable {
 
     /// The JSON payload of a row (read only when it is sent).
     public func payload(id: Int64) throws -> String? {
-        try pool.read { db in try String.fetchOne(db, sql: "SELECT payload FROM outbox WHERE id = ?", arguments: [id]) }
+        try pool.read { db in try String.fetchOne(db, sql: Self.payloadSQL, arguments: [id]) }
     }
 
     /// Another row that already delivered the page with this SHA-256 (the page need not be sent again).
     public func deliveredPageRow(sha256: String, other id: Int64) throws -> Int64? {
         try pool.read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM outbox WHERE subject = ? AND kind = 'page' AND state = 'delivered' AND id <> ? LIMIT 1",
-                               arguments: [sha256, id])
+            try Int64.fetchOne(db, sql: Self.deliveredPageSQL, arguments: [sha256, id])
         }
     }
 

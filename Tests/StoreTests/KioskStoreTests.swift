@@ -20,10 +20,11 @@ import Testing
                                                   "v4: pages looked up by content",
                                                   "v5: outbox delivery",
                                                   "v6: progress sync",
-                                                  "v7: retention"])
+                                                  "v7: retention",
+                                                  "v8: outbox lookups by subject"])
         // Reopening applies nothing twice.
         let again = try KioskStore.open(directory: dir.file("data"))
-        #expect(try again.appliedMigrations().count == 7)
+        #expect(try again.appliedMigrations().count == 8)
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {
