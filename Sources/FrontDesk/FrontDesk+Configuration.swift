@@ -43,6 +43,15 @@ public struct SupervisionService: Service {
                 } catch {
                     logger.error("supervision sweep failed", metadata: ["error": "\(error)"])
                 }
+                do {
+                    let closed = try desk.closeQueueDays()
+                    if !closed.isEmpty {
+                        logger.info("queue days closed; their statistics are queued for the platform",
+                                    metadata: ["days": "\(closed.map(\.description).joined(separator: ", "))"])
+                    }
+                } catch {
+                    logger.error("closing past queue days failed", metadata: ["error": "\(error)"])
+                }
                 let today = desk.today()
                 let missing = desk.deadlines.uncoveredYears(from: today, to: today.adding(days: 60))
                 if !missing.isEmpty {

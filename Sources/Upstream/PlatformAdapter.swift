@@ -1,6 +1,6 @@
 import Foundation
 
-/// The provincial/city government service platform (政务服务平台) as the outbox relay sees it: four
+/// The provincial/city government service platform (政务服务平台) as the outbox relay sees it: five
 /// idempotent calls (see `platform-openapi.yaml`). `HTTPPlatformAdapter` speaks the reference JSON
 /// API; a province with its own API plugs in another conformance; `SimulatedPlatform` is the
 /// in-memory twin for the demo and for kiosks without a configured platform.
@@ -16,6 +16,9 @@ public protocol PlatformAdapter: Sendable {
     func filingStatus(number: String) async throws(PlatformError) -> PlatformFilingStatus
     /// Sends a rating or a rectification step with a key that stays the same across retries.
     func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// Sends a closed day's queue statistics (counts and waiting times per category, no personal
+    /// data) with a key that stays the same across retries (`<kioskId>-queue-<day>`).
+    func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
     /// Releases connections; called once when the relay stops.
     func shutdown() async
 }

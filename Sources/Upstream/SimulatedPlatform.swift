@@ -66,6 +66,11 @@ public actor SimulatedPlatform: PlatformAdapter {
         if let forgotten = evaluationOrder.insert(idempotencyKey, capacity: capacity) { evaluations.removeValue(forKey: forgotten) }
         return receipt
     }
+
+    public func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        // Statistics come once a day: the same key set as ratings, remembered as long.
+        try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
+    }
 }
 
 /// The last keys seen, oldest dropped first once `capacity` is reached.

@@ -32,7 +32,7 @@ public final class FakePlatform: Sendable {
 
     /// Which calls a fault applies to.
     public enum Call: String, Sendable, Hashable {
-        case page, filing, status, evaluation
+        case page, filing, status, evaluation, queueStatistics
     }
 
     /// One applied (first-time) request.
@@ -176,6 +176,16 @@ public final class FakePlatform: Sendable {
                 s.filings[key] = answer
                 s.applied.append(Applied(call: .filing, key: key, body: body))
                 return (201, answer)
+            case .queueStatistics:
+                if let first = s.evaluations[key] { return (200, first) }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(fullBody)) as? [String: Any],
+                      object["day"] is String, object["categories"] is [Any] else {
+                    return (422, #"{"title":"invalid statistics","detail":"day and categories are required"}"#)
+                }
+                let answer = #"{"caseId":"STAT-\#(s.evaluations.count + 1)","status":"received"}"#
+                s.evaluations[key] = answer
+                s.applied.append(Applied(call: .queueStatistics, key: key, body: body))
+                return (201, answer)
             case .evaluation:
                 if let first = s.evaluations[key] { return (200, first) }
                 let answer = #"{"caseId":"EVAL-\#(s.evaluations.count + 1)","status":"received"}"#
@@ -244,6 +254,9 @@ final class FakePlatformHandler: ChannelInboundHandler {
         case (.POST, 2) where parts == ["v1", "evaluations"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .evaluation; key = k
+        case (.POST, 3) where parts == ["v1", "statistics", "queue"]:
+            guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
+            call = .queueStatistics; key = k
         default:
             return respond(context: context, status: 404, json: #"{"title":"no such route"}"#)
         }
