@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import FrontDesk
 import HTTPTypes
 import Hummingbird
 import IDCard
@@ -129,7 +130,7 @@ public struct SimulatorRoutes: Sendable {
         }
         router.post("/api/v1/sim/camera/next-page") { request, _ -> HTTPResponse.Status in
             guard let camera else { throw APIProblem.notFound("the document camera is not simulated") }
-            let bytes = try await request.pageBody(limit: PageStore.defaultMaximumPageBytes)
+            let bytes = try await request.pageBody(limit: MaterialsStore.defaultMaximumPageBytes)
             guard !bytes.isEmpty else { throw APIProblem.invalid("send the next page as an image/jpeg body") }
             guard camera.feed(bytes) else {
                 throw APIProblem(.conflict, code: "camera-queue-full", title: "待拍页面过多", detail: "\(camera.capacity) pages already wait for capture")

@@ -1,0 +1,70 @@
+import DeviceKit
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import KioskTestSupport
+import Logging
+import NIOCore
+import PageImaging
+import Testing
+@testable import KioskAPI
+@testable import KioskRuntime
+
+/// The camera's preview for the screen (rate-limited) and the simulator's generated pages.
+@Suite struct CameraRoutesTests {
+    @Test func thePreviewIsASmallJPEGAndIsRateLimited() async throws {
+        let data = try TemporaryDirectory("preview")
+        defer { data.remove() }
+        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
+        try await Application(router: kiosk.makeRouter()).test(.router) { client in
+            try await client.execute(uri: "/api/v1/camera/preview", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "image/jpeg")
+                let header = try JPEGDecoder.header(Array(buffer: response.body))
+                #expect(header == JPEGHeader(width: 640, height: 480))
+            }
+            // The shipped limit is 4 a second: within the same second the fifth or a later one is refused.
+            var statuses: [HTTPResponse.Status] = []
+            var retryAfter: String?
+            for _ in 0..<6 {
+                try await client.execute(uri: "/api/v1/camera/preview", method: .get) { response in
+                    statuses.append(response.status)
+                    if response.status == .tooManyRequests { retryAfter = response.headers[.retryAfter] }
+                }
+            }
+            #expect(statuses.contains(.tooManyRequests), "\(statuses)")
+            #expect(statuses.filter { $0 == .ok }.count <= 3)
+            #expect(retryAfter == "1")
+            try await Task.sleep(for: .milliseconds(1100))
+            try await client.execute(uri: "/api/v1/camera/preview", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func theLimiterAdmitsNPerSlidingSecond() {
+        let limiter = PreviewRateLimiter(perSecond: 2)
+        let start = ContinuousClock.now
+        #expect(limiter.admit(now: start))
+        #expect(limiter.admit(now: start + .milliseconds(100)))
+        #expect(!limiter.admit(now: start + .milliseconds(900)))
+        #expect(limiter.admit(now: start + .milliseconds(1001)))
+        #expect(!limiter.admit(now: start + .milliseconds(1050)))
+        #expect(limiter.admit(now: start + .milliseconds(1101)))
+    }
+
+    @Test func theSimulatorGeneratesPagesThatPassAndBlurredOnesThatAreRefused() async throws {
+        let camera = SimulatedCamera(binding: .init(id: "camera", kind: .documentCamera, driver: .simulated),
+                                     profile: .init(name: "t", capture: .init(width: 1296, height: 972, format: .mjpeg)))
+        let first = try await camera.capture()
+        let second = try await camera.capture()
+        #expect(first != second)   // a new seed each time
+        #expect(PageQualityCheck.check(jpeg: first).passed)
+        camera.set(conditions: .init(blurRadius: 4))
+        #expect(PageQualityCheck.check(jpeg: try await camera.capture()).problem == .blurred)
+        camera.set(conditions: .init(exposure: 0.25))
+        #expect(PageQualityCheck.check(jpeg: try await camera.capture()).problem == .tooDark)
+        _ = try await camera.reset()
+        #expect(PageQualityCheck.check(jpeg: try await camera.capture()).passed)
+        let off = SimulatedCamera(binding: .init(id: "camera", kind: .documentCamera, driver: .simulated), generatesPages: false)
+        await #expect(throws: CaptureError.noPage) { try await off.capture() }
+    }
+}
