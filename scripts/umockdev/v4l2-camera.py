@@ -17,6 +17,12 @@ frames have luma = 4 * (x mod 64) and neutral chroma.
 Modes: normal; noframes (DQBUF always EAGAIN: the driver must time out); unplug (DQBUF answers
 ENODEV: the camera was pulled mid-stream); absent (every ioctl ENODEV after open).
 Every ioctl is logged (one name per line) to --log. Exit status: the command's.
+
+--state FILE drives hot-plug while the command runs (read every 20 ms): "present" (the default),
+"gone" (every ioctl answers ENODEV: unplugged, the open handle is dead), "removed" (the node is
+removed from the testbed: uevent remove + remove_device; it cannot be added back: umockdev 0.17.16
+aborts re-creating a node that had an ioctl handler), "stop" (the
+command is sent SIGTERM and the script exits with its status).
 """
 import struct
 import subprocess
@@ -89,7 +95,7 @@ class Camera(UMockdev.IoctlBase):
         return True
 
     def answer(self, name, raw, data):
-        if self.mode == "absent" or (self.mode == "unplug" and name == "DQBUF"):
+        if self.mode in ("absent", "gone") or (self.mode == "unplug" and name == "DQBUF"):
             return -1, ENODEV
         if name == "QUERYCAP":
             caps = 0x1 | 0x04000000
@@ -188,13 +194,15 @@ class Camera(UMockdev.IoctlBase):
 def main():
     sep = sys.argv.index("--")
     options, command = sys.argv[1:sep], sys.argv[sep + 1:]
-    mode, log, mjpeg = "normal", None, []
+    mode, log, mjpeg, state_file = "normal", None, [], None
     while options:
         key, value = options.pop(0), options.pop(0)
         if key == "--mode":
             mode = value
         elif key == "--log":
             log = open(value, "w")
+        elif key == "--state":
+            state_file = value
         elif key == "--mjpeg":
             mjpeg.append(open(value, "rb").read())
     if not mjpeg:
@@ -208,8 +216,35 @@ def main():
     loop = GLib.MainLoop()
     child = subprocess.Popen(command)
     status = {}
+    syspath = "/sys" + DESCRIPTION.splitlines()[0][3:]
+    plugged = {"state": "present"}
+
+    def follow(state):
+        if state == plugged["state"] or state not in ("present", "gone", "removed", "stop"):
+            return
+        if state == "stop":
+            child.terminate()
+            return
+        if plugged["state"] == "removed":
+            # umockdev 0.17.16 aborts when a node with an ioctl handler is added again after
+            # remove_device (umockdev_testbed_create_node_for_device: !dev_fd.contains(devname)),
+            # so a removed node stays removed.
+            print("state: a removed node cannot come back under umockdev 0.17", flush=True)
+            return
+        if state == "removed":
+            testbed.uevent(syspath, "remove")
+            testbed.remove_device(syspath)
+        # The open handle of a removed node answers ENODEV too, as the kernel's does.
+        handler.mode = "gone" if state in ("gone", "removed") else mode
+        plugged["state"] = state
+        print("state: " + state, flush=True)
 
     def check():
+        if state_file:
+            try:
+                follow(open(state_file).read().strip())
+            except FileNotFoundError:
+                pass
         code = child.poll()
         if code is None:
             return True
@@ -217,7 +252,7 @@ def main():
         loop.quit()
         return False
 
-    GLib.timeout_add(10, check)
+    GLib.timeout_add(20, check)
     loop.run()
     sys.exit(status["code"])
 

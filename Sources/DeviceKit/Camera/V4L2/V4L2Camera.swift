@@ -19,6 +19,9 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
     /// Only touched on `queue`.
     private var device: V4L2Device?
     private let lastStatus = Mutex<DeviceStatus>(.starting)
+    /// Whether the camera was opened once: a node that disappears afterwards was unplugged
+    /// (`powerOff`), one that never existed is a configuration matter (`noDevice`).
+    private let everOpened = Atomic<Bool>(false)
 
     public init(binding: DeviceBinding, profile: CameraProfile, logger: Logger) {
         self.binding = binding
@@ -45,7 +48,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             lastStatus.withLock { $0 = .online }
             return DeviceStatusReport(binding: binding, status: .online)
         case let .failure(error):
-            let status = Self.status(for: error)
+            let status = Self.status(for: error, everOpened: everOpened.load(ordering: .relaxed))
             lastStatus.withLock { $0 = status }
             return DeviceStatusReport(binding: binding, status: status, detail: error.description, action: Self.action(for: error))
         }
@@ -84,7 +87,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             lastStatus.withLock { $0 = .online }
             return bytes
         case let .failure(error):
-            lastStatus.withLock { $0 = Self.status(for: error) }
+            lastStatus.withLock { $0 = Self.status(for: error, everOpened: everOpened.load(ordering: .relaxed)) }
             logger.warning("camera capture failed", metadata: ["device": "\(binding.id)", "error": "\(error)"])
             throw error.code == .timedOut ? .timedOut(error.description) : .unavailable(error.description)
         }
@@ -129,10 +132,16 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             }
         }
         device = opened
+        if !everOpened.exchange(true, ordering: .relaxed) {
+            logger.info("camera opened", metadata: ["device": "\(binding.id)", "card": "\(caps.card)", "path": "\(path)"])
+        } else {
+            logger.notice("camera re-opened after it returned", metadata: ["device": "\(binding.id)", "path": "\(path)"])
+        }
         return opened
     }
 
     private func drop() {
+        if device != nil { logger.warning("camera handle dropped; it is re-opened when it answers again", metadata: ["device": "\(binding.id)"]) }
         device?.close()
         device = nil
     }
@@ -159,10 +168,10 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
         }
     }
 
-    static func status(for error: V4L2Error) -> DeviceStatus {
+    static func status(for error: V4L2Error, everOpened: Bool) -> DeviceStatus {
         switch error.code {
         case .gone: .powerOff
-        case .noDevice: .noDevice
+        case .noDevice: everOpened ? .powerOff : .noDevice
         case .busy: .busy
         case .timedOut, .failed: .hardwareError
         case .unsupported: .hardwareError
