@@ -24,6 +24,8 @@ removed from the testbed: uevent remove + remove_device; it cannot be added back
 aborts re-creating a node that had an ioctl handler), "stop" (the
 command is sent SIGTERM and the script exits with its status).
 """
+import ctypes
+import signal
 import struct
 import subprocess
 import sys
@@ -214,7 +216,9 @@ def main():
         raise SystemExit("cannot add the camera description")
 
     loop = GLib.MainLoop()
-    child = subprocess.Popen(command)
+    # If this script dies (umockdev aborts on some misuse), the command must not outlive it.
+    libc = ctypes.CDLL(None, use_errno=True)
+    child = subprocess.Popen(command, preexec_fn=lambda: libc.prctl(1, signal.SIGTERM))  # PR_SET_PDEATHSIG
     status = {}
     syspath = "/sys" + DESCRIPTION.splitlines()[0][3:]
     plugged = {"state": "present"}
