@@ -49,5 +49,16 @@ enum CameraBench {
         let files = PageFiles(directory: "\(scratch)/camera/bare")
         report("  the file alone (write + fsync + rename + dir fsync)", try measure(100) { _ = try files.write(nextPage()) })
         report("  SHA-256 of the page", measure(100) { _ = PageFiles.sha256(sharp) })
+        // The same file steps without the two fsyncs, to separate the disk's flush from our work.
+        let unsynced = "\(scratch)/camera/unsynced"
+        try FileManager.default.createDirectory(atPath: unsynced, withIntermediateDirectories: true)
+        report("  the file without fsync (write + rename)", measure(100) {
+            let page = nextPage()
+            let target = "\(unsynced)/\(n).jpg"
+            let fd = open(target + ".partial", O_WRONLY | O_CREAT | O_EXCL, 0o640)
+            _ = page.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+            rename(target + ".partial", target)
+        })
     }
 }
