@@ -40,6 +40,37 @@ import Testing
         }
     }
 
+    @Test func capturesBeyondTheFilingLimitAreRefusedAndNothingIsKept() async throws {
+        let fixture = try ConfigFixture()
+        let data = try TemporaryDirectory("limits")
+        defer { fixture.remove(); data.remove() }
+        try fixture.replaceFirst("  maximumPageKilobytes: 10240", with: "  maximumPageKilobytes: 1024", in: "kiosk.yaml")
+        try fixture.replaceFirst("  maximumFilingMegabytes: 100", with: "  maximumFilingMegabytes: 1", in: "kiosk.yaml")
+        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        try await Application(router: kiosk.makeRouter()).test(.router) { client in
+            let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
+                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+            }
+            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
+                                     body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
+            let read = try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)
+            kiosk.sessions.cardInserted(.init(read))
+            let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
+                                                  body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
+                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+            }
+            // The simulator's 5 MP pages are about 600 KB: the first fits the 1 MiB filing, the second does not.
+            try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { #expect($0.status == .created) }
+            try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
+                #expect(response.status == .contentTooLarge)
+                let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(problem["type"] as? String == "https://onewindow.local/problems/filing-too-large")
+                #expect(problem["title"] as? String == "本次申请的材料页数过多，请删除部分页面后再拍")
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: data.file("pages")).count == 1)
+        }
+    }
+
     @Test func theLimiterAdmitsNPerSlidingSecond() {
         let limiter = PreviewRateLimiter(perSecond: 2)
         let start = ContinuousClock.now
