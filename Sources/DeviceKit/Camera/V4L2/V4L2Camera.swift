@@ -22,6 +22,9 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
     /// Whether the camera was opened once: a node that disappears afterwards was unplugged
     /// (`powerOff`), one that never existed is a configuration matter (`noDevice`).
     private let everOpened = Atomic<Bool>(false)
+    /// Captures and previews under way: a status check then reports the last state instead of
+    /// queueing a QUERYCAP behind a stream that may take seconds (and timing out spuriously).
+    private let streaming = Atomic<Int>(0)
 
     public init(binding: DeviceBinding, profile: CameraProfile, logger: Logger) {
         self.binding = binding
@@ -40,6 +43,9 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
     // MARK: KioskDevice
 
     public func checkStatus() async -> DeviceStatusReport {
+        if streaming.load(ordering: .relaxed) > 0 {
+            return DeviceStatusReport(binding: binding, status: lastStatus.withLock { $0 }, detail: "capturing")
+        }
         let result = await run(timeoutMilliseconds: profile.openTimeoutMilliseconds) { camera throws(V4L2Error) in
             _ = try camera.openedDevice().capabilities()
         }
@@ -74,6 +80,8 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
         let profile = self.profile
         // The whole grab (set format, stream, warm-up frames, encode) within open + warm-up + frame timeouts.
         let budget = profile.openTimeoutMilliseconds + (warmup + 1) * profile.frameTimeoutMilliseconds
+        streaming.add(1, ordering: .relaxed)
+        defer { streaming.subtract(1, ordering: .relaxed) }
         let result = await run(timeoutMilliseconds: budget) { camera throws(V4L2Error) -> [UInt8] in
             let device = try camera.openedDevice()
             let fourcc: FourCC = mode.format == .mjpeg ? .mjpeg : .yuyv
