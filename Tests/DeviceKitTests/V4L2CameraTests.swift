@@ -6,9 +6,10 @@ import Testing
 /// The V4L2 driver below itself: `kioskctl camera` (the same `V4L2Camera` kioskd uses) against a
 /// camera emulated by umockdev's programmable ioctl handler (`scripts/umockdev/v4l2-camera.py`),
 /// which answers the kernel ABI — QUERYCAP, ENUM_FMT, ENUM_FRAMESIZES, S_FMT, QUERYCTRL, S_CTRL,
-/// REQBUFS, QBUF, DQBUF, STREAMON/OFF — and fills the driver's USERPTR buffers. The handler
-/// refuses MMAP (a mapped buffer of the emulated node cannot be filled), so the USERPTR fallback is
-/// what these tests drive. They never skip: missing umockdev fails them.
+/// REQBUFS, QUERYBUF, QBUF, DQBUF, STREAMON/OFF — and fills the driver's USERPTR buffers. MMAP
+/// cannot be emulated (mmap() of umockdev's node fails with ENODEV; mapped memory could not be
+/// filled from the handler either), so these tests drive the USERPTR fallback, after a refused
+/// REQBUFS(MMAP) and after a failed mmap(). They never skip: missing umockdev fails them.
 @Suite(.serialized) struct V4L2CameraTests {
     let directory: TemporaryDirectory
 
@@ -69,6 +70,18 @@ import Testing
         #expect(log[..<streamOn].filter { $0 == "QBUF" }.count == 2)   // … two USERPTR buffers queued
         #expect(log[streamOn...].filter { $0 == "DQBUF" }.count == 3)
         #expect(log.suffix(2) == ["STREAMOFF", "REQBUFS"])            // stopped and buffers released
+    }
+
+    @Test func mmapBuffersThatCannotBeMappedFallBackToUserPointers() throws {
+        // The handler grants MMAP buffers; mapping umockdev's node fails (ENODEV), so the driver gives
+        // them back (REQBUFS 0) and lends its own memory. Everything up to mmap() is the MMAP path.
+        let output = directory.file("mmap.jpg")
+        let (result, log) = try run(["capture", "--path", "/dev/video0", "--size", "320x240", "-o", output], mode: "mmap")
+        #expect(result.status == 0, "\(result.stderr)")
+        let firstQuery = try #require(log.firstIndex(of: "QUERYBUF"))
+        #expect(log[..<firstQuery].last == "REQBUFS")                      // MMAP granted
+        #expect(Array(log[(firstQuery + 1)...].prefix(3)) == ["REQBUFS", "REQBUFS", "QBUF"])   // released, USERPTR granted
+        #expect(try JPEGDecoder.header([UInt8](Data(contentsOf: URL(fileURLWithPath: output)))) == JPEGHeader(width: 320, height: 240))
     }
 
     @Test func aSmallSizeIsTakenAsYUYVAndEncodedToJPEG() throws {

@@ -9,12 +9,13 @@ The handler answers the V4L2 ABI the way a UVC camera does: VIDIOC_QUERYCAP (cap
 ENUM_FMT / ENUM_FRAMESIZES (MJPG 2592x1944, 1600x1200; YUYV 640x480, 320x240), S_FMT (a size or
 format the camera lacks is adjusted, as drivers do), QUERYCTRL / S_CTRL ("Brightness" -64..64,
 "Focus, Automatic Continuous" 0..1; no "Auto Exposure"), REQBUFS, QBUF, DQBUF, STREAMON/OFF.
-MMAP streaming is refused with EINVAL: a mapped buffer of the emulated node cannot be filled from
-here, so the driver's USERPTR fallback is what runs; DQBUF writes the frame into the client's
-USERPTR buffer. MJPEG frames are the --mjpeg files in turn (frame n = file n mod count); YUYV
+MMAP streaming is refused with EINVAL (except in mode mmap): mmap() of umockdev's node fails with
+ENODEV and mapped memory could not be filled from here, so the driver's USERPTR fallback is what
+runs; DQBUF writes the frame into the client's USERPTR buffer. MJPEG frames are the --mjpeg files in turn (frame n = file n mod count); YUYV
 frames have luma = 4 * (x mod 64) and neutral chroma.
 
-Modes: normal; noframes (DQBUF always EAGAIN: the driver must time out); unplug (DQBUF answers
+Modes: normal; mmap (REQBUFS MMAP and QUERYBUF are granted; mmap() of the emulated node then
+fails with ENODEV, so the driver must fall back to USERPTR); noframes (DQBUF always EAGAIN: the driver must time out); unplug (DQBUF answers
 ENODEV: the camera was pulled mid-stream); absent (every ioctl ENODEV after open).
 Every ioctl is logged (one name per line) to --log. Exit status: the command's.
 
@@ -153,13 +154,19 @@ class Camera(UMockdev.IoctlBase):
             return 0, 0
         if name == "REQBUFS":
             count, kind, memory = struct.unpack_from("III", raw)
-            if memory == 1:          # MMAP: cannot be emulated on this node (see the docstring)
+            if memory == 1 and self.mode != "mmap":   # MMAP: cannot be emulated on this node (see the docstring)
                 return -1, EINVAL
             if count == 0:
                 self.queued = []
                 return 0, 0
             self.memory = memory
             data.update(0, struct.pack("I", min(count, 4)))
+            return 0, 0
+        if name == "QUERYBUF":
+            index, = struct.unpack_from("I", raw)
+            fourcc, width, height = self.format
+            length = width * height * 2
+            data.update(64, struct.pack("QI", index * length, length))   # m.offset, length
             return 0, 0
         if name == "QBUF":
             index, = struct.unpack_from("I", raw)

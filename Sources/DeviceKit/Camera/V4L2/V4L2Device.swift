@@ -255,9 +255,13 @@ struct BufferPool {
             }
             let mapped = mmap(nil, Int(buffer.length), PROT_READ | PROT_WRITE, MAP_SHARED, device.fd, off_t(buffer.m.offset))
             guard let mapped, mapped != UnsafeMutableRawPointer(bitPattern: -1) else {
-                let code = errno
+                // Some nodes grant MMAP buffers but cannot map them (an emulated node answers ENODEV):
+                // give them back and lend our own memory instead. An unplugged camera fails there too.
+                let mmapError = V4L2Error.from(errno: errno, "mmap of buffer \(index)")
                 pool.release(device: device)
-                throw V4L2Error.from(errno: code, "mmap of buffer \(index)")
+                do { return try userPointers(device: device, count: count, length: length) } catch {
+                    throw error.code == .unsupported ? mmapError : error
+                }
             }
             pool.buffers.append(Buffer(address: mapped, length: Int(buffer.length)))
         }
