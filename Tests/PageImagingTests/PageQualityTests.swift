@@ -72,6 +72,27 @@ import Testing
         }
     }
 
+    /// Many UVC cameras send MJPEG frames without Huffman tables (DHT), relying on the standard ones;
+    /// they are stored as they come, so the check must read them.
+    @Test func anMJPEGFrameWithoutHuffmanTablesIsCheckedLikeTheFullJPEG() throws {
+        let jpeg = try page()
+        var stripped: [UInt8] = [0xFF, 0xD8]
+        var i = 2
+        while i + 3 < jpeg.count {
+            let marker = jpeg[i + 1]
+            if marker == 0xDA { stripped += jpeg[i...]; break }
+            let length = Int(jpeg[i + 2]) << 8 | Int(jpeg[i + 3])
+            if marker != 0xC4 { stripped += jpeg[i..<(i + 2 + length)] }
+            i += 2 + length
+        }
+        #expect(stripped.count < jpeg.count)
+        // No DHT marker is left in the headers (entropy data never holds FF C4: FF is stuffed with 00).
+        #expect(!stripped.indices.dropLast().contains { stripped[$0] == 0xFF && stripped[$0 + 1] == 0xC4 })
+        let full = try #require(PageQualityCheck.check(jpeg: jpeg).figures)
+        let bare = try #require(PageQualityCheck.check(jpeg: stripped).figures)
+        #expect(full == bare)
+    }
+
     @Test func thresholdProblemsAreNamed() {
         #expect(QualityThresholds.standard.problems.isEmpty)
         let bad = QualityThresholds(minimumSharpness: -1, minimumMeanLuminance: 200, maximumMeanLuminance: 100,
