@@ -52,6 +52,22 @@ import Testing
         #expect(throws: ConfigError.self) { _ = try CameraProfile.load(path: path) }
     }
 
+    @Test func configCheckReportsABrokenCameraProfileByLine() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        try fixture.replaceFirst("  - id: camera\n    kind: documentCamera\n    driver: simulated",
+                                 with: "  - id: camera\n    kind: documentCamera\n    driver: v4l2\n    path: /dev/video0\n    profile: generic-uvc-5mp",
+                                 in: "kiosk.yaml")
+        let profile = fixture.root.path + "/devices/cameras/generic-uvc-5mp.yaml"
+        let text = try String(contentsOfFile: profile, encoding: .utf8).replacingOccurrences(of: "jpegQuality: 85", with: "jpegQuality: 5")
+        try text.write(toFile: profile, atomically: true, encoding: .utf8)
+        let line = text.components(separatedBy: "\n").firstIndex { $0.hasPrefix("jpegQuality:") }.map { $0 + 1 }
+        let result = try ChildProcess.run(try RepoPaths.binary("kioskctl"), ["config", "check", "--config", fixture.directory])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("generic-uvc-5mp.yaml:\(try #require(line)):"), "\(result.stderr)")
+        #expect(result.stderr.contains("jpegQuality: must be 30–100"))
+    }
+
     @Test func aV4L2BindingWithABrokenProfileReportsItInsteadOfRunning() async throws {
         let dir = try TemporaryDirectory("camera-profile")
         defer { dir.remove() }
