@@ -100,6 +100,41 @@ import Testing
         }
     }
 
+    /// The data directory on a real 8 MiB tmpfs (mounting needs root, as `make test` runs): less free
+    /// space than the 32 MiB reserve refuses the capture with 507 and the screen's sentence; nothing
+    /// is written and the store keeps working.
+    @Test func aFullDataDiskRefusesCapturesWith507() async throws {
+        let scratch = try TemporaryDirectory("full-disk")
+        defer { scratch.remove() }
+        let mountPoint = scratch.file("data")
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        let mount = try ChildProcess.run(try ChildProcess.which("mount", package: "mount"), ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint])
+        try #require(mount.status == 0, "mounting a tmpfs needs root: \(mount.stderr)")
+        defer { _ = try? ChildProcess.run("/bin/umount", [mountPoint]) }
+        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: mountPoint), logger: Logger(label: "test"))
+        try await Application(router: kiosk.makeRouter()).test(.router) { client in
+            let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
+                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+            }
+            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
+                                     body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
+            kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
+            let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
+                                                  body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
+                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+            }
+            try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
+                #expect(response.status.code == 507)
+                let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(problem["type"] as? String == "https://onewindow.local/problems/disk-full")
+                #expect(problem["title"] as? String == "存储空间不足，暂时无法拍照，请联系工作人员")
+            }
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: mountPoint + "/pages")) ?? []).isEmpty)
+            // The draft is intact and still answers.
+            try await client.execute(uri: "/api/v1/filings/\(filing)", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
     @Test func theLimiterAdmitsNPerSlidingSecond() {
         let limiter = PreviewRateLimiter(perSecond: 2)
         let start = ContinuousClock.now
