@@ -1,5 +1,6 @@
 /// Why libturbojpeg could not decode or encode an image; `reason` is libturbojpeg's own message.
 public struct JPEGError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure.
     public enum Code: String, Sendable {
         /// The bytes are not a JPEG libturbojpeg can read (header or data corrupt, truncated).
         case undecodable

@@ -31,6 +31,7 @@ public struct CameraProfile: Sendable, Hashable, Codable {
         public var value: Int
     }
 
+    /// Bounds of opening the camera and of waiting for one frame.
     public struct Timeouts: Sendable, Hashable, Codable {
         public var openMilliseconds: Int
         public var frameMilliseconds: Int

@@ -1,5 +1,6 @@
 /// Why a page was not stored; nothing was changed on disk or in the store when this is thrown.
 public struct MaterialsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of refusal.
     public enum Code: String, Sendable {
         /// The bytes are not a JPEG image.
         case notJPEG

@@ -47,7 +47,7 @@ public struct MaterialsStore: Sendable {
         }
     }
 
-    /// The outcome of adding a page.
+    /// Why a page was not added: the materials store refused it, or the front desk did.
     public enum AddError: Error, Sendable {
         case materials(MaterialsError)
         case desk(FrontDeskError)

@@ -4,6 +4,7 @@ import Glibc
 
 /// A failure of the V4L2 driver, with the ioctl or step that failed and the errno's text.
 public struct V4L2Error: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure, which decides the device status and the technician's action.
     public enum Code: String, Sendable {
         /// The node does not exist or is not a capture device (wrong path, no camera plugged).
         case noDevice

@@ -32,6 +32,7 @@ public struct V4L2Capabilities: Sendable, Hashable, Codable {
 
 /// One pixel format the camera offers (VIDIOC_ENUM_FMT) and its discrete frame sizes (VIDIOC_ENUM_FRAMESIZES).
 public struct V4L2FormatInfo: Sendable, Hashable, Codable {
+    /// A frame size in pixels.
     public struct Size: Sendable, Hashable, Codable, CustomStringConvertible {
         public var width: Int
         public var height: Int
