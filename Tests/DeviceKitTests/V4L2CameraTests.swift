@@ -36,6 +36,17 @@ import Testing
         return (result, ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init))
     }
 
+    @Test func listFindsTheCaptureNode() throws {
+        let result = try UMockdev.runWithHandler(script: RepoPaths.scripts + "/umockdev/v4l2-camera.py",
+                                                 program: try RepoPaths.binary("kioskctl"), arguments: ["camera", "list", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let nodes = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]])
+        #expect(nodes.count == 1)
+        #expect(nodes.first?["path"] as? String == "/dev/video0")
+        #expect(nodes.first?["driver"] as? String == "uvcvideo")
+        #expect(nodes.first?["capture"] as? Bool == true)
+    }
+
     @Test func formatsAndFrameSizesAreEnumerated() throws {
         let (result, log) = try runFormats()
         #expect(result.status == 0, "\(result.stderr)")
