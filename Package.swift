@@ -34,6 +34,10 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        // The kernel's V4L2 ABI: VIDIOC_* request codes as constants (the macros are not importable).
+        .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
 
         // The domain: service items, working-day calendar, queue categories. Pure Swift.
         .target(name: "Workflow", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
@@ -50,11 +54,14 @@ let package = Package(
         .target(name: "Slips", dependencies: ["Workflow", "KioskConfig", "IDCard", "CQREncode", "CFreeType", "CPNG"]),
         // Device model, simulators and the drivers that talk to C libraries.
         .target(name: "DeviceKit", dependencies: [
-            "KioskConfig", "IDCard", "CCups", "CLibUSB",
+            "KioskConfig", "IDCard", "CCups", "CLibUSB", "CV4L2", "PageImaging",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Document pages as images: JPEG decode at reduced scale and encode (libturbojpeg), the page
+        // quality check (sharpness, exposure) and the simulator's synthetic pages. No device I/O.
+        .target(name: "PageImaging", dependencies: ["CTurboJPEG"]),
         // SQLite persistence through GRDB.
         .target(name: "Store", dependencies: [
             .product(name: "GRDB", package: "GRDB.swift"),
@@ -88,7 +95,7 @@ let package = Package(
         ], exclude: ["platform-openapi.yaml"]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
-            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc", "Upstream",
+            "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc", "Upstream", "PageImaging",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
@@ -110,7 +117,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
-            "FrontDesk", "Workflow", "Upstream",
+            "FrontDesk", "Workflow", "Upstream", "PageImaging",
             "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -120,7 +127,7 @@ let package = Package(
         .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
             "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing", "FrontDesk", "Workflow",
-            "Upstream", "FakePlatform",
+            "Upstream", "FakePlatform", "PageImaging",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/KioskBench"),
@@ -148,10 +155,11 @@ let package = Package(
         .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport", "KioskConfig", "Workflow"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
-        .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport"]),
+        .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport", "PageImaging", "KioskConfig"]),
+        .testTarget(name: "PageImagingTests", dependencies: ["PageImaging", "KioskTestSupport"]),
         .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "KioskAPITests", dependencies: [
-            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk",
+            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -12,6 +12,8 @@ PACKAGES=(
   libsqlite3-dev libqrencode-dev libcups2-dev libusb-1.0-0-dev pkg-config
   # slips: FreeType text rasterising, PNG previews, a CJK font for slips and raster fallback
   libfreetype-dev libpng-dev fonts-wqy-microhei
+  # document camera: JPEG decode (quality check) and encode (YUYV frames, simulator pages)
+  libturbojpeg0-dev
   # demo and tests: a private CUPS, umockdev for USB/serial replay, QR decoding
   cups cups-client cups-filters cups-daemon
   umockdev gir1.2-umockdev-1.0 python3-gi

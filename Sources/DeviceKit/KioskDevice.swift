@@ -47,7 +47,18 @@ public enum DeviceFactory {
             case (.idCardReader, .simulated):
                 return IDCardReaderService(simulatedBinding: binding, logger: logger)
             case (.documentCamera, .simulated):
-                return SimulatedCamera(binding: binding)
+                guard let name = binding.profile else { return SimulatedCamera(binding: binding) }
+                do {
+                    return SimulatedCamera(binding: binding, profile: try CameraProfile.load(name: name, profilesDirectory: profilesDirectory))
+                } catch {
+                    return MisconfiguredDevice(binding: binding, reason: "\(error)")
+                }
+            case (.documentCamera, .v4l2):
+                do {
+                    return try V4L2Camera(binding: binding, profilesDirectory: profilesDirectory, logger: logger)
+                } catch {
+                    return MisconfiguredDevice(binding: binding, reason: "\(error)")
+                }
             case (.idCardReader, .usb), (.idCardReader, .serial):
                 do {
                     return try IDCardReaderService(binding: binding, profilesDirectory: profilesDirectory, logger: logger)

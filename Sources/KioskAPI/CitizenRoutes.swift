@@ -6,6 +6,7 @@ import Hummingbird
 import KioskConfig
 import IDCard
 import NIOCore
+import PageImaging
 import Printing
 import Slips
 import Workflow
@@ -17,12 +18,12 @@ public struct CitizenRoutes: Sendable {
     let sessions: CitizenSessions
     let printers: [SlipPrinter]
     let slipContext: SlipContext
-    let pages: PageStore
+    let pages: MaterialsStore
     let events: KioskEventLog
     let camera: (any DocumentCamera)?
     let board: DeviceStatusBoard?
 
-    public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: PageStore,
+    public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: MaterialsStore,
                 events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil) {
         self.desk = desk
         self.sessions = sessions
@@ -228,19 +229,15 @@ public struct CitizenRoutes: Sendable {
             }
             var bytes = try await request.pageBody(limit: pages.maximumPageBytes)
             if bytes.isEmpty {
-                // No upload: take the page from the document camera.
+                // No upload: take the page from the document camera, then check it before keeping it.
                 guard let camera else {
                     throw APIProblem(.serviceUnavailable, code: "no-camera", title: "高拍仪暂时无法使用，请联系工作人员",
                                      detail: "no document camera is configured; upload the page as image/jpeg")
                 }
-                do throws(CaptureError) { bytes = try await camera.capture() } catch {
-                    throw APIProblem(error == .noPage ? .conflict : .serviceUnavailable, code: "capture-failed",
-                                     title: error.chineseMessage, detail: error.description)
-                }
+                bytes = try await CameraCapture.page(from: camera)
             }
-            let sha = try pages.store(bytes)
-            let count = try refusing { () throws(FrontDeskError) in
-                try desk.addPage(draftID: draft.id, materialCode: material, sha256: sha, byteCount: bytes.count)
+            let (sha, count) = try CameraCapture.storing { () throws(MaterialsStore.AddError) in
+                try pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)
             }
             return EditedResponse(status: .created, response: PageAdded(sha256: sha, pages: count))
         }

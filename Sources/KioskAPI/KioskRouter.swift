@@ -16,10 +16,13 @@ public enum KioskRouter {
         public var metrics: (KioskMetrics, MetricsRoutes)?
         public var openAPI: OpenAPIRoutes?
         public var maintenance: MaintenanceMode?
+        /// The document camera's preview for the screen.
+        public var camera: CameraRoutes?
 
         public init(health: HealthRoutes, citizen: CitizenRoutes? = nil, events: EventRoutes? = nil, simulators: SimulatorRoutes? = nil,
                     staff: StaffRoutes? = nil, metrics: (KioskMetrics, MetricsRoutes)? = nil, openAPI: OpenAPIRoutes? = nil,
-                    maintenance: MaintenanceMode? = nil) {
+                    maintenance: MaintenanceMode? = nil, camera: CameraRoutes? = nil) {
+            self.camera = camera
             self.health = health
             self.citizen = citizen
             self.events = events
@@ -39,6 +42,7 @@ public enum KioskRouter {
         if let maintenance = parts.maintenance { router.add(middleware: MaintenanceGate(maintenance: maintenance)) }
         parts.health.add(to: router)
         parts.citizen?.add(to: router)
+        parts.camera?.add(to: router)
         parts.events?.add(to: router)
         parts.simulators?.add(to: router)
         parts.staff?.add(to: router)

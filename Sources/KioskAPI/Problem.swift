@@ -137,7 +137,7 @@ extension Request {
                              detail: "send the page as image/jpeg (no body on a page upload takes it from the document camera)")
         }
         let bytes = Array(buffer: buffer)
-        guard PageStore.looksLikeJPEG(bytes) else {
+        guard MaterialsStore.looksLikeJPEG(bytes) else {
             throw APIProblem(.unprocessableContent, code: "not-jpeg", title: "图像格式不正确，请重新拍摄",
                              detail: "the body is not a JPEG image (it must start with FF D8 FF)")
         }

@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import FrontDesk
 import HTTPTypes
 import Hummingbird
 import IDCard
@@ -27,6 +28,10 @@ public struct SimulatorRoutes: Sendable {
     }
 
     struct PadPress: Decodable { var level: Int }
+    struct CameraConditions: Decodable {
+        var blurRadius: Int?
+        var exposure: Double?
+    }
     struct Paper: Decodable { var state: String }
 
     /// A card in the keys of `kioskctl idcard read --json --reveal`.
@@ -127,9 +132,19 @@ public struct SimulatorRoutes: Sendable {
             await onChange()
             return .accepted
         }
+        router.post("/api/v1/sim/camera/conditions") { request, context -> HTTPResponse.Status in
+            guard let camera else { throw APIProblem.notFound("the document camera is not simulated") }
+            let body = try await request.decodeJSON(CameraConditions.self, context: context, limit: 256)
+            let blur = body.blurRadius ?? 0
+            let exposure = body.exposure ?? 1
+            guard (0...40).contains(blur) else { throw APIProblem.invalid("blurRadius must be 0…40 pixels") }
+            guard exposure.isFinite, (0.05...4).contains(exposure) else { throw APIProblem.invalid("exposure must be 0.05…4 (1 is normal)") }
+            camera.set(conditions: .init(blurRadius: blur, exposure: exposure))
+            return .accepted
+        }
         router.post("/api/v1/sim/camera/next-page") { request, _ -> HTTPResponse.Status in
             guard let camera else { throw APIProblem.notFound("the document camera is not simulated") }
-            let bytes = try await request.pageBody(limit: PageStore.defaultMaximumPageBytes)
+            let bytes = try await request.pageBody(limit: MaterialsStore.defaultMaximumPageBytes)
             guard !bytes.isEmpty else { throw APIProblem.invalid("send the next page as an image/jpeg body") }
             guard camera.feed(bytes) else {
                 throw APIProblem(.conflict, code: "camera-queue-full", title: "待拍页面过多", detail: "\(camera.capacity) pages already wait for capture")

@@ -37,7 +37,7 @@ if let index = arguments.firstIndex(of: "--serve-fake-platform") {
     exit(0)
 }
 let configDirectory = arguments.count > 1 && !arguments[1].hasPrefix("--") ? arguments[1] : "kiosk-config"
-/// `--only workflow` runs one group (config, slips, workflow, idcard, upstream, kioskd, api); default all but
+/// `--only workflow` runs one group (config, slips, camera, workflow, idcard, upstream, kioskd, api); default all but
 /// api (its 10,000 journeys take about half an hour: `make bench-api`).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
 /// `--journeys 1000`: how many citizen journeys the api group runs (default 10,000, the figure).
@@ -69,6 +69,13 @@ if runs("slips") { do {
     try await SlipBench.run(profilesDirectory: profiles, scratch: scratch)
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: slips: \(error)\n".utf8))
+    exit(1)
+} }
+
+if runs("camera") { do {
+    try CameraBench.run(configDirectory: configDirectory, scratch: scratch)
+} catch {
+    FileHandle.standardError.write(Data("kiosk-bench: camera: \(error)\n".utf8))
     exit(1)
 } }
 

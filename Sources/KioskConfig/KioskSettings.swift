@@ -115,6 +115,26 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var supervisionIntervalSeconds: Double?
     }
 
+    /// Captured pages (材料): size limits and the free space kept on the data disk.
+    public struct Materials: Sendable, Hashable, Codable {
+        /// Largest page accepted, in KiB (default 10240 = 10 MiB).
+        public var maximumPageKilobytes: Int?
+        /// All pages of one filing together, in MiB (default 100).
+        public var maximumFilingMegabytes: Int?
+        /// Free space a capture must leave on the data disk, in MiB (default 32): below it captures are refused.
+        public var reserveMegabytes: Int?
+        /// Camera previews (`GET /api/v1/camera/preview`) a second at most (default 4); more answer 429.
+        public var previewsPerSecond: Int?
+
+        public init(maximumPageKilobytes: Int? = nil, maximumFilingMegabytes: Int? = nil, reserveMegabytes: Int? = nil,
+                    previewsPerSecond: Int? = nil) {
+            self.maximumPageKilobytes = maximumPageKilobytes
+            self.maximumFilingMegabytes = maximumFilingMegabytes
+            self.reserveMegabytes = reserveMegabytes
+            self.previewsPerSecond = previewsPerSecond
+        }
+    }
+
     public var kiosk: Identity
     public var api: API
     /// Where the database and captured pages live; relative paths are relative to the config directory.
@@ -126,6 +146,7 @@ public struct KioskSettings: Sendable, Hashable, Codable {
     public var monitoring: Monitoring?
     public var workflow: WorkflowRules?
     public var staff: Staff?
+    public var materials: Materials?
     public var devices: [DeviceBinding]
 }
 

@@ -90,6 +90,22 @@ struct Validator {
         if let message = settings.api.maintenanceMessage, message.trimmingCharacters(in: .whitespaces).isEmpty || message.count > 100 {
             error(file, ["api", "maintenanceMessage"], "maintenanceMessage must be 1–100 characters")
         }
+        if let materials = settings.materials {
+            if let kb = materials.maximumPageKilobytes, !(64...65_536).contains(kb) {
+                error(file, ["materials", "maximumPageKilobytes"], "maximumPageKilobytes must be 64–65536 (got \(kb))")
+            }
+            if let mb = materials.maximumFilingMegabytes, !(1...4096).contains(mb) {
+                error(file, ["materials", "maximumFilingMegabytes"], "maximumFilingMegabytes must be 1–4096 (got \(mb))")
+            } else if let mb = materials.maximumFilingMegabytes, mb * 1024 < (materials.maximumPageKilobytes ?? 10_240) {
+                error(file, ["materials", "maximumFilingMegabytes"], "maximumFilingMegabytes must hold at least one page of maximumPageKilobytes")
+            }
+            if let mb = materials.reserveMegabytes, !(0...65_536).contains(mb) {
+                error(file, ["materials", "reserveMegabytes"], "reserveMegabytes must be 0–65536 (got \(mb))")
+            }
+            if let n = materials.previewsPerSecond, !(1...30).contains(n) {
+                error(file, ["materials", "previewsPerSecond"], "previewsPerSecond must be 1–30 (got \(n))")
+            }
+        }
         if let staff = settings.staff {
             if let minutes = staff.tokenMinutes, !(1...240).contains(minutes) {
                 error(file, ["staff", "tokenMinutes"], "tokenMinutes must be 1–240 (got \(minutes))")

@@ -43,8 +43,8 @@ public struct Kiosk: Sendable {
     public let desk: FrontDesk
     /// The citizen at the screen (at most one session at a time).
     public let sessions: CitizenSessions
-    /// Captured pages, content-addressed.
-    public let pages: PageStore
+    /// Captured pages, content-addressed under `<data>/pages`, linked to drafts, within the size limits.
+    public let pages: MaterialsStore
     /// The screen's live events (`GET /api/v1/events`).
     public let events: KioskEventLog
     /// Whether citizen routes are open (staff switch, or a needed device down).
@@ -97,7 +97,11 @@ public struct Kiosk: Sendable {
         let retention = Retention(store: store, dataDirectory: dataDirectory,
                                   retention: TimeInterval((settings.upstream.pageRetentionDays ?? 7) * 86_400), clock: options.clock,
                                   logger: upstreamLogger)
-        let pages = PageStore(directory: dataDirectory + "/pages")
+        let materialSettings = settings.materials ?? KioskSettings.Materials()
+        let pages = MaterialsStore(
+            files: PageFiles(directory: dataDirectory + "/pages", reserveBytes: Int64(materialSettings.reserveMegabytes ?? 32) * 1024 * 1024),
+            limits: .init(maximumPageBytes: (materialSettings.maximumPageKilobytes ?? 10_240) * 1024,
+                          maximumFilingBytes: (materialSettings.maximumFilingMegabytes ?? 100) * 1024 * 1024))
         let events = KioskEventLog()
         let sessionLogger = logger
         let sessions = CitizenSessions(
@@ -106,7 +110,7 @@ public struct Kiosk: Sendable {
             onEnd: { id, reason in
                 // The session's unsubmitted drafts, their pages and the identity go with it.
                 do {
-                    pages.delete(try desk.abandonDrafts(sessionID: id))
+                    try pages.abandon(sessionID: id, desk: desk)
                 } catch {
                     sessionLogger.error("cannot wipe the drafts of an ended session", metadata: ["session": "\(id)", "error": "\(error)"])
                 }
@@ -172,7 +176,8 @@ public struct Kiosk: Sendable {
             staff: staffListen == nil ? staffRoutes : nil,
             metrics: (metrics, metricsRoutes),
             openAPI: try? OpenAPIRoutes(),
-            maintenance: maintenance))
+            maintenance: maintenance,
+            camera: CameraRoutes(camera: camera, perSecond: configuration.settings.materials?.previewsPerSecond ?? 4)))
     }
 
     /// The router of the staff door when it has its own address.

@@ -6,7 +6,7 @@ public protocol PageSource: Sendable {
     func bytes(sha256: String) throws -> [UInt8]?
 }
 
-/// The kiosk's captured pages: `<data>/pages/<sha256>.jpg`, as `KioskAPI.PageStore` writes them.
+/// The kiosk's captured pages: `<data>/pages/<sha256>.jpg`, as `FrontDesk.PageFiles` (the materials store) writes them.
 public struct DirectoryPageSource: PageSource {
     public let directory: String
 

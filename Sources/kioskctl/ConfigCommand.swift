@@ -1,4 +1,5 @@
 import ArgumentParser
+import DeviceKit
 import Foundation
 import KioskConfig
 
@@ -16,10 +17,19 @@ struct ConfigCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            do {
+            do throws(ConfigError) {
                 let configuration = try ConfigLoader.load(directory: options.config)
                 for warning in configuration.warnings { Console.err("\(warning)") }
                 let settings = configuration.settings
+                // Camera profiles are device code's types: checked here too (kioskd would report such a
+                // camera as noDevice with the same diagnostics instead of running it).
+                var profileErrors: [ConfigDiagnostic] = []
+                for binding in settings.devices where binding.kind == .documentCamera && (binding.driver == .v4l2 || binding.profile != nil) {
+                    do {
+                        _ = try CameraProfile.load(name: binding.profile ?? "generic-uvc-5mp", profilesDirectory: configuration.profilesDirectory)
+                    } catch { profileErrors += error.errors }
+                }
+                if !profileErrors.isEmpty { throw ConfigError(diagnostics: profileErrors) }
                 let years = configuration.holidayYears.map { "\($0.year) (\($0.status.rawValue))" }.joined(separator: ", ")
                 Console.out("""
                     configuration OK: \(options.config)

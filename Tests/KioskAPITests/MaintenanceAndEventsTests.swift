@@ -8,6 +8,7 @@ import KioskTestSupport
 import Logging
 import NIOCore
 import Synchronization
+import PageImaging
 import Testing
 @testable import KioskAPI
 @testable import KioskRuntime
@@ -109,11 +110,8 @@ import Testing
                                                   body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
                 try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
             }
-            try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
-                #expect(response.status == .conflict)
-                #expect(String(buffer: response.body).contains("请将材料平放在高拍仪下后再拍照"))
-            }
-            let page: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array("camera page".utf8)
+            // A page fed to the simulator is captured as it is, after the quality check.
+            let page = try SyntheticPage(width: 1296, height: 972, seed: 11).jpeg()
             try await client.execute(uri: "/api/v1/sim/camera/next-page", method: .post, headers: [.contentType: "image/jpeg"],
                                      body: ByteBuffer(bytes: page)) { #expect($0.status == .accepted) }
             try await client.execute(uri: "/api/v1/sim/camera/next-page", method: .post, headers: [.contentType: "image/jpeg"],
@@ -122,6 +120,26 @@ import Testing
                 #expect(response.status == .created)
                 let sha = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])["sha256"] as? String
                 #expect(try Data(contentsOf: URL(fileURLWithPath: kiosk.pages.path(try #require(sha)))) == Data(page))
+            }
+            // A blurred page and a dark page are refused with the screen's reason and not kept.
+            let filesBefore = try FileManager.default.contentsOfDirectory(atPath: kiosk.dataDirectory + "/pages").count
+            for (settings, reason, title) in [((4, 1.0), "blurred", "图像模糊，请放平材料后重拍"), ((0, 0.25), "tooDark", "光线太暗，请调整后重拍")] {
+                let bad = try SyntheticPage(width: 1296, height: 972, seed: 12, blurRadius: settings.0, exposure: settings.1).jpeg()
+                try await client.execute(uri: "/api/v1/sim/camera/next-page", method: .post, headers: [.contentType: "image/jpeg"],
+                                         body: ByteBuffer(bytes: bad)) { #expect($0.status == .accepted) }
+                try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
+                    #expect(response.status == .unprocessableContent)
+                    let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                    #expect(problem["title"] as? String == title)
+                    #expect(problem["reason"] as? String == reason)
+                }
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: kiosk.dataDirectory + "/pages").count == filesBefore)
+            // Nothing fed: the simulator generates a page (the demo's camera).
+            try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
+                #expect(response.status == .created)
+                let body = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                #expect(body["pages"] as? Int == 2)
             }
             // The printers are CUPS queues of a server that is not there: not simulated, no paper to set.
             try await client.execute(uri: "/api/v1/sim/printers/receipt/paper", method: .post, body: ByteBuffer(string: #"{"state":"out"}"#)) {

@@ -31,3 +31,19 @@ public enum UMockdev {
         return try ChildProcess.run(umockdevRun, args, environment: environment, timeout: timeout)
     }
 }
+
+extension UMockdev {
+    /// Runs `program` under `umockdev-wrapper` with a device emulated by a Python script of
+    /// umockdev's testbed API (a programmable ioctl handler, e.g. `scripts/umockdev/v4l2-camera.py`).
+    /// Needs Debian's /usr/bin/python3 with gi and the UMockdev typelib: fails loudly without them.
+    public static func runWithHandler(script: String, scriptArguments: [String] = [], program: String, arguments: [String],
+                                      timeout: Duration = .seconds(60)) throws -> ProcessResult {
+        let wrapper = try ChildProcess.which("umockdev-wrapper", package: "umockdev")
+        let python = "/usr/bin/python3"
+        let probe = try ChildProcess.run(python, ["-c", "import gi; gi.require_version('UMockdev', '1.0'); from gi.repository import UMockdev"])
+        guard probe.status == 0 else {
+            throw TestSupportError("Debian's python3 cannot load UMockdev (install python3-gi gir1.2-umockdev-1.0): \(probe.stderr)")
+        }
+        return try ChildProcess.run(wrapper, [python, script] + scriptArguments + ["--", program] + arguments, timeout: timeout)
+    }
+}

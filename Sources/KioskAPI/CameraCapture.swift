@@ -1,0 +1,59 @@
+import DeviceKit
+import FrontDesk
+import HTTPTypes
+import PageImaging
+
+/// A page taken from the document camera for a citizen: captured, checked for sharpness and
+/// exposure against the camera profile's thresholds, refused with the screen's Chinese reason when
+/// it fails (422 `page-quality`; the page is not kept), and the materials store's refusals as problems.
+enum CameraCapture {
+    /// Captures and checks one page; throws an `APIProblem` the screen can show.
+    static func page(from camera: any DocumentCamera) async throws(APIProblem) -> [UInt8] {
+        let bytes: [UInt8]
+        do throws(CaptureError) { bytes = try await camera.capture() } catch {
+            throw APIProblem(error == .noPage ? .conflict : .serviceUnavailable, code: "capture-failed",
+                             title: error.chineseMessage, detail: error.description)
+        }
+        let thresholds = camera.profile.thresholds
+        // Decoding a 5 MP page takes milliseconds of CPU: off the cooperative pool.
+        let verdict = await BlockingIO.run { PageQualityCheck.check(jpeg: bytes, thresholds: thresholds) }
+        if let problem = verdict.problem {
+            var extensions: [String: ProblemValue] = ["reason": .string(problem.rawValue)]
+            if let f = verdict.figures {
+                extensions["figures"] = .object([
+                    "sharpness": .int(Int(f.sharpness.rounded())), "meanLuminance": .int(Int(f.meanLuminance.rounded())),
+                    "clippedPercent": .int(Int((f.clippedFraction * 100).rounded())),
+                ])
+            }
+            throw APIProblem(.unprocessableContent, code: "page-quality", title: problem.chineseMessage,
+                             detail: "the captured page failed the quality check (\(problem.rawValue))"
+                                 + (verdict.figures.map { ": sharpness \(Int($0.sharpness)) (min \(Int(thresholds.minimumSharpness))), mean luminance \(Int($0.meanLuminance)) (\(Int(thresholds.minimumMeanLuminance))–\(Int(thresholds.maximumMeanLuminance)))" } ?? "")
+                                 + (verdict.detail.map { ": \($0)" } ?? "") + "; it was not kept",
+                             extensions: extensions)
+        }
+        return bytes
+    }
+
+    /// Runs a materials-store call, mapping its refusals to problems.
+    static func storing<T>(_ body: () throws(MaterialsStore.AddError) -> T) throws -> T {
+        do { return try body() } catch {
+            switch error {
+            case let .desk(desk): return try refusing { () throws(FrontDeskError) -> T in throw desk }
+            case let .materials(m):
+                let status: HTTPResponse.Status = switch m.code {
+                case .notJPEG: .unprocessableContent
+                case .pageTooLarge, .filingTooLarge: .contentTooLarge
+                case .diskFull, .ioFailed: .init(code: 507, reasonPhrase: "Insufficient Storage")
+                }
+                let code = switch m.code {
+                case .notJPEG: "not-jpeg"
+                case .pageTooLarge: "page-too-large"
+                case .filingTooLarge: "filing-too-large"
+                case .diskFull: "disk-full"
+                case .ioFailed: "store-failed"
+                }
+                throw APIProblem(status, code: code, title: m.chineseMessage, detail: m.message)
+            }
+        }
+    }
+}
