@@ -150,6 +150,9 @@ struct Validator {
         if let days = settings.workflow?.rectificationWorkingDays, !(1...60).contains(days) {
             error(file, ["workflow", "rectificationWorkingDays"], "rectificationWorkingDays must be 1–60")
         }
+        if let seconds = settings.workflow?.ratingTimeoutSeconds, !(5...600).contains(seconds) {
+            error(file, ["workflow", "ratingTimeoutSeconds"], "ratingTimeoutSeconds must be 5–600")
+        }
         if let interval = settings.workflow?.supervisionIntervalSeconds, !(1...86400).contains(interval) {
             error(file, ["workflow", "supervisionIntervalSeconds"], "supervisionIntervalSeconds must be 1–86400")
         }
