@@ -9,7 +9,8 @@ struct KioskCtl: AsyncParsableCommand {
         abstract: "OneWindow kiosk tool for technicians and hall staff.",
         version: OneWindowVersion.current,
         subcommands: [ConfigCommand.self, StaffCommand.self, DevicesCommand.self, IDCardCommand.self, PrinterCommand.self, SlipCommand.self,
-                      CatalogueCommand.self, FilingsCommand.self, QueueCommand.self, SupervisionCommand.self, AuditCommand.self, OutboxCommand.self])
+                      CatalogueCommand.self, FilingsCommand.self, QueueCommand.self, SupervisionCommand.self, AuditCommand.self, OutboxCommand.self,
+                      PadCommand.self])
 }
 
 /// Options every command that reads the configuration shares.

@@ -1,0 +1,131 @@
+import DeviceFixtures
+import Foundation
+import KioskConfig
+import KioskTestSupport
+import Testing
+
+/// `kioskctl pad` — the real binary, the real libusb and evdev code — against pads emulated by
+/// umockdev from fixtures generated from the profiles in devices/evalpads/.
+@Suite struct EvaluationPadReplayTests {
+    struct Key: Decodable, Equatable {
+        var level: Int
+        var levelName: String
+        var action: String
+        var bounce: Bool
+    }
+
+    var fixtures: String { RepoPaths.devices + "/evalpads" }
+    let hidNode = "/dev/bus/usb/001/012"
+
+    func keys(_ stdout: String) throws -> [Key] {
+        try stdout.split(separator: "\n").map { try JSONDecoder().decode(Key.self, from: Data($0.utf8)) }
+    }
+
+    func hid(_ arguments: [String], ioctl: String? = nil) throws -> ProcessResult {
+        try UMockdev.run(devices: ["\(fixtures)/generic-hid-5key.umockdev"],
+                         scripts: [.ioctl(node: hidNode, file: ioctl ?? "\(fixtures)/generic-hid-5key.ioctl")],
+                         program: try RepoPaths.binary("kioskctl"),
+                         arguments: ["pad"] + arguments + ["--profile", "generic-hid-5key", "--devices", RepoPaths.devices],
+                         timeout: .seconds(30))
+    }
+
+    func keyboard(_ arguments: [String]) throws -> ProcessResult {
+        try UMockdev.run(devices: ["\(fixtures)/generic-keyboard-5key.umockdev"],
+                         scripts: [.evdev(node: EvaluationPadFixtures.evdevNode, file: "\(fixtures)/generic-keyboard-5key.events")],
+                         program: try RepoPaths.binary("kioskctl"),
+                         arguments: ["pad"] + arguments + ["--profile", "generic-keyboard-5key", "--path", EvaluationPadFixtures.evdevNode,
+                                                           "--devices", RepoPaths.devices],
+                         timeout: .seconds(30))
+    }
+
+    @Test func committedFixturesAreExactlyWhatTheProfilesGenerate() throws {
+        let files = try EvaluationPadFixtures.allFiles(devicesDirectory: RepoPaths.devices)
+        #expect(files.count == 4)
+        for (name, data) in files {
+            let committed = try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(name)"))
+            #expect(committed == data, "\(name) differs from the generator: run `make fixtures`")
+        }
+        // Interrupt URBs (type 1) on the profile's endpoint, one per report, and the unplug as -19.
+        let ioctl = String(decoding: files["generic-hid-5key.ioctl"]!, as: UTF8.self)
+        #expect(ioctl.contains("USBDEVFS_REAPURBNDELAY 0 1 129 0 0 8 8 0 0100000000000000"))
+        #expect(ioctl.contains("USBDEVFS_REAPURBNDELAY 0 1 129 -19 0 8 0 0"))
+    }
+
+    /// Presses of every key, a held key printed once, a bounce marked, then the cable pulled:
+    /// libusb's NO_DEVICE ends the watch with exit 1 and one line on stderr.
+    @Test func hidWatchPrintsEachKeyMarksTheBounceAndStopsOnUnplug() throws {
+        let result = try hid(["watch", "--json"])
+        #expect(result.status == 1, "\(result.stderr)")
+        #expect(result.stderr == "kioskctl pad: the pad was unplugged\n")
+        let printed = try keys(result.stdout)
+        #expect(printed.map(\.level) == [5, 4, 3, 2, 1, 1])
+        #expect(printed.map(\.levelName) == ["非常满意", "满意", "基本满意", "不满意", "非常不满意", "非常不满意"])
+        #expect(printed.map(\.bounce) == [false, false, false, false, false, true])
+    }
+
+    @Test func hidWatchAllShowsTheHeldKeysRepeatsAndReleases() throws {
+        let result = try hid(["watch", "--json", "--all", "--count", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let printed = try keys(result.stdout)
+        #expect(printed.map { "\($0.action) \($0.level)" } ==
+                ["press 5", "release 5", "press 4", "release 4", "press 3"])
+    }
+
+    @Test func hidPadTestPassesWhenEveryKeyArrives() throws {
+        let result = try hid(["test", "--timeout", "5"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("请按「非常满意」键"))
+        #expect(result.stdout.contains("✓ 1 非常不满意 正常"))
+        #expect(result.stdout.contains("全部 5 个键正常"))
+    }
+
+    @Test func hidPadTestNamesTheKeysThatDidNotWork() throws {
+        let dir = try TemporaryDirectory("pad-broken-keys")
+        defer { dir.remove() }
+        let profile = try EvaluationPadProfile.load(name: "generic-hid-5key", profilesDirectory: RepoPaths.devices)
+        // A pad whose 满意 and 非常不满意 keys are dead: only the other three ever arrive.
+        let ioctl = dir.file("broken.ioctl")
+        try EvaluationPadFixtures.hidIoctl(try #require(profile.hid), steps: [.press(5), .release(5), .press(3), .release(3), .press(2), .release(2)])
+            .write(toFile: ioctl, atomically: true, encoding: .utf8)
+        let result = try hid(["test", "--timeout", "1"], ioctl: ioctl)
+        #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("✓ 5 非常满意 正常"))
+        #expect(result.stdout.contains("✗ 4 满意 未收到"))
+        #expect(result.stdout.contains("✓ 2 不满意 正常"))
+        #expect(result.stdout.contains("✗ 1 非常不满意 未收到"))
+        #expect(result.stderr == "kioskctl pad: keys that did not work: 4 满意, 1 非常不满意\n")
+    }
+
+    @Test func aHIDPadThatIsNotThereExitsOne() throws {
+        let result = try UMockdev.run(devices: ["\(RepoPaths.devices)/idcard/generic-sam-usb-split.umockdev"], program: try RepoPaths.binary("kioskctl"),
+                                      arguments: ["pad", "watch", "--profile", "generic-hid-5key", "--devices", RepoPaths.devices, "--count", "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "kioskctl pad: no USB device 1a86:e025\n")
+    }
+
+    /// The keyboard-mode pad replayed from an evemu recording with real timing: the grab succeeds,
+    /// auto-repeats are not presses, the bounce 15 ms after a release is marked.
+    @Test func keyboardWatchReadsTheGrabbedInputDevice() throws {
+        let result = try keyboard(["watch", "--json", "--all", "--count", "6"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let printed = try keys(result.stdout)
+        #expect(printed.filter { $0.action == "press" }.map(\.level) == [5, 4, 3, 2, 1, 1])
+        #expect(printed.filter { $0.action == "press" }.map(\.bounce) == [false, false, false, false, false, true])
+        #expect(printed.filter { $0.action == "repeat" }.map(\.level) == [3, 3])
+    }
+
+    @Test func keyboardPadTestPasses() throws {
+        let result = try keyboard(["test", "--timeout", "5"])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("全部 5 个键正常"))
+        #expect(result.stdout.contains("evdev /dev/input/event5 (grabbed)"))
+    }
+
+    @Test func aKeyboardPadWithoutItsNodeExitsOne() throws {
+        let result = try ChildProcess.run(try RepoPaths.binary("kioskctl"),
+                                          ["pad", "watch", "--profile", "generic-keyboard-5key", "--path", "/dev/input/event-none",
+                                           "--devices", RepoPaths.devices, "--count", "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr == "kioskctl pad: no input device at /dev/input/event-none\n")
+    }
+}
