@@ -62,6 +62,8 @@ public struct Kiosk: Sendable {
     public let outboxWatch: OutboxWatch
     /// Deletes confirmed pages and minimises personal data after `upstream.pageRetentionDays`.
     public let retention: Retention
+    /// The evaluation pad's rating prompts (nil when no pad is bound).
+    public let padRatings: PadRatingService?
     public let listen: HostPort
     public let staffListen: HostPort?
     public let dataDirectory: String
@@ -119,6 +121,15 @@ public struct Kiosk: Sendable {
                                      metadata: ["reasons": "\(state.reasons.joined(separator: "; "))"])
             events.publish(.maintenance, state)
         }
+        // The pad's keys go to the rating logic, which records them through the front desk.
+        var padRatings: PadRatingService?
+        if let pad = devices.compactMap({ $0 as? EvaluationPadDevice }).first {
+            let service = PadRatingService(desk: desk, events: events, clock: options.clock,
+                                           timeoutSeconds: settings.workflow?.ratingTimeoutSeconds ?? 30,
+                                           debounceSeconds: pad.debounceSeconds, logger: logger)
+            pad.attach { input in await service.handle(input) }
+            padRatings = service
+        }
         let board = DeviceStatusBoard()
         let historyLogger = logger
         let monitor = DeviceMonitor(devices: devices, board: board,
@@ -137,7 +148,7 @@ public struct Kiosk: Sendable {
                      sessions: sessions, pages: pages, events: events, maintenance: maintenance,
                      staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff), metrics: KioskMetrics(),
                      monitor: monitor, platform: platform, relay: relay, progressSync: progressSync, outboxWatch: outboxWatch,
-                     retention: retention,
+                     retention: retention, padRatings: padRatings,
                      listen: options.listen ?? configuration.listen,
                      staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt)
     }
@@ -166,7 +177,7 @@ public struct Kiosk: Sendable {
         return KioskRouter.make(.init(
             health: health,
             citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers, slipContext: SlipContext(configuration.settings),
-                                   pages: pages, events: events, camera: camera, board: board),
+                                   pages: pages, events: events, camera: camera, board: board, padRatings: padRatings),
             events: EventRoutes(log: events),
             simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
             staff: staffListen == nil ? staffRoutes : nil,
@@ -208,6 +219,7 @@ public struct Kiosk: Sendable {
         app.addServices(outboxWatch)
         app.addServices(retention)
         app.addServices(MemoryTrimmer(interval: .seconds(60)))
+        if let padRatings { app.addServices(padRatings) }
         for case let reader as IDCardReaderService in devices {
             app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
         }

@@ -119,31 +119,39 @@ import Testing
         let kioskd = try KioskdProcess(environment: ["CUPS_SERVER": "127.0.0.1:1"])
         try kioskd.waitFor("/api/v1/health", status: 200)
         let base = kioskd.baseURL
-        // Device-status events may come and go meanwhile: the pad presses are followed.
-        func presses(_ client: SSEClient, _ count: Int) throws -> [SSEClient.Event] {
+        // Device-status events may come and go meanwhile: the ends of sessions the test opens and
+        // closes are followed (each a `sessionEnded` with its session's id).
+        func ended(_ client: SSEClient, _ count: Int) throws -> [SSEClient.Event] {
             var found: [SSEClient.Event] = []
             while found.count < count, let event = try client.next(timeout: .seconds(10)) {
-                if event.type == "padPressed" { found.append(event) }
+                if event.type == "sessionEnded" { found.append(event) }
             }
             return found
         }
+        func openAndEnd() throws -> String {
+            let id = try #require(try HTTP.json("POST", base + "/api/v1/sessions", expect: 201)["id"] as? String)
+            _ = HTTP.request("DELETE", base + "/api/v1/sessions/\(id)")
+            return id
+        }
+        func sessionID(_ event: SSEClient.Event) -> String? {
+            (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any])?["sessionId"] as? String
+        }
         let first = try SSEClient(port: kioskd.port)
-        for level in [5, 4] { _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":\#(level)}"#, expect: 202) }
-        let seen = try presses(first, 2)
-        #expect(seen.map(\.data) == [#"{"level":5,"levelName":"非常满意"}"#, #"{"level":4,"levelName":"满意"}"#])
+        let firstTwo = try (0..<2).map { _ in try openAndEnd() }
+        let seen = try ended(first, 2)
+        #expect(seen.compactMap(sessionID) == firstTwo)
         first.close()
         // While the screen is away.
-        for level in [3, 2, 1] { _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":\#(level)}"#, expect: 202) }
+        let whileAway = try (0..<3).map { _ in try openAndEnd() }
         let lastSeen = try #require(seen.last?.id)
         let again = try SSEClient(port: kioskd.port, lastEventID: lastSeen)
-        let missed = try presses(again, 3)
-        #expect(missed.map(\.data) == [#"{"level":3,"levelName":"基本满意"}"#, #"{"level":2,"levelName":"不满意"}"#,
-                                      #"{"level":1,"levelName":"非常不满意"}"#])
+        let missed = try ended(again, 3)
+        #expect(missed.compactMap(sessionID) == whileAway)
         let ids = missed.compactMap(\.id)
         #expect(ids.count == 3 && ids.first! > lastSeen && ids == ids.sorted())
         // Then live again, nothing twice.
-        _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":5}"#, expect: 202)
-        let live = try #require(try presses(again, 1).first)
+        _ = try openAndEnd()
+        let live = try #require(try ended(again, 1).first)
         #expect(live.id! > ids.last!)
         // A bad Last-Event-ID is refused, not ignored.
         #expect(HTTP.request("GET", base + "/api/v1/events", headers: ["Last-Event-ID": "yesterday"])?.status == 422)
