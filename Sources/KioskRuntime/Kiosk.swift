@@ -166,13 +166,13 @@ public struct Kiosk: Sendable {
 
     /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
-        let (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention) =
-            (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention)
+        let (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention, padRatings) =
+            (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention, padRatings)
         let camera = devices.compactMap { $0 as? any DocumentCamera }.first
         let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
             metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? desk.counts(),
                             sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount,
-                            disk: retention.lastUsage)
+                            disk: retention.lastUsage, pad: padRatings?.counters)
         }
         return KioskRouter.make(.init(
             health: health,

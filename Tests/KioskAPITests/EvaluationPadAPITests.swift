@@ -225,6 +225,12 @@ import Upstream
             for level in [5, 3, 1] { try await press(client, level) }
             #expect(rig.ratings.counters.ignoredIdle == 3)
             #expect(rig.events(.padPressed).isEmpty)
+            try await client.execute(uri: "/metrics", method: .get) {
+                let text = String(buffer: $0.body)
+                #expect(text.contains(#"kiosk_pad_keys{outcome="ignoredIdle"} 3"#))
+                #expect(text.contains(#"kiosk_pad_keys{outcome="heldOrReleased"} 3"#))
+                #expect(text.contains("kiosk_pad_prompts_unrated 0"))
+            }
             #expect(rig.events(.padPrompt).isEmpty)
             _ = try await prompt(client, "370481-TZ01-20261122-99999", expect: .notFound)
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
