@@ -119,40 +119,40 @@ import Testing
         let kioskd = try KioskdProcess(environment: ["CUPS_SERVER": "127.0.0.1:1"])
         try kioskd.waitFor("/api/v1/health", status: 200)
         let base = kioskd.baseURL
-        // Device-status events may come and go meanwhile: the ends of sessions the test opens and
-        // closes are followed (each a `sessionEnded` with its session's id).
-        func ended(_ client: SSEClient, _ count: Int) throws -> [SSEClient.Event] {
+        // Device-status events may come and go meanwhile: the simulated reader's card placements
+        // and removals are followed (the printers' CUPS is not there, so citizen routes are closed,
+        // but simulators stay open; pad keys make no event while no rating is asked).
+        let cardEvents: Set<String> = ["cardInserted", "cardRemoved"]
+        func cards(_ client: SSEClient, _ count: Int) throws -> [SSEClient.Event] {
             var found: [SSEClient.Event] = []
             while found.count < count, let event = try client.next(timeout: .seconds(10)) {
-                if event.type == "sessionEnded" { found.append(event) }
+                if cardEvents.contains(event.type) { found.append(event) }
             }
             return found
         }
-        func openAndEnd() throws -> String {
-            let id = try #require(try HTTP.json("POST", base + "/api/v1/sessions", expect: 201)["id"] as? String)
-            _ = HTTP.request("DELETE", base + "/api/v1/sessions/\(id)")
-            return id
-        }
-        func sessionID(_ event: SSEClient.Event) -> String? {
-            (try? JSONSerialization.jsonObject(with: Data(event.data.utf8)) as? [String: Any])?["sessionId"] as? String
+        func placeAndLift() throws {
+            _ = try HTTP.json("POST", base + "/api/v1/sim/idcard/place", #"{"name":"张三","idNumber":"11010519491231002X"}"#, expect: 202)
+            _ = try HTTP.json("POST", base + "/api/v1/sim/idcard/remove", expect: 202)
         }
         let first = try SSEClient(port: kioskd.port)
-        let firstTwo = try (0..<2).map { _ in try openAndEnd() }
-        let seen = try ended(first, 2)
-        #expect(seen.compactMap(sessionID) == firstTwo)
+        for _ in 0..<2 { try placeAndLift() }
+        let seen = try cards(first, 4)
+        #expect(seen.map(\.type) == ["cardInserted", "cardRemoved", "cardInserted", "cardRemoved"])
+        #expect(seen.filter { $0.type == "cardInserted" }.allSatisfy { $0.data.contains(#""idNumber":"1101**********002X""#) })
         first.close()
         // While the screen is away.
-        let whileAway = try (0..<3).map { _ in try openAndEnd() }
+        for _ in 0..<3 { try placeAndLift() }
         let lastSeen = try #require(seen.last?.id)
         let again = try SSEClient(port: kioskd.port, lastEventID: lastSeen)
-        let missed = try ended(again, 3)
-        #expect(missed.compactMap(sessionID) == whileAway)
+        let missed = try cards(again, 6)
+        #expect(missed.map(\.type) == Array(repeating: ["cardInserted", "cardRemoved"], count: 3).flatMap { $0 })
         let ids = missed.compactMap(\.id)
-        #expect(ids.count == 3 && ids.first! > lastSeen && ids == ids.sorted())
+        #expect(ids.count == 6 && ids.first! > lastSeen && ids == ids.sorted() && Set(ids).count == 6)
         // Then live again, nothing twice.
-        _ = try openAndEnd()
-        let live = try #require(try ended(again, 1).first)
-        #expect(live.id! > ids.last!)
+        try placeAndLift()
+        let live = try cards(again, 2)
+        #expect(live.map(\.type) == ["cardInserted", "cardRemoved"])
+        #expect(try #require(live.first?.id) > ids.last!)
         // A bad Last-Event-ID is refused, not ignored.
         #expect(HTTP.request("GET", base + "/api/v1/events", headers: ["Last-Event-ID": "yesterday"])?.status == 422)
         // kioskd stops promptly with a screen still listening.
