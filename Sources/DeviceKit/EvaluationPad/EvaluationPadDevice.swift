@@ -37,6 +37,9 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     private let opener: Opener
     private let readTimeout: Duration
     private let logger: Logger
+    /// The USB identity to watch with libusb's hotplug callback (HID pads): an unplugged device's
+    /// open handle may go on answering, so the LEFT event is what drops it.
+    private let hotplugIDs: (vendorID: UInt16, productID: UInt16)?
 
     private struct State: Sendable {
         var connection: (any PadConnection)?
@@ -45,6 +48,8 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         var everConnected = false
         var announcedUnavailable = false
         var failedOpens = 0
+        /// Set by libusb's hotplug callback; acted on at the next read, which it also hastens.
+        var hotplug: USBHotplugWatcher.Event?
     }
 
     private let state: Mutex<State>
@@ -76,9 +81,13 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
 
     public convenience init(binding: DeviceBinding, profile: EvaluationPadProfile, logger: Logger) throws(PadTransportError) {
         let opener: Opener
+        var hotplugIDs: (UInt16, UInt16)?
         switch (binding.driver, profile.transport) {
         case (.hid, .hid):
             opener = { () throws(PadTransportError) -> any PadConnection in try LibUSBPadConnection(profile: profile) }
+            if let hid = profile.hid, let vid = UInt16(hid.vendorID, radix: 16), let pid = UInt16(hid.productID, radix: 16) {
+                hotplugIDs = (vid, pid)
+            }
         case (.evdev, .evdev):
             guard let path = binding.path else { throw .cannotOpen("binding \(binding.id) needs 'path:' (/dev/input/eventN)") }
             opener = { () throws(PadTransportError) -> any PadConnection in try EvdevPadConnection(path: path, profile: profile) }
@@ -86,11 +95,13 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             throw .cannotOpen("profile \(profile.name) is a \(profile.transport.rawValue) pad; bind it with driver: \(profile.transport.rawValue)")
         }
         self.init(binding: binding, opener: opener, debounceSeconds: profile.debounceSeconds,
-                  readTimeout: .milliseconds(profile.hid?.readTimeoutMilliseconds ?? 250), logger: logger)
+                  readTimeout: .milliseconds(profile.hid?.readTimeoutMilliseconds ?? 250), hotplugIDs: hotplugIDs, logger: logger)
     }
 
     public init(binding: DeviceBinding, opener: @escaping Opener, debounceSeconds: Double = 0.3,
-                readTimeout: Duration = .milliseconds(250), simulator: SimulatedPadConnection? = nil, logger: Logger) {
+                readTimeout: Duration = .milliseconds(250), simulator: SimulatedPadConnection? = nil,
+                hotplugIDs: (vendorID: UInt16, productID: UInt16)? = nil, logger: Logger) {
+        self.hotplugIDs = hotplugIDs
         self.binding = binding
         self.opener = opener
         self.debounceSeconds = debounceSeconds
@@ -108,11 +119,21 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     public var counters: EvaluationPadCounters { state.withLock { $0.counters } }
 
     public func run() async throws {
+        let watcher = hotplugIDs.flatMap { ids in
+            USBHotplugWatcher(vendorID: ids.vendorID, productID: ids.productID) { [weak self] event in
+                self?.hotplugEvent(event)
+            }
+        }
+        defer { watcher?.stop() }
         do {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     let wait = await self.pollOnce(timeout: self.readTimeout)
-                    if wait > .zero { try await Task.sleep(for: wait) }
+                    // Sleep in slices so a hotplug event is acted on within 50 ms even during backoff.
+                    let until = ContinuousClock.now + wait
+                    while ContinuousClock.now < until, self.state.withLock({ $0.hotplug == nil }) {
+                        try await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
+                    }
                 }
             }
         } catch is CancellationError {
@@ -122,6 +143,13 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             s.connection?.close()
             s.connection = nil
         }
+    }
+
+    /// Called by libusb's hotplug callback (on its event thread).
+    func hotplugEvent(_ event: USBHotplugWatcher.Event) {
+        state.withLock { $0.hotplug = event }
+        logger.notice(event == .arrived ? "evaluation pad plugged in" : "evaluation pad unplugged (hotplug)",
+                      metadata: ["device": "\(binding.id)"])
     }
 
     /// Staff reset: drops the connection and opens the pad again at once.
@@ -158,6 +186,15 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
 
     private func pollBlocking(timeout: Duration) -> ([PadInput], Duration) {
         var inputs: [PadInput] = []
+        switch state.withLock({ s -> USBHotplugWatcher.Event? in defer { s.hotplug = nil }; return s.hotplug }) {
+        case .left?:
+            // Drop the stale handle at once: an unplugged device's handle may not fail by itself.
+            if state.withLock({ $0.connection != nil }) { return unplugged(inputs) }
+        case .arrived?:
+            state.withLock { $0.failedOpens = 0 }
+        case nil:
+            break
+        }
         let connection: any PadConnection
         if let existing = state.withLock({ $0.connection }) {
             connection = existing
@@ -196,15 +233,7 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             inputs += keys.map(PadInput.key)
             return (inputs, .zero)
         } catch .deviceGone {
-            state.withLock { s in
-                s.connection?.close()
-                s.connection = nil
-                s.counters.unplugs += 1
-            }
-            logger.warning("evaluation pad unplugged", metadata: ["device": "\(binding.id)"])
-            setStatus(.powerOff, detail: "the pad was unplugged; it is re-opened when it returns", action: .maintenance)
-            if announceUnavailable() { inputs.append(.unavailable("the pad was unplugged")) }
-            return (inputs, .milliseconds(250))
+            return unplugged(inputs)
         } catch {
             state.withLock { s in
                 s.connection?.close()
@@ -215,6 +244,20 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             setStatus(.hardwareError, detail: "\(error)", action: .reset)
             return (inputs, .milliseconds(250))
         }
+    }
+
+    /// Drops the connection of an unplugged pad: status powerOff, `.unavailable` handed on once.
+    private func unplugged(_ inputs: [PadInput]) -> ([PadInput], Duration) {
+        var inputs = inputs
+        state.withLock { s in
+            s.connection?.close()
+            s.connection = nil
+            s.counters.unplugs += 1
+        }
+        logger.warning("evaluation pad unplugged", metadata: ["device": "\(binding.id)"])
+        setStatus(.powerOff, detail: "the pad was unplugged; it is re-opened when it returns", action: .maintenance)
+        if announceUnavailable() { inputs.append(.unavailable("the pad was unplugged")) }
+        return (inputs, .milliseconds(250))
     }
 
     /// True the first time after the pad became unusable (so `.unavailable` is handed on once).
