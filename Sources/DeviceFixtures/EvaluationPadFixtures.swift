@@ -15,6 +15,9 @@ public enum EvaluationPadFixtures {
         case release(Int)
         /// The cable is pulled: the pending read fails with -19 (ENODEV). HID only.
         case unplug
+        /// The driver sends the profile's prompt / idle output report (interrupt OUT). HID only.
+        case showPrompt
+        case showIdle
     }
 
     /// The scenario of the committed fixtures: every key once from 非常满意 to 非常不满意, 基本满意
@@ -83,6 +86,12 @@ public enum EvaluationPadFixtures {
             case .unplug:
                 lines.append("USBDEVFS_REAPURBNDELAY 0 1 \(endpoint) -19 0 \(hid.reportSize) 0 0 ")
                 continue
+            case .showPrompt, .showIdle:
+                guard let output = hid.output, let out = EvaluationPadProfile.endpointAddress(output.endpoint),
+                      let report = EvaluationPadProfile.hexBytes(step == .showPrompt ? output.prompt : output.idle) else { continue }
+                let hex = report.map { String(format: "%02X", $0) }.joined()
+                lines.append("USBDEVFS_REAPURBNDELAY 0 1 \(out) 0 0 \(report.count) \(report.count) 0 \(hex)")
+                continue
             }
             let hex = bytes.map { String(format: "%02X", $0) }.joined()
             lines.append("USBDEVFS_REAPURBNDELAY 0 1 \(endpoint) 0 0 \(hid.reportSize) \(bytes.count) 0 \(hex)")
@@ -133,7 +142,7 @@ public enum EvaluationPadFixtures {
                 level = l
                 value = 0
                 time += 0.08
-            case .unplug:
+            case .unplug, .showPrompt, .showIdle:
                 continue
             }
             previous = step

@@ -77,10 +77,13 @@ public final class PadRatingService: Service, Sendable {
     private let events: KioskEventLog
     private let clock: any KioskClock
     private let logger: Logger
+    /// Tells the pad what to show (its LED: asked / not asked).
+    private let indicate: @Sendable (PadSignal) -> Void
     public let timeoutSeconds: Int
 
     public init(desk: FrontDesk, events: KioskEventLog, clock: any KioskClock, timeoutSeconds: Int = 30,
-                debounceSeconds: Double = 0.3, logger: Logger) {
+                debounceSeconds: Double = 0.3, indicate: @escaping @Sendable (PadSignal) -> Void = { _ in }, logger: Logger) {
+        self.indicate = indicate
         self.desk = desk
         self.events = events
         self.clock = clock
@@ -113,6 +116,7 @@ public final class PadRatingService: Service, Sendable {
         }
         guard let asked else { throw .padUnavailable }
         if let replaced = asked.replaced { endUnrated(replaced, reason: "replaced", note: "被新的评价请求取代") }
+        indicate(.prompt)
         let event = PadPromptEvent(filingNumber: request.filingNumber, ticket: request.ticket, expiresAt: asked.deadline,
                                    timeoutSeconds: timeoutSeconds)
         logger.info("rating asked on the pad", metadata: ["subject": "\(request.subject)", "timeoutSeconds": "\(timeoutSeconds)"])
@@ -199,7 +203,9 @@ public final class PadRatingService: Service, Sendable {
                 evaluationId: record.id, rectification: record.rectification?.status.rawValue))
             events.publish(.padPromptEnded, PadPromptEndedEvent(filingNumber: request.filingNumber, ticket: request.ticket,
                                                                 outcome: "rated", reason: "rated"))
+            indicate(.idle)
         } catch {
+            indicate(.idle)
             if case .workflow(.alreadyRated) = error {
                 state.withLock { $0.counters.refused += 1 }
                 logger.notice("pad rating refused: the instance was rated meanwhile", metadata: ["subject": "\(subject)"])
@@ -224,6 +230,7 @@ public final class PadRatingService: Service, Sendable {
         state.withLock { $0.counters.unrated += 1 }
         logger.info("rating prompt ended without a rating", metadata: ["subject": "\(request.subject)", "reason": "\(reason)",
                                                                      "recorded": "\(recorded)"])
+        indicate(.idle)
         events.publish(.padPromptEnded, PadPromptEndedEvent(filingNumber: request.filingNumber, ticket: request.ticket,
                                                             outcome: "unrated", reason: reason))
     }

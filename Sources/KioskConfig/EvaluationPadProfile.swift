@@ -24,6 +24,24 @@ public struct EvaluationPadProfile: Sendable, Hashable, Codable {
         /// One entry per level: the report names that level's key when `report[byte] == value`.
         /// A report matching no entry means no key is down.
         public var keys: [HIDKey]
+        /// Optional output reports (LEDs, beeper) sent on an interrupt OUT endpoint.
+        public var output: HIDOutput?
+    }
+
+    /// A pad's output reports: what lights its "please rate" LED (or beeps), and what puts it out.
+    public struct HIDOutput: Sendable, Hashable, Codable {
+        /// The interrupt OUT endpoint ("0x02").
+        public var endpoint: String
+        /// Sent when a rating is asked, as hex bytes ("01 00 00 00 00 00 00 00").
+        public var prompt: String
+        /// Sent when the prompt ends (and when the pad is opened).
+        public var idle: String
+
+        public init(endpoint: String, prompt: String, idle: String) {
+            self.endpoint = endpoint
+            self.prompt = prompt
+            self.idle = idle
+        }
     }
 
     /// A level's key in a HID report.
@@ -122,6 +140,20 @@ public struct EvaluationPadProfile: Sendable, Hashable, Codable {
                 found.append(ProfileProblem(at: ["hid", "readTimeoutMilliseconds"], "readTimeoutMilliseconds must be 10–5000"))
             }
             checkLevels(hid.keys.map(\.level), at: "hid")
+            if let output = hid.output {
+                if let endpoint = Self.endpointAddress(output.endpoint) {
+                    if endpoint & 0x80 != 0 { found.append(ProfileProblem(at: ["hid", "output", "endpoint"], "output.endpoint must be an OUT endpoint (0x01…0x0F)")) }
+                } else {
+                    found.append(ProfileProblem(at: ["hid", "output", "endpoint"], "output.endpoint must be a hex endpoint address such as \"0x02\""))
+                }
+                for (key, text) in [("prompt", output.prompt), ("idle", output.idle)] {
+                    if let bytes = Self.hexBytes(text) {
+                        if !(1...64).contains(bytes.count) { found.append(ProfileProblem(at: ["hid", "output", .key(key)], "output.\(key) must be 1–64 bytes")) }
+                    } else {
+                        found.append(ProfileProblem(at: ["hid", "output", .key(key)], "output.\(key) must be hex bytes such as \"01 00 00 00\""))
+                    }
+                }
+            }
             for (i, key) in hid.keys.enumerated() {
                 if !(0..<max(hid.reportSize, 1)).contains(key.byte) {
                     found.append(ProfileProblem(at: ["hid", "keys", .index(i), "byte"], "byte \(key.byte) is outside the \(hid.reportSize)-byte report"))
@@ -151,6 +183,21 @@ public struct EvaluationPadProfile: Sendable, Hashable, Codable {
             }
         }
         return found
+    }
+
+    /// "01 00 FF" or "0100FF" → [0x01, 0x00, 0xFF]; nil when not whole hex bytes.
+    public static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = text.filter { !$0.isWhitespace }
+        guard !digits.isEmpty, digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        var index = digits.startIndex
+        while index < digits.endIndex {
+            let next = digits.index(index, offsetBy: 2)
+            guard let byte = UInt8(digits[index..<next], radix: 16) else { return nil }
+            bytes.append(byte)
+            index = next
+        }
+        return bytes
     }
 
     /// "0x81" → 0x81.

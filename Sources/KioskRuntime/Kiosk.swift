@@ -126,7 +126,7 @@ public struct Kiosk: Sendable {
         if let pad = devices.compactMap({ $0 as? EvaluationPadDevice }).first {
             let service = PadRatingService(desk: desk, events: events, clock: options.clock,
                                            timeoutSeconds: settings.workflow?.ratingTimeoutSeconds ?? 30,
-                                           debounceSeconds: pad.debounceSeconds, logger: logger)
+                                           debounceSeconds: pad.debounceSeconds, indicate: { pad.indicate($0) }, logger: logger)
             pad.attach { input in await service.handle(input) }
             padRatings = service
         }

@@ -103,8 +103,9 @@ struct PadCommand: AsyncParsableCommand {
             abstract: "Interactive check: press each key in turn, from 非常满意 to 非常不满意.",
             discussion: """
                 For each level the technician is asked to press its key within --timeout seconds; \
-                another key is reported and the wait goes on. Exit status: 0 every key worked; \
-                1 the pad cannot be opened or was unplugged; 2 some key did not work (named).
+                another key is reported and the wait goes on. A pad whose profile has output reports \
+                shows its prompt signal during the test. Exit status: 0 every key worked; \
+                1 the pad cannot be opened, was unplugged, or refused an output report; 2 some key did not work (named).
                 """)
 
         @OptionGroup var pad: PadOptions
@@ -120,6 +121,12 @@ struct PadCommand: AsyncParsableCommand {
                 let (connection, profile) = try pad.open()
                 defer { connection.close() }
                 Console.out("测试评价器 \(profile.name)（\(connection.description)）")
+                // Light the pad's "please rate" signal (LED / beep) if its profile has one, as kioskd does.
+                do {
+                    try connection.signal(.prompt)
+                } catch {
+                    throw PadFailure(exitCode: 1, message: "the pad's prompt output report failed: \(error)")
+                }
                 var failed: [Int] = []
                 let clock = ContinuousClock()
                 for level in [5, 4, 3, 2, 1] {
@@ -146,6 +153,11 @@ struct PadCommand: AsyncParsableCommand {
                     }
                     Console.out(ok ? "  ✓ \(level) \(PadCommand.levelName(level)) 正常" : "  ✗ \(level) \(PadCommand.levelName(level)) 未收到")
                     if !ok { failed.append(level) }
+                }
+                do {
+                    try connection.signal(.idle)
+                } catch {
+                    throw PadFailure(exitCode: 1, message: "the pad's idle output report failed: \(error)")
                 }
                 if failed.isEmpty {
                     Console.out("全部 5 个键正常")

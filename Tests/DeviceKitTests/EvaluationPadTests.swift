@@ -53,6 +53,48 @@ import Testing
         #expect(lines.contains { $0.contains("missing: 1, 2") })
     }
 
+    @Test func outputReportsAreCheckedAndParsed() throws {
+        let dir = try TemporaryDirectory("evalpad-output")
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.file("evalpads"), withIntermediateDirectories: true)
+        let keys = (1...5).map { "    - { level: \($0), byte: 0, value: \(6 - $0) }" }.joined(separator: "\n")
+        func write(_ output: String) throws {
+            try """
+                name: led
+                transport: hid
+                hid:
+                  vendorID: "1A86"
+                  productID: "E025"
+                  interruptIn: "0x81"
+                  reportSize: 8
+                  keys:
+                \(keys)
+                  output:
+                \(output)
+                """.write(toFile: dir.file("evalpads/led.yaml"), atomically: true, encoding: .utf8)
+        }
+        try write("""
+                endpoint: "0x81"
+                prompt: "01 0"
+                idle: "00 00 zz"
+            """)
+        let error = try #require(throws: ConfigError.self) { try EvaluationPadProfile.load(name: "led", profilesDirectory: dir.path) }
+        let lines = error.errors.map(\.description)
+        #expect(lines.contains { $0.contains(":15:") && $0.contains("output.endpoint must be an OUT endpoint") })
+        #expect(lines.contains { $0.contains(":16:") && $0.contains("output.prompt must be hex bytes") })
+        #expect(lines.contains { $0.contains(":17:") && $0.contains("output.idle must be hex bytes") })
+        try write("""
+                endpoint: "0x02"
+                prompt: "01 00 00 00 00 00 00 00"
+                idle: "0000000000000000"
+            """)
+        let profile = try EvaluationPadProfile.load(name: "led", profilesDirectory: dir.path)
+        #expect(EvaluationPadProfile.hexBytes(try #require(profile.hid?.output?.prompt)) == [1, 0, 0, 0, 0, 0, 0, 0])
+        #expect(EvaluationPadProfile.hexBytes("0A ff") == [0x0A, 0xFF])
+        #expect(EvaluationPadProfile.hexBytes("0A f") == nil)
+        #expect(EvaluationPadProfile.hexBytes("") == nil)
+    }
+
     @Test func aTypoOrAnUnknownKeyNameIsAnError() throws {
         let dir = try TemporaryDirectory("evalpad-typo")
         defer { dir.remove() }
@@ -199,6 +241,26 @@ import Testing
         #expect(report.status == .online)
         #expect(Array(inputs.all.dropFirst()) == [.available, .key(.init(level: 5, action: .press)), .key(.init(level: 5, action: .release))])
         #expect(pad.counters.unplugs == 1)
+    }
+
+    @Test func theWantedSignalIsShownBeforeTheNextReadAndAgainAfterAReopen() async {
+        let pad = EvaluationPadDevice(simulatedBinding: binding, logger: Logger(label: "test"))
+        let simulator = pad.simulator!
+        await pad.pollOnce()
+        #expect(simulator.signals == [.idle])       // a freshly opened pad is put out
+        pad.indicate(.prompt)
+        pad.indicate(.prompt)
+        await pad.pollOnce()
+        await pad.pollOnce()
+        #expect(simulator.signals == [.idle, .prompt])   // once, not at every read
+        simulator.setUnplugged(true)
+        await pad.pollOnce()
+        simulator.setUnplugged(false)
+        await pad.pollOnce()
+        #expect(simulator.signals == [.idle, .prompt, .prompt])   // re-sent to the re-opened pad
+        pad.indicate(.idle)
+        await pad.pollOnce()
+        #expect(simulator.signals.last == .idle)
     }
 
     @Test func aPadThatWasNeverThereIsNoDeviceAndABadBindingIsAConfigurationError() async throws {

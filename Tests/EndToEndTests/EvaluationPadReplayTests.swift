@@ -96,6 +96,43 @@ import Testing
         #expect(result.stderr == "kioskctl pad: keys that did not work: 4 满意, 1 非常不满意\n")
     }
 
+    /// A pad whose profile has LED output reports: `pad test` sends the prompt report before the
+    /// keys and the idle one after them, on the interrupt OUT endpoint; a report the pad does not
+    /// take fails the test (exit 1), never silently.
+    @Test(arguments: [true, false])
+    func hidPadTestSendsTheProfilesOutputReports(_ matching: Bool) throws {
+        let dir = try TemporaryDirectory("pad-led")
+        defer { dir.remove() }
+        try FileManager.default.createDirectory(atPath: dir.file("evalpads"), withIntermediateDirectories: true)
+        var profile = try EvaluationPadProfile.load(name: "generic-hid-5key", profilesDirectory: RepoPaths.devices)
+        profile.hid?.output = .init(endpoint: "0x02", prompt: "01 01 00 00 00 00 00 00", idle: "01 00 00 00 00 00 00 00")
+        // The shipped profile with an output section added under hid: (before the top-level debounce key).
+        let yaml = try String(contentsOfFile: "\(fixtures)/generic-hid-5key.yaml", encoding: .utf8).replacingOccurrences(
+            of: "\ndebounceMilliseconds:",
+            with: "\n  output:\n    endpoint: \"0x02\"\n    prompt: \"01 01 00 00 00 00 00 00\"\n    idle: \"01 00 00 00 00 00 00 00\"\ndebounceMilliseconds:")
+        try yaml.write(toFile: dir.file("evalpads/led-5key.yaml"), atomically: true, encoding: .utf8)
+        #expect(try EvaluationPadProfile.load(name: "led-5key", profilesDirectory: dir.path) == profile)
+
+        // What the emulated pad expects: its own idea of the prompt report (a different one when not matching).
+        var scripted = try #require(profile.hid)
+        if !matching { scripted.output?.prompt = "02 01 00 00 00 00 00 00" }
+        let ioctl = dir.file("led.ioctl")
+        let steps: [EvaluationPadFixtures.Step] = [.showPrompt] + [5, 4, 3, 2, 1].flatMap { [.press($0), .release($0)] } + [.showIdle]
+        try EvaluationPadFixtures.hidIoctl(scripted, steps: steps).write(toFile: ioctl, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOfFile: ioctl, encoding: .utf8).contains("USBDEVFS_REAPURBNDELAY 0 1 2 0 0 8 8 0 0\(matching ? 1 : 2)01000000000000"))
+        let result = try UMockdev.run(devices: ["\(fixtures)/generic-hid-5key.umockdev"], scripts: [.ioctl(node: hidNode, file: ioctl)],
+                                      program: try RepoPaths.binary("kioskctl"),
+                                      arguments: ["pad", "test", "--profile", "led-5key", "--devices", dir.path, "--timeout", "3"],
+                                      timeout: .seconds(30))
+        if matching {
+            #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+            #expect(result.stdout.contains("全部 5 个键正常"))
+        } else {
+            #expect(result.status == 1, "\(result.stdout)\n\(result.stderr)")
+            #expect(result.stderr.hasPrefix("kioskctl pad: the pad's prompt output report failed"))
+        }
+    }
+
     @Test func aHIDPadThatIsNotThereExitsOne() throws {
         let result = try UMockdev.run(devices: ["\(RepoPaths.devices)/idcard/generic-sam-usb-split.umockdev"], program: try RepoPaths.binary("kioskctl"),
                                       arguments: ["pad", "watch", "--profile", "generic-hid-5key", "--devices", RepoPaths.devices, "--count", "1"])

@@ -99,7 +99,11 @@ import Upstream
                 #expect(body["asking"] as? Bool == true)
             }
 
+            await rig.pad.pollOnce()
+            #expect(rig.pad.simulator?.signals.last == .prompt)   // the pad's "please rate" LED is on
             try await press(client, 1)
+            await rig.pad.pollOnce()
+            #expect(rig.pad.simulator?.signals.last == .idle)     // and off again once rated
 
             let pressed = try #require(rig.events(.padPressed).first)
             #expect(pressed["level"] as? Int == 1)

@@ -50,6 +50,9 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         var failedOpens = 0
         /// Set by libusb's hotplug callback; acted on at the next read, which it also hastens.
         var hotplug: USBHotplugWatcher.Event?
+        /// What the pad should show, and what its current connection was last told (nil: nothing yet).
+        var wantedSignal = PadSignal.idle
+        var shownSignal: PadSignal?
     }
 
     private let state: Mutex<State>
@@ -145,6 +148,12 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         }
     }
 
+    /// What the pad should show (its LED / beeper, when the profile has output reports); sent
+    /// before the pad's next read.
+    public func indicate(_ signal: PadSignal) {
+        state.withLock { $0.wantedSignal = signal }
+    }
+
     /// Called by libusb's hotplug callback (on its event thread).
     func hotplugEvent(_ event: USBHotplugWatcher.Event) {
         state.withLock { $0.hotplug = event }
@@ -219,6 +228,7 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             }
             let returned = state.withLock { s -> Bool in
                 s.connection = connection
+                s.shownSignal = nil
                 s.failedOpens = 0
                 defer { s.everConnected = true; s.announcedUnavailable = false }
                 return s.announcedUnavailable
@@ -227,6 +237,18 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             if returned { inputs.append(.available) }
         }
         do throws(PadTransportError) {
+            let wanted = state.withLock { s -> PadSignal? in s.shownSignal == s.wantedSignal ? nil : s.wantedSignal }
+            if let wanted {
+                do throws(PadTransportError) {
+                    try connection.signal(wanted)
+                } catch .deviceGone {
+                    throw .deviceGone
+                } catch {
+                    // A pad that cannot light its LED still rates: note it and go on reading.
+                    logger.warning("evaluation pad output report failed", metadata: ["device": "\(binding.id)", "error": "\(error)"])
+                }
+                state.withLock { $0.shownSignal = wanted }
+            }
             let keys = try connection.readKeys(timeout: timeout)
             state.withLock { $0.counters.keyEvents += keys.count }
             setStatus(.online, detail: nil, action: nil)

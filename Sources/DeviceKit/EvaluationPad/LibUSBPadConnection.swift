@@ -13,6 +13,8 @@ public final class LibUSBPadConnection: PadConnection, @unchecked Sendable {
     private let endpoint: UInt8
     private let reportSize: Int
     private var decoder: HIDReportDecoder
+    /// The interrupt OUT endpoint and the reports of each signal, when the profile has them.
+    private let output: (endpoint: UInt8, reports: [PadSignal: [UInt8]])?
     public let description: String
 
     public init(profile: EvaluationPadProfile) throws(PadTransportError) {
@@ -67,6 +69,12 @@ public final class LibUSBPadConnection: PadConnection, @unchecked Sendable {
         self.endpoint = endpoint
         reportSize = hid.reportSize
         decoder = HIDReportDecoder(keys: hid.keys)
+        if let out = hid.output, let endpoint = EvaluationPadProfile.endpointAddress(out.endpoint),
+           let prompt = EvaluationPadProfile.hexBytes(out.prompt), let idle = EvaluationPadProfile.hexBytes(out.idle) {
+            output = (endpoint, [.prompt: prompt, .idle: idle])
+        } else {
+            output = nil
+        }
         description = String(format: "usb %04x:%04x ", vendorID, productID) + location
             + String(format: ", interrupt IN 0x%02X, %d-byte reports", endpoint, hid.reportSize)
     }
@@ -104,6 +112,24 @@ public final class LibUSBPadConnection: PadConnection, @unchecked Sendable {
                 throw .deviceGone
             default:
                 throw .io("interrupt read on 0x\(String(endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
+            }
+        }
+    }
+
+    /// One interrupt OUT transfer of the signal's report (bounded by 500 ms); nothing without one.
+    public func signal(_ signal: PadSignal) throws(PadTransportError) {
+        guard let output, var report = output.reports[signal] else { return }
+        try lock.withLock { _ throws(PadTransportError) in
+            guard let handle else { throw .deviceGone }
+            var transferred: Int32 = 0
+            let rc = report.withUnsafeMutableBufferPointer { buffer in
+                libusb_interrupt_transfer(handle, output.endpoint, buffer.baseAddress!, Int32(buffer.count), &transferred, 500)
+            }
+            switch rc {
+            case 0 where Int(transferred) == report.count: return
+            case 0: throw .io("output report \(signal.rawValue): \(transferred) of \(report.count) bytes sent")
+            case LIBUSB_ERROR_NO_DEVICE.rawValue: throw .deviceGone
+            default: throw .io("output report \(signal.rawValue) on 0x\(String(output.endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
             }
         }
     }

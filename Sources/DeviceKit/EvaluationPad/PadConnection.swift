@@ -41,12 +41,24 @@ public enum PadTransportError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 }
 
+/// What a pad shows: a rating is asked (LED on / beep), or nothing is.
+public enum PadSignal: String, Sendable, Hashable {
+    case prompt
+    case idle
+}
+
 /// An open pad: reads key events, each call bounded by `timeout` (an empty answer when no key
-/// was touched). Blocking: call it through `BlockingIO`.
+/// was touched), and shows a signal if it can. Blocking: call it through `BlockingIO`.
 public protocol PadConnection: AnyObject, Sendable {
     var description: String { get }
     func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent]
+    /// Sends the signal's output report; does nothing on a pad without one.
+    func signal(_ signal: PadSignal) throws(PadTransportError)
     func close()
+}
+
+extension PadConnection {
+    public func signal(_ signal: PadSignal) throws(PadTransportError) {}
 }
 
 /// The in-process pad of the demo and the tests: `press(level:)` queues a press and its release,
@@ -55,6 +67,7 @@ public final class SimulatedPadConnection: PadConnection {
     private struct State {
         var queued: [PadKeyEvent] = []
         var unplugged = false
+        var signals: [PadSignal] = []
     }
 
     private let state = Mutex(State())
@@ -80,6 +93,16 @@ public final class SimulatedPadConnection: PadConnection {
     }
 
     public var isUnplugged: Bool { state.withLock { $0.unplugged } }
+
+    /// The signals shown so far, oldest first (the simulated LED's history).
+    public var signals: [PadSignal] { state.withLock { $0.signals } }
+
+    public func signal(_ signal: PadSignal) throws(PadTransportError) {
+        try state.withLock { s throws(PadTransportError) in
+            if s.unplugged { throw .deviceGone }
+            s.signals.append(signal)
+        }
+    }
 
     public func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent] {
         func take() throws(PadTransportError) -> [PadKeyEvent] {
