@@ -6,7 +6,7 @@ import Testing
 
 /// `kioskctl pad` — the real binary, the real libusb and evdev code — against pads emulated by
 /// umockdev from fixtures generated from the profiles in devices/evalpads/.
-@Suite struct EvaluationPadReplayTests {
+@Suite(.serialized) struct EvaluationPadReplayTests {
     struct Key: Decodable, Equatable {
         var level: Int
         var levelName: String
