@@ -1,6 +1,7 @@
 /// An evaluation pad model's profile (`devices/evalpads/<name>.yaml`): how the pad is reached and
 /// which of its keys means which level (5 非常满意 … 1 非常不满意). Adding a model is adding a profile.
 public struct EvaluationPadProfile: Sendable, Hashable, Codable {
+    /// How the pad is read; the binding's driver must match it.
     public enum Transport: String, Sendable, Hashable, Codable {
         /// A USB HID pad read through libusb interrupt transfers.
         case hid

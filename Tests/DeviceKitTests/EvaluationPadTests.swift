@@ -218,6 +218,33 @@ import Testing
         _ = await presser.result
     }
 
+    /// The pad's own loop reads back to back; a caller that wants a read now (the simulator route,
+    /// a staff reset) must still get one promptly, not wait behind the loop forever.
+    @Test func aCallerIsNotStarvedByThePadsOwnLoop() async throws {
+        let pad = EvaluationPadDevice(simulatedBinding: binding, logger: Logger(label: "test"))
+        let inputs = Inputs()
+        pad.attach { input in inputs.items.withLock { $0.append(input) } }
+        let loop = Task { try await pad.run() }
+        defer { loop.cancel() }
+        try await Task.sleep(for: .milliseconds(100))
+        let clock = ContinuousClock()
+        for level in [3, 4, 5] {
+            let start = clock.now
+            pad.simulator?.press(level: level)
+            let returned = await withTaskGroup(of: Bool.self) { group in
+                group.addTask { await pad.pollOnce(); return true }
+                group.addTask { try? await Task.sleep(for: .seconds(20)); return false }
+                let first = await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(returned, "pollOnce waited behind the loop for 20 s")
+            #expect(clock.now - start < .seconds(10))
+            // Handled (by the loop's read or by this one) before pollOnce returned.
+            #expect(inputs.all.contains(.key(.init(level: level, action: .press))))
+        }
+    }
+
     @Test func unplugIsAnnouncedOnceAndReplugReopens() async {
         let pad = EvaluationPadDevice(simulatedBinding: binding, logger: Logger(label: "test"))
         let inputs = Inputs()

@@ -58,6 +58,9 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     private let state: Mutex<State>
     private let handler = Mutex<Handler?>(nil)
     private let polling = Mutex(false)
+    /// Callers waiting for the read under way (the simulator route, a staff reset): the loop lets
+    /// them have the next read, or its back-to-back reads would starve them.
+    private let waiters = Atomic<Int>(0)
 
     /// A simulated pad.
     public convenience init(simulatedBinding binding: DeviceBinding, simulator: SimulatedPadConnection = SimulatedPadConnection(),
@@ -132,6 +135,7 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             try await cancelWhenGracefulShutdown {
                 while !Task.isCancelled {
                     let wait = await self.pollOnce(timeout: self.readTimeout)
+                    while self.waiters.load(ordering: .acquiring) > 0 { try await Task.sleep(for: .milliseconds(1)) }
                     // Sleep in slices so a hotplug event is acted on within 50 ms even during backoff.
                     let until = ContinuousClock.now + wait
                     while ContinuousClock.now < until, self.state.withLock({ $0.hotplug == nil }) {
@@ -178,12 +182,19 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     /// Reads never overlap: a caller waits for the read under way.
     @discardableResult
     public func pollOnce(timeout: Duration = .zero) async -> Duration {
-        while !polling.withLock({ busy in
-            defer { busy = true }
-            return !busy
-        }) {
-            if Task.isCancelled { return readTimeout }
-            try? await Task.sleep(for: .milliseconds(2))
+        func acquire() -> Bool {
+            polling.withLock { busy in
+                defer { busy = true }
+                return !busy
+            }
+        }
+        if !acquire() {
+            waiters.add(1, ordering: .acquiringAndReleasing)
+            defer { waiters.subtract(1, ordering: .acquiringAndReleasing) }
+            while !acquire() {
+                if Task.isCancelled { return readTimeout }
+                try? await Task.sleep(for: .milliseconds(2))
+            }
         }
         defer { polling.withLock { $0 = false } }
         let (inputs, wait) = await BlockingIO.run { () -> ([PadInput], Duration) in self.pollBlocking(timeout: timeout) }
