@@ -77,8 +77,18 @@ import Testing
         #expect(progress.status == 200)
         #expect(!String(decoding: progress.body, as: UTF8.self).contains("张三"))
         #expect(HTTP.request("GET", base + "/p/\(token)")?.headers["content-type"]?.hasPrefix("text/html") == true)
-        let rating = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":5}"#, expect: 201)
-        #expect(rating["levelName"] as? String == "非常满意")
+        // The rating on the (simulated) evaluation pad: the screen asks, the pad's key is recorded.
+        let prompt = try HTTP.json("POST", base + "/api/v1/evaluations/prompt", #"{"filingNumber":"\#(number)"}"#, expect: 202)
+        #expect(prompt["timeoutSeconds"] as? Int == 30)
+        _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":5}"#, expect: 202)
+        var padEvents: [SSEClient.Event] = []
+        while padEvents.last?.type != "padPromptEnded", let event = try events.next(timeout: .seconds(10)) {
+            if event.type.hasPrefix("pad") { padEvents.append(event) }
+        }
+        #expect(padEvents.map(\.type) == ["padPrompt", "padPressed", "padPromptEnded"])
+        #expect(padEvents.dropFirst().first?.data.contains(#""levelName":"非常满意""#) == true)
+        #expect(padEvents.dropFirst().first?.data.contains(#""filingNumber":"\#(number)""#) == true)
+        _ = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":1}"#, expect: 409)
         _ = try HTTP.json("DELETE", base + "/api/v1/sessions/\(session)", expect: 204)
         let ended = try #require(try events.next())
         #expect(ended.type == "sessionEnded" && ended.data.contains("\"reason\":\"ended\""))
