@@ -50,8 +50,10 @@ struct PadCommand: AsyncParsableCommand {
             abstract: "Print each key press of the pad as its level and name.",
             discussion: """
                 Bounces (the same key again within the profile's debounce window) are shown and marked; \
-                held keys print once (--all shows repeats and releases too). Stops after --count presses \
-                or --seconds. Exit status: 0 done; 1 the pad cannot be opened or was unplugged.
+                held keys print once (--all shows repeats and releases too). --raw prints what the pad \
+                sends before the profile's mapping (HID reports in hex, evdev key names), to write a new \
+                model's profile. Stops after --count presses (lines with --raw) or --seconds. \
+                Exit status: 0 done; 1 the pad cannot be opened or was unplugged.
                 """)
 
         @OptionGroup var pad: PadOptions
@@ -63,6 +65,8 @@ struct PadCommand: AsyncParsableCommand {
         var json = false
         @Flag(name: .long, help: "Also print repeats and releases.")
         var all = false
+        @Flag(name: .long, help: "Print what the pad sends before the mapping (HID reports, evdev key codes).")
+        var raw = false
 
         func run() async throws {
             try PadFailure.exitOnFailure {
@@ -72,6 +76,25 @@ struct PadCommand: AsyncParsableCommand {
                 var filter = PadBounceFilter(window: .milliseconds(profile.debounceMilliseconds ?? 300))
                 let clock = ContinuousClock()
                 let end = seconds.map { clock.now + .milliseconds(Int($0 * 1000)) }
+                if raw {
+                    guard let rawConnection = connection as? any RawPadConnection else {
+                        throw PadFailure(exitCode: 1, message: "\(connection.description) cannot show raw input")
+                    }
+                    var lines = 0
+                    while count.map({ lines < $0 }) ?? true, end.map({ clock.now < $0 }) ?? true {
+                        let read: [String]
+                        do {
+                            read = try rawConnection.readRaw(timeout: .milliseconds(250))
+                        } catch {
+                            throw PadFailure(exitCode: 1, message: "\(error)")
+                        }
+                        for line in read.prefix(count.map { $0 - lines } ?? read.count) {
+                            Console.out(json ? #"{"raw":"\#(line)"}"# : line)
+                            lines += 1
+                        }
+                    }
+                    return
+                }
                 var presses = 0
                 while count.map({ presses < $0 }) ?? true, end.map({ clock.now < $0 }) ?? true {
                     let keys: [PadKeyEvent]

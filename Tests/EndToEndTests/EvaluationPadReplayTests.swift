@@ -71,6 +71,19 @@ import Testing
                 ["press 5", "release 5", "press 4", "release 4", "press 3"])
     }
 
+    /// What a pad sends before any mapping, for writing a new model's profile.
+    @Test func rawWatchShowsReportsAndKeyCodes() throws {
+        let reports = try hid(["watch", "--raw", "--count", "4"])
+        #expect(reports.status == 0, "\(reports.stderr)")
+        #expect(reports.stdout.split(separator: "\n").suffix(4) == [
+            "report 01 00 00 00 00 00 00 00", "report 00 00 00 00 00 00 00 00",
+            "report 02 00 00 00 00 00 00 00", "report 00 00 00 00 00 00 00 00",
+        ])
+        let codes = try keyboard(["watch", "--raw", "--count", "3"])
+        #expect(codes.status == 0, "\(codes.stderr)")
+        #expect(codes.stdout.split(separator: "\n").suffix(3) == ["KEY_1 1", "KEY_1 0", "KEY_2 1"])
+    }
+
     @Test func hidPadTestPassesWhenEveryKeyArrives() throws {
         let result = try hid(["test", "--timeout", "5"])
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")

@@ -6,7 +6,7 @@ import Synchronization
 /// A keyboard-mode evaluation pad through evdev: opens `/dev/input/eventN`, takes it exclusively
 /// (EVIOCGRAB, so its keys never reach the kiosk browser) and reads `struct input_event`s, each
 /// read bounded by `poll` with the caller's timeout. Closes the node (ending the grab) on close/deinit.
-public final class EvdevPadConnection: PadConnection, @unchecked Sendable {
+public final class EvdevPadConnection: RawPadConnection, @unchecked Sendable {
     private let lock = Mutex<Void>(())
     private var fd: Int32
     private let decoder: EvdevKeyDecoder
@@ -45,7 +45,19 @@ public final class EvdevPadConnection: PadConnection, @unchecked Sendable {
     }
 
     public func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent] {
-        try lock.withLock { _ throws(PadTransportError) -> [PadKeyEvent] in
+        try readEvents(timeout: timeout).compactMap { decoder.decode(type: $0.type, code: $0.code, value: $0.value) }
+    }
+
+    /// Every key event as its code name and value (1 press, 2 repeat, 0 release), before any mapping.
+    public func readRaw(timeout: Duration) throws(PadTransportError) -> [String] {
+        try readEvents(timeout: timeout).filter { $0.type == EvdevKeyDecoder.evKey }.map { event in
+            "\(EvdevKeyCodes.name(of: event.code) ?? "code \(event.code)") \(event.value)"
+        }
+    }
+
+    /// The input events one `poll` + `read` brings, bounded by `timeout`.
+    private func readEvents(timeout: Duration) throws(PadTransportError) -> [input_event] {
+        try lock.withLock { _ throws(PadTransportError) -> [input_event] in
             guard fd >= 0 else { throw .deviceGone }
             let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
             var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -66,8 +78,7 @@ public final class EvdevPadConnection: PadConnection, @unchecked Sendable {
                 }
             }
             if n == 0 { throw .deviceGone }
-            let count = n / MemoryLayout<input_event>.stride
-            return events.prefix(count).compactMap { decoder.decode(type: $0.type, code: $0.code, value: $0.value) }
+            return Array(events.prefix(n / MemoryLayout<input_event>.stride))
         }
     }
 }

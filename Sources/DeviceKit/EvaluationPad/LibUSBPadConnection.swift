@@ -5,7 +5,7 @@ import Synchronization
 /// A USB HID evaluation pad through libusb: claims the profile's interface (detaching the kernel's
 /// HID driver if it holds it) and reads input reports from the interrupt IN endpoint, each read
 /// bounded by the caller's timeout. Owns its libusb context and handle; frees them on close/deinit.
-public final class LibUSBPadConnection: PadConnection, @unchecked Sendable {
+public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
     private let lock = Mutex<Void>(())
     private var context: OpaquePointer?
     private var handle: OpaquePointer?
@@ -96,23 +96,37 @@ public final class LibUSBPadConnection: PadConnection, @unchecked Sendable {
     /// One interrupt transfer: the report's key events, none when the timeout passed quietly.
     public func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent] {
         try lock.withLock { _ throws(PadTransportError) -> [PadKeyEvent] in
-            guard let handle else { throw .deviceGone }
-            var report = [UInt8](repeating: 0, count: reportSize)
-            var transferred: Int32 = 0
-            let ms = max(1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-            let rc = report.withUnsafeMutableBufferPointer { buffer in
-                libusb_interrupt_transfer(handle, endpoint, buffer.baseAddress!, Int32(reportSize), &transferred, UInt32(ms))
-            }
-            switch rc {
-            case 0:
-                return decoder.decode(Array(report.prefix(Int(transferred))))
-            case LIBUSB_ERROR_TIMEOUT.rawValue:
-                return []
-            case LIBUSB_ERROR_NO_DEVICE.rawValue:
-                throw .deviceGone
-            default:
-                throw .io("interrupt read on 0x\(String(endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
-            }
+            guard let report = try readReport(timeout: timeout) else { return [] }
+            return decoder.decode(report)
+        }
+    }
+
+    /// One input report as hex, before any mapping.
+    public func readRaw(timeout: Duration) throws(PadTransportError) -> [String] {
+        try lock.withLock { _ throws(PadTransportError) -> [String] in
+            guard let report = try readReport(timeout: timeout) else { return [] }
+            return ["report " + report.map { String(format: "%02X", $0) }.joined(separator: " ")]
+        }
+    }
+
+    /// One interrupt IN transfer (under the lock): the report, nil on a quiet timeout.
+    private func readReport(timeout: Duration) throws(PadTransportError) -> [UInt8]? {
+        guard let handle else { throw .deviceGone }
+        var report = [UInt8](repeating: 0, count: reportSize)
+        var transferred: Int32 = 0
+        let ms = max(1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        let rc = report.withUnsafeMutableBufferPointer { buffer in
+            libusb_interrupt_transfer(handle, endpoint, buffer.baseAddress!, Int32(reportSize), &transferred, UInt32(ms))
+        }
+        switch rc {
+        case 0:
+            return Array(report.prefix(Int(transferred)))
+        case LIBUSB_ERROR_TIMEOUT.rawValue:
+            return nil
+        case LIBUSB_ERROR_NO_DEVICE.rawValue:
+            throw .deviceGone
+        default:
+            throw .io("interrupt read on 0x\(String(endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
         }
     }
 

@@ -61,6 +61,14 @@ extension PadConnection {
     public func signal(_ signal: PadSignal) throws(PadTransportError) {}
 }
 
+/// A real pad that can also show what it sends before any mapping (`kioskctl pad watch --raw`),
+/// for writing a new model's profile.
+public protocol RawPadConnection: PadConnection {
+    /// One line per input report (HID, hex) or key event (evdev, code name and value); none when
+    /// the timeout passed quietly.
+    func readRaw(timeout: Duration) throws(PadTransportError) -> [String]
+}
+
 /// The in-process pad of the demo and the tests: `press(level:)` queues a press and its release,
 /// which the next read returns, as a real pad's driver would.
 public final class SimulatedPadConnection: PadConnection {
