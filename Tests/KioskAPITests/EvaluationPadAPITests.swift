@@ -160,6 +160,11 @@ import Upstream
             #expect(unrated.first?.to == "未评价")
             #expect(try !rig.kiosk.desk.isRated(.filing(number)))
             #expect(rig.ratings.counters.unrated == 1)
+            // The 未评价 record is part of the audit chain like every other step.
+            guard case .intact = try rig.kiosk.desk.verifyAudit() else {
+                Issue.record("the audit chain is not intact after the 未评价 record")
+                return
+            }
             // A late key rates nothing.
             try await press(client, 5)
             #expect(rig.ratings.counters.ignoredIdle == 1)

@@ -19,7 +19,7 @@ public final class EvdevPadConnection: RawPadConnection, @unchecked Sendable {
             let code = errno
             switch code {
             case ENOENT, ENODEV, ENXIO: throw .notFound("no input device at \(path)")
-            case EACCES, EPERM: throw .cannotOpen("permission denied on \(path): add kioskd's user to the 'input' group or install the udev rule")
+            case EACCES, EPERM: throw .cannotOpen("permission denied on \(path): add kioskd's user to the 'input' group (or a udev rule giving it the node)")
             default: throw .cannotOpen("open \(path): \(String(cString: strerror(code)))")
             }
         }

@@ -48,7 +48,7 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
             let openResult = libusb_open(device, &opened)
             guard openResult == 0 else {
                 throw openResult == LIBUSB_ERROR_ACCESS.rawValue
-                    ? .cannotOpen("permission denied: install devices/evalpads udev rules or run as root")
+                    ? .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
                     : .cannotOpen("libusb_open: \(Self.name(openResult))")
             }
             // The kernel's usbhid driver binds HID pads: detach it (it is re-attached on release).
