@@ -100,7 +100,7 @@ import Testing
         let ioctl = dir.file("broken.ioctl")
         try EvaluationPadFixtures.hidIoctl(try #require(profile.hid), steps: [.press(5), .release(5), .press(3), .release(3), .press(2), .release(2)])
             .write(toFile: ioctl, atomically: true, encoding: .utf8)
-        let result = try hid(["test", "--timeout", "1"], ioctl: ioctl)
+        let result = try hid(["test", "--timeout", "3"], ioctl: ioctl)
         #expect(result.status == 2, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("✓ 5 非常满意 正常"))
         #expect(result.stdout.contains("✗ 4 满意 未收到"))
