@@ -156,18 +156,29 @@ public enum EvaluationPadFixtures {
 
     // MARK: all
 
-    /// Every committed fixture file of `devices/evalpads/`, by name, generated from its profile.
+    /// The names of every pad profile in `devices/evalpads/`, sorted.
+    public static func profileNames(devicesDirectory: String) -> [String] {
+        let folder = "\(devicesDirectory)/\(DeviceKind.evaluationPad.profileFolder)"
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.map { String($0.dropLast(5)) }.sorted()
+    }
+
+    /// Every committed fixture file of `devices/evalpads/`, by name, generated from its profile:
+    /// for every HID profile `<name>.umockdev` + `<name>.ioctl`, for every keyboard-mode profile
+    /// `<name>.umockdev` + `<name>.events` — so adding a model is adding its profile and running
+    /// `make fixtures`, and the replay tests cover it.
     public static func allFiles(devicesDirectory: String) throws(ConfigError) -> [String: Data] {
-        let hidProfile = try EvaluationPadProfile.load(name: hidProfileName, profilesDirectory: devicesDirectory)
-        let keyboardProfile = try EvaluationPadProfile.load(name: keyboardProfileName, profilesDirectory: devicesDirectory)
         var files: [String: Data] = [:]
-        if let hid = hidProfile.hid {
-            files["\(hidProfileName).umockdev"] = Data(hidDescription(hid).utf8)
-            files["\(hidProfileName).ioctl"] = Data(hidIoctl(hid, steps: watchScenario).utf8)
-        }
-        if let evdev = keyboardProfile.evdev {
-            files["\(keyboardProfileName).umockdev"] = Data(evdevDescription().utf8)
-            files["\(keyboardProfileName).events"] = Data(evdevEvents(evdev, steps: watchScenario).utf8)
+        for name in profileNames(devicesDirectory: devicesDirectory) {
+            let profile = try EvaluationPadProfile.load(name: name, profilesDirectory: devicesDirectory)
+            if let hid = profile.hid, profile.transport == .hid {
+                files["\(name).umockdev"] = Data(hidDescription(hid).utf8)
+                files["\(name).ioctl"] = Data(hidIoctl(hid, steps: watchScenario).utf8)
+            }
+            if let evdev = profile.evdev, profile.transport == .evdev {
+                files["\(name).umockdev"] = Data(evdevDescription().utf8)
+                files["\(name).events"] = Data(evdevEvents(evdev, steps: watchScenario).utf8)
+            }
         }
         return files
     }

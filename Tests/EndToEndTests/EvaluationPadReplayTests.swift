@@ -21,26 +21,27 @@ import Testing
         try stdout.split(separator: "\n").map { try JSONDecoder().decode(Key.self, from: Data($0.utf8)) }
     }
 
-    func hid(_ arguments: [String], ioctl: String? = nil) throws -> ProcessResult {
-        try UMockdev.run(devices: ["\(fixtures)/generic-hid-5key.umockdev"],
-                         scripts: [.ioctl(node: hidNode, file: ioctl ?? "\(fixtures)/generic-hid-5key.ioctl")],
+    func hid(_ arguments: [String], profile: String = "generic-hid-5key", ioctl: String? = nil) throws -> ProcessResult {
+        try UMockdev.run(devices: ["\(fixtures)/\(profile).umockdev"],
+                         scripts: [.ioctl(node: hidNode, file: ioctl ?? "\(fixtures)/\(profile).ioctl")],
                          program: try RepoPaths.binary("kioskctl"),
-                         arguments: ["pad"] + arguments + ["--profile", "generic-hid-5key", "--devices", RepoPaths.devices],
+                         arguments: ["pad"] + arguments + ["--profile", profile, "--devices", RepoPaths.devices],
                          timeout: .seconds(30))
     }
 
-    func keyboard(_ arguments: [String]) throws -> ProcessResult {
-        try UMockdev.run(devices: ["\(fixtures)/generic-keyboard-5key.umockdev"],
-                         scripts: [.evdev(node: EvaluationPadFixtures.evdevNode, file: "\(fixtures)/generic-keyboard-5key.events")],
+    func keyboard(_ arguments: [String], profile: String = "generic-keyboard-5key") throws -> ProcessResult {
+        try UMockdev.run(devices: ["\(fixtures)/\(profile).umockdev"],
+                         scripts: [.evdev(node: EvaluationPadFixtures.evdevNode, file: "\(fixtures)/\(profile).events")],
                          program: try RepoPaths.binary("kioskctl"),
-                         arguments: ["pad"] + arguments + ["--profile", "generic-keyboard-5key", "--path", EvaluationPadFixtures.evdevNode,
+                         arguments: ["pad"] + arguments + ["--profile", profile, "--path", EvaluationPadFixtures.evdevNode,
                                                            "--devices", RepoPaths.devices],
                          timeout: .seconds(30))
     }
 
     @Test func committedFixturesAreExactlyWhatTheProfilesGenerate() throws {
         let files = try EvaluationPadFixtures.allFiles(devicesDirectory: RepoPaths.devices)
-        #expect(files.count == 4)
+        #expect(files.count == 2 * EvaluationPadFixtures.profileNames(devicesDirectory: RepoPaths.devices).count)
+        #expect(files.keys.contains("generic-hid-5key.ioctl") && files.keys.contains("generic-keyboard-5key.events"))
         for (name, data) in files {
             let committed = try Data(contentsOf: URL(fileURLWithPath: "\(fixtures)/\(name)"))
             #expect(committed == data, "\(name) differs from the generator: run `make fixtures`")
@@ -51,12 +52,22 @@ import Testing
         #expect(ioctl.contains("USBDEVFS_REAPURBNDELAY 0 1 129 -19 0 8 0 0"))
     }
 
-    /// Presses of every key, a held key printed once, a bounce marked, then the cable pulled:
-    /// libusb's NO_DEVICE ends the watch with exit 1 and one line on stderr.
-    @Test func hidWatchPrintsEachKeyMarksTheBounceAndStopsOnUnplug() throws {
-        let result = try hid(["watch", "--json"])
-        #expect(result.status == 1, "\(result.stderr)")
-        #expect(result.stderr == "kioskctl pad: the pad was unplugged\n")
+    /// Every profile in devices/evalpads/ against its generated fixture: presses of every key, a
+    /// held key printed once, a bounce marked; a HID pad is then unplugged — libusb's NO_DEVICE
+    /// ends the watch with exit 1 and one line on stderr.
+    @Test(arguments: EvaluationPadFixtures.profileNames(devicesDirectory: RepoPaths.devices))
+    func everyProfilesWatchReplaysEachKeyMarksTheBounceAndAHIDUnplug(_ name: String) throws {
+        let profile = try EvaluationPadProfile.load(name: name, profilesDirectory: RepoPaths.devices)
+        let result: ProcessResult
+        switch profile.transport {
+        case .hid:
+            result = try hid(["watch", "--json"], profile: name)
+            #expect(result.status == 1, "\(result.stderr)")
+            #expect(result.stderr == "kioskctl pad: the pad was unplugged\n")
+        case .evdev:
+            result = try keyboard(["watch", "--json", "--count", "6"], profile: name)
+            #expect(result.status == 0, "\(result.stderr)")
+        }
         let printed = try keys(result.stdout)
         #expect(printed.map(\.level) == [5, 4, 3, 2, 1, 1])
         #expect(printed.map(\.levelName) == ["非常满意", "满意", "基本满意", "不满意", "非常不满意", "非常不满意"])
