@@ -30,6 +30,8 @@ let package = Package(
                        providers: [.apt(["libqrencode-dev"])]),
         .systemLibrary(name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
                        providers: [.apt(["libfreetype-dev"])]),
+        // Linux evdev (linux/input.h): input_event and EVIOCGRAB for keyboard-mode evaluation pads.
+        .systemLibrary(name: "CEvdev", path: "Sources/CEvdev"),
         // glibc's malloc statistics (malloc.h is not in Swift's Glibc module).
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
@@ -54,7 +56,7 @@ let package = Package(
         .target(name: "Slips", dependencies: ["Workflow", "KioskConfig", "IDCard", "CQREncode", "CFreeType", "CPNG"]),
         // Device model, simulators and the drivers that talk to C libraries.
         .target(name: "DeviceKit", dependencies: [
-            "KioskConfig", "IDCard", "CCups", "CLibUSB", "CV4L2", "PageImaging",
+            "KioskConfig", "IDCard", "CCups", "CLibUSB", "CV4L2", "CEvdev", "PageImaging",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,7 +125,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // umockdev fixtures generated from the device simulators, and their generator executable.
-        .target(name: "DeviceFixtures", dependencies: ["IDCard"]),
+        .target(name: "DeviceFixtures", dependencies: ["IDCard", "KioskConfig"]),
         .executableTarget(name: "kiosk-fixtures", dependencies: ["DeviceFixtures"], path: "Sources/KioskFixtures"),
         .executableTarget(name: "kiosk-bench", dependencies: [
             "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing", "FrontDesk", "Workflow",
@@ -159,11 +161,11 @@ let package = Package(
         .testTarget(name: "PageImagingTests", dependencies: ["PageImaging", "KioskTestSupport"]),
         .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "KioskAPITests", dependencies: [
-            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging",
+            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
-        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard", "FakePlatform"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard", "FakePlatform", "KioskConfig"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -65,6 +65,14 @@ public enum DeviceFactory {
                 } catch {
                     return MisconfiguredDevice(binding: binding, reason: "\(error)")
                 }
+            case (.evaluationPad, .simulated):
+                return EvaluationPadDevice(simulatedBinding: binding, logger: logger)
+            case (.evaluationPad, .hid), (.evaluationPad, .evdev):
+                do {
+                    return try EvaluationPadDevice(binding: binding, profilesDirectory: profilesDirectory, logger: logger)
+                } catch {
+                    return MisconfiguredDevice(binding: binding, reason: "\(error)")
+                }
             case (_, .simulated):
                 return SimulatedDevice(binding: binding)
             default:

@@ -51,20 +51,7 @@ extension FrontDesk {
         let today = hall.moment(now).day
         let trimmed = comment.map { String($0.prefix(500)) }
         let id: Int64 = try write { db in
-            switch subject {
-            case let .filing(number):
-                guard let status = try String.fetchOne(db, sql: "SELECT status FROM filing WHERE number = ?", arguments: [number])
-                    .flatMap(FilingStatus.init) else { throw WorkflowError.notFound("filing \(number)") }
-                guard status != .draft, status != .submitted else { throw WorkflowError.notRateable(subject.description) }
-            case let .ticket(id):
-                guard let state = try String.fetchOne(db, sql: "SELECT state FROM queueTicket WHERE id = ?", arguments: [id])
-                    .flatMap(TicketState.init(rawValue:)) else { throw WorkflowError.notFound("ticket \(id)") }
-                guard state == .called || state == .served else { throw WorkflowError.notRateable(subject.description) }
-            }
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
-                                 arguments: [subject.kind, subject.reference]) == true {
-                throw WorkflowError.alreadyRated(subject: subject.description)
-            }
+            try Self.requireRateable(db, subject)
             try db.execute(sql: "INSERT INTO evaluation (subjectKind, subjectRef, level, comment, channel, ratedAt) VALUES (?, ?, ?, ?, ?, ?)",
                            arguments: [subject.kind, subject.reference, value.rawValue, trimmed, channel, now])
             let id = db.lastInsertedRowID
@@ -91,6 +78,49 @@ extension FrontDesk {
             return id
         }
         return try evaluation(id: id)
+    }
+
+    /// Records that the pad asked for `subject`'s rating and none came (未评价: the prompt timed
+    /// out, was withdrawn, or the pad went away): an audit record on the instance, no evaluation
+    /// row and no level, so the instance can still be rated once (e.g. on the screen). Returns
+    /// false, recording nothing, when the instance was rated meanwhile.
+    @discardableResult
+    public func recordUnrated(_ subject: EvaluationSubject, reason: String) throws(FrontDeskError) -> Bool {
+        let now = clock.now()
+        return try write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
+                                 arguments: [subject.kind, subject.reference]) == true {
+                return false
+            }
+            try appendAudit(db, subject: Self.outboxOrderKey(subjectKind: subject.kind, subjectRef: subject.reference),
+                            actor: .kiosk, at: now, event: "unrated", from: nil, to: "未评价", reason: reason)
+            return true
+        }
+    }
+
+    /// Checks, without recording anything, that `subject` may be rated now (exists, is a service
+    /// that took place, not rated yet): what the pad checks before it asks for a rating.
+    public func checkRateable(_ subject: EvaluationSubject) throws(FrontDeskError) {
+        try read { db in try Self.requireRateable(db, subject) }
+    }
+
+    /// The rating rules of `rate` and `checkRateable`: a filing that was submitted and decided,
+    /// or a ticket that was called or served, not rated before.
+    private static func requireRateable(_ db: Database, _ subject: EvaluationSubject) throws {
+        switch subject {
+        case let .filing(number):
+            guard let status = try String.fetchOne(db, sql: "SELECT status FROM filing WHERE number = ?", arguments: [number])
+                .flatMap(FilingStatus.init) else { throw WorkflowError.notFound("filing \(number)") }
+            guard status != .draft, status != .submitted else { throw WorkflowError.notRateable(subject.description) }
+        case let .ticket(id):
+            guard let state = try String.fetchOne(db, sql: "SELECT state FROM queueTicket WHERE id = ?", arguments: [id])
+                .flatMap(TicketState.init(rawValue:)) else { throw WorkflowError.notFound("ticket \(id)") }
+            guard state == .called || state == .served else { throw WorkflowError.notRateable(subject.description) }
+        }
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
+                             arguments: [subject.kind, subject.reference]) == true {
+            throw WorkflowError.alreadyRated(subject: subject.description)
+        }
     }
 
     /// Whether the instance was already rated.

@@ -22,9 +22,13 @@ public struct CitizenRoutes: Sendable {
     let events: KioskEventLog
     let camera: (any DocumentCamera)?
     let board: DeviceStatusBoard?
+    /// The evaluation pad's prompts (`/api/v1/evaluations/prompt`); nil without a pad.
+    let padRatings: PadRatingService?
 
     public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: MaterialsStore,
-                events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil) {
+                events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil,
+                padRatings: PadRatingService? = nil) {
+        self.padRatings = padRatings
         self.desk = desk
         self.sessions = sessions
         self.printers = printers
@@ -159,6 +163,7 @@ public struct CitizenRoutes: Sendable {
     // MARK: routes
 
     public func add(to router: Router<KioskRequestContext>) {
+        if let padRatings { EvaluationPromptRoutes(desk: desk, pad: padRatings).add(to: router) }
         router.get("/api/v1/catalog/items") { _, _ -> [ItemSummary] in
             desk.catalogue.items.map { item in
                 ItemSummary(code: item.implementationCode, name: item.name, itemType: item.itemType.rawValue,

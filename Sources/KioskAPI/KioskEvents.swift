@@ -4,7 +4,8 @@ import Synchronization
 
 /// The kinds of event the touch screen's stream (`GET /api/v1/events`) carries.
 public enum KioskEventType: String, Sendable, CaseIterable {
-    case cardInserted, cardRemoved, deviceStatus, padPressed, slipPrinted, sessionExpiring, sessionEnded, maintenance
+    case cardInserted, cardRemoved, deviceStatus, padPrompt, padPressed, padPromptEnded, slipPrinted, sessionExpiring, sessionEnded,
+         maintenance
     /// Sent to a reconnecting screen whose missed events are no longer kept: re-read the state.
     case resync
 }
@@ -94,11 +95,40 @@ public struct CardRemovedEvent: Codable, Sendable {
     public init(sessionId: String?) { self.sessionId = sessionId }
 }
 
-/// `padPressed`: a key of the evaluation pad.
+/// `padPressed`: a rating recorded from the evaluation pad, with the instance it rates.
 public struct PadPressedEvent: Codable, Sendable {
     public var level: Int
     public var levelName: String
-    public init(level: Int, levelName: String) { self.level = level; self.levelName = levelName }
+    public var filingNumber: String?
+    public var ticket: String?
+    public var evaluationId: Int64?
+    /// `pendingVerification` when the rating is a 差评 and opened a rectification record.
+    public var rectification: String?
+
+    public init(level: Int, levelName: String, filingNumber: String? = nil, ticket: String? = nil, evaluationId: Int64? = nil,
+                rectification: String? = nil) {
+        self.level = level; self.levelName = levelName; self.filingNumber = filingNumber; self.ticket = ticket
+        self.evaluationId = evaluationId; self.rectification = rectification
+    }
+}
+
+/// `padPrompt`: the pad waits for the rating of one service instance until `expiresAt`
+/// (the screen shows the rating page).
+public struct PadPromptEvent: Codable, Sendable, Hashable {
+    public var filingNumber: String?
+    public var ticket: String?
+    public var expiresAt: Date
+    public var timeoutSeconds: Int
+}
+
+/// `padPromptEnded`: the pad stopped waiting. `outcome` is `rated` or `unrated` (未评价);
+/// `reason`: rated, timeout, cancelled, replaced (another instance was asked), padUnavailable,
+/// alreadyRated (the instance was rated meanwhile, e.g. on the screen), error.
+public struct PadPromptEndedEvent: Codable, Sendable, Hashable {
+    public var filingNumber: String?
+    public var ticket: String?
+    public var outcome: String
+    public var reason: String
 }
 
 /// `slipPrinted`: what became of a slip handed to a printer.

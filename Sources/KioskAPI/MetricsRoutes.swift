@@ -29,7 +29,8 @@ public final class KioskMetrics: Sendable {
 
     /// Sets the scrape-time gauges from the kiosk's current state.
     public func refresh(devices: [DeviceStatusReport], outbox: OutboxReport?, counts: DeskCounts?, sessions: Int,
-                        maintenance: MaintenanceMode.State, eventSubscribers: Int, disk: Retention.DiskUsage? = nil) {
+                        maintenance: MaintenanceMode.State, eventSubscribers: Int, disk: Retention.DiskUsage? = nil,
+                        pad: PadKeyCounters? = nil) {
         for report in devices {
             registry.makeGauge(name: "kiosk_device_up", labels: [("device", report.id), ("kind", report.kind.rawValue)],
                                help: "1 when the device can serve (online or busy, printers with paper)").set(to: report.isHealthy ? 1.0 : 0.0)
@@ -72,6 +73,16 @@ public final class KioskMetrics: Sendable {
             if let free = disk.freeBytes {
                 registry.makeGauge(name: "kiosk_disk_free_bytes", help: "Free bytes on the data directory's file system").set(to: Double(free))
             }
+        }
+        if let pad {
+            let outcomes = [("rated", pad.rated), ("ignoredIdle", pad.ignoredIdle), ("debounced", pad.debounced),
+                            ("heldOrReleased", pad.heldOrReleased), ("refused", pad.refused), ("unknown", pad.unknown)]
+            for (outcome, count) in outcomes {
+                registry.makeGauge(name: "kiosk_pad_keys", labels: [("outcome", outcome)],
+                                   help: "Evaluation pad key events since start, by what became of them").set(to: Double(count))
+            }
+            registry.makeGauge(name: "kiosk_pad_prompts_unrated", help: "Rating prompts since start that ended without a rating (未评价)")
+                .set(to: Double(pad.unrated))
         }
         let memory = ProcessMemory.current()
         registry.makeGauge(name: "kiosk_process_resident_bytes", help: "Resident set size of kioskd").set(to: Double(memory.residentBytes))

@@ -15,6 +15,8 @@ public struct SimulatorRoutes: Sendable {
     let reader: IDCardReaderService?
     let devices: [any KioskDevice]
     let camera: SimulatedCamera?
+    /// The simulated evaluation pad, pressed by `POST /api/v1/sim/pad/press`.
+    let pad: EvaluationPadDevice?
     let events: KioskEventLog
     /// Called after a simulated device changed, so health and maintenance follow at once.
     let onChange: @Sendable () async -> Void
@@ -22,6 +24,7 @@ public struct SimulatorRoutes: Sendable {
     public init(devices: [any KioskDevice], events: KioskEventLog, onChange: @escaping @Sendable () async -> Void = {}) {
         reader = devices.compactMap { $0 as? IDCardReaderService }.first { $0.simulator != nil }
         camera = devices.compactMap { $0 as? SimulatedCamera }.first
+        pad = devices.compactMap { $0 as? EvaluationPadDevice }.first { $0.simulator != nil }
         self.devices = devices
         self.events = events
         self.onChange = onChange
@@ -102,12 +105,13 @@ public struct SimulatorRoutes: Sendable {
             return .accepted
         }
         router.post("/api/v1/sim/pad/press") { request, context -> HTTPResponse.Status in
-            guard devices.contains(where: { $0.binding.kind == .evaluationPad && $0.binding.driver == .simulated }) else {
-                throw APIProblem.notFound("the evaluation pad is not simulated")
-            }
+            guard let pad, let simulator = pad.simulator else { throw APIProblem.notFound("the evaluation pad is not simulated") }
             let body = try await request.decodeJSON(PadPress.self, context: context, limit: 256)
             guard let level = EvaluationLevel(rawValue: body.level) else { throw APIProblem.invalid("level must be 1…5") }
-            events.publish(.padPressed, PadPressedEvent(level: level.rawValue, levelName: level.chineseName))
+            // Through the simulated pad's driver to the rating logic, as a real key would go; read
+            // it now rather than at the pad's next read.
+            simulator.press(level: level.rawValue)
+            await pad.pollOnce()
             return .accepted
         }
         router.post("/api/v1/sim/printers/{id}/paper") { request, context -> HTTPResponse.Status in

@@ -113,6 +113,9 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var rectificationWorkingDays: Int?
         /// How often supervision lights are recomputed, in seconds (default 300).
         public var supervisionIntervalSeconds: Double?
+        /// How long the evaluation pad waits for a rating after the screen asks for one (default 30);
+        /// no press in time is recorded as 未评价 (no rating), never as a level.
+        public var ratingTimeoutSeconds: Int?
     }
 
     /// Captured pages (材料): size limits and the free space kept on the data disk.

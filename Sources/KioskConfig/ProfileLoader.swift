@@ -10,14 +10,22 @@ public enum ProfileLoader {
             self.path = path
             self.message = message
         }
+
+        /// The same problem at its key path (numbers are list indexes), its message led by the dotted path.
+        public var profileProblem: ProfileProblem {
+            ProfileProblem(at: path.split(separator: ".").map { part in Int(part).map(PathElement.index) ?? .key(String(part)) },
+                           "\(path): \(message)")
+        }
     }
 
     public static func load<T: Codable>(_ type: T.Type, path: String) throws(ConfigError) -> T {
-        try load(type, path: path) { _ in [] }
+        try load(type, path: path) { (_: T) -> [ProfileProblem] in [] }
     }
 
-    /// Loads, then runs the profile's own checks; every problem is reported at its key's line.
-    public static func load<T: Codable>(_ type: T.Type, path: String, validate: (T) -> [Problem]) throws(ConfigError) -> T {
+    /// Loads a profile and checks its values with `validate`, which returns each problem with the
+    /// path to the value it is about; all of them are reported with the file and the value's line.
+    public static func load<T: Codable>(_ type: T.Type, path: String,
+                                         validate: (T) -> [ProfileProblem]) throws(ConfigError) -> T {
         switch YAMLFile.read(path: path, displayPath: path) {
         case let .failure(diagnostic):
             throw ConfigError(diagnostics: [diagnostic])
@@ -27,15 +35,22 @@ public enum ProfileLoader {
             case let .success(value):
                 let problems = validate(value)
                 guard problems.isEmpty else {
-                    throw ConfigError(diagnostics: problems.map { problem in
-                        let elements = problem.path.split(separator: ".").map { part -> PathElement in
-                            Int(part).map(PathElement.index) ?? .key(String(part))
-                        }
-                        return file.diagnostic(at: elements, "\(problem.path): \(problem.message)")
-                    })
+                    throw ConfigError(diagnostics: problems.map { file.diagnostic(at: $0.path, $0.message) })
                 }
                 return value
             }
         }
+    }
+}
+
+/// Something wrong with a profile's value, found after it was read: where (the path of keys and
+/// indexes) and what.
+public struct ProfileProblem: Sendable, Hashable {
+    public var path: [PathElement]
+    public var message: String
+
+    public init(at path: [PathElement], _ message: String) {
+        self.path = path
+        self.message = message
     }
 }

@@ -166,6 +166,9 @@ struct Validator {
         if let days = settings.workflow?.rectificationWorkingDays, !(1...60).contains(days) {
             error(file, ["workflow", "rectificationWorkingDays"], "rectificationWorkingDays must be 1–60")
         }
+        if let seconds = settings.workflow?.ratingTimeoutSeconds, !(5...600).contains(seconds) {
+            error(file, ["workflow", "ratingTimeoutSeconds"], "ratingTimeoutSeconds must be 5–600")
+        }
         if let interval = settings.workflow?.supervisionIntervalSeconds, !(1...86400).contains(interval) {
             error(file, ["workflow", "supervisionIntervalSeconds"], "supervisionIntervalSeconds must be 1–86400")
         }
@@ -216,10 +219,23 @@ struct Validator {
             if let baud = device.baud, ![9600, 19200, 38400, 57600, 115200].contains(baud) {
                 error(file, at + ["baud"], "baud \(baud) is not one the SAM supports (9600, 19200, 38400, 57600, 115200)")
             }
+            if device.kind == .evaluationPad, device.driver != .simulated, device.profile == nil {
+                error(file, at + ["driver"], "an evaluation pad needs 'profile:' (devices/evalpads/NAME.yaml: its key mapping)")
+            }
             if let profile = device.profile, let dir = profilesDirectory {
                 let path = "\(dir)/\(device.kind.profileFolder)/\(profile).yaml"
                 if !FileManager.default.fileExists(atPath: path) {
                     error(file, at + ["profile"], "no profile '\(profile)' (expected \(path))")
+                } else if device.kind == .evaluationPad {
+                    // The pad's profile is checked here too, so a bad mapping stops the kiosk at start.
+                    do {
+                        let loaded = try EvaluationPadProfile.load(path: path)
+                        if device.driver != .simulated, loaded.transport.rawValue != device.driver.rawValue {
+                            error(file, at + ["driver"], "profile '\(profile)' is a \(loaded.transport.rawValue) pad: bind it with driver: \(loaded.transport.rawValue)")
+                        }
+                    } catch {
+                        diagnostics += error.diagnostics
+                    }
                 }
             }
         }

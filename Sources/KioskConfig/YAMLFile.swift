@@ -185,12 +185,14 @@ struct YAMLFile {
 }
 
 /// An element of a path into a YAML document: a mapping key or a sequence index.
-enum PathElement: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
+/// One step of a path to a value in a YAML file: a mapping key or a sequence index
+/// (`["hid", "keys", 2, "byte"]`), so a finding can be reported at the value's line.
+public enum PathElement: Sendable, Hashable, ExpressibleByStringLiteral, ExpressibleByIntegerLiteral {
     case key(String)
     case index(Int)
 
-    init(stringLiteral value: String) { self = .key(value) }
-    init(integerLiteral value: Int) { self = .index(value) }
+    public init(stringLiteral value: String) { self = .key(value) }
+    public init(integerLiteral value: Int) { self = .index(value) }
 
     var codingKey: any CodingKey {
         switch self {

@@ -62,6 +62,8 @@ public struct Kiosk: Sendable {
     public let outboxWatch: OutboxWatch
     /// Deletes confirmed pages and minimises personal data after `upstream.pageRetentionDays`.
     public let retention: Retention
+    /// The evaluation pad's rating prompts (nil when no pad is bound).
+    public let padRatings: PadRatingService?
     public let listen: HostPort
     public let staffListen: HostPort?
     public let dataDirectory: String
@@ -123,6 +125,15 @@ public struct Kiosk: Sendable {
                                      metadata: ["reasons": "\(state.reasons.joined(separator: "; "))"])
             events.publish(.maintenance, state)
         }
+        // The pad's keys go to the rating logic, which records them through the front desk.
+        var padRatings: PadRatingService?
+        if let pad = devices.compactMap({ $0 as? EvaluationPadDevice }).first {
+            let service = PadRatingService(desk: desk, events: events, clock: options.clock,
+                                           timeoutSeconds: settings.workflow?.ratingTimeoutSeconds ?? 30,
+                                           debounceSeconds: pad.debounceSeconds, indicate: { pad.indicate($0) }, logger: logger)
+            pad.attach { input in await service.handle(input) }
+            padRatings = service
+        }
         let board = DeviceStatusBoard()
         let historyLogger = logger
         let monitor = DeviceMonitor(devices: devices, board: board,
@@ -141,7 +152,7 @@ public struct Kiosk: Sendable {
                      sessions: sessions, pages: pages, events: events, maintenance: maintenance,
                      staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff), metrics: KioskMetrics(),
                      monitor: monitor, platform: platform, relay: relay, progressSync: progressSync, outboxWatch: outboxWatch,
-                     retention: retention,
+                     retention: retention, padRatings: padRatings,
                      listen: options.listen ?? configuration.listen,
                      staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt)
     }
@@ -159,18 +170,18 @@ public struct Kiosk: Sendable {
 
     /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
-        let (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention) =
-            (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention)
+        let (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention, padRatings) =
+            (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention, padRatings)
         let camera = devices.compactMap { $0 as? any DocumentCamera }.first
         let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
             metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? desk.counts(),
                             sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount,
-                            disk: retention.lastUsage)
+                            disk: retention.lastUsage, pad: padRatings?.counters)
         }
         return KioskRouter.make(.init(
             health: health,
             citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers, slipContext: SlipContext(configuration.settings),
-                                   pages: pages, events: events, camera: camera, board: board),
+                                   pages: pages, events: events, camera: camera, board: board, padRatings: padRatings),
             events: EventRoutes(log: events),
             simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
             staff: staffListen == nil ? staffRoutes : nil,
@@ -213,6 +224,7 @@ public struct Kiosk: Sendable {
         app.addServices(outboxWatch)
         app.addServices(retention)
         app.addServices(MemoryTrimmer(interval: .seconds(60)))
+        if let padRatings { app.addServices(padRatings) }
         for case let reader as IDCardReaderService in devices {
             app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
         }

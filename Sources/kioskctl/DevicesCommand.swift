@@ -22,8 +22,9 @@ struct DevicesCommand: AsyncParsableCommand {
             let configuration = try loadConfiguration(options)
             let devices = DeviceFactory.makeDevices(for: configuration.settings.devices,
                                                     profilesDirectory: configuration.profilesDirectory, logger: Logger(label: "kioskctl"))
-            // Devices that poll (the ID-card reader) report after one round of their own.
+            // Devices that poll (the ID-card reader, the evaluation pad) report after one round of their own.
             for case let reader as IDCardReaderService in devices { await reader.pollOnce() }
+            for case let pad as EvaluationPadDevice in devices { await pad.pollOnce() }
             let reports = await DeviceMonitor.checkAll(devices)
             if json {
                 Console.json(reports)

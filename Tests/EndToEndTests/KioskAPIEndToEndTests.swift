@@ -77,8 +77,18 @@ import Testing
         #expect(progress.status == 200)
         #expect(!String(decoding: progress.body, as: UTF8.self).contains("张三"))
         #expect(HTTP.request("GET", base + "/p/\(token)")?.headers["content-type"]?.hasPrefix("text/html") == true)
-        let rating = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":5}"#, expect: 201)
-        #expect(rating["levelName"] as? String == "非常满意")
+        // The rating on the (simulated) evaluation pad: the screen asks, the pad's key is recorded.
+        let prompt = try HTTP.json("POST", base + "/api/v1/evaluations/prompt", #"{"filingNumber":"\#(number)"}"#, expect: 202)
+        #expect(prompt["timeoutSeconds"] as? Int == 30)
+        _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":5}"#, expect: 202)
+        var padEvents: [SSEClient.Event] = []
+        while padEvents.last?.type != "padPromptEnded", let event = try events.next(timeout: .seconds(10)) {
+            if event.type.hasPrefix("pad") { padEvents.append(event) }
+        }
+        #expect(padEvents.map(\.type) == ["padPrompt", "padPressed", "padPromptEnded"])
+        #expect(padEvents.dropFirst().first?.data.contains(#""levelName":"非常满意""#) == true)
+        #expect(padEvents.dropFirst().first?.data.contains(#""filingNumber":"\#(number)""#) == true)
+        _ = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":1}"#, expect: 409)
         _ = try HTTP.json("DELETE", base + "/api/v1/sessions/\(session)", expect: 204)
         let ended = try #require(try events.next())
         #expect(ended.type == "sessionEnded" && ended.data.contains("\"reason\":\"ended\""))
@@ -119,32 +129,40 @@ import Testing
         let kioskd = try KioskdProcess(environment: ["CUPS_SERVER": "127.0.0.1:1"])
         try kioskd.waitFor("/api/v1/health", status: 200)
         let base = kioskd.baseURL
-        // Device-status events may come and go meanwhile: the pad presses are followed.
-        func presses(_ client: SSEClient, _ count: Int) throws -> [SSEClient.Event] {
+        // Device-status events may come and go meanwhile: the simulated reader's card placements
+        // and removals are followed (the printers' CUPS is not there, so citizen routes are closed,
+        // but simulators stay open; pad keys make no event while no rating is asked).
+        let cardEvents: Set<String> = ["cardInserted", "cardRemoved"]
+        func cards(_ client: SSEClient, _ count: Int) throws -> [SSEClient.Event] {
             var found: [SSEClient.Event] = []
             while found.count < count, let event = try client.next(timeout: .seconds(10)) {
-                if event.type == "padPressed" { found.append(event) }
+                if cardEvents.contains(event.type) { found.append(event) }
             }
             return found
         }
+        func placeAndLift() throws {
+            _ = try HTTP.json("POST", base + "/api/v1/sim/idcard/place", #"{"name":"张三","idNumber":"11010519491231002X"}"#, expect: 202)
+            _ = try HTTP.json("POST", base + "/api/v1/sim/idcard/remove", expect: 202)
+        }
         let first = try SSEClient(port: kioskd.port)
-        for level in [5, 4] { _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":\#(level)}"#, expect: 202) }
-        let seen = try presses(first, 2)
-        #expect(seen.map(\.data) == [#"{"level":5,"levelName":"非常满意"}"#, #"{"level":4,"levelName":"满意"}"#])
+        for _ in 0..<2 { try placeAndLift() }
+        let seen = try cards(first, 4)
+        #expect(seen.map(\.type) == ["cardInserted", "cardRemoved", "cardInserted", "cardRemoved"])
+        #expect(seen.filter { $0.type == "cardInserted" }.allSatisfy { $0.data.contains(#""idNumber":"1101**********002X""#) })
         first.close()
         // While the screen is away.
-        for level in [3, 2, 1] { _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":\#(level)}"#, expect: 202) }
+        for _ in 0..<3 { try placeAndLift() }
         let lastSeen = try #require(seen.last?.id)
         let again = try SSEClient(port: kioskd.port, lastEventID: lastSeen)
-        let missed = try presses(again, 3)
-        #expect(missed.map(\.data) == [#"{"level":3,"levelName":"基本满意"}"#, #"{"level":2,"levelName":"不满意"}"#,
-                                      #"{"level":1,"levelName":"非常不满意"}"#])
+        let missed = try cards(again, 6)
+        #expect(missed.map(\.type) == Array(repeating: ["cardInserted", "cardRemoved"], count: 3).flatMap { $0 })
         let ids = missed.compactMap(\.id)
-        #expect(ids.count == 3 && ids.first! > lastSeen && ids == ids.sorted())
+        #expect(ids.count == 6 && ids.first! > lastSeen && ids == ids.sorted() && Set(ids).count == 6)
         // Then live again, nothing twice.
-        _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":5}"#, expect: 202)
-        let live = try #require(try presses(again, 1).first)
-        #expect(live.id! > ids.last!)
+        try placeAndLift()
+        let live = try cards(again, 2)
+        #expect(live.map(\.type) == ["cardInserted", "cardRemoved"])
+        #expect(try #require(live.first?.id) > ids.last!)
         // A bad Last-Event-ID is refused, not ignored.
         #expect(HTTP.request("GET", base + "/api/v1/events", headers: ["Last-Event-ID": "yesterday"])?.status == 422)
         // kioskd stops promptly with a screen still listening.

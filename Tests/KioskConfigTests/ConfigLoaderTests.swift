@@ -176,3 +176,57 @@ import Workflow
         #expect((HostPort(text) != nil) == valid)
     }
 }
+
+/// Evaluation pad bindings: a real pad needs a profile that fits its driver, and a broken pad
+/// profile stops the configuration with the profile's own file and line.
+@Suite struct EvaluationPadBindingTests {
+    func errors(_ fixture: ConfigFixture) -> [ConfigDiagnostic] {
+        do {
+            _ = try ConfigLoader.load(directory: fixture.directory)
+            return []
+        } catch let error as ConfigError {
+            return error.errors
+        } catch {
+            return [ConfigDiagnostic(.error, file: "?", "\(error)")]
+        }
+    }
+
+    let simulatedPad = "  - id: pad\n    kind: evaluationPad\n    driver: simulated"
+
+    @Test func aPadWithoutAProfileOrWithTheWrongDriverIsRefused() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        let line = try fixture.replaceFirst(simulatedPad, with: "  - id: pad\n    kind: evaluationPad\n    driver: evdev\n    path: /dev/input/event3",
+                                            in: "kiosk.yaml")
+        var found = errors(fixture)
+        #expect(found.count == 1)
+        #expect(found.first?.line == line + 2)
+        #expect(found.first?.message.contains("needs 'profile:'") == true)
+
+        try fixture.replaceFirst("    path: /dev/input/event3", with: "    path: /dev/input/event3\n    profile: generic-hid-5key", in: "kiosk.yaml")
+        found = errors(fixture)
+        #expect(found.count == 1)
+        #expect(found.first?.message.contains("is a hid pad: bind it with driver: hid") == true)
+
+        try fixture.replaceFirst("profile: generic-hid-5key", with: "profile: generic-keyboard-5key", in: "kiosk.yaml")
+        #expect(errors(fixture).isEmpty)
+    }
+
+    @Test func aBrokenPadProfileIsReportedAtItsOwnLine() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        try fixture.replaceFirst(simulatedPad, with: "  - id: pad\n    kind: evaluationPad\n    driver: hid\n    profile: generic-hid-5key",
+                                 in: "kiosk.yaml")
+        let profile = fixture.root.path + "/devices/evalpads/generic-hid-5key.yaml"
+        var text = try String(contentsOfFile: profile, encoding: .utf8)
+        let lineOfLevel3 = text.prefix(upTo: try #require(text.range(of: "{ level: 3, byte: 0, value: 3 }")).lowerBound)
+            .filter { $0 == "\n" }.count + 1
+        text = text.replacingOccurrences(of: "{ level: 3, byte: 0, value: 3 }", with: "{ level: 3, byte: 0, value: 1 }")
+        try text.write(toFile: profile, atomically: true, encoding: .utf8)
+        let found = errors(fixture)
+        #expect(found.count == 1)
+        #expect(found.first?.file.hasSuffix("devices/evalpads/generic-hid-5key.yaml") == true)
+        #expect(found.first?.line == lineOfLevel3)
+        #expect(found.first?.message.contains("same byte and value") == true)
+    }
+}

@@ -5,6 +5,7 @@ import FoundationNetworking
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 
 /// A Server-Sent Events client on a plain loopback socket (HTTP/1.1, chunked body), for tests of
 /// `GET /api/v1/events`: reads events one at a time with a timeout; `Last-Event-ID` on connect.
@@ -17,6 +18,10 @@ public final class SSEClient: @unchecked Sendable {
     }
 
     private let fd: Int32
+    /// Cleared by the first close: the descriptor is closed once. (A second close — `close()` then
+    /// deinit — closed whatever the number had been reused for meanwhile, e.g. another test's
+    /// child-process pipe, which crashed the test run with EBADF inside Foundation.)
+    private let isOpen = Atomic<Bool>(true)
     private var raw: [UInt8] = []
     private var body: [UInt8] = []
     private(set) var headersDone = false
@@ -33,7 +38,7 @@ public final class SSEClient: @unchecked Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else {
-            Glibc.close(fd)
+            close()
             throw TestSupportError("cannot connect to 127.0.0.1:\(port)")
         }
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
@@ -83,9 +88,11 @@ public final class SSEClient: @unchecked Sendable {
         return events
     }
 
-    public func close() { Glibc.close(fd) }
+    public func close() {
+        if isOpen.exchange(false, ordering: .acquiringAndReleasing) { Glibc.close(fd) }
+    }
 
-    deinit { Glibc.close(fd) }
+    deinit { close() }
 
     /// Moves the HTTP head out of `raw`, then de-chunks what follows into `body`.
     private func decode() throws {

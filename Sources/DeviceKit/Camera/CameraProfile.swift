@@ -71,7 +71,7 @@ public struct CameraProfile: Sendable, Hashable, Codable {
     }
 
     public static func load(path: String) throws(ConfigError) -> CameraProfile {
-        try ProfileLoader.load(CameraProfile.self, path: path) { $0.problems }
+        try ProfileLoader.load(CameraProfile.self, path: path) { $0.problems.map(\.profileProblem) }
     }
 
     /// What is wrong with the values, each at its key.

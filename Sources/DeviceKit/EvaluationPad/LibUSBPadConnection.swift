@@ -1,0 +1,154 @@
+import CLibUSB
+import KioskConfig
+import Synchronization
+
+/// A USB HID evaluation pad through libusb: claims the profile's interface (detaching the kernel's
+/// HID driver if it holds it) and reads input reports from the interrupt IN endpoint, each read
+/// bounded by the caller's timeout. Owns its libusb context and handle; frees them on close/deinit.
+public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
+    private let lock = Mutex<Void>(())
+    private var context: OpaquePointer?
+    private var handle: OpaquePointer?
+    private let interfaceNumber: Int32
+    private let endpoint: UInt8
+    private let reportSize: Int
+    private var decoder: HIDReportDecoder
+    /// The interrupt OUT endpoint and the reports of each signal, when the profile has them.
+    private let output: (endpoint: UInt8, reports: [PadSignal: [UInt8]])?
+    public let description: String
+
+    public init(profile: EvaluationPadProfile) throws(PadTransportError) {
+        guard let hid = profile.hid, let vendorID = UInt16(hid.vendorID, radix: 16), let productID = UInt16(hid.productID, radix: 16),
+              let endpoint = EvaluationPadProfile.endpointAddress(hid.interruptIn) else {
+            throw .cannotOpen("profile \(profile.name) has no usable hid: section")
+        }
+        let interface = Int32(hid.interface ?? 0)
+        var ctx: OpaquePointer?
+        let rc = libusb_init(&ctx)
+        guard rc == 0 else { throw .cannotOpen("libusb_init: \(Self.name(rc))") }
+        var opened: OpaquePointer?
+        var location = ""
+        do throws(PadTransportError) {
+            var list: UnsafeMutablePointer<OpaquePointer?>?
+            let count = libusb_get_device_list(ctx, &list)
+            guard count >= 0, let list else { throw .io("libusb_get_device_list: \(Self.name(Int32(count)))") }
+            defer { libusb_free_device_list(list, 1) }
+            var device: OpaquePointer?
+            for i in 0..<Int(count) {
+                guard let candidate = list[i] else { continue }
+                var descriptor = libusb_device_descriptor()
+                if libusb_get_device_descriptor(candidate, &descriptor) == 0,
+                   descriptor.idVendor == vendorID, descriptor.idProduct == productID {
+                    device = candidate
+                    break
+                }
+            }
+            guard let device else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
+            location = String(format: "bus %d addr %d", libusb_get_bus_number(device), libusb_get_device_address(device))
+            let openResult = libusb_open(device, &opened)
+            guard openResult == 0 else {
+                throw openResult == LIBUSB_ERROR_ACCESS.rawValue
+                    ? .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
+                    : .cannotOpen("libusb_open: \(Self.name(openResult))")
+            }
+            // The kernel's usbhid driver binds HID pads: detach it (it is re-attached on release).
+            if libusb_kernel_driver_active(opened, interface) == 1 {
+                let detached = libusb_detach_kernel_driver(opened, interface)
+                guard detached == 0 else { throw .cannotOpen("detaching the kernel driver from interface \(interface): \(Self.name(detached))") }
+            }
+            let claim = libusb_claim_interface(opened, interface)
+            guard claim == 0 else { throw .cannotOpen("claiming interface \(interface): \(Self.name(claim))") }
+        } catch {
+            if let opened { libusb_close(opened) }
+            libusb_exit(ctx)
+            throw error
+        }
+        context = ctx
+        handle = opened
+        interfaceNumber = interface
+        self.endpoint = endpoint
+        reportSize = hid.reportSize
+        decoder = HIDReportDecoder(keys: hid.keys)
+        if let out = hid.output, let endpoint = EvaluationPadProfile.endpointAddress(out.endpoint),
+           let prompt = EvaluationPadProfile.hexBytes(out.prompt), let idle = EvaluationPadProfile.hexBytes(out.idle) {
+            output = (endpoint, [.prompt: prompt, .idle: idle])
+        } else {
+            output = nil
+        }
+        description = String(format: "usb %04x:%04x ", vendorID, productID) + location
+            + String(format: ", interrupt IN 0x%02X, %d-byte reports", endpoint, hid.reportSize)
+    }
+
+    deinit { close() }
+
+    public func close() {
+        lock.withLock { _ in
+            if let handle {
+                libusb_release_interface(handle, interfaceNumber)
+                libusb_close(handle)
+            }
+            if let context { libusb_exit(context) }
+            handle = nil
+            context = nil
+        }
+    }
+
+    /// One interrupt transfer: the report's key events, none when the timeout passed quietly.
+    public func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent] {
+        try lock.withLock { _ throws(PadTransportError) -> [PadKeyEvent] in
+            guard let report = try readReport(timeout: timeout) else { return [] }
+            return decoder.decode(report)
+        }
+    }
+
+    /// One input report as hex, before any mapping.
+    public func readRaw(timeout: Duration) throws(PadTransportError) -> [String] {
+        try lock.withLock { _ throws(PadTransportError) -> [String] in
+            guard let report = try readReport(timeout: timeout) else { return [] }
+            return ["report " + report.map { String(format: "%02X", $0) }.joined(separator: " ")]
+        }
+    }
+
+    /// One interrupt IN transfer (under the lock): the report, nil on a quiet timeout.
+    private func readReport(timeout: Duration) throws(PadTransportError) -> [UInt8]? {
+        guard let handle else { throw .deviceGone }
+        var report = [UInt8](repeating: 0, count: reportSize)
+        var transferred: Int32 = 0
+        let ms = max(1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
+        let rc = report.withUnsafeMutableBufferPointer { buffer in
+            libusb_interrupt_transfer(handle, endpoint, buffer.baseAddress!, Int32(reportSize), &transferred, UInt32(ms))
+        }
+        switch rc {
+        case 0:
+            return Array(report.prefix(Int(transferred)))
+        case LIBUSB_ERROR_TIMEOUT.rawValue:
+            return nil
+        case LIBUSB_ERROR_NO_DEVICE.rawValue:
+            throw .deviceGone
+        default:
+            throw .io("interrupt read on 0x\(String(endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
+        }
+    }
+
+    /// One interrupt OUT transfer of the signal's report (bounded by 500 ms); nothing without one.
+    public func signal(_ signal: PadSignal) throws(PadTransportError) {
+        guard let output, var report = output.reports[signal] else { return }
+        try lock.withLock { _ throws(PadTransportError) in
+            guard let handle else { throw .deviceGone }
+            var transferred: Int32 = 0
+            let rc = report.withUnsafeMutableBufferPointer { buffer in
+                libusb_interrupt_transfer(handle, output.endpoint, buffer.baseAddress!, Int32(buffer.count), &transferred, 500)
+            }
+            switch rc {
+            case 0 where Int(transferred) == report.count: return
+            case 0: throw .io("output report \(signal.rawValue): \(transferred) of \(report.count) bytes sent")
+            case LIBUSB_ERROR_NO_DEVICE.rawValue: throw .deviceGone
+            default: throw .io("output report \(signal.rawValue) on 0x\(String(output.endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
+            }
+        }
+    }
+
+    static func name(_ rc: Int32) -> String {
+        libusb_error_name(rc).map { String(cString: $0) } ?? "error \(rc)"
+    }
+}
