@@ -135,7 +135,7 @@ let package = Package(
         ], path: "Sources/KioskBench"),
 
         // Shared by every test: private cupsd, umockdev-run, child processes, repo paths.
-        .target(name: "KioskTestSupport", path: "Tests/KioskTestSupport"),
+        .target(name: "KioskTestSupport", dependencies: ["PageImaging"], path: "Tests/KioskTestSupport"),
         // A fake provincial platform on loopback with switchable faults (raw SwiftNIO, so it can
         // reset a connection or hang without answering); used by UpstreamTests and kiosk-bench.
         .target(name: "FakePlatform", dependencies: [

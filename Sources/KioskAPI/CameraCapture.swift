@@ -3,8 +3,8 @@ import FrontDesk
 import HTTPTypes
 import PageImaging
 
-/// A page taken from the document camera for a citizen: captured, checked for sharpness and
-/// exposure against the camera profile's thresholds, refused with the screen's Chinese reason when
+/// A page for a citizen's material, taken from the document camera or uploaded: checked for
+/// sharpness and exposure against the camera profile's thresholds (the standard ones without a camera), refused with the screen's Chinese reason when
 /// it fails (422 `page-quality`; the page is not kept), and the materials store's refusals as problems.
 enum CameraCapture {
     /// Captures and checks one page; throws an `APIProblem` the screen can show.
@@ -14,7 +14,13 @@ enum CameraCapture {
             throw APIProblem(error == .noPage ? .conflict : .serviceUnavailable, code: "capture-failed",
                              title: error.chineseMessage, detail: error.description)
         }
-        let thresholds = camera.profile.thresholds
+        try await checked(bytes, thresholds: camera.profile.thresholds, source: "captured")
+        return bytes
+    }
+
+    /// Checks a page (captured, or uploaded as `image/jpeg`) for sharpness and exposure; throws the
+    /// screen's Chinese reason as 422 `page-quality` when it fails, so the page is never kept.
+    static func checked(_ bytes: [UInt8], thresholds: QualityThresholds, source: String) async throws(APIProblem) {
         // Decoding a 5 MP page takes milliseconds of CPU: off the cooperative pool.
         let verdict = await BlockingIO.run { PageQualityCheck.check(jpeg: bytes, thresholds: thresholds) }
         if let problem = verdict.problem {
@@ -26,12 +32,11 @@ enum CameraCapture {
                 ])
             }
             throw APIProblem(.unprocessableContent, code: "page-quality", title: problem.chineseMessage,
-                             detail: "the captured page failed the quality check (\(problem.rawValue))"
+                             detail: "the \(source) page failed the quality check (\(problem.rawValue))"
                                  + (verdict.figures.map { ": sharpness \(Int($0.sharpness)) (min \(Int(thresholds.minimumSharpness))), mean luminance \(Int($0.meanLuminance)) (\(Int(thresholds.minimumMeanLuminance))–\(Int(thresholds.maximumMeanLuminance)))" } ?? "")
                                  + (verdict.detail.map { ": \($0)" } ?? "") + "; it was not kept",
                              extensions: extensions)
         }
-        return bytes
     }
 
     /// Runs a materials-store call, mapping its refusals to problems.

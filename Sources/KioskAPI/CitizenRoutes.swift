@@ -240,6 +240,9 @@ public struct CitizenRoutes: Sendable {
                                      detail: "no document camera is configured; upload the page as image/jpeg")
                 }
                 bytes = try await CameraCapture.page(from: camera)
+            } else {
+                // An uploaded page meets the same check as a captured one (every page is checked).
+                try await CameraCapture.checked(bytes, thresholds: camera?.profile.thresholds ?? .standard, source: "uploaded")
             }
             let (sha, count) = try CameraCapture.storing { () throws(MaterialsStore.AddError) in
                 try pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)

@@ -1,4 +1,5 @@
 import Foundation
+import PageImaging
 import KioskConfig
 import Workflow
 
@@ -438,17 +439,13 @@ final class JourneyRunner {
         return body + String(check)
     }
 
-    /// A small JPEG-looking page, different for every journey, material and page.
+    /// A small real JPEG page, different for every journey, material and page (a comment segment).
     static func page(journey: Int, material: String, page: Int) -> [UInt8] {
-        var bytes: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10] + Array("JFIF".utf8) + [0, 1, 1, 0, 0, 1, 0, 1, 0, 0]
-        bytes += Array("OneWindow kiosk-bench journey \(journey) material \(material) page \(page)".utf8)
-        var x = UInt32(truncatingIfNeeded: journey &* 2_654_435_761 &+ page)
-        while bytes.count < 2_046 {
-            x = x &* 1_664_525 &+ 1_013_904_223
-            bytes.append(UInt8(truncatingIfNeeded: x >> 24))
-        }
-        return bytes + [0xFF, 0xD9]
+        JPEGComment.inserting("OneWindow kiosk-bench journey \(journey) material \(material) page \(page)", into: basePage)
     }
+
+    /// A sharp generated 640×480 page (it passes kioskd's quality check), encoded once.
+    static let basePage: [UInt8] = (try? SyntheticPage(width: 640, height: 480, seed: 11).jpeg()) ?? []
 
     /// One request of a step; nil (and a recorded failure) unless it answered `expect`.
     private func call(_ step: String, _ method: String, _ path: String, json: String? = nil, bytes: [UInt8]? = nil,

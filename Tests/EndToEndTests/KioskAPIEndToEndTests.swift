@@ -53,7 +53,7 @@ import Testing
         for material in materials where material["need"] as? String == "required" && material["held"] == nil {
             let code = try #require(material["code"] as? String)
             for page in 0..<(material["pagesExpected"] as? Int ?? 1) {
-                let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0] + Array("\(code) page \(page)".utf8))
+                let jpeg = Data(TestPages.jpeg("\(code) page \(page)"))
                 let answer = try #require(HTTP.request("POST", base + "/api/v1/filings/\(draftID)/materials/\(code)/pages",
                                                        headers: ["Content-Type": "image/jpeg"], body: jpeg))
                 #expect(answer.status == 201, "\(String(decoding: answer.body, as: UTF8.self))")

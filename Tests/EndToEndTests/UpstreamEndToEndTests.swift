@@ -34,7 +34,7 @@ import Testing
         for material in try #require(draft["materials"] as? [[String: Any]]) where material["need"] as? String == "required" && material["held"] == nil {
             let code = try #require(material["code"] as? String)
             for page in 0..<(material["pagesExpected"] as? Int ?? 1) {
-                let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0] + Array("\(code) page \(page) upstream".utf8))
+                let jpeg = Data(TestPages.jpeg("\(code) page \(page) upstream"))
                 let answer = try #require(HTTP.request("POST", base + "/api/v1/filings/\(draftID)/materials/\(code)/pages",
                                                        headers: ["Content-Type": "image/jpeg"], body: jpeg))
                 #expect(answer.status == 201)

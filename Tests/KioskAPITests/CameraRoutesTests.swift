@@ -100,6 +100,47 @@ import Testing
         }
     }
 
+    /// An uploaded page meets the same check as a captured one: a blurred, a dark and an
+    /// undecodable upload are refused with the screen's reason and not kept; a sharp one is kept.
+    @Test func uploadedPagesAreQualityCheckedToo() async throws {
+        let data = try TemporaryDirectory("upload-check")
+        defer { data.remove() }
+        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
+        try await Application(router: kiosk.makeRouter()).test(.router) { client in
+            let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
+                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+            }
+            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
+                                     body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
+            kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
+            let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
+                                                  body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
+                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+            }
+            let refused: [(String, [UInt8], String)] = [
+                ("blurred", try SyntheticPage(width: 1296, height: 972, seed: 3, blurRadius: 6).jpeg(), "图像模糊，请放平材料后重拍"),
+                ("dark", try SyntheticPage(width: 1296, height: 972, seed: 4, exposure: 0.25).jpeg(), "光线太暗，请调整后重拍"),
+                ("truncated", Array(TestPages.base.prefix(300)), ""),
+            ]
+            for (what, bytes, title) in refused {
+                try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post,
+                                         headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: bytes)) { response in
+                    #expect(response.status == .unprocessableContent, "\(what)")
+                    let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+                    #expect(problem["type"] as? String == "https://onewindow.local/problems/page-quality", "\(what)")
+                    if !title.isEmpty { #expect(problem["title"] as? String == title, "\(what)") }
+                    #expect((problem["detail"] as? String)?.contains("uploaded page") == true, "\(what)")
+                }
+            }
+            #expect(((try? FileManager.default.contentsOfDirectory(atPath: data.file("pages"))) ?? []).isEmpty)
+            try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post,
+                                     headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: TestPages.jpeg("sharp"))) {
+                #expect($0.status == .created)
+            }
+            #expect(try FileManager.default.contentsOfDirectory(atPath: data.file("pages")).count == 1)
+        }
+    }
+
     /// The data directory on a real 8 MiB tmpfs (mounting needs root, as `make test` runs): less free
     /// space than the 32 MiB reserve refuses the capture with 507 and the screen's sentence; nothing
     /// is written and the store keeps working.

@@ -53,10 +53,8 @@ import Testing
                 #expect(response.status == .created)
                 return try json(response.body)["id"] as? String ?? ""
             }
-            let jpeg = ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xE0] + Array("a page".utf8))
             for (material, copy) in [("M03", 0), ("M02", 0), ("M02", 1), ("M26", 0)] {
-                var page = jpeg
-                page.writeString("\(material)-\(copy)")
+                let page = ByteBuffer(bytes: TestPages.jpeg("\(material)-\(copy)"))
                 try await client.execute(uri: "/api/v1/filings/\(filing)/materials/\(material)/pages", method: .post,
                                          headers: [.contentType: "image/jpeg"], body: page) { response in
                     #expect(response.status == .created)

@@ -58,8 +58,7 @@ import Upstream
             try json($0.body)["id"] as? String ?? ""
         }
         for (material, copy) in [("M03", 0), ("M02", 0), ("M02", 1), ("M26", 0)] {
-            var page = ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xE0])
-            page.writeString("\(material)-\(copy)")
+            let page = ByteBuffer(bytes: TestPages.jpeg("\(material)-\(copy)"))
             try await client.execute(uri: "/api/v1/filings/\(filing)/materials/\(material)/pages", method: .post,
                                      headers: [.contentType: "image/jpeg"], body: page) { #expect($0.status == .created) }
         }

@@ -178,7 +178,7 @@ import Testing
                 try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
             }
             let sha = try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post,
-                                               headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: [0xFF, 0xD8, 0xFF, 0xE1, 7])) {
+                                               headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: TestPages.jpeg("wiped with the session"))) {
                 try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["sha256"] as? String ?? ""
             }
             #expect(FileManager.default.fileExists(atPath: kiosk.pages.path(sha)))
