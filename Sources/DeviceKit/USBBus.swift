@@ -55,3 +55,27 @@ public enum USBBus {
         return devices.sorted { ($0.bus, $0.address) < ($1.bus, $1.address) }
     }
 }
+
+/// Finding one device on libusb's device list, for the drivers that open a device by its ids.
+enum USBDeviceList {
+    /// Runs `body` with the first device whose descriptor has `vendorID:productID`, while libusb's
+    /// device list (and so the device) is held. Returns nil when no such device is attached;
+    /// `listFailed` turns libusb's code into the caller's error when the list cannot be read.
+    static func withFirstDevice<T, E: Error>(in context: OpaquePointer?, vendorID: UInt16, productID: UInt16,
+                                             listFailed: (Int32) -> E,
+                                             _ body: (OpaquePointer) throws(E) -> T) throws(E) -> T? {
+        var list: UnsafeMutablePointer<OpaquePointer?>?
+        let count = libusb_get_device_list(context, &list)
+        guard count >= 0, let list else { throw listFailed(Int32(count)) }
+        defer { libusb_free_device_list(list, 1) }
+        for i in 0..<Int(count) {
+            guard let candidate = list[i] else { continue }
+            var descriptor = libusb_device_descriptor()
+            if libusb_get_device_descriptor(candidate, &descriptor) == 0,
+               descriptor.idVendor == vendorID, descriptor.idProduct == productID {
+                return try body(candidate)
+            }
+        }
+        return nil
+    }
+}

@@ -77,17 +77,7 @@ import Testing
         try fixture.replaceFirst("  maximumFilingMegabytes: 100", with: "  maximumFilingMegabytes: 1", in: "kiosk.yaml")
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
-            let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
-                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
-            }
-            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
-                                     body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
-            let read = try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)
-            kiosk.sessions.cardInserted(.init(read))
-            let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
-                                                  body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
-                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
-            }
+            let filing = try await Self.openBirthRegistration(client, kiosk)
             // The simulator's 5 MP pages are about 600 KB: the first fits the 1 MiB filing, the second does not.
             try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { #expect($0.status == .created) }
             try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
@@ -107,16 +97,7 @@ import Testing
         defer { data.remove() }
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
-            let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
-                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
-            }
-            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
-                                     body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
-            kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
-            let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
-                                                  body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
-                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
-            }
+            let filing = try await Self.openBirthRegistration(client, kiosk)
             let refused: [(String, [UInt8], String)] = [
                 ("blurred", try SyntheticPage(width: 1296, height: 972, seed: 3, blurRadius: 6).jpeg(), "图像模糊，请放平材料后重拍"),
                 ("dark", try SyntheticPage(width: 1296, height: 972, seed: 4, exposure: 0.25).jpeg(), "光线太暗，请调整后重拍"),
@@ -154,16 +135,7 @@ import Testing
         defer { _ = try? ChildProcess.run("/bin/umount", [mountPoint]) }
         let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: mountPoint), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
-            let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
-                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
-            }
-            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
-                                     body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
-            kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
-            let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
-                                                  body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
-                try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
-            }
+            let filing = try await Self.openBirthRegistration(client, kiosk)
             try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
                 #expect(response.status.code == 507)
                 let problem = try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
@@ -202,5 +174,19 @@ import Testing
         #expect(PageQualityCheck.check(jpeg: try await camera.capture()).passed)
         let off = SimulatedCamera(binding: .init(id: "camera", kind: .documentCamera, driver: .simulated), generatesPages: false)
         await #expect(throws: CaptureError.noPage) { try await off.capture() }
+    }
+
+    /// A session with 李四's card read and a 出生登记 draft open; returns the draft's id.
+    static func openBirthRegistration(_ client: some TestClientProtocol, _ kiosk: Kiosk) async throws -> String {
+        let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
+            try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+        }
+        try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
+                                 body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
+        kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
+        return try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
+                                        body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
+            try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
+        }
     }
 }

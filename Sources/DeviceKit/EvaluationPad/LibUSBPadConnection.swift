@@ -29,35 +29,26 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
         var opened: OpaquePointer?
         var location = ""
         do throws(PadTransportError) {
-            var list: UnsafeMutablePointer<OpaquePointer?>?
-            let count = libusb_get_device_list(ctx, &list)
-            guard count >= 0, let list else { throw .io("libusb_get_device_list: \(Self.name(Int32(count)))") }
-            defer { libusb_free_device_list(list, 1) }
-            var device: OpaquePointer?
-            for i in 0..<Int(count) {
-                guard let candidate = list[i] else { continue }
-                var descriptor = libusb_device_descriptor()
-                if libusb_get_device_descriptor(candidate, &descriptor) == 0,
-                   descriptor.idVendor == vendorID, descriptor.idProduct == productID {
-                    device = candidate
-                    break
+            let attached: Void? = try USBDeviceList.withFirstDevice(
+                in: ctx, vendorID: vendorID, productID: productID,
+                listFailed: { PadTransportError.io("libusb_get_device_list: \(Self.name($0))") }
+            ) { device throws(PadTransportError) in
+                location = String(format: "bus %d addr %d", libusb_get_bus_number(device), libusb_get_device_address(device))
+                let openResult = libusb_open(device, &opened)
+                guard openResult == 0 else {
+                    throw openResult == LIBUSB_ERROR_ACCESS.rawValue
+                        ? .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
+                        : .cannotOpen("libusb_open: \(Self.name(openResult))")
                 }
+                // The kernel's usbhid driver binds HID pads: detach it (it is re-attached on release).
+                if libusb_kernel_driver_active(opened, interface) == 1 {
+                    let detached = libusb_detach_kernel_driver(opened, interface)
+                    guard detached == 0 else { throw .cannotOpen("detaching the kernel driver from interface \(interface): \(Self.name(detached))") }
+                }
+                let claim = libusb_claim_interface(opened, interface)
+                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface): \(Self.name(claim))") }
             }
-            guard let device else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
-            location = String(format: "bus %d addr %d", libusb_get_bus_number(device), libusb_get_device_address(device))
-            let openResult = libusb_open(device, &opened)
-            guard openResult == 0 else {
-                throw openResult == LIBUSB_ERROR_ACCESS.rawValue
-                    ? .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
-                    : .cannotOpen("libusb_open: \(Self.name(openResult))")
-            }
-            // The kernel's usbhid driver binds HID pads: detach it (it is re-attached on release).
-            if libusb_kernel_driver_active(opened, interface) == 1 {
-                let detached = libusb_detach_kernel_driver(opened, interface)
-                guard detached == 0 else { throw .cannotOpen("detaching the kernel driver from interface \(interface): \(Self.name(detached))") }
-            }
-            let claim = libusb_claim_interface(opened, interface)
-            guard claim == 0 else { throw .cannotOpen("claiming interface \(interface): \(Self.name(claim))") }
+            guard attached != nil else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
         } catch {
             if let opened { libusb_close(opened) }
             libusb_exit(ctx)

@@ -54,39 +54,30 @@ public final class LibUSBSAMConnection: SAMConnection, @unchecked Sendable {
         var opened: OpaquePointer?
         var found: (interface: Int32, bulk: [UInt8], bus: UInt8, address: UInt8)?
         do throws(SAMTransportError) {
-            var list: UnsafeMutablePointer<OpaquePointer?>?
-            let count = libusb_get_device_list(ctx, &list)
-            guard count >= 0, let list else { throw .io("libusb_get_device_list: \(Self.name(Int32(count)))") }
-            defer { libusb_free_device_list(list, 1) }
-            var device: OpaquePointer?
-            for i in 0..<Int(count) {
-                guard let candidate = list[i] else { continue }
-                var descriptor = libusb_device_descriptor()
-                if libusb_get_device_descriptor(candidate, &descriptor) == 0,
-                   descriptor.idVendor == vendorID, descriptor.idProduct == productID {
-                    device = candidate
-                    break
+            let attached: Void? = try USBDeviceList.withFirstDevice(
+                in: ctx, vendorID: vendorID, productID: productID,
+                listFailed: { SAMTransportError.io("libusb_get_device_list: \(Self.name($0))") }
+            ) { device throws(SAMTransportError) in
+                guard let interface = Self.bulkInterface(of: device) else {
+                    throw .cannotOpen(String(format: "%04x:%04x has no interface with bulk endpoints", vendorID, productID))
                 }
+                found = (interface.number, interface.endpoints, libusb_get_bus_number(device), libusb_get_device_address(device))
+                let openResult = libusb_open(device, &opened)
+                guard openResult == 0 else {
+                    throw openResult == LIBUSB_ERROR_ACCESS.rawValue
+                        ? .cannotOpen("permission denied: install devices/idcard/udev rules or run as root")
+                        : .cannotOpen("libusb_open: \(Self.name(openResult))")
+                }
+                // Claim directly; only if a kernel driver holds the interface, detach it and retry
+                // (auto-detach would issue a disconnect ioctl even when no driver is bound).
+                var claim = libusb_claim_interface(opened, interface.number)
+                if claim == LIBUSB_ERROR_BUSY.rawValue, libusb_kernel_driver_active(opened, interface.number) == 1,
+                   libusb_detach_kernel_driver(opened, interface.number) == 0 {
+                    claim = libusb_claim_interface(opened, interface.number)
+                }
+                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface.number): \(Self.name(claim))") }
             }
-            guard let device else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
-            guard let interface = Self.bulkInterface(of: device) else {
-                throw .cannotOpen(String(format: "%04x:%04x has no interface with bulk endpoints", vendorID, productID))
-            }
-            found = (interface.number, interface.endpoints, libusb_get_bus_number(device), libusb_get_device_address(device))
-            let openResult = libusb_open(device, &opened)
-            guard openResult == 0 else {
-                throw openResult == LIBUSB_ERROR_ACCESS.rawValue
-                    ? .cannotOpen("permission denied: install devices/idcard/udev rules or run as root")
-                    : .cannotOpen("libusb_open: \(Self.name(openResult))")
-            }
-            // Claim directly; only if a kernel driver holds the interface, detach it and retry
-            // (auto-detach would issue a disconnect ioctl even when no driver is bound).
-            var claim = libusb_claim_interface(opened, interface.number)
-            if claim == LIBUSB_ERROR_BUSY.rawValue, libusb_kernel_driver_active(opened, interface.number) == 1,
-               libusb_detach_kernel_driver(opened, interface.number) == 0 {
-                claim = libusb_claim_interface(opened, interface.number)
-            }
-            guard claim == 0 else { throw .cannotOpen("claiming interface \(interface.number): \(Self.name(claim))") }
+            guard attached != nil else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
         } catch {
             if let opened { libusb_close(opened) }
             libusb_exit(ctx)
