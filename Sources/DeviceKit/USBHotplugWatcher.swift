@@ -1,5 +1,6 @@
 import CLibUSB
 import Foundation
+import ServiceLifecycle
 import Synchronization
 
 /// Watches for a USB device (by VID:PID) arriving and leaving through libusb's hotplug callback,
@@ -76,4 +77,32 @@ public final class USBHotplugWatcher: @unchecked Sendable {
     }
 
     deinit { stop() }
+}
+
+/// The run loop of a USB device that polls its hardware (the ID-card reader, the HID pad): watches
+/// hot-plug for its ids when it has them, polls, then waits the delay the poll asked for in 50 ms
+/// slices, so a hot-plug event is acted on at once even during a backoff; until graceful shutdown.
+enum USBDevicePollLoop {
+    static func run(hotplugIDs: (vendorID: UInt16, productID: UInt16)?,
+                    onHotplug: @escaping @Sendable (USBHotplugWatcher.Event) -> Void,
+                    hotplugPending: @escaping @Sendable () -> Bool,
+                    poll: @escaping @Sendable () async throws -> Duration) async throws {
+        let watcher = hotplugIDs.flatMap { ids in
+            USBHotplugWatcher(vendorID: ids.vendorID, productID: ids.productID, onEvent: onHotplug)
+        }
+        defer { watcher?.stop() }
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    let wait = try await poll()
+                    let until = ContinuousClock.now + wait
+                    while ContinuousClock.now < until, !hotplugPending() {
+                        try await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
+                    }
+                }
+            }
+        } catch is CancellationError {
+            // graceful shutdown
+        }
+    }
 }

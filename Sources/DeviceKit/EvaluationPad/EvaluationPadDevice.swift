@@ -125,26 +125,14 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     public var counters: EvaluationPadCounters { state.withLock { $0.counters } }
 
     public func run() async throws {
-        let watcher = hotplugIDs.flatMap { ids in
-            USBHotplugWatcher(vendorID: ids.vendorID, productID: ids.productID) { [weak self] event in
-                self?.hotplugEvent(event)
-            }
-        }
-        defer { watcher?.stop() }
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let wait = await self.pollOnce(timeout: self.readTimeout)
-                    while self.waiters.load(ordering: .acquiring) > 0 { try await Task.sleep(for: .milliseconds(1)) }
-                    // Sleep in slices so a hotplug event is acted on within 50 ms even during backoff.
-                    let until = ContinuousClock.now + wait
-                    while ContinuousClock.now < until, self.state.withLock({ $0.hotplug == nil }) {
-                        try await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
-                    }
-                }
-            }
-        } catch is CancellationError {
-            // graceful shutdown
+        try await USBDevicePollLoop.run(
+            hotplugIDs: hotplugIDs, onHotplug: { [weak self] event in self?.hotplugEvent(event) },
+            hotplugPending: { [weak self] in self?.state.withLock { $0.hotplug != nil } ?? false }
+        ) { [self] in
+            let wait = await pollOnce(timeout: readTimeout)
+            // A caller waiting for the connection (a reset, the simulator) goes before the next read.
+            while waiters.load(ordering: .acquiring) > 0 { try await Task.sleep(for: .milliseconds(1)) }
+            return wait
         }
         state.withLock { s in
             s.connection?.close()

@@ -121,26 +121,10 @@ public final class IDCardReaderService: ResettableDevice, Service {
     public var currentCard: CardIdentity? { state.withLock { $0.tracker.current } }
 
     public func run() async throws {
-        let watcher = hotplugIDs.flatMap { ids in
-            USBHotplugWatcher(vendorID: ids.vendorID, productID: ids.productID) { [weak self] event in
-                self?.hotplugEvent(event)
-            }
-        }
-        defer { watcher?.stop() }
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let wait = await self.pollOnce()
-                    // Sleep in slices so a hotplug event is acted on within 50 ms even during backoff.
-                    let until = ContinuousClock.now + wait
-                    while ContinuousClock.now < until, self.state.withLock({ $0.hotplug == nil }) {
-                        try await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
-                    }
-                }
-            }
-        } catch is CancellationError {
-            // graceful shutdown
-        }
+        try await USBDevicePollLoop.run(
+            hotplugIDs: hotplugIDs, onHotplug: { [weak self] event in self?.hotplugEvent(event) },
+            hotplugPending: { [weak self] in self?.state.withLock { $0.hotplug != nil } ?? false }
+        ) { [self] in await pollOnce() }
         state.withLock { s in
             s.connection?.close()
             s.connection = nil
