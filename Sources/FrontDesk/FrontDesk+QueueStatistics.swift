@@ -66,10 +66,17 @@ extension FrontDesk {
         return closed
     }
 
-    /// Days before `today` with tickets, oldest first (closed ones included; the write skips them).
+    /// Days with tickets after the last closed day and before `today`, oldest first. Days are
+    /// closed in order, so only the days since the newest closed one are looked at (not every
+    /// day the kiosk ever had, on every sweep); the write still skips a day closed meanwhile.
     private func pastTicketDays(before today: CivilDate) throws(FrontDeskError) -> [Int] {
         try read { db in
-            try Int.fetchAll(db, sql: "SELECT DISTINCT day FROM queueTicket WHERE day < ? ORDER BY day", arguments: [today.dayNumber])
+            let lastClosed = try String.fetchOne(db, sql: """
+                SELECT subject FROM outbox WHERE subject >= 'queue:' AND subject < 'queue;' AND kind = 'queueStatistics'
+                ORDER BY subject DESC LIMIT 1
+                """).flatMap { CivilDate(iso: String($0.dropFirst("queue:".count))) }
+            return try Int.fetchAll(db, sql: "SELECT DISTINCT day FROM queueTicket WHERE day > ? AND day < ? ORDER BY day",
+                                    arguments: [lastClosed?.dayNumber ?? Int.min, today.dayNumber])
         }
     }
 

@@ -61,6 +61,12 @@ import Workflow
             try rig.expectDeliveredExactlyOnceInOrder()
             let applied = rig.platform.applied.filter { $0.call == .queueStatistics }
             #expect(applied.map(\.key) == [OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: rows[0].id)])
+
+            // The next day's tickets close the next morning: only that day, the closed one stays closed.
+            _ = try desk.issueTicket(category: "housing-fund")
+            rig.clock.advance(by: 86_400)
+            #expect(try desk.closeQueueDays() == [try #require(CivilDate(iso: "2026-11-24"))])
+            #expect(try rig.allRows().filter { $0.kind == "queueStatistics" }.map(\.subject) == ["queue:2026-11-23", "queue:2026-11-24"])
         }
     }
 }
