@@ -23,8 +23,7 @@ public struct USBError: Error, Sendable, CustomStringConvertible {
     public var code: Int32
 
     public var description: String {
-        let name = libusb_error_name(code).map { String(cString: $0) } ?? "\(code)"
-        return "libusb \(operation) failed: \(name)"
+        "libusb \(operation) failed: \(libusbErrorName(code))"
     }
 }
 
@@ -78,4 +77,19 @@ enum USBDeviceList {
         }
         return nil
     }
+}
+
+/// libusb's name of an error code (`LIBUSB_ERROR_NO_DEVICE`), for messages.
+func libusbErrorName(_ rc: Int32) -> String {
+    libusb_error_name(rc).map { String(cString: $0) } ?? "error \(rc)"
+}
+
+/// Claims `interface` on an open handle; only when a kernel driver holds it (BUSY) is that driver
+/// detached and the claim tried again (a detach ioctl when no driver is bound is avoided). libusb
+/// does not re-attach the driver on release. Returns libusb's code, 0 on success.
+func claimInterfaceDetachingKernelDriver(_ handle: OpaquePointer?, _ interface: Int32) -> Int32 {
+    let claim = libusb_claim_interface(handle, interface)
+    guard claim == LIBUSB_ERROR_BUSY.rawValue, libusb_kernel_driver_active(handle, interface) == 1 else { return claim }
+    let detached = libusb_detach_kernel_driver(handle, interface)
+    return detached == 0 ? libusb_claim_interface(handle, interface) : detached
 }

@@ -25,28 +25,24 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
         let interface = Int32(hid.interface ?? 0)
         var ctx: OpaquePointer?
         let rc = libusb_init(&ctx)
-        guard rc == 0 else { throw .cannotOpen("libusb_init: \(Self.name(rc))") }
+        guard rc == 0 else { throw .cannotOpen("libusb_init: \(libusbErrorName(rc))") }
         var opened: OpaquePointer?
         var location = ""
         do throws(PadTransportError) {
             let attached: Void? = try USBDeviceList.withFirstDevice(
                 in: ctx, vendorID: vendorID, productID: productID,
-                listFailed: { PadTransportError.io("libusb_get_device_list: \(Self.name($0))") }
+                listFailed: { PadTransportError.io("libusb_get_device_list: \(libusbErrorName($0))") }
             ) { device throws(PadTransportError) in
                 location = String(format: "bus %d addr %d", libusb_get_bus_number(device), libusb_get_device_address(device))
                 let openResult = libusb_open(device, &opened)
                 guard openResult == 0 else {
                     throw openResult == LIBUSB_ERROR_ACCESS.rawValue
                         ? .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
-                        : .cannotOpen("libusb_open: \(Self.name(openResult))")
+                        : .cannotOpen("libusb_open: \(libusbErrorName(openResult))")
                 }
-                // The kernel's usbhid driver binds HID pads: detach it (it is re-attached on release).
-                if libusb_kernel_driver_active(opened, interface) == 1 {
-                    let detached = libusb_detach_kernel_driver(opened, interface)
-                    guard detached == 0 else { throw .cannotOpen("detaching the kernel driver from interface \(interface): \(Self.name(detached))") }
-                }
-                let claim = libusb_claim_interface(opened, interface)
-                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface): \(Self.name(claim))") }
+                // The kernel's usbhid driver binds HID pads: it is detached when it holds the interface.
+                let claim = claimInterfaceDetachingKernelDriver(opened, interface)
+                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface): \(libusbErrorName(claim))") }
             }
             guard attached != nil else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
         } catch {
@@ -117,7 +113,7 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
         case LIBUSB_ERROR_NO_DEVICE.rawValue:
             throw .deviceGone
         default:
-            throw .io("interrupt read on 0x\(String(endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
+            throw .io("interrupt read on 0x\(String(endpoint, radix: 16, uppercase: true)): \(libusbErrorName(rc))")
         }
     }
 
@@ -134,12 +130,8 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
             case 0 where Int(transferred) == report.count: return
             case 0: throw .io("output report \(signal.rawValue): \(transferred) of \(report.count) bytes sent")
             case LIBUSB_ERROR_NO_DEVICE.rawValue: throw .deviceGone
-            default: throw .io("output report \(signal.rawValue) on 0x\(String(output.endpoint, radix: 16, uppercase: true)): \(Self.name(rc))")
+            default: throw .io("output report \(signal.rawValue) on 0x\(String(output.endpoint, radix: 16, uppercase: true)): \(libusbErrorName(rc))")
             }
         }
-    }
-
-    static func name(_ rc: Int32) -> String {
-        libusb_error_name(rc).map { String(cString: $0) } ?? "error \(rc)"
     }
 }

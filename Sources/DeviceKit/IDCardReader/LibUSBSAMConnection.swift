@@ -50,13 +50,13 @@ public final class LibUSBSAMConnection: SAMConnection, @unchecked Sendable {
                 inTransferSize: Int = 4096) throws(SAMTransportError) {
         var ctx: OpaquePointer?
         let rc = libusb_init(&ctx)
-        guard rc == 0 else { throw .cannotOpen("libusb_init: \(Self.name(rc))") }
+        guard rc == 0 else { throw .cannotOpen("libusb_init: \(libusbErrorName(rc))") }
         var opened: OpaquePointer?
         var found: (interface: Int32, bulk: [UInt8], bus: UInt8, address: UInt8)?
         do throws(SAMTransportError) {
             let attached: Void? = try USBDeviceList.withFirstDevice(
                 in: ctx, vendorID: vendorID, productID: productID,
-                listFailed: { SAMTransportError.io("libusb_get_device_list: \(Self.name($0))") }
+                listFailed: { SAMTransportError.io("libusb_get_device_list: \(libusbErrorName($0))") }
             ) { device throws(SAMTransportError) in
                 guard let interface = Self.bulkInterface(of: device) else {
                     throw .cannotOpen(String(format: "%04x:%04x has no interface with bulk endpoints", vendorID, productID))
@@ -66,16 +66,11 @@ public final class LibUSBSAMConnection: SAMConnection, @unchecked Sendable {
                 guard openResult == 0 else {
                     throw openResult == LIBUSB_ERROR_ACCESS.rawValue
                         ? .cannotOpen("permission denied: install devices/idcard/udev rules or run as root")
-                        : .cannotOpen("libusb_open: \(Self.name(openResult))")
+                        : .cannotOpen("libusb_open: \(libusbErrorName(openResult))")
                 }
-                // Claim directly; only if a kernel driver holds the interface, detach it and retry
-                // (auto-detach would issue a disconnect ioctl even when no driver is bound).
-                var claim = libusb_claim_interface(opened, interface.number)
-                if claim == LIBUSB_ERROR_BUSY.rawValue, libusb_kernel_driver_active(opened, interface.number) == 1,
-                   libusb_detach_kernel_driver(opened, interface.number) == 0 {
-                    claim = libusb_claim_interface(opened, interface.number)
-                }
-                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface.number): \(Self.name(claim))") }
+                // Not libusb's auto-detach: it would issue a disconnect ioctl even when no driver is bound.
+                let claim = claimInterfaceDetachingKernelDriver(opened, interface.number)
+                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface.number): \(libusbErrorName(claim))") }
             }
             guard attached != nil else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
         } catch {
@@ -193,13 +188,10 @@ public final class LibUSBSAMConnection: SAMConnection, @unchecked Sendable {
         switch rc {
         case LIBUSB_ERROR_NO_DEVICE.rawValue: return .deviceGone
         case LIBUSB_ERROR_TIMEOUT.rawValue: return .timeout(step: step)
-        default: return .io("\(step): \(name(rc))")
+        default: return .io("\(step): \(libusbErrorName(rc))")
         }
     }
 
-    static func name(_ rc: Int32) -> String {
-        libusb_error_name(rc).map { String(cString: $0) } ?? "error \(rc)"
-    }
 
     /// The first interface (alternate setting 0) with bulk endpoints, and those endpoints.
     private static func bulkInterface(of device: OpaquePointer) -> (number: Int32, endpoints: [UInt8])? {
