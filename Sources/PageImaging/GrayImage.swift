@@ -10,9 +10,4 @@ public struct GrayImage: Sendable, Equatable {
         self.height = height
         self.pixels = pixels
     }
-
-    /// A uniform image.
-    public init(width: Int, height: Int, value: UInt8) {
-        self.init(width: width, height: height, pixels: [UInt8](repeating: value, count: width * height))
-    }
 }

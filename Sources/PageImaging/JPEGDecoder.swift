@@ -58,12 +58,18 @@ public enum JPEGDecoder {
     /// Decodes to grayscale at the smallest supported scale at least `minimumWidth` wide (pass
     /// `Int.max`… or the image width for full size). `fast` uses the fast integer IDCT.
     public static func decodeGray(_ jpeg: [UInt8], minimumWidth: Int = .max, fast: Bool = true) throws(JPEGError) -> GrayImage {
+        try decodeGrayWithHeader(jpeg, minimumWidth: minimumWidth, fast: fast).image
+    }
+
+    /// `decodeGray`, with the full-size header it read on the way (one header parse, one handle).
+    public static func decodeGrayWithHeader(_ jpeg: [UInt8], minimumWidth: Int = .max,
+                                            fast: Bool = true) throws(JPEGError) -> (header: JPEGHeader, image: GrayImage) {
         guard let handle = tjInitDecompress() else { throw JPEGError(.undecodable, "tjInitDecompress failed") }
         defer { tjDestroy(handle) }
         let head = try header(jpeg, handle: handle)
         let size = scaledSize(of: head, minimumWidth: min(minimumWidth, head.width))
         var pixels = [UInt8](repeating: 0, count: size.width * size.height)
-        let flags: Int32 = fast ? onewindow_tj_flag_fastdct : 0
+        let flags: Int32 = fast ? TJFLAG_FASTDCT : 0
         let rc = jpeg.withUnsafeBufferPointer { source in
             pixels.withUnsafeMutableBufferPointer { target in
                 tjDecompress2(handle, source.baseAddress, UInt(source.count), target.baseAddress, Int32(size.width), Int32(size.width),
@@ -73,7 +79,7 @@ public enum JPEGDecoder {
         // A warning (e.g. a truncated stream: the rest is grey) still counts as a failure: the
         // citizen must retake rather than file half a page.
         guard rc == 0 else { throw JPEGError(.undecodable, message(handle)) }
-        return GrayImage(width: size.width, height: size.height, pixels: pixels)
+        return (head, GrayImage(width: size.width, height: size.height, pixels: pixels))
     }
 
     static func message(_ handle: tjhandle) -> String {

@@ -87,8 +87,7 @@ public enum PageQualityCheck {
         let header: JPEGHeader
         let image: GrayImage
         do {
-            header = try JPEGDecoder.header(jpeg)
-            image = try JPEGDecoder.decodeGray(jpeg, minimumWidth: thresholds.analysisWidth)
+            (header, image) = try JPEGDecoder.decodeGrayWithHeader(jpeg, minimumWidth: thresholds.analysisWidth)
         } catch {
             return QualityVerdict(figures: nil, problem: .unreadable, detail: error.description)
         }
