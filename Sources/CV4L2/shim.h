@@ -8,7 +8,6 @@
 static const unsigned long OW_VIDIOC_QUERYCAP = VIDIOC_QUERYCAP;
 static const unsigned long OW_VIDIOC_ENUM_FMT = VIDIOC_ENUM_FMT;
 static const unsigned long OW_VIDIOC_ENUM_FRAMESIZES = VIDIOC_ENUM_FRAMESIZES;
-static const unsigned long OW_VIDIOC_G_FMT = VIDIOC_G_FMT;
 static const unsigned long OW_VIDIOC_S_FMT = VIDIOC_S_FMT;
 static const unsigned long OW_VIDIOC_QUERYCTRL = VIDIOC_QUERYCTRL;
 static const unsigned long OW_VIDIOC_S_CTRL = VIDIOC_S_CTRL;
@@ -19,9 +18,6 @@ static const unsigned long OW_VIDIOC_DQBUF = VIDIOC_DQBUF;
 static const unsigned long OW_VIDIOC_STREAMON = VIDIOC_STREAMON;
 static const unsigned long OW_VIDIOC_STREAMOFF = VIDIOC_STREAMOFF;
 
-static const unsigned int OW_V4L2_PIX_FMT_MJPEG = V4L2_PIX_FMT_MJPEG;
-static const unsigned int OW_V4L2_PIX_FMT_JPEG = V4L2_PIX_FMT_JPEG;
-static const unsigned int OW_V4L2_PIX_FMT_YUYV = V4L2_PIX_FMT_YUYV;
 static const unsigned int OW_V4L2_CTRL_FLAG_NEXT_CTRL = V4L2_CTRL_FLAG_NEXT_CTRL;
 
 /// ioctl on a V4L2 node, retried while interrupted by a signal; -1 with errno set on failure.

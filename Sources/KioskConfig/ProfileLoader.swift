@@ -1,23 +1,6 @@
 /// Loads a device profile (`devices/<kind>/<name>.yaml`) into its typed form, with the same
 /// file:line diagnostics and unknown-key checks as the kiosk configuration.
 public enum ProfileLoader {
-    /// A problem a profile's own checks found: the dotted key path (`capture.width`, `controls.2.value`) and what is wrong.
-    public struct Problem: Sendable, Hashable {
-        public var path: String
-        public var message: String
-
-        public init(_ path: String, _ message: String) {
-            self.path = path
-            self.message = message
-        }
-
-        /// The same problem at its key path (numbers are list indexes), its message led by the dotted path.
-        public var profileProblem: ProfileProblem {
-            ProfileProblem(at: path.split(separator: ".").map { part in Int(part).map(PathElement.index) ?? .key(String(part)) },
-                           "\(path): \(message)")
-        }
-    }
-
     public static func load<T: Codable>(_ type: T.Type, path: String) throws(ConfigError) -> T {
         try load(type, path: path) { (_: T) -> [ProfileProblem] in [] }
     }

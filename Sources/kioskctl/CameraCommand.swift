@@ -136,14 +136,7 @@ struct CameraCommand: AsyncParsableCommand {
                 let camera = V4L2Camera(binding: DeviceBinding(id: "camera", kind: .documentCamera, driver: .v4l2, path: path),
                                         profile: profile, logger: logger)
                 let jpeg: [UInt8]
-                do throws(CaptureError) { jpeg = try await camera.capture() } catch {
-                    switch error {
-                    case .timedOut: throw Failure(2, error.description)
-                    case let .unavailable(reason) where reason.hasPrefix("unsupported"): throw Failure(3, reason)
-                    case let .unavailable(reason) where reason.hasPrefix("failed"): throw Failure(4, reason)
-                    default: throw Failure(1, error.description)
-                    }
-                }
+                do throws(V4L2Error) { jpeg = try await camera.capturePage() } catch { throw Failure(error) }
                 do {
                     if output == "-" { FileHandle.standardOutput.write(Data(jpeg)) } else { try Data(jpeg).write(to: URL(fileURLWithPath: output)) }
                 } catch { throw Failure(7, "cannot write \(output): \(error)") }

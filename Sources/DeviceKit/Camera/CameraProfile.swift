@@ -71,30 +71,35 @@ public struct CameraProfile: Sendable, Hashable, Codable {
     }
 
     public static func load(path: String) throws(ConfigError) -> CameraProfile {
-        try ProfileLoader.load(CameraProfile.self, path: path) { $0.problems.map(\.profileProblem) }
+        try ProfileLoader.load(CameraProfile.self, path: path) { $0.problems }
     }
 
     /// What is wrong with the values, each at its key.
-    public var problems: [ProfileLoader.Problem] {
-        var found: [ProfileLoader.Problem] = []
+    public var problems: [ProfileProblem] {
+        var found: [ProfileProblem] = []
+        /// A problem at a dotted key path (numbers are list indexes), its message led by the path.
+        func add(_ path: String, _ message: String) {
+            let elements = path.split(separator: ".").map { part in Int(part).map(PathElement.index) ?? .key(String(part)) }
+            found.append(ProfileProblem(at: elements, "\(path): \(message)"))
+        }
         func mode(_ m: Mode, _ key: String) {
-            if !(16...8192).contains(m.width) { found.append(.init("\(key).width", "must be 16–8192 pixels")) }
-            if !(16...8192).contains(m.height) { found.append(.init("\(key).height", "must be 16–8192 pixels")) }
-            if m.format == .yuyv && m.width % 2 != 0 { found.append(.init("\(key).width", "a yuyv width must be even")) }
+            if !(16...8192).contains(m.width) { add("\(key).width", "must be 16–8192 pixels") }
+            if !(16...8192).contains(m.height) { add("\(key).height", "must be 16–8192 pixels") }
+            if m.format == .yuyv && m.width % 2 != 0 { add("\(key).width", "a yuyv width must be even") }
         }
         mode(capture, "capture")
         if let preview { mode(preview, "preview") }
-        if let buffers, !(1...8).contains(buffers) { found.append(.init("buffers", "must be 1–8")) }
-        if let warmupFrames, !(0...30).contains(warmupFrames) { found.append(.init("warmupFrames", "must be 0–30")) }
-        if let jpegQuality, !(30...100).contains(jpegQuality) { found.append(.init("jpegQuality", "must be 30–100")) }
+        if let buffers, !(1...8).contains(buffers) { add("buffers", "must be 1–8") }
+        if let warmupFrames, !(0...30).contains(warmupFrames) { add("warmupFrames", "must be 0–30") }
+        if let jpegQuality, !(30...100).contains(jpegQuality) { add("jpegQuality", "must be 30–100") }
         if let t = timeouts {
-            if !(100...30_000).contains(t.openMilliseconds) { found.append(.init("timeouts.openMilliseconds", "must be 100–30000")) }
-            if !(100...30_000).contains(t.frameMilliseconds) { found.append(.init("timeouts.frameMilliseconds", "must be 100–30000")) }
+            if !(100...30_000).contains(t.openMilliseconds) { add("timeouts.openMilliseconds", "must be 100–30000") }
+            if !(100...30_000).contains(t.frameMilliseconds) { add("timeouts.frameMilliseconds", "must be 100–30000") }
         }
         for (i, control) in (controls ?? []).enumerated() where control.name.isEmpty || control.name.utf8.count > 31 {
-            found.append(.init("controls.\(i).name", "must be the driver's control name (1–31 bytes)"))
+            add("controls.\(i).name", "must be the driver's control name (1–31 bytes)")
         }
-        if let quality { found += quality.problems.map { .init("quality", $0) } }
+        for problem in quality?.problems ?? [] { add("quality", problem) }
         return found
     }
 }

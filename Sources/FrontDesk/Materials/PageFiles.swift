@@ -40,8 +40,6 @@ public struct PageFiles: Sendable {
 
     public func path(_ sha256: String) -> String { directory + "/" + sha256 + ".jpg" }
 
-    public func exists(_ sha256: String) -> Bool { FileManager.default.fileExists(atPath: path(sha256)) }
-
     /// Stores the bytes once per content; returns the SHA-256 and whether a new file was written.
     public func write(_ bytes: [UInt8]) throws(MaterialsError) -> (sha256: String, created: Bool) {
         let sha = Self.sha256(bytes)

@@ -61,11 +61,18 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
     }
 
     public func capture() async throws(CaptureError) -> [UInt8] {
+        do throws(V4L2Error) { return try await capturePage() } catch { throw Self.captureError(error) }
+    }
+
+    /// `capture()` with the driver's own error, whose code says what failed (for the technician's CLI).
+    public func capturePage() async throws(V4L2Error) -> [UInt8] {
         try await frame(profile.capture, warmup: profile.warmupFrames ?? 2, quality: profile.jpegQuality ?? 85)
     }
 
     public func preview() async throws(CaptureError) -> [UInt8] {
-        try await frame(profile.preview ?? profile.capture, warmup: 0, quality: 70)
+        do throws(V4L2Error) { return try await frame(profile.preview ?? profile.capture, warmup: 0, quality: 70) } catch {
+            throw Self.captureError(error)
+        }
     }
 
     /// Closes the node; the next use opens it afresh.
@@ -76,7 +83,12 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
 
     // MARK: work on the camera's queue
 
-    func frame(_ mode: CameraProfile.Mode, warmup: Int, quality: Int) async throws(CaptureError) -> [UInt8] {
+    /// What the screen is told of a driver failure.
+    static func captureError(_ error: V4L2Error) -> CaptureError {
+        error.code == .timedOut ? .timedOut(error.description) : .unavailable(error.description)
+    }
+
+    func frame(_ mode: CameraProfile.Mode, warmup: Int, quality: Int) async throws(V4L2Error) -> [UInt8] {
         let profile = self.profile
         // The whole grab (set format, stream, warm-up frames, encode) within open + warm-up + frame timeouts.
         let budget = profile.openTimeoutMilliseconds + (warmup + 1) * profile.frameTimeoutMilliseconds
@@ -87,7 +99,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             let fourcc: FourCC = mode.format == .mjpeg ? .mjpeg : .yuyv
             let format = try device.setFormat(width: mode.width, height: mode.height, fourcc: fourcc)
             let frame = try device.grab(format: format, buffers: profile.buffers ?? 2, warmupFrames: warmup,
-                                        timeoutMilliseconds: profile.frameTimeoutMilliseconds)
+                                        timeoutMilliseconds: (warmup + 1) * profile.frameTimeoutMilliseconds)
             return try Self.jpeg(from: frame, quality: quality)
         }
         switch result {
@@ -97,7 +109,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
         case let .failure(error):
             lastStatus.withLock { $0 = Self.status(for: error, everOpened: everOpened.load(ordering: .relaxed)) }
             logger.warning("camera capture failed", metadata: ["device": "\(binding.id)", "error": "\(error)"])
-            throw error.code == .timedOut ? .timedOut(error.description) : .unavailable(error.description)
+            throw error
         }
     }
 

@@ -169,7 +169,7 @@ public final class V4L2Device: @unchecked Sendable {
                 continue
             }
             let bytes = Array(UnsafeRawBufferPointer(start: pool.buffers[index].address, count: used))
-            return V4L2Frame(format: format, bytes: bytes, memory: pool.memory == Self.memoryMMAP ? "mmap" : "userptr")
+            return V4L2Frame(format: format, bytes: bytes)
         }
     }
 

@@ -10,7 +10,6 @@ public struct FourCC: Sendable, Hashable, CustomStringConvertible {
     }
 
     public static let mjpeg = FourCC("MJPG")
-    public static let jpeg = FourCC("JPEG")
     public static let yuyv = FourCC("YUYV")
 
     public var description: String {
@@ -63,6 +62,4 @@ public struct V4L2ActiveFormat: Sendable, Hashable {
 public struct V4L2Frame: Sendable {
     public var format: V4L2ActiveFormat
     public var bytes: [UInt8]
-    /// `mmap` or `userptr`: which streaming I/O the driver used.
-    public var memory: String
 }
