@@ -88,10 +88,7 @@ extension FrontDesk {
     public func recordUnrated(_ subject: EvaluationSubject, reason: String) throws(FrontDeskError) -> Bool {
         let now = clock.now()
         return try write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
-                                 arguments: [subject.kind, subject.reference]) == true {
-                return false
-            }
+            if try Self.isRated(db, subject) { return false }
             try appendAudit(db, subject: Self.outboxOrderKey(subjectKind: subject.kind, subjectRef: subject.reference),
                             actor: .kiosk, at: now, event: "unrated", from: nil, to: "未评价", reason: reason)
             return true
@@ -117,18 +114,18 @@ extension FrontDesk {
                 .flatMap(TicketState.init(rawValue:)) else { throw WorkflowError.notFound("ticket \(id)") }
             guard state == .called || state == .served else { throw WorkflowError.notRateable(subject.description) }
         }
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
-                             arguments: [subject.kind, subject.reference]) == true {
-            throw WorkflowError.alreadyRated(subject: subject.description)
-        }
+        if try isRated(db, subject) { throw WorkflowError.alreadyRated(subject: subject.description) }
+    }
+
+    /// Whether the instance has its rating, in the caller's transaction.
+    private static func isRated(_ db: Database, _ subject: EvaluationSubject) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
+                          arguments: [subject.kind, subject.reference]) == true
     }
 
     /// Whether the instance was already rated.
     public func isRated(_ subject: EvaluationSubject) throws(FrontDeskError) -> Bool {
-        try read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
-                              arguments: [subject.kind, subject.reference]) == true
-        }
+        try read { db in try Self.isRated(db, subject) }
     }
 
     public func evaluation(id: Int64) throws(FrontDeskError) -> EvaluationRecord {

@@ -29,13 +29,11 @@ enum CameraBench {
                                        limits: .init(maximumPageBytes: 10 << 20, maximumFilingBytes: 1 << 40))
         let draft = try desk.openDraft(subject: .item("11370481004396815B3707104001000001"),
                                        applicant: Applicant(name: "测试", idNumber: "11010519491231002X", verifiedByCard: true))
-        // Distinct pages (a new SHA-256 each time): the last bytes differ.
-        var n: UInt32 = 0
+        // Distinct pages (a new SHA-256 each time): the same picture with its own JPEG comment.
+        var n = 0
         func nextPage() -> [UInt8] {
             n += 1
-            var page = sharp
-            withUnsafeBytes(of: n.bigEndian) { page.replaceSubrange(page.count - 6..<page.count - 2, with: $0) }
-            return page
+            return JPEGComment.inserting("bench page \(n)", into: sharp)
         }
         report("store a page (SHA-256, file + fsync + rename + dir fsync, row)", try measure(100) {
             _ = try materials.addPage(nextPage(), desk: desk, draftID: draft.id, materialCode: "M03")

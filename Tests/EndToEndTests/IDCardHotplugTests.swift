@@ -8,10 +8,6 @@ import Testing
 /// testbed API (`scripts/umockdev/hotplug.py`), watched through the health endpoint.
 @Suite struct IDCardHotplugTests {
     @Test func unplugGivesPowerOffAndReplugReopensWithoutRestart() throws {
-        let wrapper = try ChildProcess.which("umockdev-wrapper", package: "umockdev")
-        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") else {
-            throw TestSupportError("/usr/bin/python3 with gi is needed (Debian packages python3-gi gir1.2-umockdev-1.0)")
-        }
         let fixture = try ConfigFixture()
         let data = try TemporaryDirectory("hotplug-data")
         defer { fixture.remove(); data.remove() }
@@ -33,12 +29,12 @@ import Testing
         try IDCardFixtures.usbDescription(scheme: .split).write(toFile: description, atomically: true, encoding: .utf8)
 
         let port = try ChildProcess.freePort()
-        let result = try ChildProcess.run(wrapper, [
-            "/usr/bin/python3", RepoPaths.scripts + "/umockdev/hotplug.py", description, ioctl, "/dev/bus/usb/001/011",
-            "http://127.0.0.1:\(port)/api/v1/health", "idcard", "--",
-            try RepoPaths.binary("kioskd"), "--config", fixture.directory, "--listen", "127.0.0.1:\(port)",
-            "--data", data.file("kiosk"), "--log-format", "text",
-        ], timeout: .seconds(120))
+        let result = try UMockdev.runWithHandler(
+            script: RepoPaths.scripts + "/umockdev/hotplug.py",
+            scriptArguments: [description, ioctl, "/dev/bus/usb/001/011", "http://127.0.0.1:\(port)/api/v1/health", "idcard"],
+            program: try RepoPaths.binary("kioskd"),
+            arguments: ["--config", fixture.directory, "--listen", "127.0.0.1:\(port)", "--data", data.file("kiosk"), "--log-format", "text"],
+            timeout: .seconds(120))
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         let steps = result.stdout.split(separator: "\n").filter { $0.hasPrefix("step:") }
         #expect(steps == ["step: idcard online", "step: unplugged", "step: idcard powerOff", "step: plugged back", "step: idcard online"])

@@ -10,11 +10,8 @@ import Workflow
 @Suite struct MaterialsStoreTests {
     /// Bytes that start like a JPEG, different for each seed.
     static func page(_ seed: UInt64, bytes: Int = 1000) -> [UInt8] {
-        var state = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        return [0xFF, 0xD8, 0xFF, 0xE0] + (0..<max(0, bytes - 4)).map { _ in
-            state ^= state << 13; state ^= state >> 7; state ^= state << 17
-            return UInt8(truncatingIfNeeded: state)
-        }
+        var random = SplitMix64(seed: seed)
+        return [0xFF, 0xD8, 0xFF, 0xE0] + (0..<max(0, bytes - 4)).map { _ in UInt8.random(in: .min ... .max, using: &random) }
     }
 
     func openDraft(_ rig: FrontDeskRig, session: String = "s-1") throws -> (Draft, String) {
