@@ -90,13 +90,13 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         var hotplugIDs: (UInt16, UInt16)?
         switch (binding.driver, profile.transport) {
         case (.hid, .hid):
-            opener = { () throws(PadTransportError) -> any PadConnection in try LibUSBPadConnection(profile: profile) }
+            opener = { () throws(PadTransportError) -> any PadConnection in try profile.openConnection(path: nil) }
             if let hid = profile.hid, let vid = UInt16(hid.vendorID, radix: 16), let pid = UInt16(hid.productID, radix: 16) {
                 hotplugIDs = (vid, pid)
             }
         case (.evdev, .evdev):
             guard let path = binding.path else { throw .cannotOpen("binding \(binding.id) needs 'path:' (/dev/input/eventN)") }
-            opener = { () throws(PadTransportError) -> any PadConnection in try EvdevPadConnection(path: path, profile: profile) }
+            opener = { () throws(PadTransportError) -> any PadConnection in try profile.openConnection(path: path) }
         default:
             throw .cannotOpen("profile \(profile.name) is a \(profile.transport.rawValue) pad; bind it with driver: \(profile.transport.rawValue)")
         }

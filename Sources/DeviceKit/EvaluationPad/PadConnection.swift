@@ -1,4 +1,5 @@
 import Foundation
+import KioskConfig
 import Synchronization
 
 /// One key event of an evaluation pad, already mapped to a level (5 非常满意 … 1 非常不满意).
@@ -128,4 +129,18 @@ public final class SimulatedPadConnection: PadConnection {
     }
 
     public func close() {}
+}
+
+extension EvaluationPadProfile {
+    /// Opens the pad this profile describes: over libusb (`hid`), or the input node at `path`
+    /// (`evdev`, which needs one). Used by kioskd's pad device and by `kioskctl pad`.
+    public func openConnection(path: String?) throws(PadTransportError) -> any PadConnection {
+        switch transport {
+        case .hid:
+            return try LibUSBPadConnection(profile: self)
+        case .evdev:
+            guard let path else { throw .cannotOpen("profile \(name) is a keyboard-mode pad: it needs the input node's path (/dev/input/eventN)") }
+            return try EvdevPadConnection(path: path, profile: self)
+        }
+    }
 }
