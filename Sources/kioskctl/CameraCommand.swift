@@ -11,35 +11,9 @@ struct CameraCommand: AsyncParsableCommand {
         commandName: "camera", abstract: "Document camera (高拍仪) diagnostics: V4L2 nodes, formats, a capture, the page check.",
         subcommands: [List.self, Formats.self, Capture.self, Check.self])
 
-    /// Exit codes (README): 0 ok; 1 no camera / cannot open; 2 no frame in time; 3 the camera cannot do
-    /// what was asked (size, format, control); 4 other device failure; 5 the page failed the quality
-    /// check; 6 the file is not a readable JPEG; 7 the output could not be written.
-    struct Failure: Error {
-        var exitCode: Int32
-        var message: String
-
-        init(_ exitCode: Int32, _ message: String) {
-            self.exitCode = exitCode
-            self.message = message
-        }
-
-        init(_ error: V4L2Error) {
-            let code: Int32 = switch error.code {
-            case .noDevice, .gone, .busy: 1
-            case .timedOut: 2
-            case .unsupported: 3
-            case .failed: 4
-            }
-            self.init(code, error.description)
-        }
-
-        static func exitOnFailure(_ body: () throws -> Void) throws {
-            do { try body() } catch let failure as Failure {
-                Console.err("kioskctl camera: \(failure.message)")
-                throw ExitCode(failure.exitCode)
-            }
-        }
-    }
+    // Exit codes (README): 0 ok; 1 no camera / cannot open; 2 no frame in time; 3 the camera cannot do
+    // what was asked (size, format, control); 4 other device failure; 5 the page failed the quality
+    // check; 6 the file is not a readable JPEG; 7 the output could not be written.
 
     struct ProfileOptions: ParsableArguments {
         @Option(name: .long, help: "Camera profile name from devices/cameras/.") var profile = "generic-uvc-5mp"
@@ -47,7 +21,7 @@ struct CameraCommand: AsyncParsableCommand {
 
         func load() throws -> CameraProfile {
             do { return try CameraProfile.load(name: profile, profilesDirectory: devices) } catch {
-                throw Failure(3, "profile '\(profile)': \(error.errors.map(\.description).joined(separator: "; "))")
+                throw CommandFailure(3, "profile '\(profile)': \(error.errors.map(\.description).joined(separator: "; "))")
             }
         }
     }
@@ -89,7 +63,7 @@ struct CameraCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            try Failure.exitOnFailure {
+            try CommandFailure.exitOnFailure("camera") {
                 let device: V4L2Device
                 let caps: V4L2Capabilities
                 let formats: [V4L2FormatInfo]
@@ -97,7 +71,7 @@ struct CameraCommand: AsyncParsableCommand {
                     device = try V4L2Device(path: path)
                     caps = try device.capabilities()
                     formats = try device.formats()
-                } catch { throw Failure(error) }
+                } catch { throw CommandFailure(error) }
                 do {
                     if json {
                         struct Out: Encodable { var path: String; var card: String; var formats: [V4L2FormatInfo] }
@@ -124,11 +98,11 @@ struct CameraCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Also run the page quality check (exit 5 when it fails; the file is still written).") var check = false
 
         func run() async throws {
-            try await Self.exitOnFailureAsync {
+            try await CommandFailure.exitOnFailure("camera") {
                 var profile = try profileOptions.load()
                 if let size {
                     let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-                    guard parts.count == 2 else { throw Failure(3, "--size '\(size)' is not WxH (e.g. 2592x1944)") }
+                    guard parts.count == 2 else { throw CommandFailure(3, "--size '\(size)' is not WxH (e.g. 2592x1944)") }
                     profile.capture = try Self.mode(path: path, width: parts[0], height: parts[1])
                 }
                 var logger = Logger(label: "kioskctl.camera")
@@ -136,34 +110,24 @@ struct CameraCommand: AsyncParsableCommand {
                 let camera = V4L2Camera(binding: DeviceBinding(id: "camera", kind: .documentCamera, driver: .v4l2, path: path),
                                         profile: profile, logger: logger)
                 let jpeg: [UInt8]
-                do throws(V4L2Error) { jpeg = try await camera.capturePage() } catch { throw Failure(error) }
+                do throws(V4L2Error) { jpeg = try await camera.capturePage() } catch { throw CommandFailure(error) }
                 do {
                     if output == "-" { FileHandle.standardOutput.write(Data(jpeg)) } else { try Data(jpeg).write(to: URL(fileURLWithPath: output)) }
-                } catch { throw Failure(7, "cannot write \(output): \(error)") }
+                } catch { throw CommandFailure(7, "cannot write \(output): \(error)") }
                 let header = try? JPEGDecoder.header(jpeg)
                 Console.err("captured \(header.map { "\($0.width)x\($0.height)" } ?? "?") \(profile.capture.format.rawValue), \(jpeg.count) bytes → \(output)")
                 if check {
                     let verdict = PageQualityCheck.check(jpeg: jpeg, thresholds: profile.thresholds)
                     Console.err(Check.describe(verdict, thresholds: profile.thresholds))
-                    if !verdict.passed { throw Failure(5, verdict.problem?.chineseMessage ?? "quality check failed") }
+                    if !verdict.passed { throw CommandFailure(5, verdict.problem?.chineseMessage ?? "quality check failed") }
                 }
             }
         }
 
         /// MJPEG when the camera lists the size under MJPEG, else YUYV when it lists it there.
         static func mode(path: String, width: Int, height: Int) throws -> CameraProfile.Mode {
-            let listed: Result<[V4L2FormatInfo], V4L2Error>
-            do throws(V4L2Error) {
-                let device = try V4L2Device(path: path)
-                listed = .success(try device.formats())
-            } catch {
-                listed = .failure(error)
-            }
             let formats: [V4L2FormatInfo]
-            switch listed {
-            case let .success(found): formats = found
-            case let .failure(error): throw Failure(error)
-            }
+            do throws(V4L2Error) { formats = try V4L2Device(path: path).formats() } catch { throw CommandFailure(error) }
             let size = V4L2FormatInfo.Size(width: width, height: height)
             if formats.contains(where: { $0.fourcc == FourCC.mjpeg.description && $0.sizes.contains(size) }) {
                 return .init(width: width, height: height, format: .mjpeg)
@@ -171,14 +135,7 @@ struct CameraCommand: AsyncParsableCommand {
             if formats.contains(where: { $0.fourcc == FourCC.yuyv.description && $0.sizes.contains(size) }) {
                 return .init(width: width, height: height, format: .yuyv)
             }
-            throw Failure(3, "\(path) offers \(width)x\(height) neither as MJPG nor as YUYV (see `kioskctl camera formats`)")
-        }
-
-        static func exitOnFailureAsync(_ body: () async throws -> Void) async throws {
-            do { try await body() } catch let failure as Failure {
-                Console.err("kioskctl camera: \(failure.message)")
-                throw ExitCode(failure.exitCode)
-            }
+            throw CommandFailure(3, "\(path) offers \(width)x\(height) neither as MJPG nor as YUYV (see `kioskctl camera formats`)")
         }
     }
 
@@ -200,9 +157,9 @@ struct CameraCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try Failure.exitOnFailure {
+            try CommandFailure.exitOnFailure("camera") {
                 let thresholds = try profileOptions.load().thresholds
-                guard let data = FileManager.default.contents(atPath: file) else { throw Failure(6, "cannot read \(file)") }
+                guard let data = FileManager.default.contents(atPath: file) else { throw CommandFailure(6, "cannot read \(file)") }
                 let verdict = PageQualityCheck.check(jpeg: [UInt8](data), thresholds: thresholds)
                 if json {
                     Console.json(Out(file: file, passed: verdict.passed, problem: verdict.problem?.rawValue,
@@ -231,5 +188,19 @@ struct CameraCommand: AsyncParsableCommand {
             lines.append(verdict.problem.map { "verdict      refused: \($0.rawValue) — \($0.chineseMessage)" } ?? "verdict      passed")
             return lines.joined(separator: "\n")
         }
+    }
+}
+
+extension CommandFailure {
+    /// The camera commands' exit status for a driver failure (README: 1 no camera, 2 no frame in
+    /// time, 3 the camera cannot do what was asked, 4 other device failure).
+    init(_ error: V4L2Error) {
+        let code: Int32 = switch error.code {
+        case .noDevice, .gone, .busy: 1
+        case .timedOut: 2
+        case .unsupported: 3
+        case .failed: 4
+        }
+        self.init(code, error.description)
     }
 }

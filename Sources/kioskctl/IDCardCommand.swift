@@ -34,7 +34,7 @@ struct IDCardCommand: AsyncParsableCommand {
         }
 
         /// The reader's location and the profile's timeouts, if any.
-        func resolve() throws(IDCardFailure) -> (IDCardReaderLocation, IDCardProfile?) {
+        func resolve() throws(CommandFailure) -> (IDCardReaderLocation, IDCardProfile?) {
             if let usb, let (vid, pid) = IDCardReaderLocation.usbIDs(usb) {
                 return (.usb(vendorID: vid, productID: pid, scheme: nil, inTransferSize: 4096), nil)
             }
@@ -43,25 +43,25 @@ struct IDCardCommand: AsyncParsableCommand {
                 do {
                     loaded = try IDCardProfile.load(name: name, profilesDirectory: devices)
                 } catch {
-                    throw IDCardFailure(exitCode: 1, message: "profile '\(name)': \(error.errors.map(\.description).joined(separator: "; "))")
+                    throw CommandFailure(exitCode: 1, message: "profile '\(name)': \(error.errors.map(\.description).joined(separator: "; "))")
                 }
                 do {
                     return (try IDCardReaderLocation.from(profile: loaded, serialPath: serial, baud: baud), loaded)
                 } catch {
-                    throw IDCardFailure(exitCode: 1, message: "\(error)")
+                    throw CommandFailure(exitCode: 1, message: "\(error)")
                 }
             }
             let rate = SAMBaudRate(bitsPerSecond: baud ?? 115_200) ?? .b115200
             return (.serial(path: serial ?? "", baud: rate), nil)
         }
 
-        func client() throws(IDCardFailure) -> SAMClient {
+        func client() throws(CommandFailure) -> SAMClient {
             let (location, profile) = try resolve()
             let connection: any SAMConnection
             do {
                 connection = try location.open()
             } catch {
-                throw IDCardFailure(exitCode: 1, message: "\(location): \(error)")
+                throw CommandFailure(exitCode: 1, message: "\(location): \(error)")
             }
             let timeouts = profile?.timeouts
             return SAMClient(connection: connection,
@@ -86,7 +86,7 @@ struct IDCardCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Read fingerprint templates too (30 10).") var fingerprint = false
 
         func run() async throws {
-            try IDCardFailure.exitOnFailure {
+            try CommandFailure.exitOnFailure("idcard") {
                 let client = try reader.client()
                 defer { client.connection.close() }
                 let identity = try waitAndRead(client, timeout: reader.timeout, fingerprint: fingerprint)
@@ -109,7 +109,7 @@ struct IDCardCommand: AsyncParsableCommand {
         @Flag(name: .long, help: "Print JSON.") var json = false
 
         func run() async throws {
-            try IDCardFailure.exitOnFailure {
+            try CommandFailure.exitOnFailure("idcard") {
                 let client = try reader.client()
                 defer { client.connection.close() }
                 do {
@@ -123,7 +123,7 @@ struct IDCardCommand: AsyncParsableCommand {
                         Console.out("SAM id      \(id)\nSAM status  \(status)\nconnection  \(client.connection.description)")
                     }
                 } catch let error as IDCardReadError {
-                    throw IDCardFailure(error)
+                    throw CommandFailure(error)
                 }
             }
         }
@@ -139,7 +139,7 @@ struct IDCardCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Stop after this many placements (0: never).") var count = 0
 
         func run() async throws {
-            try IDCardFailure.exitOnFailure {
+            try CommandFailure.exitOnFailure("idcard") {
                 var client: SAMClient? = try reader.client()
                 var tracker = CardPresenceTracker()
                 var placements = 0
@@ -187,7 +187,7 @@ struct IDCardCommand: AsyncParsableCommand {
 }
 
 /// Polls find card until one is present (or `timeout`), then selects and reads it.
-func waitAndRead(_ client: SAMClient, timeout: Double, fingerprint: Bool) throws(IDCardFailure) -> CardIdentity {
+func waitAndRead(_ client: SAMClient, timeout: Double, fingerprint: Bool) throws(CommandFailure) -> CardIdentity {
     let deadline = ContinuousClock.now + .milliseconds(Int(timeout * 1000))
     do {
         while true {
@@ -196,9 +196,9 @@ func waitAndRead(_ client: SAMClient, timeout: Double, fingerprint: Bool) throws
             usleep(100_000)
         }
     } catch let error as IDCardReadError {
-        throw IDCardFailure(error)
+        throw CommandFailure(error)
     } catch {
-        throw IDCardFailure(exitCode: 3, message: "\(error)")
+        throw CommandFailure(exitCode: 3, message: "\(error)")
     }
 }
 
@@ -235,16 +235,8 @@ func describe(_ v: CardIdentityView) -> String {
     return lines.joined(separator: "\n")
 }
 
-/// A failure of an idcard command: one line on stderr and the documented exit status.
-struct IDCardFailure: Error {
-    var exitCode: Int32
-    var message: String
-
-    init(exitCode: Int32, message: String) {
-        self.exitCode = exitCode
-        self.message = message
-    }
-
+extension CommandFailure {
+    /// The idcard commands' exit status for a failed read (README: 1 reader, 2 no card in time, 3 protocol, 4 card data).
     init(_ error: IDCardReadError) {
         switch error {
         case let .transport(t):
@@ -255,15 +247,6 @@ struct IDCardFailure: Error {
         case .noCardInTime: self.init(exitCode: 2, message: "\(error)")
         case .status, .frame: self.init(exitCode: 3, message: "\(error)")
         case .cardData: self.init(exitCode: 4, message: "\(error)")
-        }
-    }
-
-    static func exitOnFailure(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as IDCardFailure {
-            Console.err("kioskctl idcard: \(failure.message)")
-            throw ExitCode(failure.exitCode)
         }
     }
 }

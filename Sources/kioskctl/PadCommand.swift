@@ -19,26 +19,17 @@ struct PadCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Device profiles directory.")
         var devices = "devices"
 
-        func open() throws(PadFailure) -> (any PadConnection, EvaluationPadProfile) {
+        func open() throws(CommandFailure) -> (any PadConnection, EvaluationPadProfile) {
             let loaded: EvaluationPadProfile
             do {
                 loaded = try EvaluationPadProfile.load(name: profile, profilesDirectory: devices)
             } catch {
-                throw PadFailure(exitCode: 1, message: "profile '\(profile)': \(error.errors.map(\.description).joined(separator: "; "))")
+                throw CommandFailure(exitCode: 1, message: "profile '\(profile)': \(error.errors.map(\.description).joined(separator: "; "))")
             }
-            do {
-                switch loaded.transport {
-                case .hid:
-                    return (try LibUSBPadConnection(profile: loaded), loaded)
-                case .evdev:
-                    guard let path else { throw PadFailure(exitCode: 1, message: "profile \(profile) is a keyboard-mode pad: give --path /dev/input/eventN") }
-                    return (try EvdevPadConnection(path: path, profile: loaded), loaded)
-                }
-            } catch let failure as PadFailure {
-                throw failure
-            } catch {
-                throw PadFailure(exitCode: 1, message: "\(error)")
+            if loaded.transport == .evdev && path == nil {
+                throw CommandFailure(exitCode: 1, message: "profile \(profile) is a keyboard-mode pad: give --path /dev/input/eventN")
             }
+            do { return (try loaded.openConnection(path: path), loaded) } catch { throw CommandFailure(exitCode: 1, message: "\(error)") }
         }
     }
 
@@ -69,7 +60,7 @@ struct PadCommand: AsyncParsableCommand {
         var raw = false
 
         func run() async throws {
-            try PadFailure.exitOnFailure {
+            try CommandFailure.exitOnFailure("pad") {
                 let (connection, profile) = try pad.open()
                 defer { connection.close() }
                 if !json { Console.out("watching \(profile.name) on \(connection.description); press keys (Ctrl-C stops)") }
@@ -78,7 +69,7 @@ struct PadCommand: AsyncParsableCommand {
                 let end = seconds.map { clock.now + .milliseconds(Int($0 * 1000)) }
                 if raw {
                     guard let rawConnection = connection as? any RawPadConnection else {
-                        throw PadFailure(exitCode: 1, message: "\(connection.description) cannot show raw input")
+                        throw CommandFailure(exitCode: 1, message: "\(connection.description) cannot show raw input")
                     }
                     var lines = 0
                     while count.map({ lines < $0 }) ?? true, end.map({ clock.now < $0 }) ?? true {
@@ -86,7 +77,7 @@ struct PadCommand: AsyncParsableCommand {
                         do {
                             read = try rawConnection.readRaw(timeout: .milliseconds(250))
                         } catch {
-                            throw PadFailure(exitCode: 1, message: "\(error)")
+                            throw CommandFailure(exitCode: 1, message: "\(error)")
                         }
                         for line in read.prefix(count.map { $0 - lines } ?? read.count) {
                             Console.out(json ? #"{"raw":"\#(line)"}"# : line)
@@ -101,7 +92,7 @@ struct PadCommand: AsyncParsableCommand {
                     do {
                         keys = try connection.readKeys(timeout: .milliseconds(250))
                     } catch {
-                        throw PadFailure(exitCode: 1, message: "\(error)")
+                        throw CommandFailure(exitCode: 1, message: "\(error)")
                     }
                     for key in keys {
                         let bounce = key.action == .press && filter.isBounce(level: key.level, at: clock.now)
@@ -140,7 +131,7 @@ struct PadCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try PadFailure.exitOnFailure {
+            try CommandFailure.exitOnFailure("pad") {
                 let (connection, profile) = try pad.open()
                 defer { connection.close() }
                 Console.out("测试评价器 \(profile.name)（\(connection.description)）")
@@ -148,7 +139,7 @@ struct PadCommand: AsyncParsableCommand {
                 do {
                     try connection.signal(.prompt)
                 } catch {
-                    throw PadFailure(exitCode: 1, message: "the pad's prompt output report failed: \(error)")
+                    throw CommandFailure(exitCode: 1, message: "the pad's prompt output report failed: \(error)")
                 }
                 var failed: [Int] = []
                 let clock = ContinuousClock()
@@ -162,7 +153,7 @@ struct PadCommand: AsyncParsableCommand {
                         do {
                             keys = try connection.readKeys(timeout: min(.milliseconds(250), end - clock.now))
                         } catch {
-                            throw PadFailure(exitCode: 1, message: "\(error)")
+                            throw CommandFailure(exitCode: 1, message: "\(error)")
                         }
                         for key in keys where key.action == .press {
                             if key.level == level {
@@ -180,30 +171,15 @@ struct PadCommand: AsyncParsableCommand {
                 do {
                     try connection.signal(.idle)
                 } catch {
-                    throw PadFailure(exitCode: 1, message: "the pad's idle output report failed: \(error)")
+                    throw CommandFailure(exitCode: 1, message: "the pad's idle output report failed: \(error)")
                 }
                 if failed.isEmpty {
                     Console.out("全部 5 个键正常")
                 } else {
-                    throw PadFailure(exitCode: 2, message: "keys that did not work: "
+                    throw CommandFailure(exitCode: 2, message: "keys that did not work: "
                                      + failed.map { "\($0) \(PadCommand.levelName($0))" }.joined(separator: ", "))
                 }
             }
-        }
-    }
-}
-
-/// A failure of a pad command: one line on stderr and the documented exit status.
-struct PadFailure: Error {
-    var exitCode: Int32
-    var message: String
-
-    static func exitOnFailure(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let failure as PadFailure {
-            Console.err("kioskctl pad: \(failure.message)")
-            throw ExitCode(failure.exitCode)
         }
     }
 }
