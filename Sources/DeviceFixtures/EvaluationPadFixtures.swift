@@ -43,8 +43,7 @@ public enum EvaluationPadFixtures {
     /// Device + configuration descriptors of a HID pad with the profile's interface, interrupt
     /// IN endpoint and report size.
     public static func hidDescriptors(_ hid: EvaluationPadProfile.HID) -> [UInt8] {
-        let vendorID = UInt16(hid.vendorID, radix: 16) ?? 0
-        let productID = UInt16(hid.productID, radix: 16) ?? 0
+        let (vendorID, productID) = hid.usbIDs ?? (0, 0)
         let endpoint = EvaluationPadProfile.endpointAddress(hid.interruptIn) ?? 0x81
         var d: [UInt8] = [0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x08,
                           UInt8(vendorID & 0xFF), UInt8(vendorID >> 8), UInt8(productID & 0xFF), UInt8(productID >> 8),
@@ -62,8 +61,8 @@ public enum EvaluationPadFixtures {
 
     /// The `.umockdev` description of the pad on bus 1, device 12.
     public static func hidDescription(_ hid: EvaluationPadProfile.HID) -> String {
-        UMockdevUSB.description(descriptors: hidDescriptors(hid), vendorID: UInt16(hid.vendorID, radix: 16) ?? 0,
-                                productID: UInt16(hid.productID, radix: 16) ?? 0, bus: hidBus, device: hidDevice)
+        UMockdevUSB.description(descriptors: hidDescriptors(hid), vendorID: hid.usbIDs?.vendorID ?? 0,
+                                productID: hid.usbIDs?.productID ?? 0, bus: hidBus, device: hidDevice)
     }
 
     /// The input report with `level`'s key down (all zero for no key).

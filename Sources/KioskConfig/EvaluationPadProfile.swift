@@ -27,6 +27,12 @@ public struct EvaluationPadProfile: Sendable, Hashable, Codable {
         public var keys: [HIDKey]
         /// Optional output reports (LEDs, beeper) sent on an interrupt OUT endpoint.
         public var output: HIDOutput?
+
+        /// The vendor and product ids as numbers; nil when either is not hex (the profile check says so).
+        public var usbIDs: (vendorID: UInt16, productID: UInt16)? {
+            guard let vendor = UInt16(vendorID, radix: 16), let product = UInt16(productID, radix: 16) else { return nil }
+            return (vendor, product)
+        }
     }
 
     /// A pad's output reports: what lights its "please rate" LED (or beeps), and what puts it out.

@@ -91,9 +91,7 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         switch (binding.driver, profile.transport) {
         case (.hid, .hid):
             opener = { () throws(PadTransportError) -> any PadConnection in try profile.openConnection(path: nil) }
-            if let hid = profile.hid, let vid = UInt16(hid.vendorID, radix: 16), let pid = UInt16(hid.productID, radix: 16) {
-                hotplugIDs = (vid, pid)
-            }
+            hotplugIDs = profile.hid?.usbIDs
         case (.evdev, .evdev):
             guard let path = binding.path else { throw .cannotOpen("binding \(binding.id) needs 'path:' (/dev/input/eventN)") }
             opener = { () throws(PadTransportError) -> any PadConnection in try profile.openConnection(path: path) }

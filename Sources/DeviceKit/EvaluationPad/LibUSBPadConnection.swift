@@ -18,7 +18,7 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
     public let description: String
 
     public init(profile: EvaluationPadProfile) throws(PadTransportError) {
-        guard let hid = profile.hid, let vendorID = UInt16(hid.vendorID, radix: 16), let productID = UInt16(hid.productID, radix: 16),
+        guard let hid = profile.hid, case let (vendorID, productID)? = hid.usbIDs,
               let endpoint = EvaluationPadProfile.endpointAddress(hid.interruptIn) else {
             throw .cannotOpen("profile \(profile.name) has no usable hid: section")
         }
