@@ -1,4 +1,5 @@
 import Foundation
+import FrontDesk
 
 /// Where the relay reads a page's bytes at send time (one page in memory at a time).
 public protocol PageSource: Sendable {
@@ -18,8 +19,8 @@ public struct DirectoryPageSource: PageSource {
 
     public func bytes(sha256: String) throws -> [UInt8]? {
         // Only a real SHA-256 names a file: anything else cannot be a stored page (and no path tricks).
-        guard sha256.count == 64, sha256.allSatisfy(\.isHexDigit) else { return nil }
-        let path = directory + "/" + sha256 + ".jpg"
+        guard PageFiles.isSHA256(sha256) else { return nil }
+        let path = PageFiles(directory: directory).path(sha256)
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         let url = URL(fileURLWithPath: path)
         return [UInt8](try Data(contentsOf: url))

@@ -37,7 +37,8 @@ public final class Retention: Service, Sendable {
     }
 
     let store: KioskStore
-    let pagesDirectory: String
+    /// The captured pages (`<data>/pages`), named as the materials store names them.
+    let pages: PageFiles
     let retention: TimeInterval
     let clock: any KioskClock
     let interval: Duration
@@ -51,7 +52,7 @@ public final class Retention: Service, Sendable {
     public init(store: KioskStore, dataDirectory: String, retention: TimeInterval = 7 * 86_400, clock: any KioskClock = SystemClock(),
                 interval: Duration = .seconds(3600), logger: Logger) {
         self.store = store
-        pagesDirectory = dataDirectory + "/pages"
+        pages = PageFiles(directory: dataDirectory + "/pages")
         self.retention = retention
         self.clock = clock
         self.interval = interval
@@ -81,7 +82,7 @@ public final class Retention: Service, Sendable {
                     let released = try minimise(draft: draft)
                     sweep.draftsMinimised += 1
                     for sha in released {
-                        let path = pagesDirectory + "/" + sha + ".jpg"
+                        let path = pages.path(sha)
                         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
                         guard let size else { continue }
                         do {
@@ -161,14 +162,15 @@ public final class Retention: Service, Sendable {
         let manager = FileManager.default
         var files = 0
         var bytes = 0
-        for name in (try? manager.contentsOfDirectory(atPath: pagesDirectory)) ?? [] where name.hasSuffix(".jpg") {
+        for name in (try? manager.contentsOfDirectory(atPath: pages.directory)) ?? [] where name.hasSuffix(".jpg") {
             files += 1
-            bytes += ((try? manager.attributesOfItem(atPath: pagesDirectory + "/" + name)[.size]) as? Int) ?? 0
+            bytes += ((try? manager.attributesOfItem(atPath: pages.directory + "/" + name)[.size]) as? Int) ?? 0
         }
         let database = [store.path, store.path + "-wal", store.path + "-shm"].reduce(0) { sum, path in
             sum + (((try? manager.attributesOfItem(atPath: path)[.size]) as? Int) ?? 0)
         }
-        let free = (try? manager.attributesOfFileSystem(forPath: (store.path as NSString).deletingLastPathComponent)[.systemFreeSize]) as? Int
+        // The same figure a capture is refused by (statvfs f_bavail: what the kiosk's user may use).
+        let free = PageFiles.availableBytes((store.path as NSString).deletingLastPathComponent).map { Int($0) }
         return DiskUsage(pageFiles: files, pageBytes: bytes, databaseBytes: database, freeBytes: free)
     }
 }
