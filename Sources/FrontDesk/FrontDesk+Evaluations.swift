@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 import Workflow
@@ -80,6 +81,31 @@ extension FrontDesk {
         return try evaluation(id: id)
     }
 
+    /// The rating code (评价码) of a service instance: 12 digits, an HMAC of the instance with the
+    /// kiosk's secret, printed on its slip and shown on its progress page. Holding it is what lets
+    /// somebody rate the service later; a filing number or ticket, which are sequential, never does.
+    public func ratingCode(for subject: EvaluationSubject) throws(FrontDeskError) -> String {
+        try read { db in try ratingCode(db, for: subject) }
+    }
+
+    /// `ratingCode(for:)` in the caller's transaction.
+    func ratingCode(_ db: Database, for subject: EvaluationSubject) throws -> String {
+        let key = try kioskSecret(db)
+        let mac = HMAC<SHA256>.authenticationCode(for: Data("rating:\(subject.kind):\(subject.reference)".utf8), using: key)
+        // 64 bits of the MAC reduced to 12 decimal digits (the bias of the reduction is negligible).
+        let value = mac.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let digits = String(value % 1_000_000_000_000)
+        return String(repeating: "0", count: 12 - digits.count) + digits
+    }
+
+    /// Whether `code` is `subject`'s rating code (spaces ignored; compared in constant time).
+    public func isRatingCode(_ code: String, for subject: EvaluationSubject) throws(FrontDeskError) -> Bool {
+        let given = Array(code.filter { !$0.isWhitespace }.utf8)
+        let expected = Array(try ratingCode(for: subject).utf8)
+        guard given.count == expected.count else { return false }
+        return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
     /// Records that the pad asked for `subject`'s rating and none came (未评价: the prompt timed
     /// out, was withdrawn, or the pad went away): an audit record on the instance, no evaluation
     /// row and no level, so the instance can still be rated once (e.g. on the screen). Returns
@@ -89,8 +115,7 @@ extension FrontDesk {
         let now = clock.now()
         return try write { db in
             if try Self.isRated(db, subject) { return false }
-            try appendAudit(db, subject: Self.outboxOrderKey(subjectKind: subject.kind, subjectRef: subject.reference),
-                            actor: .kiosk, at: now, event: "unrated", from: nil, to: "未评价", reason: reason)
+            try appendAudit(db, subject: subject.auditSubject, actor: .kiosk, at: now, event: "unrated", from: nil, to: "未评价", reason: reason)
             return true
         }
     }

@@ -184,13 +184,19 @@ extension FrontDesk {
     /// any draft, for the materials store to delete.
     @discardableResult
     public func abandonDrafts(sessionID: String? = nil, draftID: String? = nil) throws(FrontDeskError) -> [String] {
+        try abandonCountingDrafts(sessionID: sessionID, draftID: draftID).released
+    }
+
+    /// `abandonDrafts`, also saying how many drafts were abandoned (so a caller knows whether
+    /// personal data was wiped and the files need scrubbing).
+    public func abandonCountingDrafts(sessionID: String? = nil, draftID: String? = nil) throws(FrontDeskError) -> (drafts: Int, released: [String]) {
         try write { db in
             let ids: [String]
             if let draftID {
                 ids = try String.fetchAll(db, sql: "SELECT id FROM draft WHERE id = ? AND state = 'open'", arguments: [draftID])
             } else if let sessionID {
                 ids = try String.fetchAll(db, sql: "SELECT id FROM draft WHERE sessionId = ? AND state = 'open'", arguments: [sessionID])
-            } else { return [] }
+            } else { return (0, []) }
             var released: Set<String> = []
             for id in ids {
                 released.formUnion(try String.fetchAll(db, sql: "SELECT sha256 FROM draftPage WHERE draftId = ?", arguments: [id]))
@@ -199,13 +205,35 @@ extension FrontDesk {
                                arguments: [id])
             }
             // Only the released pages are looked up again (another draft may hold the same content).
-            guard !released.isEmpty else { return [] }
+            guard !released.isEmpty else { return (ids.count, []) }
             let list = Array(released)
             let stillUsed = Set(try String.fetchAll(
                 db, sql: "SELECT DISTINCT sha256 FROM draftPage WHERE sha256 IN (\(list.map { _ in "?" }.joined(separator: ",")))",
                 arguments: StatementArguments(list)))
-            return released.subtracting(stillUsed).sorted()
+            return (ids.count, released.subtracting(stillUsed).sorted())
         }
+    }
+
+    /// Abandons (wipes) every open draft that no live session owns and that was created before
+    /// `createdBefore` (a session opened after the caller looked at the live ones cannot own an
+    /// older draft): what a crash, a SIGTERM or a wipe that failed on a full disk left behind.
+    /// Returns how many drafts were wiped and the SHA-256s no draft references any more.
+    public func abandonOrphanDrafts(liveSessionIDs: Set<String>, createdBefore: Date) throws(FrontDeskError) -> (drafts: Int, released: [String]) {
+        let orphans: [String: String?] = try read { db in
+            var found: [String: String?] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, sessionId FROM draft WHERE state = 'open' AND createdAt < ?",
+                                        arguments: [createdBefore]) {
+                let session: String? = row["sessionId"]
+                if let session, liveSessionIDs.contains(session) { continue }
+                found[row["id"]] = session
+            }
+            return found
+        }
+        var released: Set<String> = []
+        for id in orphans.keys.sorted() {
+            released.formUnion(try abandonCountingDrafts(draftID: id).released)
+        }
+        return (orphans.count, released.sorted())
     }
 
     /// Submits a draft: takes the acceptance decision and, if it files, numbers each item, writes the

@@ -25,7 +25,10 @@ public struct FilingProgress: Sendable, Hashable, Codable {
     public var light: String?
     public var lightName: String?
     public var deferredMaterials: [DeferredMaterial]
+    /// The filing's own status steps (lifecycle transitions only: no staff action such as a reprint).
     public var history: [Step]
+    /// The rating code (评价码) printed on the slip: whoever holds the slip or its QR may rate.
+    public var ratingCode: String?
 }
 
 extension FrontDesk {
@@ -86,7 +89,10 @@ extension FrontDesk {
             guard let number = filing.number else { return nil }
             let item = catalogue.item(code: filing.itemCode)
             let history = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY sequence",
-                                           arguments: ["filing:\(number)"]).map(AuditRecord.init(row:)).map { r in
+                                           arguments: ["filing:\(number)"]).map(AuditRecord.init(row:))
+                // Only the lifecycle's own steps: staff actions on the filing (a reprint), supervision
+                // and rating records are for the audit trail, not the citizen's page.
+                .filter { FilingStatus($0.to) != nil }.map { r in
                 FilingProgress.Step(at: Date(timeIntervalSince1970: Double(r.atMilliseconds) / 1000), status: r.to,
                                     statusName: FilingStatus(r.to)?.chineseName ?? r.to, by: r.actor.chineseName,
                                     note: r.actor == .kiosk ? r.reason : nil)
@@ -97,7 +103,8 @@ extension FrontDesk {
                 status: filing.status.description, statusName: filing.status.chineseName,
                 receivedDay: filing.receivedDay?.description, promisedDeadline: filing.promisedDeadline?.description,
                 light: filing.light?.rawValue, lightName: filing.light?.chineseName,
-                deferredMaterials: filing.deferred, history: history)
+                deferredMaterials: filing.deferred, history: history,
+                ratingCode: filing.status == .submitted ? nil : try ratingCode(db, for: .filing(number)))
         }
     }
 

@@ -124,10 +124,22 @@ extension FrontDesk {
         }
     }
 
-    /// The audit records of one subject (e.g. `filing:<number>`), oldest first.
+    /// The audit records of one subject (e.g. `filing:<number>`), oldest first. For a staff member
+    /// (`staff:<name>`) that is their logins and refused attempts and every action they took, on
+    /// whatever subject (`by <name>` in the record); `staff:door` is what no account was named for.
     public func auditTrail(subject: String) throws(FrontDeskError) -> [AuditRecord] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY sequence", arguments: [subject])
+            if subject.hasPrefix("staff:"), subject != "staff:door" {
+                let name = String(subject.dropFirst("staff:".count))
+                let escaped = name.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+                return try Row.fetchAll(db, sql: """
+                    SELECT * FROM audit WHERE subject = ?
+                       OR (actor IN ('staff', 'technician') AND (reason = ? OR reason LIKE ? ESCAPE '\\'))
+                    ORDER BY sequence
+                    """, arguments: [subject, "by \(name)", "by \(escaped): %"]).map(AuditRecord.init(row:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY sequence", arguments: [subject])
                 .map(AuditRecord.init(row:))
         }
     }

@@ -65,6 +65,7 @@ public final class FrontDesk: Sendable {
     let hall: HallTime
     /// The kiosk secret applicant keys are made with, read from the store once.
     private let applicantSecret = Mutex<SymmetricKey?>(nil)
+    private let scrubPending = Mutex(false)
 
     public init(store: KioskStore, catalogue: Catalogue, categories: [QueueCategory], calendar: WorkingCalendar,
                 rules: FrontDeskRules, clock: any KioskClock = SystemClock(),
@@ -88,7 +89,13 @@ public final class FrontDesk: Sendable {
 
     /// The key applicants are matched by: HMAC-SHA256 of the ID number with the kiosk's secret.
     func applicantKey(_ db: Database, idNumber: String) throws -> String {
-        let key = try applicantSecret.withLock { cached in
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: try kioskSecret(db))
+        return mac.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The kiosk's secret (made once by migration v3, never leaves the store), cached.
+    func kioskSecret(_ db: Database) throws -> SymmetricKey {
+        try applicantSecret.withLock { cached in
             if let cached { return cached }
             guard let secret = try Data.fetchOne(db, sql: "SELECT secret FROM kioskSecret WHERE id = 1") else {
                 throw FrontDeskError.storage("the store has no kiosk secret (migration v3 missing)")
@@ -96,8 +103,6 @@ public final class FrontDesk: Sendable {
             cached = SymmetricKey(data: secret)
             return cached!
         }
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: key)
-        return mac.map { String(format: "%02x", $0) }.joined()
     }
 
     /// Appends one audit record in the caller's transaction.
@@ -147,8 +152,33 @@ public final class FrontDesk: Sendable {
 
     /// Runs a write transaction, mapping its failures to `FrontDeskError`.
     func write<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
-        do { return try store.pool.write { db in try body(db) } } catch { throw FrontDeskError(error) }
+        do {
+            return try store.pool.write { db in try body(db) }
+        } catch {
+            let failure = FrontDeskError(error)
+            // A rule's refusal is the caller's answer; a write the store refused (a full disk, an
+            // I/O error) is logged here, once, with its cause.
+            if case let .storage(cause) = failure { logger.error("store write refused; nothing was changed", metadata: ["cause": "\(cause)"]) }
+            throw failure
+        }
     }
+
+    /// Makes wiped personal data unrecoverable from the files: the store runs with
+    /// `secure_delete` (freed cells and pages are zeroed), and this checkpoints the WAL into the
+    /// database and truncates it, so no old copy of a wiped row stays in the WAL either.
+    /// A scrub that failed (a reader held the WAL, a full disk) is remembered until one succeeds.
+    public func scrubDeletedData() throws(FrontDeskError) {
+        do {
+            try store.checkpointAndTruncateWAL()
+            scrubPending.withLock { $0 = false }
+        } catch {
+            scrubPending.withLock { $0 = true }
+            throw FrontDeskError(error)
+        }
+    }
+
+    /// Whether a wipe's scrub has still to be done (see `scrubDeletedData`).
+    public var isScrubPending: Bool { scrubPending.withLock { $0 } }
 
     /// Runs a read, mapping its failures to `FrontDeskError`.
     func read<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {

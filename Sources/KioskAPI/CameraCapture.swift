@@ -1,12 +1,15 @@
 import DeviceKit
 import FrontDesk
 import HTTPTypes
+import Logging
 import PageImaging
 
 /// A page for a citizen's material, taken from the document camera or uploaded: checked for
 /// sharpness and exposure against the camera profile's thresholds (the standard ones without a camera), refused with the screen's Chinese reason when
 /// it fails (422 `page-quality`; the page is not kept), and the materials store's refusals as problems.
 enum CameraCapture {
+    static let logger = Logger(label: "onewindow.materials")
+
     /// Captures and checks one page; throws an `APIProblem` the screen can show.
     static func page(from camera: any DocumentCamera) async throws(APIProblem) -> [UInt8] {
         let bytes: [UInt8]
@@ -56,6 +59,10 @@ enum CameraCapture {
                 case .filingTooLarge: "filing-too-large"
                 case .diskFull: "disk-full"
                 case .ioFailed: "store-failed"
+                }
+                if m.code == .diskFull || m.code == .ioFailed {
+                    // A page the data disk refused is a fault staff must hear of; logged once, with its cause.
+                    Self.logger.error("page not stored", metadata: ["code": "\(code)", "cause": "\(m.message)"])
                 }
                 throw APIProblem(status, code: code, title: m.chineseMessage, detail: m.message)
             }

@@ -151,6 +151,10 @@ public struct CitizenRoutes: Sendable {
         var ticket: String?
         var level: Int
         var comment: String?
+        /// The screen's session that received the service…
+        var sessionId: String?
+        /// …or the rating code (评价码) printed on its slip.
+        var ratingCode: String?
     }
 
     struct EvaluationRecorded: ResponseEncodable {
@@ -163,7 +167,9 @@ public struct CitizenRoutes: Sendable {
     // MARK: routes
 
     public func add(to router: Router<KioskRequestContext>) {
-        if let padRatings { EvaluationPromptRoutes(desk: desk, pad: padRatings).add(to: router) }
+        if let padRatings {
+            EvaluationPromptRoutes(desk: desk, pad: padRatings, gate: RatingGate(desk: desk, sessions: sessions)).add(to: router)
+        }
         router.get("/api/v1/catalog/items") { _, _ -> [ItemSummary] in
             desk.catalogue.items.map { item in
                 ItemSummary(code: item.implementationCode, name: item.name, itemType: item.itemType.rawValue,
@@ -284,6 +290,10 @@ public struct CitizenRoutes: Sendable {
                                               "deadline": .string(m.deadline.description)])
                                  })])
             case let .filed(records):
+                // The session that submitted may rate what it filed (and nobody else without the slip's code).
+                if let session = draft.sessionID {
+                    for number in records.compactMap(\.number) { sessions.recordService(.filing(number), in: session) }
+                }
                 let slip = await printNotices(records, draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false)
                 let filings = records.map { r in
                     Submitted.Filing(number: r.number ?? "", itemCode: r.itemCode, status: r.status.description,
@@ -324,6 +334,7 @@ public struct CitizenRoutes: Sendable {
             } else {
                 ticket = try refusing { () throws(FrontDeskError) in try desk.issueTicket(category: body.category, applicant: applicant) }
             }
+            if let session = body.sessionId { sessions.recordService(.ticket(ticket.id), in: session) }
             let slip = await printTicket(ticket)
             return EditedResponse(status: .created, response: TicketIssued(
                 ticket: ticket.number.description, category: ticket.category, waiting: ticket.waitingAhead,
@@ -342,6 +353,7 @@ public struct CitizenRoutes: Sendable {
             }
             guard (1...5).contains(body.level) else { throw APIProblem.invalid("level must be 1…5") }
             if let comment = body.comment, comment.count > 500 { throw APIProblem.invalid("comment must be at most 500 characters") }
+            try RatingGate(desk: desk, sessions: sessions).admit(subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
             let record = try refusing { () throws(FrontDeskError) in
                 try desk.rate(subject, level: body.level, comment: body.comment, channel: "screen")
             }
@@ -420,7 +432,7 @@ public struct CitizenRoutes: Sendable {
                                  applicantName: applicant?.name ?? "", applicantIDNumber: applicant?.idNumber ?? "",
                                  acceptedAt: Date(), department: item.implementingBody, promisedDeadline: deadline,
                                  promisedTimeLimit: limit, progressURL: url, consultationPhone: item.consultationPhone,
-                                 acceptedLocallyOnly: true).document(context: slipContext)
+                                 acceptedLocallyOnly: true, ratingCode: try? desk.ratingCode(for: .filing(number))).document(context: slipContext)
             } else {
                 ConditionalAcceptanceNotice(
                     filingNumber: number, itemName: item.name, bundleName: bundleName, applicantName: applicant?.name ?? "",
@@ -428,7 +440,7 @@ public struct CitizenRoutes: Sendable {
                     promisedDeadline: deadline, promisedTimeLimit: limit,
                     missing: record.deferred.map { .init(name: $0.name, howToSupply: $0.howToSupply, deadline: $0.deadline.description) },
                     commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
-                    acceptedLocallyOnly: true).document(context: slipContext)
+                    acceptedLocallyOnly: true, ratingCode: try? desk.ratingCode(for: .filing(number))).document(context: slipContext)
             }
             let view: SlipView
             do {
@@ -447,7 +459,8 @@ public struct CitizenRoutes: Sendable {
             return SlipView(jobId: nil, state: "noPrinter", message: "请记住您的号码：\(ticket.number)")
         }
         let document = QueueTicketSlip(ticket: ticket.number.description, categoryName: ticket.categoryName, waiting: ticket.waitingAhead,
-                                       issuedAt: ticket.issuedAt).document(context: slipContext)
+                                       issuedAt: ticket.issuedAt,
+                                       ratingCode: try? desk.ratingCode(for: .ticket(ticket.id))).document(context: slipContext)
         do {
             let outcome = try await print(document, on: printer, reference: "ticket:\(ticket.id)")
             return SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)

@@ -12,6 +12,9 @@ public struct CitizenSession: Sendable {
     public var identity: Applicant?
     /// Whether `sessionExpiring` was already announced for the current idle period.
     var warned = false
+    /// The services this session received (filings submitted, tickets issued): the ones its
+    /// citizen may rate from the screen without a rating code.
+    var served: Set<EvaluationSubject> = []
 
     public func expiresAt(timeout: TimeInterval) -> Date { lastActivity + timeout }
 }
@@ -114,6 +117,23 @@ public final class CitizenSessions: Sendable {
     }
 
     public var count: Int { sessions.withLock { $0.count } }
+
+    /// Notes that the session received `subject` (a filing it submitted, a ticket it took).
+    public func recordService(_ subject: EvaluationSubject, in id: String) {
+        sessions.withLock { all in all[id]?.served.insert(subject) }
+    }
+
+    /// Whether the live session `id` received `subject`.
+    public func received(_ subject: EvaluationSubject, in id: String) -> Bool {
+        let now = clock.now()
+        return sessions.withLock { all in
+            guard let s = all[id], s.expiresAt(timeout: timeout) > now else { return false }
+            return s.served.contains(subject)
+        }
+    }
+
+    /// The ids of the sessions open now.
+    public var liveIDs: Set<String> { sessions.withLock { Set($0.keys) } }
 
     /// The open session's id, if any.
     public var currentID: String? { sessions.withLock { $0.keys.first } }

@@ -10,10 +10,14 @@ import Workflow
 struct EvaluationPromptRoutes: Sendable {
     let desk: FrontDesk
     let pad: PadRatingService
+    let gate: RatingGate
 
     struct PromptBody: Decodable {
         var filingNumber: String?
         var ticket: String?
+        /// The session that received the service, or the slip's rating code (see `RatingGate`).
+        var sessionId: String?
+        var ratingCode: String?
     }
 
     struct PromptView: ResponseEncodable {
@@ -44,6 +48,7 @@ struct EvaluationPromptRoutes: Sendable {
             default:
                 throw APIProblem.invalid("give exactly one of filingNumber and ticket")
             }
+            try gate.admit(rating.subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
             do throws(PadPromptError) {
                 let prompt = try pad.ask(rating)
                 return EditedResponse(status: .accepted, response: PromptView(

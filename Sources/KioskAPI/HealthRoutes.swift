@@ -16,6 +16,10 @@ public struct HealthResponse: ResponseCodable, Sendable {
     public var maintenanceReasons: [String]?
     /// How far behind the provincial platform is (absent before the first outbox reading).
     public var upstream: UpstreamHealth?
+    /// The data directory's free space, read now; `full` makes the kiosk `degraded`.
+    public var disk: DataDisk.Reading?
+    /// Why the kiosk is `degraded`, in English for technicians (absent when `ok`).
+    public var reasons: [String]?
 }
 
 /// The outbox as health reports it: `state` is `ok`, `offline` (the platform's last attempt failed
@@ -52,9 +56,11 @@ public struct HealthRoutes: Sendable {
     let version: String
     let maintenance: MaintenanceMode?
     let upstream: OutboxWatch?
+    let disk: DataDisk?
 
     public init(board: DeviceStatusBoard, kioskID: String, version: String, maintenance: MaintenanceMode? = nil,
-                upstream: OutboxWatch? = nil) {
+                upstream: OutboxWatch? = nil, disk: DataDisk? = nil) {
+        self.disk = disk
         self.board = board
         self.kioskID = kioskID
         self.version = version
@@ -65,14 +71,22 @@ public struct HealthRoutes: Sendable {
     public func health() -> HealthResponse {
         let state = maintenance?.current
         let outbox = upstream.flatMap { watch in watch.report.map { UpstreamHealth(platform: watch.platform, report: $0) } }
+        let diskNow = disk?.reading()
         guard let snapshot = board.snapshot else {
             return HealthResponse(status: "starting", version: version, kioskId: kioskID, devices: [], checkedAt: nil,
-                                  maintenance: state?.on, maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox)
+                                  maintenance: state?.on, maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox,
+                                  disk: diskNow)
         }
-        let healthy = snapshot.reports.allSatisfy(\.isHealthy) && state?.on != true && (outbox?.state ?? "ok") == "ok"
-        return HealthResponse(status: healthy ? "ok" : "degraded", version: version, kioskId: kioskID,
+        var reasons: [String] = snapshot.reports.filter { !$0.isHealthy }.map { "device \($0.id) is \($0.status.rawValue)" + ($0.detail.map { ": \($0)" } ?? "") }
+        if state?.on == true { reasons.append("maintenance: " + (state?.reasons.joined(separator: "; ") ?? "on")) }
+        if let outbox, outbox.state != "ok" { reasons.append("upstream \(outbox.state)" + (outbox.lastError.map { ": \($0)" } ?? "")) }
+        if let diskNow, diskNow.state == "full" {
+            reasons.append("data disk full: \(DataDisk.megabytes(diskNow.freeBytes)) free, under the \(DataDisk.megabytes(diskNow.reserveBytes)) reserve; captures and filings are refused")
+        }
+        return HealthResponse(status: reasons.isEmpty ? "ok" : "degraded", version: version, kioskId: kioskID,
                               devices: snapshot.reports, checkedAt: snapshot.takenAt, maintenance: state?.on,
-                              maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox)
+                              maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox, disk: diskNow,
+                              reasons: reasons.isEmpty ? nil : reasons)
     }
 
     public func add(to router: Router<KioskRequestContext>) {

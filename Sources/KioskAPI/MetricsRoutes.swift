@@ -30,7 +30,7 @@ public final class KioskMetrics: Sendable {
     /// Sets the scrape-time gauges from the kiosk's current state.
     public func refresh(devices: [DeviceStatusReport], outbox: OutboxReport?, counts: DeskCounts?, sessions: Int,
                         maintenance: MaintenanceMode.State, eventSubscribers: Int, disk: Retention.DiskUsage? = nil,
-                        pad: PadKeyCounters? = nil) {
+                        diskFreeNow: Int64? = nil, pad: PadKeyCounters? = nil) {
         for report in devices {
             registry.makeGauge(name: "kiosk_device_up", labels: [("device", report.id), ("kind", report.kind.rawValue)],
                                help: "1 when the device can serve (online or busy, printers with paper)").set(to: report.isHealthy ? 1.0 : 0.0)
@@ -70,9 +70,10 @@ public final class KioskMetrics: Sendable {
             registry.makeGauge(name: "kiosk_page_files", help: "Page images kept in the data directory").set(to: Double(disk.pageFiles))
             registry.makeGauge(name: "kiosk_page_bytes", help: "Bytes of page images kept").set(to: Double(disk.pageBytes))
             registry.makeGauge(name: "kiosk_store_bytes", help: "Bytes of the database with its WAL").set(to: Double(disk.databaseBytes))
-            if let free = disk.freeBytes {
-                registry.makeGauge(name: "kiosk_disk_free_bytes", help: "Free bytes on the data directory's file system").set(to: Double(free))
-            }
+        }
+        if let free = diskFreeNow ?? disk?.freeBytes.map(Int64.init) {
+            registry.makeGauge(name: "kiosk_disk_free_bytes", help: "Free bytes on the data directory's file system (read at the scrape)")
+                .set(to: Double(free))
         }
         if let pad {
             let outcomes = [("rated", pad.rated), ("ignoredIdle", pad.ignoredIdle), ("debounced", pad.debounced),

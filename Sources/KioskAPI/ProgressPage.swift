@@ -33,6 +33,12 @@ enum ProgressPage {
                 body += "<li><b>\(escape(step.statusName))</b> <span class=muted>\(formatter.string(from: step.at)) · \(escape(step.by))</span></li>"
             }
             body += "</ol>"
+            if let code = p.ratingCode {
+                let grouped = stride(from: 0, to: code.count, by: 4).map { i in
+                    String(code.dropFirst(i).prefix(4))
+                }.joined(separator: " ")
+                body += "<h2>服务评价</h2><p>评价码：<b>\(escape(grouped))</b></p><p class=muted>凭评价码可在自助终端对本次服务进行评价（每项服务评价一次）。</p>"
+            }
         } else {
             body = "<h1>未找到办件</h1><p>二维码无效或已过期，请拨打咨询电话或到服务窗口查询。</p>"
         }

@@ -26,11 +26,14 @@ public struct StaffRoutes: Sendable {
     let startedAt: Date
     /// What the data directory holds (pages, database, free space), from the last retention sweep.
     let diskUsage: @Sendable () -> Retention.DiskUsage?
+    /// The data disk's free space, read live for the alerts.
+    let disk: DataDisk?
 
     public init(door: StaffDoor, desk: FrontDesk, board: DeviceStatusBoard, devices: [any KioskDevice], printers: [SlipPrinter],
                 maintenance: MaintenanceMode, sessions: CitizenSessions, events: KioskEventLog, version: String, kioskID: String,
-                startedAt: Date = Date(), diskUsage: @escaping @Sendable () -> Retention.DiskUsage? = { nil }) {
+                startedAt: Date = Date(), diskUsage: @escaping @Sendable () -> Retention.DiskUsage? = { nil }, disk: DataDisk? = nil) {
         self.diskUsage = diskUsage
+        self.disk = disk
         self.door = door
         self.desk = desk
         self.board = board
@@ -46,7 +49,11 @@ public struct StaffRoutes: Sendable {
 
     // MARK: bodies and answers
 
-    struct LoginBody: Decodable { var pin: String }
+    /// `{"account": NAME, "pin": DIGITS}`: the account is the name `kioskctl staff list` shows.
+    struct LoginBody: Decodable {
+        var account: String
+        var pin: String
+    }
 
     struct LoginAnswer: ResponseEncodable {
         var token: String
@@ -106,16 +113,34 @@ public struct StaffRoutes: Sendable {
             guard PINHash.pinLengths.contains(body.pin.count), body.pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                 throw APIProblem.invalid("pin must be 4–12 digits")
             }
-            switch door.login(pin: body.pin) {
+            guard (1...32).contains(body.account.count) else { throw APIProblem.invalid("account must be 1–32 characters") }
+            // Attempts against a configured account are kept under its name; the rest under staff:door.
+            let subject = door.accounts.contains { $0.name == body.account } ? "staff:\(body.account)" : "staff:door"
+            switch door.login(account: body.account, pin: body.pin) {
             case let .granted(login):
-                audit(login, subject: "staff:\(login.name)", action: "login", context: context)
+                do {
+                    try audit(login, subject: subject, action: "login", context: context)
+                } catch {
+                    door.logout(token: login.token)
+                    throw error
+                }
                 return LoginAnswer(token: login.token, role: login.role.rawValue, name: login.name, expiresAt: login.expiresAt)
             case let .wrongPIN(left):
-                auditDoor(action: "login", outcome: "refused", note: "wrong PIN (\(left) attempts left)", context: context)
-                throw APIProblem(.unauthorized, code: "wrong-pin", title: "密码错误", detail: "wrong PIN; \(left) attempts left before the staff door locks",
+                auditDoor(subject: subject, action: "login", outcome: "refused", note: "wrong PIN for account '\(body.account)' (\(left) attempts left)",
+                          context: context)
+                throw APIProblem(.unauthorized, code: "wrong-pin", title: "账号或密码错误",
+                                 detail: "wrong account or PIN; \(left) attempts left before the staff door locks",
                                  extensions: ["attemptsLeft": .int(left)])
-            case let .locked(until, justNow):
-                if justNow { auditDoor(action: "lockout", outcome: "locked", note: "too many wrong PINs; locked until \(until)", context: context) }
+            case let .locked(lock, justNow):
+                let until = lock.until
+                if justNow {
+                    let what = switch lock.scope {
+                    case .door: "the whole staff door: too many wrong PINs at the door"
+                    case let .account(name): "account '\(name)': too many wrong PINs in a row"
+                    }
+                    auditDoor(subject: lock.scope == .door ? "staff:door" : subject, action: "lockout", outcome: "locked",
+                              note: "\(what); locked until \(ISO8601DateFormatter().string(from: until))", context: context)
+                }
                 let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
                 throw APIProblem(.tooManyRequests, code: "locked", title: "错误次数过多，请\((seconds + 59) / 60)分钟后再试",
                                  detail: "the staff door is locked after repeated wrong PINs; retry after \(seconds) s",
@@ -143,13 +168,14 @@ public struct StaffRoutes: Sendable {
             guard let printer = printers.first(where: { $0.binding.id == id }) else {
                 throw APIProblem.notFound("no CUPS printer '\(id)' (printers: \(printers.map(\.binding.id).joined(separator: ", ")))")
             }
+            try audit(login, subject: "printer:\(id)", action: "restock", outcome: "requested", context: context)
             do {
                 let report = try await printer.restock()
-                audit(login, subject: "printer:\(id)", action: "restock", note: "resumed \(report.resumed.count), reprinted \(report.reprinted.count)", context: context)
+                try? audit(login, subject: "printer:\(id)", action: "restock", note: "resumed \(report.resumed.count), reprinted \(report.reprinted.count)", context: context)
                 await publishStatus(of: printer)
                 return report
             } catch {
-                audit(login, subject: "printer:\(id)", action: "restock", outcome: "failed", note: "\(error)", context: context)
+                try? audit(login, subject: "printer:\(id)", action: "restock", outcome: "failed", note: "\(error)", context: context)
                 throw APIProblem(.serviceUnavailable, code: "restock-failed", title: "操作失败，请检查打印机", detail: "\(error)")
             }
         }
@@ -164,13 +190,14 @@ public struct StaffRoutes: Sendable {
                 throw APIProblem(.conflict, code: "not-resettable", title: "该设备不支持复位",
                                  detail: "device '\(id)' (\(device.binding.driver.rawValue)) cannot be reset from here")
             }
+            try audit(login, subject: "device:\(id)", action: "reset", outcome: "requested", context: context)
             do {
                 let status = try await resettable.reset()
-                audit(login, subject: "device:\(id)", action: "reset", note: "now \(status.status.rawValue)", context: context)
+                try? audit(login, subject: "device:\(id)", action: "reset", note: "now \(status.status.rawValue)", context: context)
                 events.publish(.deviceStatus, status)
                 return ResetAnswer(device: id, status: status)
             } catch {
-                audit(login, subject: "device:\(id)", action: "reset", outcome: "failed", note: "\(error)", context: context)
+                try? audit(login, subject: "device:\(id)", action: "reset", outcome: "failed", note: "\(error)", context: context)
                 throw APIProblem(.serviceUnavailable, code: "reset-failed", title: "复位失败，请联系技术人员", detail: "\(error)")
             }
         }
@@ -185,6 +212,8 @@ public struct StaffRoutes: Sendable {
             if let message = body.message, message.trimmingCharacters(in: .whitespaces).isEmpty || message.count > 100 {
                 throw APIProblem.invalid("message must be 1–100 characters")
             }
+            // The switch is recorded first: a switch that cannot be audited is not made.
+            try audit(login, subject: "kiosk:maintenance", action: body.on ? "maintenance-on" : "maintenance-off", note: body.message, context: context)
             let state: MaintenanceMode.State
             do {
                 state = try maintenance.set(on: body.on, message: body.message)
@@ -192,7 +221,6 @@ public struct StaffRoutes: Sendable {
                 context.logger.error("maintenance switch not saved", metadata: ["error": "\(error)"])
                 state = maintenance.current
             }
-            audit(login, subject: "kiosk:maintenance", action: body.on ? "maintenance-on" : "maintenance-off", note: body.message, context: context)
             return state
         }
 
@@ -206,9 +234,10 @@ public struct StaffRoutes: Sendable {
                   let printer = printers.first(where: { $0.binding.id == job.printerId }) else {
                 throw APIProblem.notFound("no printed slip for filing \(number)")
             }
+            try audit(login, subject: "filing:\(number)", action: "reprint", outcome: "requested", note: "job \(jobID)", context: context)
             do {
                 let outcome = try await printer.reprint(jobId: jobID, duplicate: body.duplicate ?? true)
-                audit(login, subject: "filing:\(number)", action: "reprint", note: "job \(jobID) → job \(outcome.jobId) \(outcome.state.rawValue)", context: context)
+                try? audit(login, subject: "filing:\(number)", action: "reprint", note: "job \(jobID) → job \(outcome.jobId) \(outcome.state.rawValue)", context: context)
                 return outcome
             } catch let error as PrintError {
                 if case .refused = error {
@@ -231,6 +260,8 @@ public struct StaffRoutes: Sendable {
             let login = try authorize(request, needs: .staff)
             let body = try await request.decodeJSON(OutboxRetryBody.self, context: context, limit: 256)
             let ledger = OutboxLedger(store: desk.store)
+            try audit(login, subject: "outbox", action: "retry", outcome: "requested",
+                      note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "")", context: context)
             let retried: Int
             do {
                 switch (body.id, body.all ?? false) {
@@ -247,8 +278,8 @@ public struct StaffRoutes: Sendable {
             } catch {
                 throw APIProblem(.serviceUnavailable, code: "store", title: "暂时无法读取上报队列", detail: "\(error)")
             }
-            audit(login, subject: "outbox", action: "retry", note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "") (\(retried))",
-                  context: context)
+            try? audit(login, subject: "outbox", action: "retry", note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "") (\(retried))",
+                       context: context)
             return OutboxRetried(retried: retried)
         }
 
@@ -280,21 +311,26 @@ public struct StaffRoutes: Sendable {
         }
     }
 
+    /// Appends a staff action to the audit chain. Fails closed: when the record cannot be written
+    /// (a full disk, a store gone away) this throws a 503 and the caller must not act.
     func audit(_ login: StaffDoor.Login, subject: String, action: String, outcome: String = "done", note: String? = nil,
-               context: KioskRequestContext) {
+               context: KioskRequestContext) throws(APIProblem) {
         do {
             try desk.recordStaffAction(name: login.name, technician: login.role == .technician, subject: subject, action: action,
                                        outcome: outcome, note: note)
         } catch {
-            context.logger.error("staff action not audited", metadata: ["action": "\(action)", "error": "\(error)"])
+            context.logger.error("staff action refused: it cannot be audited", metadata: ["action": "\(action)", "error": "\(error)"])
+            throw APIProblem(.serviceUnavailable, code: "audit-unavailable", title: "系统暂时无法记录操作，请联系技术人员",
+                             detail: "the audit record of '\(action)' could not be written (\(error)); the action was not done")
         }
         context.logger.notice("staff action", metadata: ["staff": "\(login.name)", "role": "\(login.role.rawValue)", "action": "\(action)",
                                                          "subject": "\(subject)", "outcome": "\(outcome)"])
     }
 
-    func auditDoor(action: String, outcome: String, note: String, context: KioskRequestContext) {
+    /// Records a refused login or a lockout (nobody is logged in, so nobody's name is the actor).
+    func auditDoor(subject: String, action: String, outcome: String, note: String, context: KioskRequestContext) {
         do {
-            try desk.recordStaffAction(name: "unknown", technician: false, subject: "staff-door", action: action, outcome: outcome, note: note)
+            try desk.recordStaffAction(name: "unknown", technician: false, subject: subject, action: action, outcome: outcome, note: note)
         } catch {
             context.logger.error("staff door event not audited", metadata: ["error": "\(error)"])
         }
@@ -321,6 +357,25 @@ public struct StaffRoutes: Sendable {
             }
             alerts.append(Alert(code: code, severity: severity, source: report.id, title: title,
                                 detail: report.detail ?? report.status.rawValue, action: report.action?.rawValue, since: report.checkedAt))
+        }
+        if let reading = disk?.reading(), reading.state == "full" || reading.state == "low" {
+            let full = reading.state == "full"
+            alerts.append(Alert(code: full ? "disk-full" : "disk-low", severity: full ? "critical" : "warning", source: "disk",
+                                title: full ? "数据盘空间已满，无法保存办件和材料，请立即联系技术人员" : "数据盘空间即将用完，请联系技术人员清理",
+                                detail: "\(DataDisk.megabytes(reading.freeBytes)) free on the data directory's file system (reserve \(DataDisk.megabytes(reading.reserveBytes)))"
+                                    + (full ? "; captures, filings, tickets and staff actions are refused until space is freed" : ""),
+                                action: "maintenance", since: nil))
+        }
+        for lock in door.recentLockouts(now: now) {
+            let holding = lock.until > now
+            let (code, title, detail): (String, String, String) = switch lock.scope {
+            case .door: ("staff-door-locked", holding ? "工作人员登录已被锁定（多次密码错误）" : "工作人员登录曾被锁定（多次密码错误）",
+                         "the staff door locked after too many wrong PINs, until \(lock.until)")
+            case let .account(name): ("staff-account-locked", holding ? "账号 \(name) 已被锁定（连续密码错误）" : "账号 \(name) 曾被锁定（连续密码错误）",
+                                      "account '\(name)' locked after wrong PINs in a row, until \(lock.until)")
+            }
+            alerts.append(Alert(code: code, severity: holding ? "critical" : "warning", source: "staff-door", title: title,
+                                detail: detail + "; if nobody on staff did this, someone is guessing PINs", action: nil, since: lock.since))
         }
         let state = maintenance.current
         if state.on {

@@ -558,7 +558,7 @@ final class JourneyRunner {
             }
             if let slip = filing["slip"] as? [String: Any], let state = slip["state"] as? String { slipStates[state, default: 0] += 1 }
             guard timed(s[6], { call(s[6], "GET", "/api/v1/progress/\(token)", expect: 200) }) != nil else { return false }
-            guard timed(s[7], { call(s[7], "POST", "/api/v1/evaluations", json: "{\"filingNumber\":\"\(number)\",\"level\":5}", expect: 201) }) != nil
+            guard timed(s[7], { call(s[7], "POST", "/api/v1/evaluations", json: "{\"filingNumber\":\"\(number)\",\"level\":5,\"sessionId\":\"\(session)\"}", expect: 201) }) != nil
             else { return false }
             guard timed(s[8], { call(s[8], "DELETE", "/api/v1/sessions/\(session)", expect: 204) }) != nil else { return false }
             sessionID = nil

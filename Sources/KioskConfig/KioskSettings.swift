@@ -22,6 +22,10 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var listen: String
         /// Optional separate `HOST:PORT` for staff routes; when set they are served only there.
         public var staffListen: String?
+        /// Whether the staff routes are also served on the citizen listener when `staffListen` is
+        /// not set (default true). False shuts the staff door on the touch screen's address, so
+        /// nothing that reaches the citizen API can guess PINs or keep the door locked.
+        public var staffOnCitizenListener: Bool?
         /// What citizen routes answer (and the screen shows) in maintenance mode
         /// (default 设备维护中，请到人工窗口办理).
         public var maintenanceMessage: String?
@@ -31,15 +35,23 @@ public struct KioskSettings: Sendable, Hashable, Codable {
     public struct Staff: Sendable, Hashable, Codable {
         /// Minutes a staff token is valid (default 15).
         public var tokenMinutes: Int?
-        /// Wrong PINs in a row before the door locks (default 5).
+        /// Wrong PINs in a row for one account before that account locks (default 5).
         public var maxFailures: Int?
-        /// Minutes the door stays locked (default 5).
+        /// Minutes a locked account, or the locked door, stays locked (default 5).
         public var lockoutMinutes: Int?
+        /// Wrong PINs, over all accounts, within `doorWindowMinutes` before the whole door locks
+        /// (default 10). A successful login never gives this budget back.
+        public var doorMaxFailures: Int?
+        /// The window the door-wide budget counts in (default 15 minutes).
+        public var doorWindowMinutes: Int?
 
-        public init(tokenMinutes: Int? = nil, maxFailures: Int? = nil, lockoutMinutes: Int? = nil) {
+        public init(tokenMinutes: Int? = nil, maxFailures: Int? = nil, lockoutMinutes: Int? = nil,
+                    doorMaxFailures: Int? = nil, doorWindowMinutes: Int? = nil) {
             self.tokenMinutes = tokenMinutes
             self.maxFailures = maxFailures
             self.lockoutMinutes = lockoutMinutes
+            self.doorMaxFailures = doorMaxFailures
+            self.doorWindowMinutes = doorWindowMinutes
         }
     }
 

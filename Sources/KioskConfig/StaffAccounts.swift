@@ -36,7 +36,7 @@ public struct StaffAccountsFile: Sendable, Hashable, Codable {
     /// The file's text, with the header that says what it is and how to change it.
     public func yaml() throws -> String {
         let header = """
-            # Staff accounts of the staff API (POST /api/v1/staff/login {"pin"}): salted scrypt hashes of
+            # Staff accounts of the staff API (POST /api/v1/staff/login {"account", "pin"}): salted scrypt hashes of
             # the PINs, never a PIN. Change with `kioskctl staff set-pin NAME --role staff|technician`,
             # remove with `kioskctl staff remove NAME`. Roles: staff (restock, reset, maintenance,
             # reprint, alerts), technician (everything, incl. diagnostics and the outbox).

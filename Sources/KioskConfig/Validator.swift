@@ -116,6 +116,12 @@ struct Validator {
             if let minutes = staff.lockoutMinutes, !(1...1440).contains(minutes) {
                 error(file, ["staff", "lockoutMinutes"], "lockoutMinutes must be 1–1440 (got \(minutes))")
             }
+            if let failures = staff.doorMaxFailures, !(1...100).contains(failures) {
+                error(file, ["staff", "doorMaxFailures"], "doorMaxFailures must be 1–100 (got \(failures))")
+            }
+            if let minutes = staff.doorWindowMinutes, !(1...1440).contains(minutes) {
+                error(file, ["staff", "doorWindowMinutes"], "doorWindowMinutes must be 1–1440 (got \(minutes))")
+            }
         }
         let session = settings.session
         if !(30...3600).contains(session.inactivityTimeoutSeconds) {

@@ -7,16 +7,50 @@ import Logging
 import ServiceLifecycle
 import Workflow
 
-/// Ends idle citizen sessions (wiping them) and announces the ones about to expire, once a second.
+/// Ends idle citizen sessions (wiping them) and announces the ones about to expire, once a second;
+/// every `orphanSweepInterval` it also wipes the open drafts no live session owns — left by a crash,
+/// a SIGTERM, or a wipe that failed (a full disk) — so a failed wipe is retried until it succeeds.
 struct SessionReaper: Service {
     let sessions: CitizenSessions
+    let pages: MaterialsStore
+    let desk: FrontDesk
+    let clock: any KioskClock
+    let logger: Logger
+    var orphanSweepInterval: Duration = .seconds(30)
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
+            var lastSweep = ContinuousClock.now
+            var lastError: String?
             while !Task.isCancelled {
                 sessions.reap()
+                if ContinuousClock.now - lastSweep >= orphanSweepInterval {
+                    lastSweep = ContinuousClock.now
+                    lastError = Self.wipeOrphans(sessions: sessions, pages: pages, desk: desk, now: clock.now(), logger: logger,
+                                                 lastError: lastError)
+                }
                 try? await Task.sleep(for: .seconds(1))
             }
+        }
+    }
+
+    /// One orphan sweep; returns the error it met (logged only when it differs from the last one).
+    @discardableResult
+    static func wipeOrphans(sessions: CitizenSessions, pages: MaterialsStore, desk: FrontDesk, now: Date, logger: Logger,
+                            lastError: String? = nil) -> String? {
+        // Drafts younger than the look at the live sessions may belong to a session opened since.
+        let live = sessions.liveIDs
+        do {
+            let wiped = try pages.wipeOrphanDrafts(liveSessionIDs: live, createdBefore: now - 1, desk: desk)
+            if wiped > 0 { logger.notice("wiped the drafts of sessions that no longer exist", metadata: ["drafts": "\(wiped)"]) }
+            if lastError != nil { logger.notice("orphan draft wipe works again") }
+            return nil
+        } catch {
+            let text = "\(error)"
+            if text != lastError {
+                logger.error("cannot wipe the drafts of ended sessions; retrying every 30 s", metadata: ["error": "\(text)"])
+            }
+            return text
         }
     }
 }

@@ -68,6 +68,8 @@ public struct Kiosk: Sendable {
     public let staffListen: HostPort?
     public let dataDirectory: String
     public let startedAt: Date
+    /// The time the front desk and the sessions go by.
+    public let clock: any KioskClock
 
     /// Loads and checks everything; throws `ConfigError` or `StoreError` and starts nothing on failure.
     public static func prepare(_ options: KioskOptions, logger: Logger) throws -> Kiosk {
@@ -119,6 +121,9 @@ public struct Kiosk: Sendable {
                 sessionLogger.info("session ended", metadata: ["session": "\(id)", "reason": "\(reason.rawValue)"])
                 events.publish(.sessionEnded, SessionEndedEvent(sessionId: id, reason: reason.rawValue))
             })
+        // No session outlives the process: drafts still open now were left by a crash or a stop
+        // mid-session. Their personal data goes before anything is served (retried by the reaper).
+        SessionReaper.wipeOrphans(sessions: sessions, pages: pages, desk: desk, now: options.clock.now() + 1, logger: logger)
         let maintenanceLogger = logger
         let maintenance = MaintenanceMode(message: settings.api.maintenanceMessage, file: dataDirectory + "/maintenance.json") { state in
             maintenanceLogger.notice(state.on ? "maintenance mode on" : "maintenance mode off",
@@ -154,29 +159,34 @@ public struct Kiosk: Sendable {
                      monitor: monitor, platform: platform, relay: relay, progressSync: progressSync, outboxWatch: outboxWatch,
                      retention: retention, padRatings: padRatings,
                      listen: options.listen ?? configuration.listen,
-                     staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt)
+                     staffListen: settings.api.staffListen.flatMap(HostPort.init), dataDirectory: dataDirectory, startedAt: startedAt,
+                     clock: options.clock)
     }
 
     var health: HealthRoutes {
         HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id, version: OneWindowVersion.current, maintenance: maintenance,
-                     upstream: outboxWatch)
+                     upstream: outboxWatch, disk: dataDisk)
     }
 
     var staffRoutes: StaffRoutes {
         StaffRoutes(door: staffDoor, desk: desk, board: board, devices: devices, printers: printers, maintenance: maintenance,
                     sessions: sessions, events: events, version: OneWindowVersion.current, kioskID: configuration.settings.kiosk.id,
-                    startedAt: startedAt, diskUsage: { [retention] in retention.lastUsage })
+                    startedAt: startedAt, diskUsage: { [retention] in retention.lastUsage }, disk: dataDisk)
     }
+
+    /// The data directory's free space against the capture reserve, read live.
+    var dataDisk: DataDisk { DataDisk(directory: dataDirectory, reserveBytes: pages.files.reserveBytes) }
 
     /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
         let (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention, padRatings) =
             (desk, board, sessions, maintenance, events, monitor, outboxWatch, retention, padRatings)
         let camera = devices.compactMap { $0 as? any DocumentCamera }.first
+        let dataDisk = self.dataDisk
         let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
             metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? desk.counts(),
                             sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount,
-                            disk: retention.lastUsage, pad: padRatings?.counters)
+                            disk: retention.lastUsage, diskFreeNow: dataDisk.reading().freeBytes, pad: padRatings?.counters)
         }
         return KioskRouter.make(.init(
             health: health,
@@ -184,7 +194,9 @@ public struct Kiosk: Sendable {
                                    pages: pages, events: events, camera: camera, board: board, padRatings: padRatings),
             events: EventRoutes(log: events),
             simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
-            staff: staffListen == nil ? staffRoutes : nil,
+            // The staff door is on the citizen listener only without a staff address of its own, and
+            // not at all there when the hall turned that off (`api.staffOnCitizenListener: false`).
+            staff: staffListen == nil && configuration.settings.api.staffOnCitizenListener != false ? staffRoutes : nil,
             metrics: (metrics, metricsRoutes),
             openAPI: try? OpenAPIRoutes(),
             maintenance: maintenance,
@@ -218,7 +230,7 @@ public struct Kiosk: Sendable {
         app.addServices(PrintingService(printers: printers))
         let sweepSeconds = configuration.settings.workflow?.supervisionIntervalSeconds ?? 300
         app.addServices(SupervisionService(desk: desk, interval: .milliseconds(Int(sweepSeconds * 1000)), logger: logger))
-        app.addServices(SessionReaper(sessions: sessions))
+        app.addServices(SessionReaper(sessions: sessions, pages: pages, desk: desk, clock: clock, logger: logger))
         app.addServices(relay)
         app.addServices(progressSync)
         app.addServices(outboxWatch)

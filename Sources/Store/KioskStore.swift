@@ -63,6 +63,8 @@ public final class KioskStore: Sendable {
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // Deleted or overwritten content (a wiped applicant) is zeroed, not left in free space.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             try db.execute(sql: "PRAGMA cache_size = -\(Self.pageCacheKiB)")
         }
 
@@ -101,6 +103,17 @@ public final class KioskStore: Sendable {
     private static func corruptMessage(_ path: String, details: String) -> String {
         "database \(path) is corrupt (\(details)); the kiosk will not run on it. "
             + "Stop kioskd, move the file and its -wal/-shm aside for analysis, and restore the latest backup"
+    }
+
+    /// Copies the WAL into the database and truncates it to zero bytes (waiting for readers), so
+    /// the WAL keeps no copy of rows that were wiped. Throws when a reader kept it from finishing.
+    public func checkpointAndTruncateWAL() throws {
+        let result = try pool.writeWithoutTransaction { db in
+            try db.checkpoint(.truncate)
+        }
+        guard result.walFrameCount == result.checkpointedFrameCount else {
+            throw StoreError(code: .sqlite, message: "WAL checkpoint incomplete (\(result.checkpointedFrameCount) of \(result.walFrameCount) frames)")
+        }
     }
 
     /// The migrations applied so far, in order.

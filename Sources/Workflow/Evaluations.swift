@@ -48,6 +48,10 @@ public enum EvaluationSubject: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "\(kind) \(reference)" }
+
+    /// The instance's subject in the audit chain: `filing:NUMBER` (what `kioskctl audit show NUMBER`
+    /// reads) or `ticket:ID`.
+    public var auditSubject: String { "\(kind):\(reference)" }
 }
 
 /// The follow-up of a 差评 (差评核实、督促整改和反馈): verify, rectify, answer — or the department

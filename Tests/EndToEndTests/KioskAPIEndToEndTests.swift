@@ -78,7 +78,9 @@ import Testing
         #expect(!String(decoding: progress.body, as: UTF8.self).contains("张三"))
         #expect(HTTP.request("GET", base + "/p/\(token)")?.headers["content-type"]?.hasPrefix("text/html") == true)
         // The rating on the (simulated) evaluation pad: the screen asks, the pad's key is recorded.
-        let prompt = try HTTP.json("POST", base + "/api/v1/evaluations/prompt", #"{"filingNumber":"\#(number)"}"#, expect: 202)
+        // A filing number alone is no proof of having received the service (numbers are sequential).
+        _ = try HTTP.json("POST", base + "/api/v1/evaluations/prompt", #"{"filingNumber":"\#(number)"}"#, expect: 403)
+        let prompt = try HTTP.json("POST", base + "/api/v1/evaluations/prompt", #"{"filingNumber":"\#(number)","sessionId":"\#(session)"}"#, expect: 202)
         #expect(prompt["timeoutSeconds"] as? Int == 30)
         _ = try HTTP.json("POST", base + "/api/v1/sim/pad/press", #"{"level":5}"#, expect: 202)
         var padEvents: [SSEClient.Event] = []
@@ -88,7 +90,8 @@ import Testing
         #expect(padEvents.map(\.type) == ["padPrompt", "padPressed", "padPromptEnded"])
         #expect(padEvents.dropFirst().first?.data.contains(#""levelName":"非常满意""#) == true)
         #expect(padEvents.dropFirst().first?.data.contains(#""filingNumber":"\#(number)""#) == true)
-        _ = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":1}"#, expect: 409)
+        _ = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":1}"#, expect: 403)
+        _ = try HTTP.json("POST", base + "/api/v1/evaluations", #"{"filingNumber":"\#(number)","level":1,"sessionId":"\#(session)"}"#, expect: 409)
         _ = try HTTP.json("DELETE", base + "/api/v1/sessions/\(session)", expect: 204)
         let ended = try #require(try events.next())
         #expect(ended.type == "sessionEnded" && ended.data.contains("\"reason\":\"ended\""))
@@ -96,8 +99,8 @@ import Testing
 
         // The staff door is on its own address only.
         let staffBase = "http://127.0.0.1:\(staffPort)"
-        _ = try HTTP.json("POST", base + "/api/v1/staff/login", #"{"pin":"\#(Self.staffPIN)"}"#, expect: 404)
-        let login = try HTTP.json("POST", staffBase + "/api/v1/staff/login", #"{"pin":"\#(Self.staffPIN)"}"#, expect: 200)
+        _ = try HTTP.json("POST", base + "/api/v1/staff/login", #"{"account":"wangfang","pin":"\#(Self.staffPIN)"}"#, expect: 404)
+        let login = try HTTP.json("POST", staffBase + "/api/v1/staff/login", #"{"account":"wangfang","pin":"\#(Self.staffPIN)"}"#, expect: 200)
         let bearer = ["Authorization": "Bearer \(try #require(login["token"] as? String))"]
 
         // Both printers out of paper: citizen routes close with the maintenance message; the
@@ -181,7 +184,7 @@ import Testing
         let kioskd = try KioskdProcess(config: fixture.directory, environment: ["CUPS_SERVER": cups.server])
         try kioskd.waitFor("/api/v1/health", status: 200) { String(decoding: $0, as: UTF8.self).contains("\"status\":\"ok\"") }
         // The fuzzer goes through the staff door too, as a technician.
-        let login = try HTTP.json("POST", kioskd.baseURL + "/api/v1/staff/login", #"{"pin":"\#(Self.staffPIN)"}"#, expect: 200)
+        let login = try HTTP.json("POST", kioskd.baseURL + "/api/v1/staff/login", #"{"account":"wangfang","pin":"\#(Self.staffPIN)"}"#, expect: 200)
         let token = try #require(login["token"] as? String)
         let script = RepoPaths.scripts + "/schema-fuzz.sh"
         // Not fuzzed: paper out and maintenance on close citizen routes with a documented 503, and a

@@ -95,14 +95,14 @@ import Testing
                 #expect(response.status == .notFound)
             }
             try await client.execute(uri: "/api/v1/evaluations", method: .post,
-                                     body: ByteBuffer(string: #"{"filingNumber":"\#(number)","level":2,"comment":"等太久"}"#)) { response in
+                                     body: ByteBuffer(string: #"{"filingNumber":"\#(number)","level":2,"comment":"等太久","sessionId":"\#(session)"}"#)) { response in
                 #expect(response.status == .created)
                 let body = try json(response.body)
 
                 #expect(body["rectification"] as? String == "pendingVerification")
             }
             try await client.execute(uri: "/api/v1/evaluations", method: .post,
-                                     body: ByteBuffer(string: #"{"filingNumber":"\#(number)","level":5}"#)) { response in
+                                     body: ByteBuffer(string: #"{"filingNumber":"\#(number)","level":5,"sessionId":"\#(session)"}"#)) { response in
                 #expect(response.status == .conflict)
                 let body = try json(response.body)
 

@@ -68,9 +68,12 @@ import Upstream
         }
     }
 
-    func prompt(_ client: some TestClientProtocol, _ number: String, expect status: HTTPResponse.Status = .accepted) async throws -> [String: Any] {
-        try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
-                                 body: ByteBuffer(string: #"{"filingNumber":"\#(number)"}"#)) {
+    /// Asks the pad for a filing's rating with the rating code printed on its slip.
+    func prompt(_ client: some TestClientProtocol, _ number: String, expect status: HTTPResponse.Status = .accepted,
+                desk: FrontDesk) async throws -> [String: Any] {
+        let code = try desk.ratingCode(for: .filing(number))
+        return try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
+                                        body: ByteBuffer(string: #"{"filingNumber":"\#(number)","ratingCode":"\#(code)"}"#)) {
             #expect($0.status == status, "\(String(buffer: $0.body))")
             return try json($0.body)
         }
@@ -87,7 +90,7 @@ import Upstream
         defer { rig.data.remove() }
         try await Application(router: rig.kiosk.makeRouter()).test(.router) { client in
             let number = try await submittedFiling(client, rig)
-            let asked = try await prompt(client, number)
+            let asked = try await prompt(client, number, desk: rig.kiosk.desk)
             #expect(asked["filingNumber"] as? String == number)
             #expect(asked["timeoutSeconds"] as? Int == 30)
             let prompts = rig.events(.padPrompt)
@@ -131,7 +134,7 @@ import Upstream
             try await press(client, 5)
             #expect(rig.ratings.counters.refused == 1)
             #expect(rig.events(.padPressed).count == 1)
-            let again = try await prompt(client, number, expect: .conflict)
+            let again = try await prompt(client, number, expect: .conflict, desk: rig.kiosk.desk)
             #expect(again["title"] as? String == "该服务已评价，感谢您的参与")
             #expect(try OutboxLedger(store: rig.kiosk.store).report(now: rig.clock.now()).rows.filter { $0.kind == "evaluation" }.count == 1)
         }
@@ -142,7 +145,7 @@ import Upstream
         defer { rig.data.remove() }
         try await Application(router: rig.kiosk.makeRouter()).test(.router) { client in
             let number = try await submittedFiling(client, rig)
-            let asked = try await prompt(client, number)
+            let asked = try await prompt(client, number, desk: rig.kiosk.desk)
             #expect(asked["timeoutSeconds"] as? Int == 30)
             rig.clock.advance(by: 29)
             rig.ratings.expireIfDue()
@@ -154,7 +157,7 @@ import Upstream
             #expect(ended["outcome"] as? String == "unrated")
             #expect(ended["reason"] as? String == "timeout")
             // 未评价: an audit record on the filing, no evaluation row, no level.
-            let unrated = try rig.kiosk.desk.auditTrail(subject: number).filter { $0.event == "unrated" }
+            let unrated = try rig.kiosk.desk.auditTrail(subject: "filing:" + number).filter { $0.event == "unrated" }
             #expect(unrated.count == 1)
             #expect(unrated.first?.to == "未评价")
             #expect(try !rig.kiosk.desk.isRated(.filing(number)))
@@ -170,7 +173,7 @@ import Upstream
             #expect(try !rig.kiosk.desk.isRated(.filing(number)))
             // The citizen may still rate once (e.g. on the screen, or asked again).
             rig.clock.advance(by: 1)
-            _ = try await prompt(client, number)
+            _ = try await prompt(client, number, desk: rig.kiosk.desk)
             try await press(client, 4)
             #expect(try rig.kiosk.desk.isRated(.filing(number)))
         }
@@ -181,7 +184,7 @@ import Upstream
         defer { rig.data.remove() }
         try await Application(router: rig.kiosk.makeRouter()).test(.router) { client in
             let number = try await submittedFiling(client, rig)
-            _ = try await prompt(client, number)
+            _ = try await prompt(client, number, desk: rig.kiosk.desk)
             // Held: a press with auto-repeats; bounced: up and down again at once (no time passes).
             rig.pad.simulator?.press(level: 4, repeats: 5)
             rig.pad.simulator?.press(level: 4)
@@ -207,19 +210,19 @@ import Upstream
         defer { rig.data.remove() }
         try await Application(router: rig.kiosk.makeRouter()).test(.router) { client in
             let number = try await submittedFiling(client, rig)
-            _ = try await prompt(client, number)
+            _ = try await prompt(client, number, desk: rig.kiosk.desk)
             rig.pad.simulator?.setUnplugged(true)
             await rig.pad.pollOnce()
             #expect(await rig.pad.checkStatus().status == .powerOff)
             let ended = try #require(rig.events(.padPromptEnded).first)
             #expect(ended["reason"] as? String == "padUnavailable")
-            #expect(try rig.kiosk.desk.auditTrail(subject: number).contains { $0.event == "unrated" })
-            let refused = try await prompt(client, number, expect: .serviceUnavailable)
+            #expect(try rig.kiosk.desk.auditTrail(subject: "filing:" + number).contains { $0.event == "unrated" })
+            let refused = try await prompt(client, number, expect: .serviceUnavailable, desk: rig.kiosk.desk)
             #expect(refused["title"] as? String == "评价器暂不可用，请在屏幕上评价")
             // Plugged back: asked again, rated once.
             rig.pad.simulator?.setUnplugged(false)
             await rig.pad.pollOnce()
-            _ = try await prompt(client, number)
+            _ = try await prompt(client, number, desk: rig.kiosk.desk)
             try await press(client, 5)
             #expect(try rig.kiosk.desk.isRated(.filing(number)))
             #expect(rig.events(.padPressed).first?["levelName"] as? String == "非常满意")
@@ -240,7 +243,7 @@ import Upstream
                 #expect(text.contains("kiosk_pad_prompts_unrated 0"))
             }
             #expect(rig.events(.padPrompt).isEmpty)
-            _ = try await prompt(client, "370481-TZ01-20261122-99999", expect: .notFound)
+            _ = try await prompt(client, "370481-TZ01-20261122-99999", expect: .notFound, desk: rig.kiosk.desk)
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
                                      body: ByteBuffer(string: #"{"filingNumber":"x","ticket":"A001"}"#)) {
                 #expect($0.status == .unprocessableContent)
@@ -252,8 +255,9 @@ import Upstream
             let ticket = try await client.execute(uri: "/api/v1/tickets", method: .post, body: ByteBuffer(string: #"{"category":"social-insurance"}"#)) {
                 try json($0.body)["ticket"] as? String ?? ""
             }
+            let ticketCode = try rig.kiosk.desk.ratingCode(for: .ticket(try rig.kiosk.desk.ticket(number: ticket).id))
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
-                                     body: ByteBuffer(string: #"{"ticket":"\#(ticket)"}"#)) {
+                                     body: ByteBuffer(string: #"{"ticket":"\#(ticket)","ratingCode":"\#(ticketCode)"}"#)) {
                 #expect($0.status == .conflict)
             }
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .delete) { #expect($0.status == .notFound) }
@@ -261,7 +265,7 @@ import Upstream
             try rig.kiosk.desk.assignWindow("1", categories: ["social-insurance"])
             _ = try rig.kiosk.desk.callNext(window: "1")
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
-                                     body: ByteBuffer(string: #"{"ticket":"\#(ticket)"}"#)) {
+                                     body: ByteBuffer(string: #"{"ticket":"\#(ticket)","ratingCode":"\#(ticketCode)"}"#)) {
                 #expect($0.status == .accepted)
                 let body = try json($0.body)
                 #expect(body["ticket"] as? String == ticket)

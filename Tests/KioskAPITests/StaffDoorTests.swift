@@ -34,8 +34,9 @@ import Testing
         try #require(try JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any])
     }
 
-    func login(_ client: some TestClientProtocol, _ pin: String) async throws -> (HTTPResponse.Status, [String: Any]) {
-        try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"pin":"\#(pin)"}"#)) { response in
+    func login(_ client: some TestClientProtocol, _ pin: String, account: String = "wangfang") async throws -> (HTTPResponse.Status, [String: Any]) {
+        try await client.execute(uri: "/api/v1/staff/login", method: .post,
+                                 body: ByteBuffer(string: #"{"account":"\#(account)","pin":"\#(pin)"}"#)) { response in
             (response.status, try json(response.body))
         }
     }
@@ -72,7 +73,7 @@ import Testing
                     #expect(decoded2["title"] as? String == "无权执行此操作")
                 }
             }
-            let (_, technician) = try await login(client, Self.technicianPIN)
+            let (_, technician) = try await login(client, Self.technicianPIN, account: "lijun")
             #expect(technician["role"] as? String == "technician")
             let technicianToken = try #require(technician["token"] as? String)
             try await client.execute(uri: "/api/v1/staff/outbox", method: .get, headers: bearer(technicianToken)) { response in
@@ -138,7 +139,7 @@ import Testing
             #expect(first == .unauthorized)
             #expect(body["attemptsLeft"] as? Int == 2)
             #expect(try await login(client, "11224").0 == .unauthorized)
-            try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"pin":"11225"}"#)) { response in
+            try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"account":"wangfang","pin":"11225"}"#)) { response in
                 #expect(response.status == .tooManyRequests)
                 let seconds = Int(response.headers[.retryAfter] ?? "") ?? 0
                 #expect(seconds > 100 && seconds <= 120)
@@ -148,14 +149,15 @@ import Testing
             #expect(lockedBody["title"] as? String == "错误次数过多，请2分钟后再试")
             // Malformed bodies are refused before any PIN is checked.
             try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: "{pin:")) { #expect($0.status == .badRequest) }
-            try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"pin":"12ab"}"#)) {
+            try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"account":"wangfang","pin":"12ab"}"#)) {
                 #expect($0.status == .unprocessableContent)
             }
-            try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"pin":13579}"#)) {
+            try await client.execute(uri: "/api/v1/staff/login", method: .post, body: ByteBuffer(string: #"{"account":"wangfang","pin":13579}"#)) {
                 #expect($0.status == .badRequest)
             }
         }
-        let door = try kiosk.desk.auditTrail(subject: "staff-door")
+        // Found where `kioskctl audit show staff:wangfang` looks: the refusals and the lockout of that account.
+        let door = try kiosk.desk.auditTrail(subject: "staff:wangfang")
         #expect(door.map(\.to) == ["refused", "refused", "locked"])
     }
 
@@ -164,10 +166,11 @@ import Testing
         let door = StaffDoor(accounts: [StaffAccount(name: "a", role: .staff, pinHash: hash)],
                              settings: .init(tokenMinutes: 1, maxFailures: 2, lockoutMinutes: 1))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        #expect(door.login(pin: "99887", now: t0) == .wrongPIN(attemptsLeft: 1))
-        #expect(door.login(pin: "99887", now: t0) == .locked(until: t0 + 60, justNow: true))
-        #expect(door.login(pin: "20482", now: t0 + 59) == .locked(until: t0 + 60, justNow: false))
-        guard case let .granted(login) = door.login(pin: "20482", now: t0 + 61) else {
+        #expect(door.login(account: "a", pin: "99887", now: t0) == .wrongPIN(attemptsLeft: 1))
+        let lock = StaffDoor.Lockout(scope: .account("a"), since: t0, until: t0 + 60)
+        #expect(door.login(account: "a", pin: "99887", now: t0) == .locked(lock, justNow: true))
+        #expect(door.login(account: "a", pin: "20482", now: t0 + 59) == .locked(lock, justNow: false))
+        guard case let .granted(login) = door.login(account: "a", pin: "20482", now: t0 + 61) else {
             Issue.record("the right PIN after the lockout must log in")
             return
         }
@@ -176,6 +179,6 @@ import Testing
             try door.authorize("Bearer \(login.token)", needs: .technician, now: t0 + 100)
         }
         #expect(throws: StaffDoor.Refusal.unknownOrExpired) { try door.authorize("Bearer \(login.token)", needs: .staff, now: t0 + 122) }
-        #expect(StaffDoor(accounts: [], settings: nil).login(pin: "20482") == .noAccounts)
+        #expect(StaffDoor(accounts: [], settings: nil).login(account: "a", pin: "20482") == .noAccounts)
     }
 }

@@ -90,9 +90,22 @@ public struct MaterialsStore: Sendable {
     /// no other draft holds; returns the SHA-256s deleted.
     @discardableResult
     public func abandon(sessionID: String, desk: FrontDesk) throws(FrontDeskError) -> [String] {
-        let released = try desk.abandonDrafts(sessionID: sessionID)
+        let (drafts, released) = try desk.abandonCountingDrafts(sessionID: sessionID)
         files.delete(released)
+        // The wiped applicant must not linger in the WAL either (a failed scrub is retried by the orphan sweep).
+        if drafts > 0 { try desk.scrubDeletedData() }
         return released
+    }
+
+    /// Wipes every open draft no live session owns (applicant and pages, see
+    /// `FrontDesk.abandonOrphanDrafts`), deletes the page files no other draft holds, then scrubs the
+    /// database file and its WAL of the wiped values. Returns how many drafts were wiped.
+    @discardableResult
+    public func wipeOrphanDrafts(liveSessionIDs: Set<String>, createdBefore: Date, desk: FrontDesk) throws(FrontDeskError) -> Int {
+        let (count, released) = try desk.abandonOrphanDrafts(liveSessionIDs: liveSessionIDs, createdBefore: createdBefore)
+        files.delete(released)
+        if count > 0 || desk.isScrubPending { try desk.scrubDeletedData() }
+        return count
     }
 
     /// Deletes page files (by SHA-256) no draft refers to any more.

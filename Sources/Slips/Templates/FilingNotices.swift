@@ -20,11 +20,14 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
     public var consultationPhone: String?
     /// The platform was unreachable: accepted by this kiosk and forwarded when the network returns.
     public var acceptedLocallyOnly: Bool?
+    /// The code that lets the slip's holder rate the service later (好差评), printed as 评价码.
+    public var ratingCode: String?
 
     public init(filingNumber: String, itemName: String, bundleName: String? = nil, applicantName: String,
                 applicantIDNumber: String, acceptedAt: Date, department: String, promisedDeadline: String,
                 promisedTimeLimit: String? = nil, progressURL: String, consultationPhone: String? = nil,
-                acceptedLocallyOnly: Bool? = nil) {
+                acceptedLocallyOnly: Bool? = nil, ratingCode: String? = nil) {
+        self.ratingCode = ratingCode
         self.filingNumber = filingNumber; self.itemName = itemName; self.bundleName = bundleName
         self.applicantName = applicantName; self.applicantIDNumber = applicantIDNumber; self.acceptedAt = acceptedAt
         self.department = department; self.promisedDeadline = promisedDeadline; self.promisedTimeLimit = promisedTimeLimit
@@ -43,7 +46,7 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
                     promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit).append(to: &slip)
         if acceptedLocallyOnly == true { slip.append(FilingBlock.acceptedLocallyNotice) }
         slip.append(.rule)
-        ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone).append(to: &slip)
+        ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone, ratingCode: ratingCode).append(to: &slip)
         slip.append(.cut)
         return slip
     }
@@ -79,13 +82,17 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
     public var progressURL: String
     public var consultationPhone: String?
     public var acceptedLocallyOnly: Bool?
+    /// The code that lets the slip's holder rate the service later (好差评), printed as 评价码.
+    public var ratingCode: String?
 
     public static let standardIfLate = "逾期未补齐的，本次申请终止办理，已提交材料退回，需重新申请。"
 
     public init(filingNumber: String, itemName: String, bundleName: String? = nil, applicantName: String,
                 applicantIDNumber: String, acceptedAt: Date, department: String, promisedDeadline: String,
                 promisedTimeLimit: String? = nil, missing: [MissingMaterial], ifLate: String? = nil,
-                commitmentSigned: Bool, progressURL: String, consultationPhone: String? = nil, acceptedLocallyOnly: Bool? = nil) {
+                commitmentSigned: Bool, progressURL: String, consultationPhone: String? = nil, acceptedLocallyOnly: Bool? = nil,
+                ratingCode: String? = nil) {
+        self.ratingCode = ratingCode
         self.filingNumber = filingNumber; self.itemName = itemName; self.bundleName = bundleName
         self.applicantName = applicantName; self.applicantIDNumber = applicantIDNumber; self.acceptedAt = acceptedAt
         self.department = department; self.promisedDeadline = promisedDeadline; self.promisedTimeLimit = promisedTimeLimit
@@ -113,7 +120,7 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
         slip.append(.line("逾期后果：" + (ifLate ?? Self.standardIfLate)))
         if acceptedLocallyOnly == true { slip.append(FilingBlock.acceptedLocallyNotice) }
         slip.append(.rule)
-        ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone).append(to: &slip)
+        ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone, ratingCode: ratingCode).append(to: &slip)
         slip.append(.cut)
         return slip
     }
@@ -192,15 +199,35 @@ struct FilingBlock {
     }
 }
 
-/// The progress QR, its URL in text, and the phone to call.
+/// The progress QR, its URL in text, the phone to call and the rating code.
 struct ProgressBlock {
     var url: String
     var phone: String
+    var ratingCode: String? = nil
 
     func append(to slip: inout SlipDocument) {
         slip.append(.line("扫码查询办理进度", .centered))
         slip.append(.qr(payload: url, caption: nil))
         slip.append(.line(url, .centered))
         slip.append(.row("咨询电话", phone))
+        if let ratingCode, !ratingCode.isEmpty { RatingCodeBlock(code: ratingCode).append(to: &slip) }
+    }
+}
+
+/// 评价码: what lets the slip's holder rate the service later, at a kiosk or on the progress page.
+struct RatingCodeBlock {
+    var code: String
+
+    func append(to slip: inout SlipDocument) {
+        slip.append(.row("评价码", RatingCodeBlock.grouped(code), bold: true))
+        slip.append(.line("凭评价码可在自助终端或扫码页面对本次服务进行评价"))
+    }
+
+    /// `4821 0937 5512`: groups of four, easier to read and type.
+    static func grouped(_ code: String) -> String {
+        stride(from: 0, to: code.count, by: 4).map { i in
+            let start = code.index(code.startIndex, offsetBy: i)
+            return String(code[start..<(code.index(start, offsetBy: 4, limitedBy: code.endIndex) ?? code.endIndex)])
+        }.joined(separator: " ")
     }
 }

@@ -12,8 +12,12 @@ public struct QueueTicketSlip: Sendable, Hashable, Codable {
     public var qrURL: String?
     /// `请到3、4号窗口等候叫号`.
     public var note: String?
+    /// The code that lets the ticket's holder rate the service after it (好差评), printed as 评价码.
+    public var ratingCode: String?
 
-    public init(ticket: String, categoryName: String, waiting: Int, issuedAt: Date, qrURL: String? = nil, note: String? = nil) {
+    public init(ticket: String, categoryName: String, waiting: Int, issuedAt: Date, qrURL: String? = nil, note: String? = nil,
+                ratingCode: String? = nil) {
+        self.ratingCode = ratingCode
         self.ticket = ticket; self.categoryName = categoryName; self.waiting = waiting
         self.issuedAt = issuedAt; self.qrURL = qrURL; self.note = note
     }
@@ -28,6 +32,7 @@ public struct QueueTicketSlip: Sendable, Hashable, Codable {
         if let note, !note.isEmpty { slip.append(.line(note, .centered)) }
         slip.append(.line("请留意叫号，过号请重新取号", .centered))
         if let qrURL, !qrURL.isEmpty { slip.append(.qr(payload: qrURL, caption: "扫码查看排队进度")) }
+        if let ratingCode, !ratingCode.isEmpty { RatingCodeBlock(code: ratingCode).append(to: &slip) }
         slip.append(.cut)
         return slip
     }
