@@ -13,6 +13,20 @@ public struct SupervisionSweep: Sendable, Hashable {
     public var newNotices: [String]
 }
 
+/// What the outbox carries for a 督办通知单: which filing, which department must answer, how late.
+struct SupervisionNoticeMessage: Encodable {
+    var filingNumber: String
+    var itemCode: String
+    var itemName: String
+    /// The responsible department (the item's 实施主体).
+    var department: String
+    var promisedDeadline: String
+    var overdueWorkingDays: Int
+    var light: String
+    var issuedAt: Date
+    var kioskID: String
+}
+
 /// A supervision notice recorded for a red light.
 public struct SupervisionNotice: Sendable, Hashable {
     public var filingNumber: String
@@ -46,14 +60,14 @@ extension FrontDesk {
                 VALUES (?, ?, ?, ?, ?) ON CONFLICT (filingId) DO NOTHING
                 """)
             // Read everything first (a cursor must not be open while the same table is updated).
-            struct Open { var id: Int64; var number: String; var deadline: CivilDate; var light: String?; var worst: String? }
+            struct Open { var id: Int64; var number: String; var deadline: CivilDate; var light: String?; var worst: String?; var item: String }
             var rows: [Open] = []
             let cursor = try Row.fetchCursor(db, sql: """
-                SELECT id, number, promisedDeadline, light, worstLight FROM filing
+                SELECT id, number, promisedDeadline, light, worstLight, itemCode FROM filing
                 WHERE promisedDeadline IS NOT NULL AND status IN (\(openList))
                 """)
             while let row = try cursor.next() {
-                rows.append(Open(id: row[0], number: row[1], deadline: CivilDate(dayNumber: row[2]), light: row[3], worst: row[4]))
+                rows.append(Open(id: row[0], number: row[1], deadline: CivilDate(dayNumber: row[2]), light: row[3], worst: row[4], item: row[5]))
             }
             for row in rows {
                 let light = SupervisionLight.light(deadline: row.deadline, today: today, index: index)
@@ -68,9 +82,19 @@ extension FrontDesk {
                     try notice.execute(arguments: [row.id, row.number, row.deadline.dayNumber, overdue, now])
                     if db.changesCount > 0 {
                         notices.append(row.number)
+                        let item = catalogue.item(code: row.item)
+                        let department = item?.implementingBody ?? ""
                         try appendAudit(db, after: &lastAudit, subject: "filing:\(row.number)", actor: .kiosk, at: now,
                                         event: "supervisionNotice", from: previous?.rawValue, to: light.rawValue,
-                                        reason: "超期\(overdue)个工作日，红牌督办")
+                                        reason: "超期\(overdue)个工作日，红灯督办，督办通知单发往\(department.isEmpty ? "责任部门" : department)")
+                        // The 督办通知单 goes to the platform after the filing itself (same order key).
+                        try enqueueOutbox(db, kind: "supervisionNotice", subject: row.number,
+                                          orderKey: Self.outboxOrderKey(subjectKind: "filing", subjectRef: row.number),
+                                          payload: SupervisionNoticeMessage(
+                                            filingNumber: row.number, itemCode: row.item, itemName: item?.name ?? row.item,
+                                            department: department, promisedDeadline: row.deadline.description,
+                                            overdueWorkingDays: overdue, light: light.rawValue, issuedAt: now, kioskID: rules.kioskID),
+                                          at: now)
                     }
                 }
             }

@@ -404,7 +404,7 @@ public struct StaffRoutes: Sendable {
         }
         if let notices = try? desk.supervisionNotices(limit: 20), !notices.isEmpty {
             alerts.append(Alert(code: "red-card", severity: "warning", source: "supervision",
-                                title: "有 \(notices.count) 件办件已超期（红牌）",
+                                title: "有 \(notices.count) 件办件超期2个工作日以上（红灯督办）",
                                 detail: "overdue filings: \(notices.prefix(5).map(\.filingNumber).joined(separator: ", "))", action: nil,
                                 since: notices.map(\.issuedAt).min()))
         }

@@ -65,6 +65,11 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformReceipt.self, answer, what: "queue statistics receipt")
     }
 
+    public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/supervision/notices", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+        return try decode(PlatformReceipt.self, answer, what: "supervision notice receipt")
+    }
+
     /// One call: a 2xx answer's body, or the classified error (network failures and timeouts are transient).
     private func call(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?,
                       idempotencyKey: String?) async throws(PlatformError) -> [UInt8] {

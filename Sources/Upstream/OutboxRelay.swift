@@ -219,6 +219,10 @@ public final class OutboxRelay: Service, Sendable {
             let receipt = try await platform.postQueueStatistics(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
                                                                  body: try payload(row))
             return receipt.caseId
+        case "supervisionNotice":
+            let receipt = try await platform.postSupervisionNotice(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
+                                                                   body: try payload(row))
+            return receipt.caseId
         default:
             throw .permanent("outbox kind '\(row.kind)' has no platform call in this version")
         }

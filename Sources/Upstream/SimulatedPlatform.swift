@@ -71,6 +71,10 @@ public actor SimulatedPlatform: PlatformAdapter {
         // Statistics come once a day: the same key set as ratings, remembered as long.
         try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
     }
+
+    public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
+    }
 }
 
 /// The last keys seen, oldest dropped first once `capacity` is reached.

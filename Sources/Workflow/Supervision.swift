@@ -2,19 +2,21 @@
 public enum SupervisionLight: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     /// More than one working day before the promised deadline.
     case green
-    /// Due within one working day (预警), or overdue by at most one working day.
+    /// Due within one working day (预警): the deadline is today or the next working day, or it passed
+    /// with no working day since (a Friday deadline seen on Saturday).
     case warning
-    /// More than one working day overdue (黄牌).
+    /// One working day past the promised deadline without a decision (黄灯).
     case yellow
-    /// More than two working days overdue (红牌): a supervision notice is recorded.
+    /// Two or more working days past the deadline (红灯): a supervision notice (督办通知单) goes to
+    /// the responsible department.
     case red
 
     public var chineseName: String {
         switch self {
         case .green: "绿灯（正常）"
         case .warning: "预警"
-        case .yellow: "黄牌"
-        case .red: "红牌"
+        case .yellow: "黄灯"
+        case .red: "红灯"
         }
     }
 
@@ -23,15 +25,17 @@ public enum SupervisionLight: String, Sendable, Hashable, Codable, CaseIterable,
 
     /// The light for a promised deadline seen on `today`, counting working days with `index`.
     ///
-    /// Boundaries (W = working days): due in ≥ 2 W → green; due today or in 1 W → warning;
-    /// 0–1 W past the deadline → warning; 2 W past → yellow; 3 W or more past → red.
+    /// Seed 001 (济宁, 电子监察): "当审批差1个工作日到承诺时限时，系统自动发出预警信息，当超过承诺时限1个工作日
+    /// 还未作出审批结果时，系统自动发出黄灯警告，当超过承诺时限2个工作日时，系统自动发出红灯警告，同时对责任部门
+    /// 发出督办通知单". So (W = working days): due in ≥ 2 W → green; due in 1 W or today → warning;
+    /// past the deadline with 0 W since → warning; 1 W past → yellow; 2 W or more past → red.
     public static func light(deadline: CivilDate, today: CivilDate, index: WorkingDayIndex) -> SupervisionLight {
         if today <= deadline {
             return index.workingDays(from: today, to: deadline) <= 1 ? .warning : .green
         }
         let overdue = index.workingDays(from: deadline, to: today)
-        if overdue > 2 { return .red }
-        if overdue > 1 { return .yellow }
+        if overdue >= 2 { return .red }
+        if overdue >= 1 { return .yellow }
         return .warning
     }
 }

@@ -204,11 +204,11 @@ struct SupervisionCommand: ParsableCommand {
         }
         Console.out("today \(sweep.today): " + SupervisionLight.allCases.map { "\($0.chineseName) \(sweep.counts[$0] ?? 0)" }.joined(separator: "  "))
         func percent(_ x: Double) -> String { String(format: "%.2f%%", x * 100) }
-        Console.out("办结率 \(percent(overall.completionRate)) (\(overall.concluded)/\(overall.received))  按期办结率 \(percent(overall.onTimeRate))  黄红牌占比 \(percent(overall.yellowOrRedShare))")
+        Console.out("办结率 \(percent(overall.completionRate)) (\(overall.concluded)/\(overall.received))  按期办结率 \(percent(overall.onTimeRate))  黄红灯占比 \(percent(overall.yellowOrRedShare))")
         for s in perItem {
-            Console.out("  \((desk.catalogue.item(code: s.itemCode!)?.name ?? s.itemCode!).padded(30)) 收件\(s.received) 办结\(s.concluded) 按期\(s.concludedOnTime) 黄红牌\(s.yellowOrRed)")
+            Console.out("  \((desk.catalogue.item(code: s.itemCode!)?.name ?? s.itemCode!).padded(30)) 收件\(s.received) 办结\(s.concluded) 按期\(s.concludedOnTime) 黄红灯\(s.yellowOrRed)")
         }
-        for n in notices { Console.out("红牌督办 \(n.filingNumber): 超期\(n.overdueWorkingDays)个工作日 (due \(n.promisedDeadline))") }
+        for n in notices { Console.out("红灯督办 \(n.filingNumber): 超期\(n.overdueWorkingDays)个工作日 (due \(n.promisedDeadline))") }
     }
 }
 

@@ -32,7 +32,7 @@ public final class FakePlatform: Sendable {
 
     /// Which calls a fault applies to.
     public enum Call: String, Sendable, Hashable {
-        case page, filing, status, evaluation, queueStatistics
+        case page, filing, status, evaluation, queueStatistics, supervisionNotice
     }
 
     /// One applied (first-time) request.
@@ -186,6 +186,18 @@ public final class FakePlatform: Sendable {
                 s.evaluations[key] = answer
                 s.applied.append(Applied(call: .queueStatistics, key: key, body: body))
                 return (201, answer)
+            case .supervisionNotice:
+                if let first = s.evaluations[key] { return (200, first) }
+                // Strict as the platform is: the filing must be known and the department named.
+                guard let object = try? JSONSerialization.jsonObject(with: Data(fullBody)) as? [String: Any],
+                      let number = object["filingNumber"] as? String, s.filings[number] != nil,
+                      (object["department"] as? String)?.isEmpty == false else {
+                    return (422, #"{"title":"invalid supervision notice","detail":"a known filingNumber and the department are required"}"#)
+                }
+                let answer = #"{"caseId":"DB-\#(s.evaluations.count + 1)","status":"received"}"#
+                s.evaluations[key] = answer
+                s.applied.append(Applied(call: .supervisionNotice, key: key, body: body))
+                return (201, answer)
             case .evaluation:
                 if let first = s.evaluations[key] { return (200, first) }
                 let answer = #"{"caseId":"EVAL-\#(s.evaluations.count + 1)","status":"received"}"#
@@ -257,6 +269,9 @@ final class FakePlatformHandler: ChannelInboundHandler {
         case (.POST, 3) where parts == ["v1", "statistics", "queue"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .queueStatistics; key = k
+        case (.POST, 3) where parts == ["v1", "supervision", "notices"]:
+            guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
+            call = .supervisionNotice; key = k
         default:
             return respond(context: context, status: 404, json: #"{"title":"no such route"}"#)
         }

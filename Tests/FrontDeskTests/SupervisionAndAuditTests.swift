@@ -13,8 +13,8 @@ import Workflow
         ("2026-12-11 12:00", .warning),   // Friday: due the next working day (Monday)
         ("2026-12-13 12:00", .warning),   // Sunday before
         ("2026-12-14 12:00", .warning),   // due today
-        ("2026-12-15 12:00", .warning),   // 1 working day overdue
-        ("2026-12-16 12:00", .yellow),    // 2 working days overdue
+        ("2026-12-15 12:00", .yellow),    // 1 working day overdue: 黄灯 (seed 001)
+        ("2026-12-16 12:00", .red),       // 2 working days overdue: 红灯 and the 督办通知单
         ("2026-12-17 12:00", .red),       // 3 working days overdue
     ])
     func lightsFollowWorkingDaysFromThePromisedDeadline(_ now: String, _ expected: SupervisionLight) throws {

@@ -11,45 +11,47 @@ struct SupervisionTests {
         var testDescription: String { "deadline \(deadline), today \(today) → \(light) (\(why))" }
     }
 
-    /// Working days (W) counted by hand on the 2026 calendar.
+    /// Working days (W) counted by hand on the 2026 calendar, against seed 001's words: 差1个工作日 →
+    /// 预警; 超过承诺时限1个工作日 → 黄灯; 超过2个工作日 → 红灯 and the 督办通知单.
     static let lightCases: [LightCase] = [
         // An ordinary week in March 2026 (Mon 03-09 … Fri 03-13, Mon 03-16).
         .init(deadline: "2026-03-12", today: "2026-03-09", light: .green, why: "3 W ahead"),
         .init(deadline: "2026-03-12", today: "2026-03-10", light: .green, why: "2 W ahead (11, 12)"),
         .init(deadline: "2026-03-12", today: "2026-03-11", light: .warning, why: "next working day"),
         .init(deadline: "2026-03-12", today: "2026-03-12", light: .warning, why: "due today"),
-        .init(deadline: "2026-03-12", today: "2026-03-13", light: .warning, why: "1 W overdue"),
-        .init(deadline: "2026-03-12", today: "2026-03-14", light: .warning, why: "Saturday: still 1 W overdue"),
-        .init(deadline: "2026-03-12", today: "2026-03-15", light: .warning, why: "Sunday: still 1 W overdue"),
-        .init(deadline: "2026-03-12", today: "2026-03-16", light: .yellow, why: "2 W overdue (13, 16)"),
+        .init(deadline: "2026-03-12", today: "2026-03-13", light: .yellow, why: "1 W overdue"),
+        .init(deadline: "2026-03-12", today: "2026-03-14", light: .yellow, why: "Saturday: still 1 W overdue"),
+        .init(deadline: "2026-03-12", today: "2026-03-15", light: .yellow, why: "Sunday: still 1 W overdue"),
+        .init(deadline: "2026-03-12", today: "2026-03-16", light: .red, why: "2 W overdue (13, 16)"),
         .init(deadline: "2026-03-12", today: "2026-03-17", light: .red, why: "3 W overdue"),
         .init(deadline: "2026-03-12", today: "2026-04-30", light: .red, why: "long overdue"),
         // Across a weekend: calendar days ≠ working days.
         .init(deadline: "2026-03-16", today: "2026-03-13", light: .warning, why: "Friday → Monday is 1 W (3 calendar days)"),
         .init(deadline: "2026-03-16", today: "2026-03-14", light: .warning, why: "Saturday → Monday is 1 W"),
         .init(deadline: "2026-03-17", today: "2026-03-13", light: .green, why: "Friday → Tuesday is 2 W"),
-        .init(deadline: "2026-03-13", today: "2026-03-16", light: .warning, why: "Friday deadline, Monday: 1 W overdue (3 calendar days)"),
-        .init(deadline: "2026-03-13", today: "2026-03-17", light: .yellow, why: "Tuesday: 2 W overdue"),
+        .init(deadline: "2026-03-13", today: "2026-03-16", light: .yellow, why: "Friday deadline, Monday: 1 W overdue (3 calendar days)"),
+        .init(deadline: "2026-03-13", today: "2026-03-17", light: .red, why: "Tuesday: 2 W overdue"),
         .init(deadline: "2026-03-13", today: "2026-03-18", light: .red, why: "Wednesday: 3 W overdue"),
         // Across National Day 2026 (10-01…10-07 off, Saturday 10-10 worked).
         .init(deadline: "2026-09-30", today: "2026-10-07", light: .warning, why: "7 calendar days but 0 W overdue"),
-        .init(deadline: "2026-09-30", today: "2026-10-08", light: .warning, why: "1 W overdue"),
-        .init(deadline: "2026-09-30", today: "2026-10-09", light: .yellow, why: "2 W overdue"),
+        .init(deadline: "2026-09-30", today: "2026-10-08", light: .yellow, why: "1 W overdue"),
+        .init(deadline: "2026-09-30", today: "2026-10-09", light: .red, why: "2 W overdue"),
         .init(deadline: "2026-09-30", today: "2026-10-10", light: .red, why: "3 W overdue (10-10 is 调休)"),
         .init(deadline: "2026-10-08", today: "2026-09-30", light: .warning, why: "8 calendar days ahead, 1 W"),
         .init(deadline: "2026-10-09", today: "2026-09-30", light: .green, why: "2 W ahead (8, 9)"),
         .init(deadline: "2026-10-08", today: "2026-09-29", light: .green, why: "2 W ahead (30, 8)"),
         .init(deadline: "2026-10-08", today: "2026-10-03", light: .warning, why: "during the holiday, 1 W ahead"),
         // 调休 Sunday 09-20 and 中秋 09-25…09-27.
-        .init(deadline: "2026-09-18", today: "2026-09-20", light: .warning, why: "Sunday 09-20 is worked: 1 W overdue"),
-        .init(deadline: "2026-09-18", today: "2026-09-21", light: .yellow, why: "2 W overdue (20, 21)"),
+        .init(deadline: "2026-09-18", today: "2026-09-20", light: .yellow, why: "Sunday 09-20 is worked: 1 W overdue"),
+        .init(deadline: "2026-09-18", today: "2026-09-21", light: .red, why: "2 W overdue (20, 21)"),
         .init(deadline: "2026-09-18", today: "2026-09-22", light: .red, why: "3 W overdue"),
-        .init(deadline: "2026-09-24", today: "2026-09-28", light: .warning, why: "25–27 off: 1 W overdue"),
-        .init(deadline: "2026-09-24", today: "2026-09-29", light: .yellow, why: "2 W overdue"),
+        .init(deadline: "2026-09-24", today: "2026-09-28", light: .yellow, why: "25–27 off: 1 W overdue"),
+        .init(deadline: "2026-09-24", today: "2026-09-29", light: .red, why: "2 W overdue"),
         .init(deadline: "2026-09-24", today: "2026-09-30", light: .red, why: "3 W overdue"),
         // Spring Festival 2026.
-        .init(deadline: "2026-02-13", today: "2026-02-23", light: .warning, why: "10 calendar days, 1 W (02-14)"),
-        .init(deadline: "2026-02-13", today: "2026-02-24", light: .yellow, why: "2 W (14, 24)"),
+        .init(deadline: "2026-02-13", today: "2026-02-23", light: .yellow, why: "10 calendar days, 1 W overdue (02-14 is 调休)"),
+        .init(deadline: "2026-02-13", today: "2026-02-24", light: .red, why: "2 W overdue (14, 24)"),
+        .init(deadline: "2026-03-13", today: "2026-03-14", light: .warning, why: "Friday deadline seen on Saturday: 0 W overdue"),
         .init(deadline: "2026-02-24", today: "2026-02-13", light: .green, why: "2 W ahead (14, 24)"),
     ]
 
@@ -69,7 +71,7 @@ struct SupervisionTests {
     @Test func lightsAreOrdered() {
         #expect(SupervisionLight.allCases == [.green, .warning, .yellow, .red])
         #expect(SupervisionLight.green < .warning && SupervisionLight.warning < .yellow && SupervisionLight.yellow < .red)
-        #expect(SupervisionLight.allCases.map(\.chineseName) == ["绿灯（正常）", "预警", "黄牌", "红牌"])
+        #expect(SupervisionLight.allCases.map(\.chineseName) == ["绿灯（正常）", "预警", "黄灯", "红灯"])
     }
 
     // MARK: WorkingDayIndex
