@@ -171,8 +171,9 @@ extension FrontDesk {
 
     /// Moves a rectification record (staff: verified → rectifying → answered; appealed → dismissed),
     /// with its audit record and an outbox row for the platform.
+    /// `staffName` is who did it (`by NAME` in the audit record, so `audit show staff:NAME` finds it).
     public func moveRectification(id: Int64, to next: RectificationStatus, by actor: FilingActor = .staff,
-                                  note: String? = nil) throws(FrontDeskError) -> Rectification {
+                                  note: String? = nil, staffName: String? = nil) throws(FrontDeskError) -> Rectification {
         let now = clock.now()
         return try write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM rectification WHERE id = ?", arguments: [id]) else {
@@ -182,8 +183,9 @@ extension FrontDesk {
             let moved = try record.status.moving(to: next)
             try db.execute(sql: "UPDATE rectification SET status = ?, note = COALESCE(?, note), updatedAt = ? WHERE id = ?",
                            arguments: [moved.rawValue, note, now, id])
+            let reason = [staffName.map { "by \($0)" }, note].compactMap { $0 }.joined(separator: ": ")
             try appendAudit(db, subject: "rectification:\(id)", actor: actor, at: now, event: "move",
-                            from: record.status.rawValue, to: moved.rawValue, reason: note)
+                            from: record.status.rawValue, to: moved.rawValue, reason: reason.isEmpty ? nil : reason)
             record.status = moved
             record.note = note ?? record.note
             let evaluation = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [record.evaluationID])!
@@ -201,10 +203,22 @@ extension FrontDesk {
 
     /// Open rectification records, oldest first (staff alerts).
     public func openRectifications() throws(FrontDeskError) -> [Rectification] {
+        try rectifications(includeClosed: false)
+    }
+
+    /// Rectification records (open ones, or all), oldest first, at most `limit`.
+    public func rectifications(includeClosed: Bool, limit: Int = 500) throws(FrontDeskError) -> [Rectification] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM rectification WHERE status NOT IN ('answered', 'dismissed') ORDER BY id")
-                .map(Rectification.init(row:))
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM rectification \(includeClosed ? "" : "WHERE status NOT IN ('answered', 'dismissed')") ORDER BY id LIMIT ?
+                """, arguments: [limit]).map(Rectification.init(row:))
         }
+    }
+
+    /// Open rectifications past their deadline (the working days `rectificationWorkingDays` gave them).
+    public func overdueRectifications() throws(FrontDeskError) -> [Rectification] {
+        let today = today()
+        return try openRectifications().filter { $0.deadline < today }
     }
 }
 

@@ -8,6 +8,7 @@ import Logging
 import Printing
 import Store
 import Upstream
+import Workflow
 
 /// The staff door: PIN login, then with the bearer token alerts, restock, reset, maintenance,
 /// reprint (role staff) and outbox and diagnostics (role technician). Every action, and every
@@ -88,6 +89,36 @@ public struct StaffRoutes: Sendable {
     }
 
     struct ReprintBody: Decodable { var duplicate: Bool? }
+
+    /// `POST …/rectifications/{id}/move`: the next step of a 差评's follow-up and what was done.
+    struct RectificationMoveBody: Decodable {
+        var to: String
+        var note: String?
+    }
+
+    /// A 差评's follow-up as staff see it.
+    struct RectificationView: ResponseEncodable {
+        var id: Int64
+        var evaluationId: Int64
+        var status: String
+        var statusName: String
+        var deadline: String
+        var overdue: Bool
+        var note: String?
+        /// What may come next (`rectifying`, `appealed`…).
+        var next: [String]
+
+        init(_ r: Rectification, today: CivilDate) {
+            id = r.id
+            evaluationId = r.evaluationID
+            status = r.status.rawValue
+            statusName = r.status.chineseName
+            deadline = r.deadline.description
+            overdue = !r.status.isClosed && r.deadline < today
+            note = r.note
+            next = RectificationStatus.allCases.filter { RectificationStatus.transitions[r.status, default: []].contains($0) }.map(\.rawValue)
+        }
+    }
 
     struct Diagnostics: ResponseEncodable {
         struct StoreCounts: Encodable {
@@ -247,6 +278,32 @@ public struct StaffRoutes: Sendable {
             }
         }
 
+        // 差评 follow-up (差评核实、整改、反馈): the open ones (or all with ?all=true), and one step at a time.
+        router.get("/api/v1/staff/rectifications") { request, _ -> [RectificationView] in
+            _ = try authorize(request, needs: .staff)
+            let all = request.uri.queryParameters.get("all") == "true"
+            let today = desk.today()
+            return try refusing { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }
+                .map { RectificationView($0, today: today) }
+        }
+        router.post("/api/v1/staff/rectifications/{id}/move") { request, context -> RectificationView in
+            let login = try authorize(request, needs: .staff)
+            guard let id = Int64(try context.parameters.require("id")) else { throw APIProblem.notFound("no such rectification") }
+            let body = try await request.decodeJSON(RectificationMoveBody.self, context: context, limit: 4096)
+            guard let next = RectificationStatus(rawValue: body.to) else {
+                throw APIProblem.invalid("to must be one of \(RectificationStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let note = body.note, note.trimmingCharacters(in: .whitespaces).isEmpty || note.count > 500 {
+                throw APIProblem.invalid("note must be 1–500 characters")
+            }
+            // The step, its audit record (by this staff member) and its outbox row are one transaction.
+            let moved = try refusing { () throws(FrontDeskError) in
+                try desk.moveRectification(id: id, to: next, by: login.role == .technician ? .technician : .staff, note: body.note,
+                                           staffName: login.name)
+            }
+            return RectificationView(moved, today: desk.today())
+        }
+
         router.get("/api/v1/staff/outbox") { request, _ -> OutboxReport in
             _ = try authorize(request, needs: .technician)
             do {
@@ -401,6 +458,13 @@ public struct StaffRoutes: Sendable {
                                     detail: "row \(rejection.id) (\(rejection.kind)) rejected: \(rejection.reason); \(rejection.blockedRows) later row(s) wait behind it",
                                     action: "retry", since: rejection.rejectedAt))
             }
+        }
+        if let overdue = try? desk.overdueRectifications(), !overdue.isEmpty {
+            alerts.append(Alert(code: "rectification-overdue", severity: "warning", source: "supervision",
+                                title: "有 \(overdue.count) 条差评整改已超过办理期限",
+                                detail: "rectifications past their deadline: " + overdue.prefix(5).map { "#\($0.id) (\($0.status.rawValue), due \($0.deadline))" }.joined(separator: ", ")
+                                    + "; move them with POST /api/v1/staff/rectifications/{id}/move or `kioskctl rectifications move`",
+                                action: nil, since: nil))
         }
         if let notices = try? desk.supervisionNotices(limit: 20), !notices.isEmpty {
             alerts.append(Alert(code: "red-card", severity: "warning", source: "supervision",

@@ -9,7 +9,7 @@ struct KioskCtl: AsyncParsableCommand {
         abstract: "OneWindow kiosk tool for technicians and hall staff.",
         version: OneWindowVersion.current,
         subcommands: [ConfigCommand.self, StaffCommand.self, DevicesCommand.self, IDCardCommand.self, PrinterCommand.self, SlipCommand.self,
-                      CatalogueCommand.self, FilingsCommand.self, QueueCommand.self, SupervisionCommand.self, AuditCommand.self, OutboxCommand.self,
+                      CatalogueCommand.self, FilingsCommand.self, QueueCommand.self, SupervisionCommand.self, RectificationsCommand.self, AuditCommand.self, OutboxCommand.self,
                       CameraCommand.self, PadCommand.self])
 }
 

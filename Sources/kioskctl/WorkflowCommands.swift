@@ -333,3 +333,73 @@ struct CatalogueCommand: ParsableCommand {
         }
     }
 }
+
+/// `kioskctl rectifications list|move`: the follow-up of each 差评 (差评核实、整改、反馈) for staff.
+struct RectificationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rectifications", abstract: "差评 follow-up: list the rectifications, move one a step (verify → rectify → answer, or appeal → dismiss).",
+        subcommands: [List.self, Move.self], defaultSubcommand: List.self)
+
+    struct Row: Encodable {
+        var id: Int64
+        var evaluationId: Int64
+        var status: String
+        var statusName: String
+        var deadline: String
+        var overdue: Bool
+        var note: String?
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The open rectifications (all with --all), oldest first; exit 1 when one is overdue.")
+        @OptionGroup var options: DeskOptions
+        @Flag(help: "Closed ones too (answered, dismissed).") var all = false
+
+        func run() throws {
+            let desk = try options.desk()
+            let today = desk.today()
+            let rows = try deskCall { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }.map { r in
+                Row(id: r.id, evaluationId: r.evaluationID, status: r.status.rawValue, statusName: r.status.chineseName,
+                    deadline: r.deadline.description, overdue: !r.status.isClosed && r.deadline < today, note: r.note)
+            }
+            if options.json {
+                Console.json(rows)
+            } else if rows.isEmpty {
+                Console.out(all ? "no rectifications" : "no open rectifications")
+            } else {
+                for r in rows {
+                    Console.out("#\(r.id) evaluation \(r.evaluationId)  \(r.statusName.padded(12)) due \(r.deadline)\(r.overdue ? "  OVERDUE 已超期" : "")"
+                        + (r.note.map { "  (\($0))" } ?? ""))
+                }
+            }
+            if rows.contains(where: \.overdue) { throw ExitCode(1) }
+        }
+    }
+
+    struct Move: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move a rectification: pendingVerification → rectifying | appealed; rectifying → answered; appealed → dismissed | rectifying. Exit 2 when the step is not allowed.")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "The rectification's id (kioskctl rectifications).") var id: Int64
+        @Option(help: "The next status: rectifying, answered, appealed, dismissed.") var to: String
+        @Option(help: "What was found or done (kept in the audit trail).") var note: String?
+        @Option(help: "Who did it (recorded as 'by NAME'; default: kioskctl).") var by: String = "kioskctl"
+
+        func run() throws {
+            guard let next = RectificationStatus(rawValue: to) else {
+                Console.err("--to must be one of \(RectificationStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            let desk = try options.desk()
+            let moved = try deskCall { () throws(FrontDeskError) in
+                try desk.moveRectification(id: id, to: next, by: .staff, note: note, staffName: by)
+            }
+            if options.json {
+                Console.json(Row(id: moved.id, evaluationId: moved.evaluationID, status: moved.status.rawValue, statusName: moved.status.chineseName,
+                                 deadline: moved.deadline.description, overdue: false, note: moved.note))
+            } else {
+                Console.out("#\(moved.id) → \(moved.status.chineseName) (\(moved.status.rawValue)); the platform is told through the outbox")
+            }
+        }
+    }
+}
