@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FrontDesk
+import IDCard
 import KioskConfig
 import Store
 import Workflow
@@ -216,7 +217,51 @@ struct SupervisionCommand: ParsableCommand {
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Queue tickets: waiting counts, issue, call the next, skip, assign windows.",
-        subcommands: [Status.self, Issue.self, Call.self, Skip.self, Window.self], defaultSubcommand: Status.self)
+        subcommands: [Status.self, Issue.self, Call.self, Skip.self, Window.self, Appointments.self], defaultSubcommand: Status.self)
+
+    /// `kioskctl queue appointments import FILE.csv`: appointments staff drop in, checked in by ID card at the kiosk.
+    struct Appointments: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Appointments (预约) for check-in by ID card at the kiosk.",
+                                                        subcommands: [Import.self])
+
+        struct Import: ParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Import a CSV file (header id,idNumber,category,day,slot). Every bad line is named (FILE:LINE: error: …) and then nothing is imported (exit 1); importing the same id again updates it.")
+            @OptionGroup var options: DeskOptions
+            @Argument(help: "The CSV file (UTF-8), or - for standard input.") var file: String
+            @Flag(help: "Check the file only; import nothing.") var dryRun = false
+
+            func run() throws {
+                let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
+                guard let data else {
+                    Console.err("\(file): error: cannot read the file")
+                    throw ExitCode(1)
+                }
+                guard let text = String(data: data, encoding: .utf8) else {
+                    Console.err("\(file): error: the file is not UTF-8 text (save it as CSV UTF-8)")
+                    throw ExitCode(1)
+                }
+                let desk = try options.desk()
+                let (appointments, problems) = AppointmentCSV.parse(text, categories: Set(desk.categories.map(\.code)),
+                                                                    isValidIDNumber: IDNumber.hasValidCheckCharacter)
+                for problem in problems { Console.err("\(file):\(problem.line): error: \(problem.message)") }
+                if !problems.isEmpty {
+                    Console.err("\(problems.count) bad line(s): nothing imported; fix them and run the import again")
+                    throw ExitCode(1)
+                }
+                if !dryRun {
+                    try deskCall { () throws(FrontDeskError) in try desk.importAppointments(appointments) }
+                }
+                let days = Set(appointments.map(\.day.description)).sorted()
+                if options.json {
+                    struct Out: Encodable { var imported: Int; var days: [String]; var dryRun: Bool }
+                    Console.json(Out(imported: dryRun ? 0 : appointments.count, days: days, dryRun: dryRun))
+                } else {
+                    Console.out("\(dryRun ? "checked" : "imported") \(appointments.count) appointment(s)" + (days.isEmpty ? "" : " for \(days.joined(separator: ", "))"))
+                }
+            }
+        }
+    }
 
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "People waiting per category and the windows' categories.")
