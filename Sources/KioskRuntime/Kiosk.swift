@@ -233,6 +233,7 @@ public struct Kiosk: Sendable {
         app.addServices(SessionReaper(sessions: sessions, pages: pages, desk: desk, clock: clock, logger: logger))
         app.addServices(relay)
         app.addServices(progressSync)
+        app.addServices(AppointmentSync(desk: desk, platform: platform, clock: clock, logger: logger))
         app.addServices(outboxWatch)
         app.addServices(retention)
         app.addServices(MemoryTrimmer(interval: .seconds(60)))

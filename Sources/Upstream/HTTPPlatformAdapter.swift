@@ -65,6 +65,11 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformReceipt.self, answer, what: "queue statistics receipt")
     }
 
+    public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] {
+        let answer = try await call(.GET, "/v1/appointments?date=\(day)", body: nil, contentType: nil, idempotencyKey: nil)
+        return try decode(PlatformAppointments.self, answer, what: "appointments").appointments
+    }
+
     public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
         let answer = try await call(.POST, "/v1/supervision/notices", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
         return try decode(PlatformReceipt.self, answer, what: "supervision notice receipt")

@@ -22,12 +22,36 @@ public protocol PlatformAdapter: Sendable {
     /// Sends a supervision notice (督办通知单) of a filing two working days past its promised
     /// deadline, naming the responsible department, with a key that stays the same across retries.
     func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// The appointments (预约) made on the platform for a hall day (`YYYY-MM-DD`), for check-in by ID card.
+    func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment]
     /// Releases connections; called once when the relay stops.
     func shutdown() async
 }
 
 extension PlatformAdapter {
     public func shutdown() async {}
+    /// A platform without an appointments API has none to give.
+    public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] {
+        throw .permanent("this platform adapter has no appointments API")
+    }
+}
+
+/// One appointment as the platform sends it (`GET /v1/appointments?date=`).
+public struct PlatformAppointment: Sendable, Hashable, Codable {
+    public var id: String
+    public var idNumber: String
+    public var category: String
+    public var day: String
+    public var slot: String?
+
+    public init(id: String, idNumber: String, category: String, day: String, slot: String? = nil) {
+        self.id = id; self.idNumber = idNumber; self.category = category; self.day = day; self.slot = slot
+    }
+}
+
+/// The platform's answer to `GET /v1/appointments?date=`.
+struct PlatformAppointments: Codable {
+    var appointments: [PlatformAppointment]
 }
 
 /// The platform's answer to an accepted filing or evaluation.

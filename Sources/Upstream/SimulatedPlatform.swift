@@ -72,6 +72,9 @@ public actor SimulatedPlatform: PlatformAdapter {
         try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
     }
 
+    /// The simulated platform takes no appointments.
+    public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] { [] }
+
     public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
         try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
     }

@@ -32,7 +32,7 @@ public final class FakePlatform: Sendable {
 
     /// Which calls a fault applies to.
     public enum Call: String, Sendable, Hashable {
-        case page, filing, status, evaluation, queueStatistics, supervisionNotice
+        case page, filing, status, evaluation, queueStatistics, supervisionNotice, appointments
     }
 
     /// One applied (first-time) request.
@@ -58,6 +58,7 @@ public final class FakePlatform: Sendable {
         var received: [Received] = []
         var pages: Set<String> = []
         var filings: [String: String] = [:]     // number → answer JSON
+        var appointments: [String: String] = [:]   // day → the appointments' JSON array
         var evaluations: [String: String] = [:] // key → answer JSON
         var nextCase = 1
         var hanging: [Channel] = []
@@ -135,6 +136,9 @@ public final class FakePlatform: Sendable {
 
     /// Every applied request, in the order applied.
     public var applied: [Applied] { state.withLock { $0.applied } }
+
+    /// What `GET /v1/appointments?date=DAY` answers: a JSON array of appointments.
+    public func setAppointments(_ json: String, on day: String) { state.withLock { $0.appointments[day] = json } }
     /// Every request received, in order.
     public var received: [Received] { state.withLock { $0.received } }
 
@@ -156,6 +160,8 @@ public final class FakePlatform: Sendable {
         let body = keepsBodies ? fullBody : []
         return state.withLock { s in
             switch call {
+            case .appointments:
+                return (200, #"{"date":"\#(key)","appointments":\#(s.appointments[key] ?? "[]")}"#)
             case .page:
                 if s.pages.contains(key) { return (200, "{}") }
                 s.pages.insert(key)
@@ -269,6 +275,12 @@ final class FakePlatformHandler: ChannelInboundHandler {
         case (.POST, 3) where parts == ["v1", "statistics", "queue"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .queueStatistics; key = k
+        case (.GET, 2) where parts == ["v1", "appointments"]:
+            let query = head.uri.split(separator: "?").dropFirst().first.map(String.init) ?? ""
+            guard let date = query.split(separator: "&").first(where: { $0.hasPrefix("date=") })?.dropFirst(5), !date.isEmpty else {
+                return respond(context: context, status: 400, json: #"{"title":"date required"}"#)
+            }
+            call = .appointments; key = String(date)
         case (.POST, 3) where parts == ["v1", "supervision", "notices"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .supervisionNotice; key = k
