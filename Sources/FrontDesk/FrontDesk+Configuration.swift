@@ -52,6 +52,15 @@ public struct SupervisionService: Service {
                 } catch {
                     logger.error("closing past queue days failed", metadata: ["error": "\(error)"])
                 }
+                do {
+                    let closed = try desk.closeRatingMonths()
+                    if !closed.isEmpty {
+                        logger.info("rating months closed; their 满意率/差评率 are queued for the platform",
+                                    metadata: ["months": "\(closed.joined(separator: ", "))"])
+                    }
+                } catch {
+                    logger.error("closing past rating months failed", metadata: ["error": "\(error)"])
+                }
                 let today = desk.today()
                 let missing = desk.deadlines.uncoveredYears(from: today, to: today.adding(days: 60))
                 if !missing.isEmpty {

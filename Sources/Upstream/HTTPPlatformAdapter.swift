@@ -70,6 +70,11 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformAppointments.self, answer, what: "appointments").appointments
     }
 
+    public func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/statistics/ratings", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+        return try decode(PlatformReceipt.self, answer, what: "rating statistics receipt")
+    }
+
     public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
         let answer = try await call(.POST, "/v1/supervision/notices", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
         return try decode(PlatformReceipt.self, answer, what: "supervision notice receipt")

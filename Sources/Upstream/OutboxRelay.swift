@@ -219,6 +219,10 @@ public final class OutboxRelay: Service, Sendable {
             let receipt = try await platform.postQueueStatistics(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
                                                                  body: try payload(row))
             return receipt.caseId
+        case "ratingStatistics":
+            let receipt = try await platform.postRatingStatistics(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
+                                                                  body: try payload(row))
+            return receipt.caseId
         case "supervisionNotice":
             let receipt = try await platform.postSupervisionNotice(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
                                                                    body: try payload(row))

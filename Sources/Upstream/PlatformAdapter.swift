@@ -19,6 +19,9 @@ public protocol PlatformAdapter: Sendable {
     /// Sends a closed day's queue statistics (counts and waiting times per category, no personal
     /// data) with a key that stays the same across retries (`<kioskId>-queue-<day>`).
     func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// Sends a closed month's rating figures (满意率, 差评率 per item; counts only) with a key that
+    /// stays the same across retries.
+    func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
     /// Sends a supervision notice (督办通知单) of a filing two working days past its promised
     /// deadline, naming the responsible department, with a key that stays the same across retries.
     func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt

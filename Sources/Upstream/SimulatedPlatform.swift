@@ -75,6 +75,10 @@ public actor SimulatedPlatform: PlatformAdapter {
     /// The simulated platform takes no appointments.
     public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] { [] }
 
+    public func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+        try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
+    }
+
     public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
         try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
     }

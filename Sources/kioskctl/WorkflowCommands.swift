@@ -193,14 +193,18 @@ struct SupervisionCommand: ParsableCommand {
         let sweep = try deskCall { () throws(FrontDeskError) in try desk.sweepSupervision() }
         let notices = try deskCall { () throws(FrontDeskError) in try desk.supervisionNotices(limit: 20) }
         let (overall, perItem) = try deskCall { () throws(FrontDeskError) in try desk.statistics(period: period) }
+        // 好差评 by item and month: the months the period touches (every month without one).
+        let months = period.map { p in Set(stride(from: p.lowerBound.dayNumber, through: min(p.upperBound.dayNumber, p.lowerBound.dayNumber + 3660), by: 1)
+            .map { String(CivilDate(dayNumber: $0).description.prefix(7)) }) }
+        let ratings = try deskCall { () throws(FrontDeskError) in try desk.ratingFigures(months: months) }
         struct Out: Encodable {
             var today: String; var lights: [String: Int]; var newNotices: [String]; var overall: SupervisionStatistics
-            var perItem: [SupervisionStatistics]; var notices: [String]
+            var perItem: [SupervisionStatistics]; var notices: [String]; var ratings: [RatingFigures]
         }
         let lights = Dictionary(uniqueKeysWithValues: SupervisionLight.allCases.map { ($0.rawValue, sweep.counts[$0] ?? 0) })
         if options.json {
             Console.json(Out(today: sweep.today.description, lights: lights, newNotices: sweep.newNotices, overall: overall,
-                             perItem: perItem, notices: notices.map { "\($0.filingNumber) overdue \($0.overdueWorkingDays) WD" }))
+                             perItem: perItem, notices: notices.map { "\($0.filingNumber) overdue \($0.overdueWorkingDays) WD" }, ratings: ratings))
             return
         }
         Console.out("today \(sweep.today): " + SupervisionLight.allCases.map { "\($0.chineseName) \(sweep.counts[$0] ?? 0)" }.joined(separator: "  "))
@@ -210,6 +214,10 @@ struct SupervisionCommand: ParsableCommand {
             Console.out("  \((desk.catalogue.item(code: s.itemCode!)?.name ?? s.itemCode!).padded(30)) 收件\(s.received) 办结\(s.concluded) 按期\(s.concludedOnTime) 黄红灯\(s.yellowOrRed)")
         }
         for n in notices { Console.out("红灯督办 \(n.filingNumber): 超期\(n.overdueWorkingDays)个工作日 (due \(n.promisedDeadline))") }
+        if !ratings.isEmpty { Console.out("好差评（满意率 = 非常满意+满意+基本满意，差评率 = 不满意+非常不满意）") }
+        for r in ratings {
+            Console.out("  \(r.month) \(r.subjectName.padded(30)) 评价\(r.total) 满意率 \(percent(r.satisfactionRate)) 差评率 \(percent(r.poorRate))")
+        }
     }
 }
 

@@ -32,7 +32,7 @@ public final class FakePlatform: Sendable {
 
     /// Which calls a fault applies to.
     public enum Call: String, Sendable, Hashable {
-        case page, filing, status, evaluation, queueStatistics, supervisionNotice, appointments
+        case page, filing, status, evaluation, queueStatistics, ratingStatistics, supervisionNotice, appointments
     }
 
     /// One applied (first-time) request.
@@ -192,6 +192,16 @@ public final class FakePlatform: Sendable {
                 s.evaluations[key] = answer
                 s.applied.append(Applied(call: .queueStatistics, key: key, body: body))
                 return (201, answer)
+            case .ratingStatistics:
+                if let first = s.evaluations[key] { return (200, first) }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(fullBody)) as? [String: Any],
+                      object["month"] is String, object["overall"] is [String: Any], object["perSubject"] is [Any] else {
+                    return (422, #"{"title":"invalid statistics","detail":"month, overall and perSubject are required"}"#)
+                }
+                let answer = #"{"caseId":"RATE-\#(s.evaluations.count + 1)","status":"received"}"#
+                s.evaluations[key] = answer
+                s.applied.append(Applied(call: .ratingStatistics, key: key, body: body))
+                return (201, answer)
             case .supervisionNotice:
                 if let first = s.evaluations[key] { return (200, first) }
                 // Strict as the platform is: the filing must be known and the department named.
@@ -275,6 +285,9 @@ final class FakePlatformHandler: ChannelInboundHandler {
         case (.POST, 3) where parts == ["v1", "statistics", "queue"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .queueStatistics; key = k
+        case (.POST, 3) where parts == ["v1", "statistics", "ratings"]:
+            guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
+            call = .ratingStatistics; key = k
         case (.GET, 2) where parts == ["v1", "appointments"]:
             let query = head.uri.split(separator: "?").dropFirst().first.map(String.init) ?? ""
             guard let date = query.split(separator: "&").first(where: { $0.hasPrefix("date=") })?.dropFirst(5), !date.isEmpty else {

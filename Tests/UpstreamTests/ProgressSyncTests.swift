@@ -29,6 +29,7 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
     func putPage(sha256: String, bytes: [UInt8]) async throws(PlatformError) { throw .permanent("not in this script") }
     func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
     func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
+    func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
     func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
     func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
         throw .permanent("not in this script")

@@ -124,6 +124,7 @@ final class RelayRig: @unchecked Sendable {
             case "page": expected.append("page:\(row.subject)")
             case "filing": expected.append("filing:\(row.subject)")
             case "queueStatistics": expected.append("queueStatistics:\(OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: row.id))")
+            case "ratingStatistics": expected.append("ratingStatistics:\(OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: row.id))")
             case "supervisionNotice": expected.append("supervisionNotice:\(OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: row.id))")
             default: expected.append("evaluation:\(OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: row.id))")
             }
