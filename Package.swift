@@ -161,7 +161,7 @@ let package = Package(
         .testTarget(name: "PageImagingTests", dependencies: ["PageImaging", "KioskTestSupport"]),
         .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "KioskAPITests", dependencies: [
-            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream",
+            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream", "Slips",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),

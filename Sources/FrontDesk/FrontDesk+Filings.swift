@@ -85,6 +85,10 @@ struct FilingMessage: Encodable {
     var kioskID: String
     var regionCode: String
     var submittedAt: Date
+    /// The slip's progress QR token, so the platform can serve the same progress page.
+    var progressToken: String
+    /// The window and person responsible, as the notice prints them.
+    var responsible: Responsible?
 }
 
 extension FrontDesk {
@@ -330,7 +334,7 @@ extension FrontDesk {
                     promisedDeadline: supervised ? d.promisedDeadline.description : nil, deferredMaterials: d.deferred,
                     heldMaterials: held.filter { itemCodes.contains($0.key) }, pages: pages.filter { itemCodes.contains($0.key) },
                     commitmentSigned: commitmentSigned, mailTo: mailTo, kioskID: rules.kioskID, regionCode: rules.regionCode,
-                    submittedAt: now), at: now)
+                    submittedAt: now, progressToken: token, responsible: item.responsible), at: now)
                 records.append(FilingRecord(
                     id: id, draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number.description,
                     status: decided, progressToken: token, caseType: item.caseType, receivedDay: d.receivedDay,

@@ -24,11 +24,15 @@ public struct CitizenRoutes: Sendable {
     let board: DeviceStatusBoard?
     /// The evaluation pad's prompts (`/api/v1/evaluations/prompt`); nil without a pad.
     let padRatings: PadRatingService?
+    /// Whether the platform is unreachable now (the outbox's last attempt failed): only then does a
+    /// notice say it was accepted locally and will be sent when the network returns.
+    let upstreamOffline: @Sendable () -> Bool
 
     public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: MaterialsStore,
                 events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil,
-                padRatings: PadRatingService? = nil) {
+                padRatings: PadRatingService? = nil, upstreamOffline: @escaping @Sendable () -> Bool = { false }) {
         self.padRatings = padRatings
+        self.upstreamOffline = upstreamOffline
         self.desk = desk
         self.sessions = sessions
         self.printers = printers
@@ -420,6 +424,7 @@ public struct CitizenRoutes: Sendable {
             return SlipView(jobId: nil, state: "noPrinter", message: "受理通知单暂无法打印，请到服务窗口领取")
         }
         let applicant = (try? desk.applicant(draftID: draftID)) ?? nil
+        let offline = upstreamOffline()
         var first: SlipView?
         for record in records {
             guard let number = record.number, let item = desk.catalogue.item(code: record.itemCode) else { continue }
@@ -432,7 +437,8 @@ public struct CitizenRoutes: Sendable {
                                  applicantName: applicant?.name ?? "", applicantIDNumber: applicant?.idNumber ?? "",
                                  acceptedAt: Date(), department: item.implementingBody, promisedDeadline: deadline,
                                  promisedTimeLimit: limit, progressURL: url, consultationPhone: item.consultationPhone,
-                                 acceptedLocallyOnly: true, ratingCode: try? desk.ratingCode(for: .filing(number))).document(context: slipContext)
+                                 acceptedLocallyOnly: offline, ratingCode: try? desk.ratingCode(for: .filing(number)),
+                                 responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person).document(context: slipContext)
             } else {
                 ConditionalAcceptanceNotice(
                     filingNumber: number, itemName: item.name, bundleName: bundleName, applicantName: applicant?.name ?? "",
@@ -440,7 +446,8 @@ public struct CitizenRoutes: Sendable {
                     promisedDeadline: deadline, promisedTimeLimit: limit,
                     missing: record.deferred.map { .init(name: $0.name, howToSupply: $0.howToSupply, deadline: $0.deadline.description) },
                     commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
-                    acceptedLocallyOnly: true, ratingCode: try? desk.ratingCode(for: .filing(number))).document(context: slipContext)
+                    acceptedLocallyOnly: offline, ratingCode: try? desk.ratingCode(for: .filing(number)),
+                    responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person).document(context: slipContext)
             }
             let view: SlipView
             do {

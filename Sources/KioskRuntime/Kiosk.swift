@@ -191,7 +191,8 @@ public struct Kiosk: Sendable {
         return KioskRouter.make(.init(
             health: health,
             citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers, slipContext: SlipContext(configuration.settings),
-                                   pages: pages, events: events, camera: camera, board: board, padRatings: padRatings),
+                                   pages: pages, events: events, camera: camera, board: board, padRatings: padRatings,
+                                   upstreamOffline: { outboxWatch.report?.isOffline == true }),
             events: EventRoutes(log: events),
             simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
             // The staff door is on the citizen listener only without a staff address of its own, and

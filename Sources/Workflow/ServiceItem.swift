@@ -24,6 +24,22 @@ public struct ServiceItem: Sendable, Hashable, Codable {
     public var consultationPhone: String
     /// The queue category (prefix letter's category code) whose window handles this item.
     public var queueCategory: String?
+    /// Who answers for the filing (责任人): the window that handles it and the person in charge,
+    /// printed on the acceptance notice.
+    public var responsible: Responsible?
+}
+
+/// The window and the person responsible for an item's filings (from the catalogue).
+public struct Responsible: Sendable, Hashable, Codable {
+    /// `3号窗口（社会保险）`.
+    public var window: String?
+    /// `首席事务代表 张敏`.
+    public var person: String?
+
+    public init(window: String? = nil, person: String? = nil) {
+        self.window = window
+        self.person = person
+    }
 }
 
 /// The kind of administrative act an item is (事项类型). Provinces code these differently; the

@@ -22,12 +22,16 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
     public var acceptedLocallyOnly: Bool?
     /// The code that lets the slip's holder rate the service later (好差评), printed as 评价码.
     public var ratingCode: String?
+    /// 责任窗口 and 责任人 from the catalogue.
+    public var responsibleWindow: String?
+    public var responsiblePerson: String?
 
     public init(filingNumber: String, itemName: String, bundleName: String? = nil, applicantName: String,
                 applicantIDNumber: String, acceptedAt: Date, department: String, promisedDeadline: String,
                 promisedTimeLimit: String? = nil, progressURL: String, consultationPhone: String? = nil,
-                acceptedLocallyOnly: Bool? = nil, ratingCode: String? = nil) {
-        self.ratingCode = ratingCode
+                acceptedLocallyOnly: Bool? = nil, ratingCode: String? = nil,
+                responsibleWindow: String? = nil, responsiblePerson: String? = nil) {
+        self.ratingCode = ratingCode; self.responsibleWindow = responsibleWindow; self.responsiblePerson = responsiblePerson
         self.filingNumber = filingNumber; self.itemName = itemName; self.bundleName = bundleName
         self.applicantName = applicantName; self.applicantIDNumber = applicantIDNumber; self.acceptedAt = acceptedAt
         self.department = department; self.promisedDeadline = promisedDeadline; self.promisedTimeLimit = promisedTimeLimit
@@ -43,7 +47,8 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
         FilingBlock(number: filingNumber, item: itemName, bundle: bundleName,
                     applicant: MaskedApplicant(name: applicantName, idNumber: applicantIDNumber),
                     acceptedAt: context.dateTime(acceptedAt), department: department,
-                    promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit).append(to: &slip)
+                    promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit,
+                    responsibleWindow: responsibleWindow, responsiblePerson: responsiblePerson).append(to: &slip)
         if acceptedLocallyOnly == true { slip.append(FilingBlock.acceptedLocallyNotice) }
         slip.append(.rule)
         ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone, ratingCode: ratingCode).append(to: &slip)
@@ -84,6 +89,9 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
     public var acceptedLocallyOnly: Bool?
     /// The code that lets the slip's holder rate the service later (好差评), printed as 评价码.
     public var ratingCode: String?
+    /// 责任窗口 and 责任人 from the catalogue.
+    public var responsibleWindow: String?
+    public var responsiblePerson: String?
 
     public static let standardIfLate = "逾期未补齐的，本次申请终止办理，已提交材料退回，需重新申请。"
 
@@ -91,8 +99,8 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
                 applicantIDNumber: String, acceptedAt: Date, department: String, promisedDeadline: String,
                 promisedTimeLimit: String? = nil, missing: [MissingMaterial], ifLate: String? = nil,
                 commitmentSigned: Bool, progressURL: String, consultationPhone: String? = nil, acceptedLocallyOnly: Bool? = nil,
-                ratingCode: String? = nil) {
-        self.ratingCode = ratingCode
+                ratingCode: String? = nil, responsibleWindow: String? = nil, responsiblePerson: String? = nil) {
+        self.ratingCode = ratingCode; self.responsibleWindow = responsibleWindow; self.responsiblePerson = responsiblePerson
         self.filingNumber = filingNumber; self.itemName = itemName; self.bundleName = bundleName
         self.applicantName = applicantName; self.applicantIDNumber = applicantIDNumber; self.acceptedAt = acceptedAt
         self.department = department; self.promisedDeadline = promisedDeadline; self.promisedTimeLimit = promisedTimeLimit
@@ -108,7 +116,8 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
         FilingBlock(number: filingNumber, item: itemName, bundle: bundleName,
                     applicant: MaskedApplicant(name: applicantName, idNumber: applicantIDNumber),
                     acceptedAt: context.dateTime(acceptedAt), department: department,
-                    promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit).append(to: &slip)
+                    promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit,
+                    responsibleWindow: responsibleWindow, responsiblePerson: responsiblePerson).append(to: &slip)
         slip.append(.row("告知承诺", commitmentSigned ? "申请人已签署" : "未签署"))
         slip.append(.rule)
         slip.append(.line("待补齐材料（共\(missing.count)项）", TextStyle(bold: true)))
@@ -183,6 +192,8 @@ struct FilingBlock {
     var department: String
     var promisedDeadline: String
     var promisedTimeLimit: String?
+    var responsibleWindow: String? = nil
+    var responsiblePerson: String? = nil
 
     /// Said on a notice printed while the platform was unreachable.
     static let acceptedLocallyNotice = SlipElement.line("网络暂时中断：本件已由本机受理编号，网络恢复后自动报送，无需再次办理。")
@@ -195,6 +206,8 @@ struct FilingBlock {
         slip.append(.row("证件号码", applicant.idNumber))
         slip.append(.row("受理时间", acceptedAt))
         slip.append(.row("办理部门", department))
+        if let responsibleWindow, !responsibleWindow.isEmpty { slip.append(.row("受理窗口", responsibleWindow)) }
+        if let responsiblePerson, !responsiblePerson.isEmpty { slip.append(.row("责任人", responsiblePerson)) }
         slip.append(.row("承诺办结", SlipContext.civilDay(promisedDeadline) + (promisedTimeLimit.map { "（\($0)）" } ?? ""), bold: true))
     }
 }
