@@ -95,7 +95,9 @@ public struct SimulatorRoutes: Sendable {
             values["issueCount"] = card.issueCount?.text
             let text = CardText.encode(type: type, values: values.compactMapValues { $0 })
             simulator.withSimulator { $0.place(SAMSimulator.Card(text: text, photo: [UInt8](repeating: 0, count: CardText.photoLength))) }
-            _ = await reader.pollOnce()   // read it now rather than at the next poll
+            // Read it now rather than at the next poll, and read again a card already lying there:
+            // this one may be another card put in its place (a swap ends the first session).
+            _ = await reader.pollOnce(recheck: true)
             return .accepted
         }
         router.post("/api/v1/sim/idcard/remove") { _, _ -> HTTPResponse.Status in
