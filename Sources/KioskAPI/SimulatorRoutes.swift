@@ -80,6 +80,16 @@ public struct SimulatorRoutes: Sendable {
             guard !card.name.isEmpty, card.name.count <= 15, (15...18).contains(card.idNumber.count) else {
                 throw APIProblem.invalid("name (1–15 characters) and idNumber (15–18 characters) are required")
             }
+            // Dates as `kioskctl idcard read --json` prints them: a real day YYYY-MM-DD (2024-13-01
+            // and 2023-02-29 are refused), or long-term for validUntil.
+            for (field, value, longTerm) in [("birthDate", card.birthDate, false), ("validFrom", card.validFrom, false),
+                                             ("validUntil", card.validUntil, true)] {
+                guard let value, !(longTerm && value == "long-term") else { continue }
+                guard value.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                      CivilDate(iso: value) != nil else {
+                    throw APIProblem.invalid("\(field) '\(value)' is not a date YYYY-MM-DD\(longTerm ? " or long-term" : "")")
+                }
+            }
             func compact(_ date: String?) -> String? { date.map { $0 == "long-term" ? "长期" : $0.replacingOccurrences(of: "-", with: "") } }
             var values: [String: String] = ["name": card.name, "idNumber": card.idNumber]
             values["sex"] = switch card.sex { case "female": "2"; case "male": "1"; default: "1" }

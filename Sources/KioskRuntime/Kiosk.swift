@@ -201,6 +201,7 @@ public struct Kiosk: Sendable {
         let listen = self.listen
         var app = Application(
             router: makeRouter(),
+            server: KioskHTTPServer.builder,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "OneWindow"),
             onServerRunning: { channel in
                 logger.notice("kioskd listening", metadata: ["address": "http://\(listen)",
@@ -210,6 +211,7 @@ public struct Kiosk: Sendable {
         if let staffListen {
             app.addServices(Application(
                 router: makeStaffRouter(),
+                server: KioskHTTPServer.builder,
                 configuration: .init(address: .hostname(staffListen.host, port: staffListen.port), serverName: "OneWindow-staff"),
                 onServerRunning: { _ in logger.notice("staff door listening", metadata: ["address": "http://\(staffListen)"]) },
                 logger: logger))
