@@ -84,6 +84,14 @@ import Testing
             try await client.execute(uri: "/api/v1/sim/pad/press", method: .post, body: ByteBuffer(string: #"{"level":5}"#)) {
                 #expect($0.status == .accepted, "no Content-Type is taken as JSON")
             }
+            // Any JSON body up to the documented 16 KiB, unknown members and all (a 256-byte limit refused valid ones).
+            let padded = #"{"level":5,"note":"\#(String(repeating: "x", count: 2000))"}"#
+            try await client.execute(uri: "/api/v1/sim/pad/press", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: padded)) { #expect($0.status == .accepted) }
+            try await client.execute(uri: "/api/v1/sim/pad/press", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"level":5,"unknown":null,"more":{"x":null}}"#)) {
+                #expect($0.status == .accepted, "a null in a member the route does not know is no reason to refuse")
+            }
             try await client.execute(uri: "/api/v1/sim/pad/press", method: .post, headers: [.contentType: "text/plain"],
                                      body: ByteBuffer(string: #"{"level":5}"#)) { #expect($0.status == .unsupportedMediaType) }
         }
@@ -97,6 +105,8 @@ import Testing
                 ("/api/v1/sim/pad/press", #"{}"#, "missing field 'level'"),
                 ("/api/v1/sim/pad/press", #"{"level":"five"}"#, "field 'level' must be a whole number"),
                 ("/api/v1/sim/idcard/place", #"{"name":"张三","idNumber":null}"#, "field 'idNumber' must not be null"),
+                // An optional member is left out, not null (a null read as absent took a request the schema refuses).
+                ("/api/v1/sim/camera/conditions", #"{"blurRadius":0,"exposure":null}"#, "field 'exposure' must not be null (leave it out instead)"),
                 ("/api/v1/sim/idcard/place", #"["张三"]"#, "the body must be an object"),
                 ("/api/v1/sim/pad/press", #"{"level":"#, "the body is not valid JSON"),
             ]
