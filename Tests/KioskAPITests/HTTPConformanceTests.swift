@@ -135,9 +135,24 @@ import Testing
         }
     }
 
+    @Test(arguments: [#""issueCount":"""#, #""issueCount":"123""#, #""issueCount":100"#, #""sex":"x""#, #""nationality":"CHNA""#,
+                      #""passNumber":"1234567890""#])
+    func aSimulatedCardOutsideItsSchemaIsRefused(_ member: String) async throws {
+        try await withKiosk { client, _ in
+            let card = #"{"name":"张三","idNumber":"11010519491231002X",\#(member)}"#
+            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post, body: ByteBuffer(string: card)) {
+                #expect($0.status == .unprocessableContent, "\(member)")
+            }
+            let notAlphanumeric = #"{"name":"张三","idNumber":"11010519491231002中"}"#
+            try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post, body: ByteBuffer(string: notAlphanumeric)) {
+                #expect($0.status == .unprocessableContent)
+            }
+        }
+    }
+
     @Test func realDatesAndLongTermAreAccepted() async throws {
         try await withKiosk { client, _ in
-            let card = #"{"name":"张三","idNumber":"11010519491231002X","birthDate":"1949-12-31","validFrom":"2024-02-29","validUntil":"long-term"}"#
+            let card = #"{"name":"张三","idNumber":"11010519491231002X","birthDate":"1949-12-31","validFrom":"2024-02-29","validUntil":"long-term","issueCount":7}"#
             try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post, body: ByteBuffer(string: card)) {
                 #expect($0.status == .accepted)
             }
