@@ -18,13 +18,14 @@ import Testing
         ["printer", "status"], ["printer", "jobs"], ["printer", "list"], ["outbox"], ["outbox", "status", "--json"],
         ["outbox", "retry", "--all"], ["audit", "verify"], ["filings", "list"], ["queue", "status"], ["supervision"],
     ])
-    func readOnlyCommandRefusesAMissingStore(_ command: [String]) throws {
+    func readOnlyCommandRefusesAMissingStore(_ command: [String]) async throws {
         let (fixture, missing) = try Self.fixture()
         defer { fixture.remove() }
         let kioskctl = try RepoPaths.binary("kioskctl")
         // Without --data: kiosk.yaml's dataDirectory.
-        let result = try ChildProcess.run(kioskctl, command + ["--config", fixture.directory],
-                                          environment: ["CUPS_SERVER": "127.0.0.1:1"])
+        let result = try await blocking { [fixture] in
+            try ChildProcess.run(kioskctl, command + ["--config", fixture.directory], environment: ["CUPS_SERVER": "127.0.0.1:1"])
+        }
         #expect(result.status == 74, "\(command): \(result.stdout) \(result.stderr)")
         #expect(result.stderr.contains(missing + "/kiosk.sqlite"), "\(result.stderr)")
         #expect(result.stderr.contains("dataDirectory"))
@@ -34,21 +35,27 @@ import Testing
         // With a --data that has no store: the same refusal, naming that path.
         let empty = try TemporaryDirectory("no-store")
         defer { empty.remove() }
-        let given = try ChildProcess.run(kioskctl, command + ["--config", fixture.directory, "--data", empty.path],
-                                         environment: ["CUPS_SERVER": "127.0.0.1:1"])
+        let given = try await blocking { [fixture] in
+            try ChildProcess.run(kioskctl, command + ["--config", fixture.directory, "--data", empty.path],
+                                 environment: ["CUPS_SERVER": "127.0.0.1:1"])
+        }
         #expect(given.status == 74, "\(command): \(given.stdout) \(given.stderr)")
         #expect(given.stderr.contains(empty.path + "/kiosk.sqlite") && given.stderr.contains("--data"), "\(given.stderr)")
         #expect(!FileManager.default.fileExists(atPath: empty.file("kiosk.sqlite")))
     }
 
-    @Test func aWritingCommandStillCreatesTheStoreAndReadersThenSeeIt() throws {
+    @Test func aWritingCommandStillCreatesTheStoreAndReadersThenSeeIt() async throws {
         let (fixture, missing) = try Self.fixture()
         defer { fixture.remove() }
         let kioskctl = try RepoPaths.binary("kioskctl")
-        let issue = try ChildProcess.run(kioskctl, ["queue", "issue", "social-insurance", "--config", fixture.directory])
+        let issue = try await blocking { [fixture] in
+            try ChildProcess.run(kioskctl, ["queue", "issue", "social-insurance", "--config", fixture.directory])
+        }
         #expect(issue.status == 0, "\(issue.stderr)")
         #expect(FileManager.default.fileExists(atPath: missing + "/kiosk.sqlite"))
-        let status = try ChildProcess.run(kioskctl, ["queue", "status", "--json", "--config", fixture.directory])
+        let status = try await blocking { [fixture] in
+            try ChildProcess.run(kioskctl, ["queue", "status", "--json", "--config", fixture.directory])
+        }
         #expect(status.status == 0, "\(status.stderr)")
         #expect(status.stdout.contains("\"waiting\" : 1"), "\(status.stdout)")
     }
