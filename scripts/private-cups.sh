@@ -4,10 +4,47 @@
 #   private-cups.sh stop BASE                    stop it
 # Each queue QUEUE prints to BASE/out/QUEUE/job-N.bin; BASE/out/QUEUE/paper simulates its sensor
 # (ok|low|out|jam). Clients reach it with CUPS_SERVER=127.0.0.1:PORT.
+#
+# PORT 0 asks the OS for a free port; the port used is printed and written to BASE/port. A PORT
+# that something already holds (another test's cupsd, the demo's) is refused with exit status 3
+# before cupsd starts, and the queues are added only once the cupsd answering on PORT is the one
+# started here: a cupsd that cannot bind keeps running without a listener, and the lpadmin calls
+# would otherwise re-point the queues of whichever cupsd does hold the port.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
 die() { echo "private-cups: $*" >&2; exit 1; }
+
+# A port on 127.0.0.1 the OS says is free now.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# Whether 127.0.0.1:PORT can be bound (nothing listens on it, nor on the wildcard address).
+port_is_free() {
+  python3 - "$1" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("127.0.0.1", int(sys.argv[1])))
+except OSError:
+    sys.exit(1)
+PY
+}
+
+# Whether process PID holds the listening socket of 127.0.0.1:PORT (from /proc: the socket's
+# inode in /proc/net/tcp, state 0A = LISTEN, among the process's descriptors).
+listens_on() {
+  local pid="$1" port="$2" hex inode fd
+  hex="$(printf '%04X' "$port")"
+  for inode in $(awk -v a="0100007F:$hex" '$2 == a && $4 == "0A" { print $10 }' /proc/net/tcp); do
+    for fd in /proc/"$pid"/fd/*; do
+      [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$inode]" ] && return 0
+    done
+  done
+  return 1
+}
 
 start() {
   local base="$1" port="$2"; shift 2
@@ -16,6 +53,13 @@ start() {
   mkdir -p "$base"
   base="$(cd "$base" && pwd)"
   [ -f "$base/cupsd.pid" ] && kill -0 "$(cat "$base/cupsd.pid")" 2>/dev/null && die "already running under $base"
+  case "$port" in ''|*[!0-9]*) die "port '$port' is not a number (0: a free port)";; esac
+  if [ "$port" -eq 0 ]; then
+    port="$(free_port)" || die "cannot get a free port from the OS"
+  elif ! port_is_free "$port"; then
+    echo "private-cups: port 127.0.0.1:$port is in use (another cupsd?); not starting, queues not touched — choose another port, or 0 for a free one" >&2
+    exit 3
+  fi
   mkdir -p "$base/etc" "$base/bin/backend" "$base/spool/tmp" "$base/log" "$base/cache" "$base/state" "$base/out"
   ln -sfn /usr/lib/cups/daemon "$base/bin/daemon"
   [ -d /usr/lib/cups/filter ] && ln -sfn /usr/lib/cups/filter "$base/bin/filter"
@@ -78,13 +122,30 @@ CONF
       /usr/sbin/cupsd -f -c "$base/etc/cupsd.conf" -s "$base/etc/cups-files.conf"
   ) < /dev/null > "$base/log/cupsd.out" 2>&1 &
   echo $! > "$base/cupsd.pid"
-  local i
+  local i pid
+  pid="$(cat "$base/cupsd.pid")"
+  # Ours must hold the port before anything is sent there: another process may have taken it
+  # between the check above and cupsd's bind (cupsd then runs on without a listener).
+  for i in $(seq 1 200); do
+    listens_on "$pid" "$port" && break
+    alive "$pid" || die "cupsd exited at start: $(tail -5 "$base/log/error_log" "$base/log/cupsd.out" 2>/dev/null)"
+    if grep -q "Unable to open listen socket for address 127.0.0.1:$port" "$base/log/error_log" 2>/dev/null; then
+      stop "$base"
+      echo "private-cups: port 127.0.0.1:$port was taken by another process as cupsd started; stopped it, queues not touched" >&2
+      exit 3
+    fi
+    sleep 0.05
+  done
+  if ! listens_on "$pid" "$port"; then
+    stop "$base"
+    die "the cupsd started here (pid $pid) does not listen on 127.0.0.1:$port; stopped it, queues not touched"
+  fi
   for i in $(seq 1 200); do
     if lpstat -h "127.0.0.1:$port" -r 2>/dev/null | grep -q "is running"; then break; fi
-    kill -0 "$(cat "$base/cupsd.pid")" 2>/dev/null || die "cupsd exited at start: $(tail -5 "$base/log/error_log" "$base/log/cupsd.out" 2>/dev/null)"
     sleep 0.05
   done
   lpstat -h "127.0.0.1:$port" -r 2>/dev/null | grep -q "is running" || die "cupsd did not come up on 127.0.0.1:$port"
+  echo "$port" > "$base/port"
   local queue
   for queue in "$@"; do
     mkdir -p "$base/out/$queue"
@@ -93,7 +154,7 @@ CONF
       || lpadmin -h "127.0.0.1:$port" -p "$queue" -E -v "kiosk-capture:$base/out/$queue" \
       || die "cannot add queue $queue"
   done
-  echo "private-cups: cupsd on 127.0.0.1:$port (pid $(cat "$base/cupsd.pid")), queues: ${*:-none}, jobs in $base/out/"
+  echo "private-cups: cupsd on 127.0.0.1:$port (pid $pid), queues: ${*:-none}, jobs in $base/out/"
 }
 
 alive() {

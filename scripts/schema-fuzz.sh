@@ -4,8 +4,9 @@
 #   scripts/schema-fuzz.sh BASE_URL SPEC_FILE [extra `st run` options...]
 #   e.g. scripts/schema-fuzz.sh http://127.0.0.1:18080 openapi.yaml
 #
-# Only one check runs: not_a_server_error (any 5xx response is a failure); response schemas, status
-# codes and content types are not judged. Valid and invalid requests are both generated (mode
+# By default one check runs: not_a_server_error (any 5xx response is a failure); response schemas,
+# status codes and content types are not judged unless the extra options ask (`--checks all`, as
+# the end-to-end test does). Valid and invalid requests are both generated (mode
 # all), including methods a path does not declare (those must get a 4xx too, e.g. 405).
 # Operations that must not be fuzzed are left out by path: GET /api/v1/events (an endless SSE
 # stream). Requests go to BASE_URL only: proxies from the environment are ignored and redirects

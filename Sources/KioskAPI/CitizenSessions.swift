@@ -44,16 +44,22 @@ public final class CitizenSessions: Sendable {
         self.onExpiring = onExpiring
     }
 
-    /// Opens a session (ending any other: one citizen at a time).
+    /// Opens a session (ending any other: one citizen at a time). The one it replaces ends as
+    /// `timeout` when its time was up (not yet reaped), `anotherCard` when it held another
+    /// person's identity and this one is opened for a card, else `ended`.
     public func open(identity: Applicant? = nil) -> CitizenSession {
         let now = clock.now()
         let session = CitizenSession(id: UUID().uuidString.lowercased(), createdAt: now, lastActivity: now, identity: identity)
-        let previous = sessions.withLock { all in
-            let old = Array(all.keys)
+        let previous = sessions.withLock { all -> [(String, EndReason)] in
+            let old = all.values.map { s -> (String, EndReason) in
+                if s.expiresAt(timeout: timeout) <= now { return (s.id, .timeout) }
+                if let identity, let held = s.identity, held.idNumber != identity.idNumber { return (s.id, .anotherCard) }
+                return (s.id, .ended)
+            }
             all = [session.id: session]
             return old
         }
-        for id in previous { onEnd(id, identity == nil ? .ended : .anotherCard) }
+        for (id, reason) in previous { onEnd(id, reason) }
         return session
     }
 

@@ -35,7 +35,7 @@ struct EvaluationPromptRoutes: Sendable {
 
     func add(to router: Router<KioskRequestContext>) {
         router.post("/api/v1/evaluations/prompt") { request, context -> EditedResponse<PromptView> in
-            let body = try await request.decodeJSON(PromptBody.self, context: context, limit: 1024)
+            let body = try await request.decodeJSON(PromptBody.self, context: context)
             let rating: RatingRequest
             switch (body.filingNumber, body.ticket) {
             case let (number?, nil):

@@ -35,10 +35,13 @@ public enum KioskRouter {
     }
 
     public static func make(_ parts: Parts) -> Router<KioskRequestContext> {
-        let router = Router(context: KioskRequestContext.self)
+        // A GET route answers HEAD too (the same head, no body).
+        let router = Router(context: KioskRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
         // Outermost first: metrics see the final status of every answer, problems are answers.
         if let (metrics, _) = parts.metrics { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         if let maintenance = parts.maintenance { router.add(middleware: MaintenanceGate(maintenance: maintenance)) }
         parts.health.add(to: router)
         parts.citizen?.add(to: router)
@@ -48,6 +51,7 @@ public enum KioskRouter {
         parts.staff?.add(to: router)
         parts.metrics?.1.add(to: router)
         parts.openAPI?.add(to: router)
+        routes.load(router.routes.map { ($0.path, $0.method) })
         return router
     }
 

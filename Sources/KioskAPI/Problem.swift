@@ -41,8 +41,16 @@ public struct APIProblem: Error, HTTPResponseError, Sendable {
     }
 
     // Common problems.
+    /// A body that is not JSON of the route's shape, said in one short sentence that names the
+    /// field (never Swift's `DecodingError` dump: the detail is read by people and logged).
     static func badJSON(_ error: any Error) -> APIProblem {
-        APIProblem(.badRequest, code: "malformed-body", title: "请求内容有误", detail: "the body is not valid JSON of the expected shape: \(error)")
+        let detail = (error as? DecodingError).map(BodyDecoding.describe) ?? "the body is not valid JSON"
+        return APIProblem(.badRequest, code: "malformed-body", title: "请求内容有误", detail: detail)
+    }
+
+    static func unsupportedMediaType(_ contentType: String) -> APIProblem {
+        APIProblem(.unsupportedMediaType, code: "unsupported-media-type", title: "请求内容有误",
+                   detail: "the body must be application/json, not \(contentType)")
     }
 
     static func invalid(_ detail: String) -> APIProblem {
@@ -105,8 +113,9 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 extension Request {
-    /// Decodes a JSON body of at most `limit` bytes: 413 when larger, 400 when not JSON of that shape.
-    /// `emptyAs` is the value of an empty body, for routes whose body is optional.
+    /// Decodes a JSON body of at most `limit` bytes: 413 when larger, 415 when sent as another
+    /// media type (text/plain, XML, a form…; no Content-Type is taken as JSON), 400 when not JSON of
+    /// that shape. `emptyAs` is the value of an empty body, for routes whose body is optional.
     func decodeJSON<T: Decodable>(_ type: T.Type, context: some RequestContext, limit: Int = 16 * 1024, emptyAs: T? = nil) async throws -> T {
         let buffer: ByteBuffer
         do {
@@ -115,11 +124,26 @@ extension Request {
             throw APIProblem(.contentTooLarge, code: "body-too-large", title: "上传内容过大", detail: "the body exceeds \(limit) bytes")
         }
         if buffer.readableBytes == 0, let emptyAs { return emptyAs }
+        if buffer.readableBytes > 0, let contentType = headers[.contentType], !BodyDecoding.isJSON(contentType: contentType) {
+            throw APIProblem.unsupportedMediaType(contentType)
+        }
+        let value: T
         do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+            value = try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch {
             throw APIProblem.badJSON(error)
         }
+        // A member of the body's type is left out, never null (as in the answers): a null would
+        // read as absent, and a request the schema refuses would be taken. Members the type does
+        // not know are ignored whatever they hold.
+        if let object = try? JSONSerialization.jsonObject(with: Data(buffer: buffer)) as? [String: Any] {
+            let members = Set(Mirror(reflecting: value).children.compactMap(\.label))
+            if let key = object.keys.sorted().first(where: { members.contains($0) && object[$0] is NSNull }) {
+                throw APIProblem(.badRequest, code: "malformed-body", title: "请求内容有误",
+                                 detail: "field '\(key)' must not be null (leave it out instead)")
+            }
+        }
+        return value
     }
 }
 
@@ -162,5 +186,54 @@ func refusing<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
         case .storage:
             throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
         }
+    }
+}
+
+/// How JSON bodies are recognised and their decoding failures said.
+enum BodyDecoding {
+    /// `application/json` or a `+json` type (`application/merge-patch+json`…), any parameters.
+    static func isJSON(contentType: String) -> Bool {
+        let type = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        return type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+    }
+
+    /// One short sentence naming the field: `missing field 'itemCode'`, `field 'level' must be a
+    /// whole number`, `the body is not valid JSON`.
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case let .keyNotFound(key, context):
+            return "missing field '\(path(context.codingPath + [key]))'"
+        case let .valueNotFound(type, context):
+            return context.codingPath.isEmpty ? "the body must be \(name(of: type))" : "field '\(path(context.codingPath))' must not be null"
+        case let .typeMismatch(type, context):
+            return context.codingPath.isEmpty ? "the body must be \(name(of: type))"
+                : "field '\(path(context.codingPath))' must be \(name(of: type))"
+        case let .dataCorrupted(context):
+            return context.codingPath.isEmpty ? "the body is not valid JSON" : "field '\(path(context.codingPath))' has an invalid value"
+        @unknown default:
+            return "the body is not valid JSON of the expected shape"
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        var text = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return text
+    }
+
+    static func name(of type: Any.Type) -> String {
+        if type == String.self { return "a string" }
+        if type == Bool.self { return "true or false" }
+        if type == Int.self || type == Int64.self || type == Int32.self || type == UInt.self { return "a whole number" }
+        if type == Double.self || type == Float.self { return "a number" }
+        let described = String(describing: type)
+        if described.hasPrefix("Array") || described.hasPrefix("[") { return "an array" }
+        return "an object"
     }
 }

@@ -63,7 +63,8 @@ public struct SimulatorRoutes: Sendable {
         init(from decoder: any Decoder) throws {
             let container = try decoder.singleValueContainer()
             if let number = try? container.decode(Int.self) {
-                text = String(format: "%02d", number)
+                // Out of 0–99 it keeps its digits (and is refused by the route), never wraps.
+                text = (0...99).contains(number) ? String(format: "%02d", number) : String(number)
             } else {
                 text = try container.decode(String.self)
             }
@@ -80,6 +81,32 @@ public struct SimulatorRoutes: Sendable {
             guard !card.name.isEmpty, card.name.count <= 15, (15...18).contains(card.idNumber.count) else {
                 throw APIProblem.invalid("name (1–15 characters) and idNumber (15–18 characters) are required")
             }
+            // The limits of the document (PlacedCard), each field named when it is out of them.
+            let lengths: [(String, String?, Int)] = [("englishName", card.englishName, 60), ("nation", card.nation, 10),
+                                                     ("nationality", card.nationality, 3), ("address", card.address, 70),
+                                                     ("issuingAuthority", card.issuingAuthority, 15), ("passNumber", card.passNumber, 9)]
+            for (field, value, limit) in lengths where (value?.count ?? 0) > limit {
+                throw APIProblem.invalid("\(field) is at most \(limit) characters")
+            }
+            guard card.idNumber.unicodeScalars.allSatisfy({ $0.isASCII && CharacterSet.alphanumerics.contains($0) }) else {
+                throw APIProblem.invalid("idNumber is 15–18 letters and digits")
+            }
+            if let sex = card.sex, !["male", "female", "unknown", "unspecified"].contains(sex) {
+                throw APIProblem.invalid("sex must be one of male, female, unknown, unspecified")
+            }
+            if let count = card.issueCount?.text, !(1...2).contains(count.count) || !count.allSatisfy({ ("0"..."9").contains($0) }) {
+                throw APIProblem.invalid("issueCount is one or two digits (0–99)")
+            }
+            // Dates as `kioskctl idcard read --json` prints them: a real day YYYY-MM-DD (2024-13-01
+            // and 2023-02-29 are refused), or long-term for validUntil.
+            for (field, value, longTerm) in [("birthDate", card.birthDate, false), ("validFrom", card.validFrom, false),
+                                             ("validUntil", card.validUntil, true)] {
+                guard let value, !(longTerm && value == "long-term") else { continue }
+                guard value.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }),
+                      CivilDate(iso: value) != nil else {
+                    throw APIProblem.invalid("\(field) '\(value)' is not a date YYYY-MM-DD\(longTerm ? " or long-term" : "")")
+                }
+            }
             func compact(_ date: String?) -> String? { date.map { $0 == "long-term" ? "长期" : $0.replacingOccurrences(of: "-", with: "") } }
             var values: [String: String] = ["name": card.name, "idNumber": card.idNumber]
             values["sex"] = switch card.sex { case "female": "2"; case "male": "1"; default: "1" }
@@ -95,7 +122,9 @@ public struct SimulatorRoutes: Sendable {
             values["issueCount"] = card.issueCount?.text
             let text = CardText.encode(type: type, values: values.compactMapValues { $0 })
             simulator.withSimulator { $0.place(SAMSimulator.Card(text: text, photo: [UInt8](repeating: 0, count: CardText.photoLength))) }
-            _ = await reader.pollOnce()   // read it now rather than at the next poll
+            // Read it now rather than at the next poll, and read again a card already lying there:
+            // this one may be another card put in its place (a swap ends the first session).
+            _ = await reader.pollOnce(recheck: true)
             return .accepted
         }
         router.post("/api/v1/sim/idcard/remove") { _, _ -> HTTPResponse.Status in
@@ -106,7 +135,7 @@ public struct SimulatorRoutes: Sendable {
         }
         router.post("/api/v1/sim/pad/press") { request, context -> HTTPResponse.Status in
             guard let pad, let simulator = pad.simulator else { throw APIProblem.notFound("the evaluation pad is not simulated") }
-            let body = try await request.decodeJSON(PadPress.self, context: context, limit: 256)
+            let body = try await request.decodeJSON(PadPress.self, context: context)
             guard let level = EvaluationLevel(rawValue: body.level) else { throw APIProblem.invalid("level must be 1…5") }
             // Through the simulated pad's driver to the rating logic, as a real key would go; read
             // it now rather than at the pad's next read.
@@ -116,7 +145,7 @@ public struct SimulatorRoutes: Sendable {
         }
         router.post("/api/v1/sim/printers/{id}/paper") { request, context -> HTTPResponse.Status in
             let id = try context.parameters.require("id")
-            let body = try await request.decodeJSON(Paper.self, context: context, limit: 256)
+            let body = try await request.decodeJSON(Paper.self, context: context)
             guard let paper = SimulatedPaper(rawValue: body.state) else {
                 throw APIProblem.invalid("state must be one of \(SimulatedPaper.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -138,7 +167,7 @@ public struct SimulatorRoutes: Sendable {
         }
         router.post("/api/v1/sim/camera/conditions") { request, context -> HTTPResponse.Status in
             guard let camera else { throw APIProblem.notFound("the document camera is not simulated") }
-            let body = try await request.decodeJSON(CameraConditions.self, context: context, limit: 256)
+            let body = try await request.decodeJSON(CameraConditions.self, context: context)
             let blur = body.blurRadius ?? 0
             let exposure = body.exposure ?? 1
             guard (0...40).contains(blur) else { throw APIProblem.invalid("blurRadius must be 0…40 pixels") }

@@ -140,7 +140,7 @@ public struct StaffRoutes: Sendable {
 
     public func add(to router: Router<KioskRequestContext>) {
         router.post("/api/v1/staff/login") { request, context -> LoginAnswer in
-            let body = try await request.decodeJSON(LoginBody.self, context: context, limit: 1024)
+            let body = try await request.decodeJSON(LoginBody.self, context: context)
             guard PINHash.pinLengths.contains(body.pin.count), body.pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
                 throw APIProblem.invalid("pin must be 4–12 digits")
             }
@@ -239,7 +239,7 @@ public struct StaffRoutes: Sendable {
         }
         router.post("/api/v1/staff/maintenance") { request, context -> MaintenanceMode.State in
             let login = try authorize(request, needs: .staff)
-            let body = try await request.decodeJSON(MaintenanceBody.self, context: context, limit: 2048)
+            let body = try await request.decodeJSON(MaintenanceBody.self, context: context)
             if let message = body.message, message.trimmingCharacters(in: .whitespaces).isEmpty || message.count > 100 {
                 throw APIProblem.invalid("message must be 1–100 characters")
             }
@@ -259,7 +259,7 @@ public struct StaffRoutes: Sendable {
             let login = try authorize(request, needs: .staff)
             let number = try context.parameters.require("number")
             // Optional body {"duplicate": false}: reprint only a slip that did not come out.
-            let body = try await request.decodeJSON(ReprintBody.self, context: context, limit: 1024, emptyAs: ReprintBody(duplicate: nil))
+            let body = try await request.decodeJSON(ReprintBody.self, context: context, emptyAs: ReprintBody(duplicate: nil))
             let jobID = try refusing { () throws(FrontDeskError) in try desk.latestPrintJobID(reference: number) }
             guard let jobID, let job = try? desk.store.printJob(id: jobID),
                   let printer = printers.first(where: { $0.binding.id == job.printerId }) else {
@@ -315,7 +315,7 @@ public struct StaffRoutes: Sendable {
 
         router.post("/api/v1/staff/outbox/retry") { request, context -> OutboxRetried in
             let login = try authorize(request, needs: .staff)
-            let body = try await request.decodeJSON(OutboxRetryBody.self, context: context, limit: 256)
+            let body = try await request.decodeJSON(OutboxRetryBody.self, context: context)
             let ledger = OutboxLedger(store: desk.store)
             try audit(login, subject: "outbox", action: "retry", outcome: "requested",
                       note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "")", context: context)

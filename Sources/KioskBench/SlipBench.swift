@@ -68,10 +68,12 @@ enum SlipBench {
             return
         }
         let base = scratch + "/cups"
-        let port = 18_631
+        // Port 0: the script takes a port the OS says is free, refuses one that is held and adds the
+        // queue only to its own cupsd. (A fixed port once re-pointed the `receipt` queue of a test's
+        // cupsd that held it, and the bench printed into that test's queue.)
         let start = Process()
         start.executableURL = URL(fileURLWithPath: "/bin/bash")
-        start.arguments = [script, "start", base, "\(port)", "receipt"]
+        start.arguments = [script, "start", base, "0", "receipt"]
         start.standardOutput = FileHandle.nullDevice
         try start.run()
         start.waitUntilExit()
@@ -82,7 +84,9 @@ enum SlipBench {
             try? stop.run()
             stop.waitUntilExit()
         }
-        guard start.terminationStatus == 0 else {
+        guard start.terminationStatus == 0,
+              let port = (try? String(contentsOfFile: base + "/port", encoding: .utf8)).flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        else {
             print("private cupsd did not start; skipped submit-to-completed")
             return
         }

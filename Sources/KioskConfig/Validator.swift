@@ -55,6 +55,15 @@ struct Validator {
         text.count >= 5 && text.allSatisfy { $0.isASCIIDigit || $0 == "-" || $0 == " " }
     }
 
+    /// Whether a listen host is this machine only: 127.0.0.0/8, ::1 or localhost (not 0.0.0.0 or ::,
+    /// which mean every interface).
+    static func isLoopback(host: String) -> Bool {
+        let host = host.lowercased()
+        if host == "localhost" || host == "::1" || host == "0:0:0:0:0:0:0:1" { return true }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127" && parts.allSatisfy { UInt8($0) != nil }
+    }
+
     static func isUSBID(_ text: String) -> Bool {
         let parts = text.split(separator: ":")
         return parts.count == 2 && parts.allSatisfy { $0.count == 4 && $0.allSatisfy(\.isHexDigit) }
@@ -80,7 +89,14 @@ struct Validator {
         if let phone = k.consultationPhone, !Self.isPhone(phone) {
             error(file, ["kiosk", "consultationPhone"], "consultationPhone '\(phone)' is not a phone number")
         }
-        if HostPort(settings.api.listen) == nil {
+        if let listen = HostPort(settings.api.listen) {
+            // The citizen API (identities, drafts, pages, the simulators) is for the kiosk's own
+            // screen: on any other address the hall's network could reach it.
+            if !Self.isLoopback(host: listen.host) {
+                warning(file, ["api", "listen"], "listen '\(settings.api.listen)' is not a loopback address: the citizen API (identities, drafts, pages) "
+                        + "would be reachable from the network; a kiosk's screen uses 127.0.0.1 (give staff their own address with api.staffListen)")
+            }
+        } else {
             error(file, ["api", "listen"], "listen '\(settings.api.listen)' is not HOST:PORT with a port 1–65535")
         }
         if let staff = settings.api.staffListen, HostPort(staff) == nil {

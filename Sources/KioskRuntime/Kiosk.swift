@@ -89,14 +89,14 @@ public struct Kiosk: Sendable {
         let platform = try PlatformConnection.adapter(for: settings.upstream, logger: logger)
         var upstreamLogger = logger
         upstreamLogger[metadataKey: "upstream"] = "\(settings.upstream.effectivePlatform.rawValue)"
+        let outboxWatch = OutboxWatch(store: store, platform: settings.upstream.effectivePlatform.rawValue, clock: options.clock,
+                                      logger: upstreamLogger)
         let relay = OutboxRelay(store: store, platform: platform, pages: DirectoryPageSource(dataDirectory: dataDirectory),
                                 policy: PlatformConnection.policy(for: settings.upstream), options: PlatformConnection.options(for: settings),
-                                clock: options.clock, logger: upstreamLogger)
+                                clock: options.clock, logger: upstreamLogger, onPass: { outboxWatch.relayPassed($0) })
         let progressSync = ProgressSync(desk: desk, store: store, platform: platform, clock: options.clock,
                                         options: .init(maximumRequestsPerMinute: settings.upstream.progressRequestsPerMinute ?? 30),
                                         logger: upstreamLogger)
-        let outboxWatch = OutboxWatch(store: store, platform: settings.upstream.effectivePlatform.rawValue, clock: options.clock,
-                                      logger: upstreamLogger)
         outboxWatch.refresh()
         let retention = Retention(store: store, dataDirectory: dataDirectory,
                                   retention: TimeInterval((settings.upstream.pageRetentionDays ?? 7) * 86_400), clock: options.clock,
@@ -214,6 +214,7 @@ public struct Kiosk: Sendable {
         let listen = self.listen
         var app = Application(
             router: makeRouter(),
+            server: KioskHTTPServer.builder,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "OneWindow"),
             onServerRunning: { channel in
                 logger.notice("kioskd listening", metadata: ["address": "http://\(listen)",
@@ -223,6 +224,7 @@ public struct Kiosk: Sendable {
         if let staffListen {
             app.addServices(Application(
                 router: makeStaffRouter(),
+                server: KioskHTTPServer.builder,
                 configuration: .init(address: .hostname(staffListen.host, port: staffListen.port), serverName: "OneWindow-staff"),
                 onServerRunning: { _ in logger.notice("staff door listening", metadata: ["address": "http://\(staffListen)"]) },
                 logger: logger))

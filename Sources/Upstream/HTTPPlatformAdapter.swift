@@ -3,11 +3,15 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 
 /// The reference platform adapter: the JSON API of `platform-openapi.yaml` over HTTPS with
 /// async-http-client. TLS certificates are verified (the client's default configuration), redirects
 /// are not followed, every call has a connect and a read timeout and an overall deadline, and the
 /// bearer token goes only into the `Authorization` header (never into a log line or an error).
+/// A connection that cannot be made fails the call at once, named by its cause (refused, reset,
+/// unreachable, DNS): the client's own connect retry is off, since the relay has its backoff and
+/// must learn at the first attempt that the platform is down (health goes `offline`).
 /// Call `shutdown()` once when done.
 public final class HTTPPlatformAdapter: PlatformAdapter {
     private let client: HTTPClient
@@ -29,6 +33,10 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: seconds, read: seconds)
         configuration.redirectConfiguration = .disallow
         configuration.decompression = .disabled
+        // async-http-client's default retries a failed connection with its own backoff until the
+        // connect timeout is over, so with the platform refusing connections every attempt waited
+        // the whole timeout and then failed with a vaguer error. The relay retries by itself.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         self.base = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.token = token
@@ -121,9 +129,11 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         }
     }
 
-    /// A short, token-free description of a client error (timeouts named as such).
+    /// A short, token-free description of a client error that names its cause: timeouts, a
+    /// refused or reset connection, an unreachable network, a name that does not resolve.
     static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
+        switch error {
+        case let error as HTTPClientError:
             switch error {
             case .connectTimeout: return "connect timed out"
             case .readTimeout: return "read timed out"
@@ -131,7 +141,40 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
             case .remoteConnectionClosed: return "connection closed by the platform without an answer"
             default: return "\(error)"
             }
+        case let error as NIOConnectionError:
+            if error.connectionErrors.isEmpty, error.dnsAError != nil || error.dnsAAAAError != nil {
+                return "cannot resolve the platform's host name \(error.host)"
+            }
+            var causes: [String] = []
+            for failure in error.connectionErrors {
+                let cause = describe(failure.error)
+                if !causes.contains(cause) { causes.append(cause) }
+            }
+            return causes.isEmpty ? "cannot connect to \(error.host):\(error.port)" : causes.joined(separator: "; ")
+        case let error as IOError:
+            return errnoText(error.errnoCode) ?? "\(error)"
+        case let error as ChannelError:
+            switch error {
+            case .connectTimeout: return "connect timed out"
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed: return "connection closed by the platform without an answer"
+            default: return "\(error)"
+            }
+        default:
+            return "\(error)"
         }
-        return "\(error)"
+    }
+
+    /// The socket errors a platform call meets, in words a technician acts on.
+    static func errnoText(_ code: Int32) -> String? {
+        switch code {
+        case ECONNREFUSED: "connection refused (nothing accepts connections at the platform's address)"
+        case ECONNRESET: "connection reset by the platform"
+        case ETIMEDOUT: "connect timed out"
+        case EHOSTUNREACH: "host unreachable"
+        case ENETUNREACH: "network unreachable"
+        case ECONNABORTED: "connection aborted"
+        case EPIPE: "connection closed by the platform while sending"
+        default: nil
+        }
     }
 }

@@ -63,10 +63,14 @@ public final class OutboxRelay: Service, Sendable {
     let clock: any KioskClock
     let jitter: any JitterSource
     let logger: Logger
+    /// Told what each pass that attempted something did, once its outcomes are recorded (kioskd's
+    /// `OutboxWatch`, so health turns `offline` at the first failed attempt).
+    let onPass: (@Sendable (Pass) -> Void)?
 
     public init(store: KioskStore, platform: any PlatformAdapter, pages: any PageSource, policy: RetryPolicy = RetryPolicy(),
                 options: Options, clock: any KioskClock = SystemClock(), jitter: any JitterSource = SystemJitter(),
-                logger: Logger = Logger(label: "onewindow.upstream")) {
+                logger: Logger = Logger(label: "onewindow.upstream"), onPass: (@Sendable (Pass) -> Void)? = nil) {
+        self.onPass = onPass
         self.ledger = OutboxLedger(store: store)
         self.platform = platform
         self.pages = pages
@@ -142,6 +146,7 @@ public final class OutboxRelay: Service, Sendable {
             case .rejected: total.rejected += 1
             }
         }
+        onPass?(total)
         return total
     }
 

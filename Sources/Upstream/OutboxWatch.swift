@@ -43,6 +43,15 @@ public final class OutboxWatch: Service, Sendable {
         }
     }
 
+    /// The relay's pass is recorded: a pass that changes what health says — the first failure
+    /// while the platform counted as reachable, the first delivery while offline, a rejection —
+    /// re-reads the report at once, so health turns `offline` at the first failed attempt rather
+    /// than at the next refresh (and back as soon as the platform answers).
+    public func relayPassed(_ pass: OutboxRelay.Pass) {
+        let offline = report?.isOffline ?? false
+        if (pass.failed > 0 && !offline) || (pass.delivered > 0 && offline) || pass.rejected > 0 { refresh() }
+    }
+
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

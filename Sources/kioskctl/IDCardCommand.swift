@@ -163,6 +163,21 @@ struct IDCardCommand: AsyncParsableCommand {
                             placements += 1
                             let view = CardIdentityView(identity, reveal: reveal)
                             Console.out("\(timestamp()) placed   \(view.cardType) \(view.name ?? "") \(view.idNumber)\(view.idNumberValid ? "" : " (number fails its check)")")
+                        case .recheck:
+                            // The lying card read again, as the kiosk does: another ID number is a swap.
+                            let identity: CardIdentity
+                            do {
+                                try current.selectCard()
+                                identity = try current.readCard()
+                            } catch {
+                                tracker.rereadFailed()
+                                throw error
+                            }
+                            if tracker.reread(identity) {
+                                placements += 1
+                                let view = CardIdentityView(identity, reveal: reveal)
+                                Console.out("\(timestamp()) swapped  \(view.cardType) \(view.name ?? "") \(view.idNumber)\(view.idNumberValid ? "" : " (number fails its check)")")
+                            }
                         case .removed:
                             Console.out("\(timestamp()) removed")
                         case .none:

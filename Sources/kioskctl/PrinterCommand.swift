@@ -28,16 +28,11 @@ struct PrinterCommand: AsyncParsableCommand {
         let printers: [SlipPrinter]
         let bindings: [DeviceBinding]
 
-        init(_ options: Options) throws {
+        /// `creating`: the command prints (test page, restock) and may create a missing store; the
+        /// others only read it and refuse a missing one.
+        init(_ options: Options, creating: Bool = false) throws {
             configuration = try loadConfiguration(options.config)
-            let directory = options.data ?? configuration.dataDirectory
-            do {
-                store = try KioskStore.open(directory: directory)
-                try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
-            } catch {
-                Console.err("\(error)")
-                throw ExitCode(74)
-            }
+            store = try openKioskStore(data: options.data, configuration: configuration, creating: creating)
             bindings = configuration.settings.devices.filter { $0.kind == .receiptPrinter || $0.kind == .ticketPrinter }
             var printers: [SlipPrinter] = []
             for binding in bindings where binding.driver == .cups {
@@ -135,7 +130,7 @@ struct PrinterCommand: AsyncParsableCommand {
         @Option(name: .long, help: "Seconds to wait for the page to complete.") var wait: Double = 15
 
         func run() async throws {
-            let context = try Context(options)
+            let context = try Context(options, creating: true)
             let printer = try context.printer(name)
             let settings = context.configuration.settings
             let page = PrinterTestPage(printerId: name, profileName: printer.profileName, printedAt: Date(),
@@ -155,7 +150,7 @@ struct PrinterCommand: AsyncParsableCommand {
         @Argument(help: "Printer id.") var name: String
 
         func run() async throws {
-            let context = try Context(options)
+            let context = try Context(options, creating: true)
             let printer = try context.printer(name)
             let report: RestockReport
             do {

@@ -13,17 +13,12 @@ struct DeskOptions: ParsableArguments {
     var data: String?
     @Flag(name: .long, help: "Print JSON.") var json = false
 
-    /// The configuration and the front desk on the kiosk's store (exit 74 if the store cannot open).
-    func desk() throws -> FrontDesk {
+    /// The configuration and the front desk on the kiosk's store (exit 74 if the store cannot open,
+    /// or is missing and the command does not write: `creating` only for commands that may make it).
+    func desk(creating: Bool = false) throws -> FrontDesk {
         let configuration = try loadConfiguration(config)
-        do {
-            let store = try KioskStore.open(directory: data ?? configuration.dataDirectory)
-            try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
-            return FrontDesk(configuration: configuration, store: store)
-        } catch {
-            Console.err("\(error)")
-            throw ExitCode(74)
-        }
+        let store = try openKioskStore(data: data, configuration: configuration, creating: creating)
+        return FrontDesk(configuration: configuration, store: store)
     }
 }
 
@@ -297,7 +292,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var options: DeskOptions
         @Argument(help: "Category code.") var category: String
         func run() throws {
-            let desk = try options.desk()
+            let desk = try options.desk(creating: true)
             let t = try deskCall { () throws(FrontDeskError) in try desk.issueTicket(category: category) }
             Console.out("\(t.number) (\(t.categoryName)), \(t.waitingAhead) ahead, id \(t.id)")
         }
@@ -308,7 +303,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var options: DeskOptions
         @Argument(help: "Window.") var window: String
         func run() throws {
-            let desk = try options.desk()
+            let desk = try options.desk(creating: true)
             guard let t = try deskCall({ () throws(FrontDeskError) in try desk.callNext(window: window) }) else {
                 Console.out("nobody waiting for window \(window)")
                 return
@@ -322,7 +317,7 @@ struct QueueCommand: ParsableCommand {
         @OptionGroup var options: DeskOptions
         @Argument(help: "Ticket id (printed by call/issue).") var id: Int64
         func run() throws {
-            let desk = try options.desk()
+            let desk = try options.desk(creating: true)
             let t = try deskCall { () throws(FrontDeskError) in try desk.finishTicket(id: id, as: .skipped) }
             Console.out("\(t.number): \(t.state.chineseName)")
         }
@@ -334,7 +329,7 @@ struct QueueCommand: ParsableCommand {
         @Argument(help: "Window.") var window: String
         @Argument(help: "Category codes.") var categories: [String]
         func run() throws {
-            let desk = try options.desk()
+            let desk = try options.desk(creating: true)
             try deskCall { () throws(FrontDeskError) in try desk.assignWindow(window, categories: categories) }
             Console.out("window \(window): \(categories.joined(separator: ", "))")
         }

@@ -60,6 +60,49 @@ import Testing
         #expect(counters.communicationErrors == 0)
     }
 
+    /// Find-card cannot tell two cards apart: a card swapped for another between two polls (or
+    /// placed over it) is noticed by reading the lying card again every few polls, and announced
+    /// as a new placement; the same card read again announces nothing.
+    @Test func aCardSwappedWithoutLiftingIsReadAsANewPlacement() async throws {
+        let sam = SimulatedSAMConnection()
+        let service = IDCardReaderService(simulatedBinding: binding, simulator: sam, recheckEvery: 3, logger: Logger(label: "test"))
+        let recorder = Recorder(service)
+        sam.withSimulator { $0.place(SampleCards.resident) }
+        for _ in 0..<7 { await service.pollOnce() }   // read once, then re-read twice: the same card
+        #expect(try await recorder.settled() == ["inserted 11010519491231002X"])
+        sam.withSimulator { $0.place(SampleCards.foreign2023) }   // within one poll, never lifted
+        await service.pollOnce()
+        await service.pollOnce()
+        #expect(try await recorder.settled() == ["inserted 11010519491231002X"])   // not due yet
+        await service.pollOnce()
+        #expect(try await recorder.settled() == ["inserted 11010519491231002X", "inserted 937001198505200022"])
+        #expect(service.currentCard?.idNumber == "937001198505200022")
+        #expect(service.counters.successfulReads == 2)
+        // A re-read asked for now (the simulator's placement does): at once, not at the next due poll.
+        sam.withSimulator { $0.place(SampleCards.resident) }
+        await service.pollOnce(recheck: true)
+        #expect(try await recorder.settled().last == "inserted 11010519491231002X")
+        // Lifting still reads as a removal.
+        sam.withSimulator { $0.remove() }
+        await service.pollOnce()
+        #expect(try await recorder.settled().last == "removed")
+    }
+
+    /// A re-read that fails (the card half lifted) is no removal and no new card: the next due
+    /// poll reads again.
+    @Test func aFailedRereadChangesNothing() async throws {
+        let sam = SimulatedSAMConnection()
+        let service = IDCardReaderService(simulatedBinding: binding, simulator: sam, recheckEvery: 1, logger: Logger(label: "test"))
+        let recorder = Recorder(service)
+        sam.withSimulator { $0.place(SampleCards.resident) }
+        await service.pollOnce()
+        sam.withSimulator { $0.injectedStatuses = [(.readBase, .readFailed)] }
+        await service.pollOnce()
+        #expect(service.currentCard?.idNumber == "11010519491231002X")
+        await service.pollOnce()
+        #expect(try await recorder.settled() == ["inserted 11010519491231002X"])
+    }
+
     /// The service's loop, a simulated placement and a staff reset may poll at once: one placement
     /// is still read once (a second, late read would land in the next citizen's session).
     @Test func overlappingPollsReadAPlacementOnce() async throws {

@@ -188,8 +188,11 @@ import Testing
         let token = try #require(login["token"] as? String)
         let script = RepoPaths.scripts + "/schema-fuzz.sh"
         // Not fuzzed: paper out and maintenance on close citizen routes with a documented 503, and a
-        // logout would end the fuzzer's own token.
+        // logout would end the fuzzer's own token. Every check runs (status codes, content types,
+        // headers and schemas of the answers, 405s, negative and positive data), except one the API
+        // departs from by design (README): a session's identity is 404 until a card is read.
         let result = try ChildProcess.run(script, [kioskd.baseURL, RepoPaths.root + "/Sources/KioskAPI/openapi.yaml",
+                                                   "--checks", "all", "--exclude-checks", "ensure_resource_availability",
                                                    "--exclude-path", "/api/v1/sim/printers/{id}/paper",
                                                    "--exclude-path", "/api/v1/staff/maintenance",
                                                    "--exclude-path", "/api/v1/staff/logout",

@@ -89,6 +89,24 @@ import Testing
         #expect(bad.stderr.contains("a whole number"))
     }
 
+    @Test func configCheckWarnsOfACitizenAPIOnEveryInterface() throws {
+        let kioskctl = try RepoPaths.binary("kioskctl")
+        let good = try ChildProcess.run(kioskctl, ["config", "check", "--config", RepoPaths.defaultConfig])
+        #expect(!good.stderr.contains("loopback"), "\(good.stderr)")
+
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        let line = try fixture.replaceFirst("listen: 127.0.0.1:8080", with: "listen: 0.0.0.0:8080", in: "kiosk.yaml")
+        let open = try ChildProcess.run(kioskctl, ["config", "check", "--config", fixture.directory])
+        #expect(open.status == 0, "a warning, not an error: \(open.stderr)")
+        #expect(open.stderr.contains("kiosk.yaml:\(line):"), "\(open.stderr)")
+        #expect(open.stderr.contains("warning") && open.stderr.contains("not a loopback address"), "\(open.stderr)")
+        func warnings(_ stdout: String) -> Int? {
+            stdout.firstMatch(of: /warnings +(\d+)/).flatMap { Int($0.1) }
+        }
+        #expect(warnings(open.stdout) == warnings(good.stdout).map { $0 + 1 }, "\(open.stdout)")
+    }
+
     @Test func devicesUSBListsWhatLibusbSeesUnderUmockdev() throws {
         // An ID-card reader module (0400:C35A) with one bulk OUT/IN pair, described to libusb via sysfs.
         let dir = try TemporaryDirectory("umockdev")

@@ -161,6 +161,26 @@ import Workflow
         #expect(!configuration.calendar.covers(year: 2027))
     }
 
+    @Test(arguments: ["0.0.0.0:8080", "192.168.1.20:8080", "[::]:8080", "kiosk.hall.local:8080"])
+    func aCitizenAPIOffLoopbackIsAWarning(_ listen: String) throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        let line = try fixture.replaceFirst("listen: 127.0.0.1:8080", with: "listen: \"\(listen)\"", in: "kiosk.yaml")
+        let configuration = try ConfigLoader.load(directory: fixture.directory, today: today)
+        let warning = try #require(configuration.warnings.first { $0.message.contains("not a loopback address") })
+        #expect(warning.line == line)
+        #expect(warning.message.contains("staffListen"))
+    }
+
+    @Test(arguments: ["127.0.0.1:8080", "127.0.0.2:9000", "[::1]:8080", "localhost:8080"])
+    func aCitizenAPIOnLoopbackIsNoWarning(_ listen: String) throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        try fixture.replaceFirst("listen: 127.0.0.1:8080", with: "listen: \"\(listen)\"", in: "kiosk.yaml")
+        let configuration = try ConfigLoader.load(directory: fixture.directory, today: today)
+        #expect(!configuration.warnings.contains { $0.message.contains("loopback") })
+    }
+
     @Test func aMissingDirectoryIsAClearError() {
         do {
             _ = try ConfigLoader.load(directory: "/nonexistent/kiosk-config", today: today)

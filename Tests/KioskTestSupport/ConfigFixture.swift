@@ -11,6 +11,9 @@ public struct ConfigFixture: Sendable {
         for folder in ["kiosk-config", "devices"] {
             try FileManager.default.copyItem(atPath: RepoPaths.root + "/" + folder, toPath: root.path + "/" + folder)
         }
+        // The shipped configuration only: a staff.yaml `kioskctl staff set-pin` left in the working
+        // tree (ignored by git) is not part of it.
+        try? FileManager.default.removeItem(atPath: directory + "/staff.yaml")
     }
 
     public func path(_ file: String) -> String { directory + "/" + file }

@@ -11,16 +11,34 @@ public final class PrivateCUPS: @unchecked Sendable {
     /// `CUPS_SERVER` value that points libcups at this instance.
     public var server: String { "127.0.0.1:\(port)" }
 
+    /// Starts cupsd on a port the script asks the OS for (port 0). The script refuses a port
+    /// someone holds (exit 3) and adds the queues only once its own cupsd listens there, so a
+    /// port a parallel test took in the meantime never gets this test's queues: it is tried
+    /// again with another port.
     public init(queues: [String]) throws {
         _ = try ChildProcess.which("cupsd", package: "cups-daemon")
         _ = try ChildProcess.which("lpadmin", package: "cups-client")
         base = try TemporaryDirectory("cups")
-        port = try ChildProcess.freePort()
         self.queues = queues
-        let result = try ChildProcess.run(RepoPaths.scripts + "/private-cups.sh", ["start", base.path, "\(port)"] + queues)
-        guard result.status == 0 else {
-            throw TestSupportError("private cupsd did not start: \(result.stderr)\(result.stdout)")
+        port = try Self.start(base: base, queues: queues)
+    }
+
+    private static func start(base: TemporaryDirectory, queues: [String]) throws -> Int {
+        for attempt in 1...3 {
+            let result = try ChildProcess.run(RepoPaths.scripts + "/private-cups.sh", ["start", base.path, "0"] + queues)
+            if result.status == 0 {
+                let text = try String(contentsOfFile: base.file("port"), encoding: .utf8)
+                guard let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+                    throw TestSupportError("private cupsd started but wrote no port: \(text)")
+                }
+                return port
+            }
+            guard result.status == 3, attempt < 3 else {
+                base.remove()
+                throw TestSupportError("private cupsd did not start: \(result.stderr)\(result.stdout)")
+            }
         }
+        throw TestSupportError("private cupsd did not start")
     }
 
     /// Folder where the queue's jobs land as `job-N.bin`.

@@ -7,7 +7,8 @@ import Synchronization
 
 /// What the ID-card reader reports to the rest of the kiosk.
 public enum IDCardEvent: Sendable {
-    /// A card was placed and read (once per placement).
+    /// A card was placed and read (once per placement), or another card (another ID number) was
+    /// found where the read one lay: a swap, announced without a `cardRemoved` in between.
     case cardInserted(CardIdentity)
     /// The card that was read has been lifted (or the reader went away while it lay there).
     case cardRemoved
@@ -27,8 +28,9 @@ public struct IDCardReaderCounters: Sendable, Hashable, Codable {
     public var hoursPoweredOn: Double { secondsPoweredOn / 3600 }
 }
 
-/// Drives one ID-card reader: polls find-card, reads each placed card once, emits
-/// `cardInserted`/`cardRemoved`, keeps XFS4IoT-style status and counters, and survives unplug:
+/// Drives one ID-card reader: polls find-card, reads each placed card once (and a lying card again
+/// every few polls, so a swap for another card is noticed), emits `cardInserted`/`cardRemoved`,
+/// keeps XFS4IoT-style status and counters, and survives unplug:
 /// the stale connection is dropped (status `powerOff`) and the reader re-opened when it returns,
 /// without restarting kioskd. Blocking I/O runs through `BlockingIO`, off the cooperative pool.
 public final class IDCardReaderService: ResettableDevice, Service {
@@ -48,7 +50,7 @@ public final class IDCardReaderService: ResettableDevice, Service {
 
     private struct State: Sendable {
         var connection: (any SAMConnection)?
-        var tracker = CardPresenceTracker()
+        var tracker: CardPresenceTracker
         var counters = IDCardReaderCounters()
         var report: DeviceStatusReport
         var everConnected = false
@@ -64,9 +66,9 @@ public final class IDCardReaderService: ResettableDevice, Service {
 
     /// A reader on the simulated SAM (no card placed), with a serial line's wire time.
     public convenience init(simulatedBinding binding: DeviceBinding, simulator: SimulatedSAMConnection = SimulatedSAMConnection(bitsPerSecond: 115_200),
-                            pollInterval: Duration = .milliseconds(300), logger: Logger) {
+                            pollInterval: Duration = .milliseconds(300), recheckEvery: Int = 3, logger: Logger) {
         self.init(binding: binding, opener: { () throws(SAMTransportError) -> any SAMConnection in simulator },
-                  pollInterval: pollInterval, simulator: simulator, logger: logger)
+                  pollInterval: pollInterval, recheckEvery: recheckEvery, simulator: simulator, logger: logger)
     }
 
     /// A reader reached through a profile and/or the binding's `usb:` / `path:` / `baud:`.
@@ -98,7 +100,10 @@ public final class IDCardReaderService: ResettableDevice, Service {
                   readTimeout: .milliseconds(timeouts?.readMilliseconds ?? 3000), hotplugIDs: hotplugIDs, logger: logger)
     }
 
+    /// - Parameter recheckEvery: a card lying on the reader is read again every this many polls, so
+    ///   that another card put in its place is noticed (find-card alone cannot tell two cards apart).
     public init(binding: DeviceBinding, opener: @escaping Opener, pollInterval: Duration = .milliseconds(300),
+                recheckEvery: Int = 3,
                 commandTimeout: Duration = .milliseconds(1000), readTimeout: Duration = .milliseconds(3000),
                 simulator: SimulatedSAMConnection? = nil, hotplugIDs: (vendorID: UInt16, productID: UInt16)? = nil,
                 logger: Logger) {
@@ -110,7 +115,8 @@ public final class IDCardReaderService: ResettableDevice, Service {
         self.commandTimeout = commandTimeout
         self.readTimeout = readTimeout
         self.logger = logger
-        state = Mutex(State(report: DeviceStatusReport(binding: binding, status: .starting)))
+        state = Mutex(State(tracker: CardPresenceTracker(recheckEvery: recheckEvery),
+                            report: DeviceStatusReport(binding: binding, status: .starting)))
     }
 
     public func checkStatus() async -> DeviceStatusReport { state.withLock { $0.report } }
@@ -160,8 +166,10 @@ public final class IDCardReaderService: ResettableDevice, Service {
     /// Polls never overlap: the service's loop, a simulated placement and a staff reset may all ask
     /// at once, and two overlapping reads of one placement would announce the card twice (the late
     /// one landing in the next citizen's session). A caller waits for the poll under way, then polls.
+    /// `recheck`: read a card lying on the reader again now (the simulator's placement, which may
+    /// put one card in another's place).
     @discardableResult
-    public func pollOnce() async -> Duration {
+    public func pollOnce(recheck: Bool = false) async -> Duration {
         while !polling.withLock({ busy in
             defer { busy = true }
             return !busy
@@ -171,7 +179,7 @@ public final class IDCardReaderService: ResettableDevice, Service {
             try? await Task.sleep(for: .milliseconds(2))
         }
         defer { polling.withLock { $0 = false } }
-        let outcome = await BlockingIO.run { () -> PollOutcome in self.pollBlocking() }
+        let outcome = await BlockingIO.run { () -> PollOutcome in self.pollBlocking(recheck: recheck) }
         for event in outcome.events { events.publish(event) }
         return outcome.wait
     }
@@ -181,7 +189,7 @@ public final class IDCardReaderService: ResettableDevice, Service {
         var wait: Duration
     }
 
-    private func pollBlocking() -> PollOutcome {
+    private func pollBlocking(recheck: Bool) -> PollOutcome {
         var outcome = PollOutcome(wait: pollInterval)
         // Accumulate powered-on time between polls while connected.
         let now = ContinuousClock.now
@@ -207,7 +215,7 @@ public final class IDCardReaderService: ResettableDevice, Service {
             let present = try client.findCard()
             let step = state.withLock { s -> CardPresenceTracker.Step in
                 s.counters.polls += 1
-                return s.tracker.found(present)
+                return s.tracker.found(present, recheckNow: recheck)
             }
             switch step {
             case .read:
@@ -221,6 +229,28 @@ public final class IDCardReaderService: ResettableDevice, Service {
                                                        "idNumber": "\(PersonalDataMask.idNumber(identity.idNumber))",
                                                        "numberValid": "\(identity.isIDNumberValid)"])
                 outcome.events.append(.cardInserted(identity))
+            case .recheck:
+                let identity: CardIdentity
+                do throws(IDCardReadError) {
+                    try client.selectCard()
+                    identity = try client.readCard()
+                } catch {
+                    state.withLock { $0.tracker.rereadFailed() }
+                    throw error
+                }
+                let swapped = state.withLock { s -> Bool in
+                    let swapped = s.tracker.reread(identity)
+                    if swapped { s.counters.successfulReads += 1 }
+                    return swapped
+                }
+                if swapped {
+                    // Another person's card where the read one lay: a new placement (the session of
+                    // the first card ends and is wiped when this one is read into a new one).
+                    logger.notice("another ID card was placed without the first being lifted",
+                                  metadata: ["device": "\(binding.id)", "cardType": "\(identity.cardType.rawValue)",
+                                             "idNumber": "\(PersonalDataMask.idNumber(identity.idNumber))"])
+                    outcome.events.append(.cardInserted(identity))
+                }
             case .removed:
                 outcome.events.append(.cardRemoved)
             case .none:

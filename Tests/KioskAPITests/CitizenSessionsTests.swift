@@ -1,0 +1,48 @@
+import Foundation
+import FrontDesk
+import Synchronization
+import Testing
+import Workflow
+@testable import KioskAPI
+
+/// Why a session ended, as the screen's `sessionEnded` says: another person's card ends the
+/// open session as `anotherCard` (and wipes it); a session whose time was up, replaced before the
+/// reaper came by, ends as `timeout`; the same card again keeps the session.
+@Suite struct CitizenSessionsTests {
+    static let zhang = Applicant(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true)
+    static let li = Applicant(name: "李四", idNumber: "440524188001010014", documentKind: "resident", verifiedByCard: true)
+
+    final class Ended: Sendable {
+        let items = Mutex<[String]>([])
+        var all: [String] { items.withLock { $0 } }
+    }
+
+    func sessions(_ clock: ManualClock, _ ended: Ended) -> CitizenSessions {
+        CitizenSessions(timeoutSeconds: 120, warningSeconds: 15, clock: clock,
+                        onEnd: { id, reason in ended.items.withLock { $0.append("\(id) \(reason.rawValue)") } })
+    }
+
+    @Test func anotherPersonsCardEndsTheSessionAsAnotherCardAndTheSameCardKeepsIt() {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+        let ended = Ended()
+        let sessions = sessions(clock, ended)
+        let screen = sessions.open()
+        #expect(sessions.cardInserted(Self.zhang).id == screen.id)
+        #expect(sessions.cardInserted(Self.zhang).id == screen.id)
+        let second = sessions.cardInserted(Self.li)
+        #expect(second.id != screen.id)
+        #expect(second.identity?.idNumber == Self.li.idNumber)
+        #expect(ended.all == ["\(screen.id) anotherCard"])
+    }
+
+    @Test func aSessionWhoseTimeWasUpEndsAsTimeoutWhenACardReplacesIt() {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+        let ended = Ended()
+        let sessions = sessions(clock, ended)
+        let first = sessions.cardInserted(Self.zhang)
+        clock.advance(by: 121)   // not reaped yet
+        let next = sessions.cardInserted(Self.zhang)
+        #expect(next.id != first.id)
+        #expect(ended.all == ["\(first.id) timeout"])
+    }
+}
