@@ -29,6 +29,21 @@ public struct FilingProgress: Sendable, Hashable, Codable {
     public var history: [Step]
     /// The rating code (评价码) printed on the slip: whoever holds the slip or its QR may rate.
     public var ratingCode: String?
+    /// Once concluded: where and how the result is collected (出件) or that it was mailed (送达).
+    public var result: ResultDelivery?
+
+    /// How a concluded filing's result reaches the citizen, without personal data (never the address).
+    public struct ResultDelivery: Sendable, Hashable, Codable {
+        /// `collect` (at a window) or `mail`.
+        public var method: String
+        /// The Chinese sentence the page and the screen show.
+        public var text: String
+        public var place: String?
+        public var hours: String?
+        public var note: String?
+        public var waybill: String?
+        public var carrier: String?
+    }
 }
 
 extension FrontDesk {
@@ -97,6 +112,9 @@ extension FrontDesk {
                                     statusName: FilingStatus(r.to)?.chineseName ?? r.to, by: r.actor.chineseName,
                                     note: r.actor == .kiosk ? r.reason : nil)
             }
+            let result = Self.resultDelivery(status: filing.status, item: item,
+                                             mailed: (try String.fetchOne(db, sql: "SELECT mailTo FROM draft WHERE id = ?", arguments: [filing.draftID])) != nil,
+                                             collection: row["collection"], mailing: row["mailing"])
             return FilingProgress(
                 number: number, itemName: item?.name ?? filing.itemCode, department: item?.implementingBody ?? "",
                 bundleName: filing.bundleCode.flatMap { catalogue.bundle(code: $0)?.name },
@@ -104,8 +122,34 @@ extension FrontDesk {
                 receivedDay: filing.receivedDay?.description, promisedDeadline: filing.promisedDeadline?.description,
                 light: filing.light?.rawValue, lightName: filing.light?.chineseName,
                 deferredMaterials: filing.deferred, history: history,
-                ratingCode: filing.status == .submitted ? nil : try ratingCode(db, for: .filing(number)))
+                ratingCode: filing.status == .submitted ? nil : try ratingCode(db, for: .filing(number)), result: result)
         }
+    }
+
+    /// Where a concluded (or delivered) filing's result is: what the platform reported (a place to
+    /// collect it, or the waybill it was mailed with), else what the filing and the catalogue say.
+    static func resultDelivery(status: FilingStatus, item: ServiceItem?, mailed: Bool, collection: String?, mailing: String?)
+        -> FilingProgress.ResultDelivery? {
+        switch status {
+        case .concluded, .delivered: break
+        default: return nil
+        }
+        func object(_ json: String?) -> [String: String]? {
+            json.flatMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }?.compactMapValues { $0 as? String }
+        }
+        if let m = object(mailing), let waybill = m["waybill"] {
+            let carrier = m["carrier"] ?? "EMS"
+            return .init(method: "mail", text: "办理结果已通过\(carrier)邮寄，运单号 \(waybill)，请留意查收", waybill: waybill, carrier: carrier)
+        }
+        if mailed {
+            return .init(method: "mail", text: "办理结果将邮寄至您登记的地址，寄出后可在此查看运单号")
+        }
+        if let c = object(collection), let place = c["place"] {
+            return .init(method: "collect", text: "请携带身份证和受理通知单到\(place)领取" + (c["hours"].map { "（\($0)）" } ?? ""),
+                         place: place, hours: c["hours"], note: c["note"])
+        }
+        let place = item?.responsible?.window ?? item?.implementingBody ?? "服务窗口"
+        return .init(method: "collect", text: "请携带身份证和受理通知单到\(place)领取", place: place)
     }
 
     /// The public URL of a filing's progress page (the slip's QR code).

@@ -24,6 +24,10 @@ enum ProgressPage {
                 for m in p.deferredMaterials { body += "<li>\(escape(m.name))：\(escape(m.howToSupply))，请于\(escape(m.deadline.description))前补交</li>" }
                 body += "</ul>"
             }
+            if let result = p.result {
+                body += "<h2>\(result.method == "mail" ? "邮寄送达" : "领取办理结果")</h2><p><b>\(escape(result.text))</b></p>"
+                if let note = result.note { body += "<p class=muted>\(escape(note))</p>" }
+            }
             body += "<h2>办理进度</h2><ol>"
             let formatter = DateFormatter()
             formatter.locale = Locale(identifier: "zh_CN")

@@ -281,7 +281,12 @@ public struct StaffRoutes: Sendable {
         // 差评 follow-up (差评核实、整改、反馈): the open ones (or all with ?all=true), and one step at a time.
         router.get("/api/v1/staff/rectifications") { request, _ -> [RectificationView] in
             _ = try authorize(request, needs: .staff)
-            let all = request.uri.queryParameters.get("all") == "true"
+            let all: Bool
+            switch request.uri.queryParameters.get("all") {
+            case nil, "false": all = false
+            case "true": all = true
+            case let other?: throw APIProblem.invalid("all must be true or false (got '\(other)')")
+            }
             let today = desk.today()
             return try refusing { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }
                 .map { RectificationView($0, today: today) }

@@ -298,6 +298,14 @@ enum Migrations {
             try db.execute(sql: "CREATE INDEX outbox_subject_kind_state ON outbox (subject, kind, state)")
             try db.execute(sql: "DROP INDEX IF EXISTS outbox_on_subject")
         }
+        migrator.registerMigration("v9: collection and delivery") { db in
+            // What the platform said of a concluded filing's result: where to collect it (出件), or
+            // the waybill it was mailed with (送达), as JSON; shown on the progress page.
+            try db.alter(table: "filing") { t in
+                t.add(column: "collection", .text)
+                t.add(column: "mailing", .text)
+            }
+        }
         return migrator
     }
 }

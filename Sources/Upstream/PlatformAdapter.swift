@@ -85,15 +85,44 @@ public struct PlatformFilingStatus: Sendable, Hashable, Codable {
         }
     }
 
+    /// Where and how a concluded filing's result (证照/批文) is collected (出件).
+    public struct Collection: Sendable, Hashable, Codable {
+        /// `滕州市政务服务中心一楼3号窗口`.
+        public var place: String
+        /// `工作日 9:00-17:00`.
+        public var hours: String?
+        /// `请携带受理通知单和身份证原件`.
+        public var note: String?
+
+        public init(place: String, hours: String? = nil, note: String? = nil) {
+            self.place = place; self.hours = hours; self.note = note
+        }
+    }
+
+    /// A mailed result (邮寄送达): the carrier's waybill.
+    public struct Mailing: Sendable, Hashable, Codable {
+        public var waybill: String
+        /// `EMS`.
+        public var carrier: String?
+
+        public init(waybill: String, carrier: String? = nil) {
+            self.waybill = waybill; self.carrier = carrier
+        }
+    }
+
     public var number: String
     public var caseId: String?
     public var status: String
     public var history: [Step]
+    public var collection: Collection?
+    public var mailing: Mailing?
 
-    public init(number: String, caseId: String?, status: String, history: [Step]) {
+    public init(number: String, caseId: String?, status: String, history: [Step], collection: Collection? = nil, mailing: Mailing? = nil) {
         self.number = number
         self.caseId = caseId
         self.status = status
         self.history = history
+        self.collection = collection
+        self.mailing = mailing
     }
 }

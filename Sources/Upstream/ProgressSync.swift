@@ -106,6 +106,7 @@ public final class ProgressSync: Service, Sendable {
                 if !error.isPermanent { break }   // offline: ask again at the next turns, not filing after filing now
                 continue
             }
+            recordResult(filing.number, collection: answer.collection, mailing: answer.mailing)
             guard let target = Self.localStatus(forPlatformStatus: answer.status),
                   let local = FilingStatus(filing.status), target != local else {
                 pass.unchanged += 1
@@ -173,6 +174,22 @@ public final class ProgressSync: Service, Sendable {
                                  now.addingTimeInterval(-7 * 86_400), now.addingTimeInterval(-options.recentInterval),
                                  now.addingTimeInterval(-options.oldInterval), limit])
                 .map { ($0["number"], $0["status"], $0["platformStatus"]) }
+        }
+    }
+
+    /// Keeps where the result is collected, or its waybill, when the platform says so.
+    private func recordResult(_ number: String, collection: PlatformFilingStatus.Collection?, mailing: PlatformFilingStatus.Mailing?) {
+        guard collection != nil || mailing != nil else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = { (value: (any Encodable)?) -> String? in value.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) } }
+        do {
+            try store.pool.write { db in
+                try db.execute(sql: "UPDATE filing SET collection = COALESCE(?, collection), mailing = COALESCE(?, mailing) WHERE number = ?",
+                               arguments: [json(collection), json(mailing), number])
+            }
+        } catch {
+            logger.error("progress sync cannot record where the result is", metadata: ["filing": "\(number)", "error": "\(error)"])
         }
     }
 

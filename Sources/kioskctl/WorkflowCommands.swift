@@ -244,7 +244,8 @@ struct QueueCommand: ParsableCommand {
                     Console.err("\(file): error: the file is not UTF-8 text (save it as CSV UTF-8)")
                     throw ExitCode(1)
                 }
-                let desk = try options.desk()
+                // Importing writes: the store is made when the kiosk has none yet (not for a dry run).
+                let desk = try options.desk(creating: !dryRun)
                 let (appointments, problems) = AppointmentCSV.parse(text, categories: Set(desk.categories.map(\.code)),
                                                                     isValidIDNumber: IDNumber.hasValidCheckCharacter)
                 for problem in problems { Console.err("\(file):\(problem.line): error: \(problem.message)") }

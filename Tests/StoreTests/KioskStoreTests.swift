@@ -21,10 +21,11 @@ import Testing
                                                   "v5: outbox delivery",
                                                   "v6: progress sync",
                                                   "v7: retention",
-                                                  "v8: outbox lookups by subject"])
+                                                  "v8: outbox lookups by subject",
+                                                  "v9: collection and delivery"])
         // Reopening applies nothing twice.
         let again = try KioskStore.open(directory: dir.file("data"))
-        #expect(try again.appliedMigrations().count == 8)
+        #expect(try again.appliedMigrations().count == 9)
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {

@@ -27,8 +27,8 @@ import Upstream
             try pool.close()
         }
         let store = try KioskStore.open(directory: directory.path)
-        #expect(try store.appliedMigrations().suffix(4) == ["v5: outbox delivery", "v6: progress sync", "v7: retention",
-                                                            "v8: outbox lookups by subject"])
+        #expect(try store.appliedMigrations().suffix(5) == ["v5: outbox delivery", "v6: progress sync", "v7: retention",
+                                                            "v8: outbox lookups by subject", "v9: collection and delivery"])
         let rows = try await store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, orderKey, state, attempts, nextAttemptAt FROM outbox ORDER BY id")
         }

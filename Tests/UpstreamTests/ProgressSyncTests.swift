@@ -10,20 +10,28 @@ import Workflow
 
 /// A platform whose answers the test writes: the status of each filing, or a failure.
 final class ScriptedPlatform: PlatformAdapter, Sendable {
-    private let script = Mutex<(statuses: [String: String], failure: PlatformError?, asked: [String])>(([:], nil, []))
+    private let script = Mutex<(statuses: [String: String], failure: PlatformError?, asked: [String],
+                                results: [String: (PlatformFilingStatus.Collection?, PlatformFilingStatus.Mailing?)])>(([:], nil, [], [:]))
 
-    func set(_ number: String, _ status: String) { script.withLock { $0.statuses[number] = status } }
+    func set(_ number: String, _ status: String, collection: PlatformFilingStatus.Collection? = nil,
+             mailing: PlatformFilingStatus.Mailing? = nil) {
+        script.withLock {
+            $0.statuses[number] = status
+            $0.results[number] = (collection, mailing)
+        }
+    }
     func fail(with error: PlatformError?) { script.withLock { $0.failure = error } }
     var asked: [String] { script.withLock { $0.asked } }
 
     func filingStatus(number: String) async throws(PlatformError) -> PlatformFilingStatus {
-        let (status, failure) = script.withLock { s in
+        let (status, failure, result) = script.withLock { s in
             s.asked.append(number)
-            return (s.statuses[number] ?? "received", s.failure)
+            return (s.statuses[number] ?? "received", s.failure, s.results[number])
         }
         if let failure { throw failure }
         return PlatformFilingStatus(number: number, caseId: "CASE-\(number.suffix(5))", status: status,
-                                    history: [.init(status: status, at: Date(timeIntervalSince1970: 1_795_400_000))])
+                                    history: [.init(status: status, at: Date(timeIntervalSince1970: 1_795_400_000))],
+                                    collection: result?.0, mailing: result?.1)
     }
 
     func putPage(sha256: String, bytes: [UInt8]) async throws(PlatformError) { throw .permanent("not in this script") }
