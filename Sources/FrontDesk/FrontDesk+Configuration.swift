@@ -8,6 +8,7 @@ import Workflow
 extension FrontDesk {
     /// The front desk of a loaded configuration: its catalogue, queue categories, calendar and rules.
     public convenience init(configuration: KioskConfiguration, store: KioskStore, clock: any KioskClock = SystemClock(),
+                            licences: any ElectronicLicenceLookup = CardReadLicences(),
                             logger: Logger = Logger(label: "onewindow.frontdesk")) {
         let settings = configuration.settings
         self.init(store: store, catalogue: configuration.catalogue, categories: configuration.queueCategories,
@@ -16,7 +17,7 @@ extension FrontDesk {
                                         timeZone: TimeZone(identifier: settings.kiosk.timeZone) ?? .current,
                                         publicBaseURL: settings.kiosk.publicBaseURL, officeHours: configuration.officeHours,
                                         rectificationWorkingDays: settings.workflow?.rectificationWorkingDays ?? 5),
-                  clock: clock, logger: logger)
+                  clock: clock, licences: licences, logger: logger)
     }
 }
 

@@ -82,6 +82,9 @@ public final class FrontDesk: Sendable {
         self.hall = HallTime(timeZone: rules.timeZone)
     }
 
+    /// Where electronic licences are looked up (the card, and the platform's library when kioskd has it).
+    public var licenceLookup: any ElectronicLicenceLookup { licences }
+
     /// The hall's current day.
     public func today() -> CivilDate { hall.moment(clock.now()).day }
 

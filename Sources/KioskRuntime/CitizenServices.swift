@@ -5,6 +5,7 @@ import IDCard
 import KioskAPI
 import Logging
 import ServiceLifecycle
+import Upstream
 import Workflow
 
 /// Ends idle citizen sessions (wiping them) and announces the ones about to expire, once a second;
@@ -77,6 +78,8 @@ struct CardSessionBridge: Service {
     let sessions: CitizenSessions
     let events: KioskEventLog
     let logger: Logger
+    /// Asks the platform's licence library about the card holder, without holding up the screen.
+    var licences: LicencePrefetch? = nil
 
     func run() async throws {
         let cards = reader.events.subscribe()
@@ -84,7 +87,9 @@ struct CardSessionBridge: Service {
             for await event in cards {
                 switch event {
                 case let .cardInserted(card):
-                    let session = sessions.cardInserted(Applicant(card))
+                    let applicant = Applicant(card)
+                    let session = sessions.cardInserted(applicant)
+                    if let licences { Task { await licences.prefetch(for: applicant) } }
                     logger.info("card read into session", metadata: ["session": "\(session.id)"])
                     events.publish(.cardInserted, CardInsertedEvent(
                         sessionId: session.id, name: PersonalDataMask.name(card.name),

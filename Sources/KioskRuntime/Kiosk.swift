@@ -85,7 +85,8 @@ public struct Kiosk: Sendable {
         let built = DeviceFactory.makeDevices(for: settings.devices, profilesDirectory: configuration.profilesDirectory, logger: logger)
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
                                                       kioskId: settings.kiosk.id, logger: logger)
-        let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, logger: logger)
+        let licences = SessionLicences()
+        let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, licences: licences, logger: logger)
         let platform = try PlatformConnection.adapter(for: settings.upstream, logger: logger)
         var upstreamLogger = logger
         upstreamLogger[metadataKey: "upstream"] = "\(settings.upstream.effectivePlatform.rawValue)"
@@ -112,7 +113,8 @@ public struct Kiosk: Sendable {
             timeoutSeconds: settings.session.inactivityTimeoutSeconds, warningSeconds: settings.session.warningSeconds, clock: options.clock,
             onExpiring: { id, at in events.publish(.sessionExpiring, SessionExpiringEvent(sessionId: id, expiresAt: at)) },
             onEnd: { id, reason in
-                // The session's unsubmitted drafts, their pages and the identity go with it.
+                // The session's unsubmitted drafts, their pages, the identity and its licences go with it.
+                licences.clear()
                 do {
                     try pages.abandon(sessionID: id, desk: desk)
                 } catch {
@@ -176,6 +178,9 @@ public struct Kiosk: Sendable {
 
     /// The data directory's free space against the capture reserve, read live.
     var dataDisk: DataDisk { DataDisk(directory: dataDirectory, reserveBytes: pages.files.reserveBytes) }
+
+    /// What the platform's licence library says the citizen at the screen holds (this session only).
+    public var licences: SessionLicences? { desk.licenceLookup as? SessionLicences }
 
     /// The router of the citizen door (with the staff routes too unless `api.staffListen` is set).
     public func makeRouter() -> Router<KioskRequestContext> {
@@ -242,7 +247,8 @@ public struct Kiosk: Sendable {
         app.addServices(MemoryTrimmer(interval: .seconds(60)))
         if let padRatings { app.addServices(padRatings) }
         for case let reader as IDCardReaderService in devices {
-            app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger))
+            app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger,
+                                              licences: licences.map { LicencePrefetch(platform: platform, licences: $0, logger: logger) }))
         }
         // Devices that run their own loop (the ID-card reader's polling) are services too.
         for case let service as any Service in devices { app.addServices(service) }

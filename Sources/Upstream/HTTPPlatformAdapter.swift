@@ -73,6 +73,14 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformReceipt.self, answer, what: "queue statistics receipt")
     }
 
+    public func licences(holder idNumber: String) async throws(PlatformError) -> [PlatformLicence] {
+        // The ID number travels in the query the platform's API names; it is never logged (the
+        // adapter logs the path without the query).
+        let holder = idNumber.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? idNumber
+        let answer = try await call(.GET, "/v1/licences?holder=\(holder)", body: nil, contentType: nil, idempotencyKey: nil)
+        return try decode(PlatformLicences.self, answer, what: "licences").licences
+    }
+
     public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] {
         let answer = try await call(.GET, "/v1/appointments?date=\(day)", body: nil, contentType: nil, idempotencyKey: nil)
         return try decode(PlatformAppointments.self, answer, what: "appointments").appointments
@@ -91,6 +99,8 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
     /// One call: a 2xx answer's body, or the classified error (network failures and timeouts are transient).
     private func call(_ method: HTTPMethod, _ path: String, body: [UInt8]?, contentType: String?,
                       idempotencyKey: String?) async throws(PlatformError) -> [UInt8] {
+        // What logs and errors may show of the call: the path without its query (which may carry an ID number).
+        let shownPath = path.prefix { $0 != "?" }
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "Authorization", value: token.authorizationValue)
@@ -106,11 +116,11 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
             let buffer = try await response.body.collect(upTo: Self.maximumAnswerBytes)
             answer = Array(buffer.readableBytesView)
         } catch {
-            let failure = PlatformError.transient(token.scrubbed("\(method.rawValue) \(path): \(Self.describe(error))"))
-            logger.debug("platform call failed", metadata: ["method": "\(method.rawValue)", "path": "\(path)", "error": "\(failure.reason)"])
+            let failure = PlatformError.transient(token.scrubbed("\(method.rawValue) \(shownPath): \(Self.describe(error))"))
+            logger.debug("platform call failed", metadata: ["method": "\(method.rawValue)", "path": "\(shownPath)", "error": "\(failure.reason)"])
             throw failure
         }
-        logger.debug("platform answered", metadata: ["method": "\(method.rawValue)", "path": "\(path)", "status": "\(status)"])
+        logger.debug("platform answered", metadata: ["method": "\(method.rawValue)", "path": "\(shownPath)", "status": "\(status)"])
         guard (200..<300).contains(status) else {
             var failure = PlatformError.answer(status: status, body: answer)
             failure.reason = token.scrubbed(failure.reason)

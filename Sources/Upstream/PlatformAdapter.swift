@@ -25,6 +25,8 @@ public protocol PlatformAdapter: Sendable {
     /// Sends a supervision notice (督办通知单) of a filing two working days past its promised
     /// deadline, naming the responsible department, with a key that stays the same across retries.
     func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// The electronic licences (电子证照) the licence library holds for an ID number.
+    func licences(holder idNumber: String) async throws(PlatformError) -> [PlatformLicence]
     /// The appointments (预约) made on the platform for a hall day (`YYYY-MM-DD`), for check-in by ID card.
     func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment]
     /// Releases connections; called once when the relay stops.
@@ -33,10 +35,31 @@ public protocol PlatformAdapter: Sendable {
 
 extension PlatformAdapter {
     public func shutdown() async {}
+    /// A platform without a licence library has none to give.
+    public func licences(holder idNumber: String) async throws(PlatformError) -> [PlatformLicence] {
+        throw .permanent("this platform adapter has no licence library")
+    }
     /// A platform without an appointments API has none to give.
     public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] {
         throw .permanent("this platform adapter has no appointments API")
     }
+}
+
+/// One electronic licence as the licence library names it: the type as the catalogue's
+/// `electronicLicence` names it (`居民户口簿`) and the library's reference to it.
+public struct PlatformLicence: Sendable, Hashable, Codable {
+    public var type: String
+    public var reference: String
+
+    public init(type: String, reference: String) {
+        self.type = type
+        self.reference = reference
+    }
+}
+
+/// The licence library's answer.
+struct PlatformLicences: Codable {
+    var licences: [PlatformLicence]
 }
 
 /// One appointment as the platform sends it (`GET /v1/appointments?date=`).

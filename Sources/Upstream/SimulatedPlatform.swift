@@ -72,6 +72,9 @@ public actor SimulatedPlatform: PlatformAdapter {
         try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
     }
 
+    /// The simulated licence library knows no licences (the card's own stands in for the ID card).
+    public func licences(holder idNumber: String) async throws(PlatformError) -> [PlatformLicence] { [] }
+
     /// The simulated platform takes no appointments.
     public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] { [] }
 

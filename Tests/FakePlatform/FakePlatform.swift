@@ -32,7 +32,7 @@ public final class FakePlatform: Sendable {
 
     /// Which calls a fault applies to.
     public enum Call: String, Sendable, Hashable {
-        case page, filing, status, evaluation, queueStatistics, ratingStatistics, supervisionNotice, appointments
+        case page, filing, status, evaluation, queueStatistics, ratingStatistics, supervisionNotice, appointments, licences
     }
 
     /// One applied (first-time) request.
@@ -59,6 +59,7 @@ public final class FakePlatform: Sendable {
         var pages: Set<String> = []
         var filings: [String: String] = [:]     // number → answer JSON
         var appointments: [String: String] = [:]   // day → the appointments' JSON array
+        var licences: [String: String] = [:]       // ID number → the licences' JSON array
         var evaluations: [String: String] = [:] // key → answer JSON
         var nextCase = 1
         var hanging: [Channel] = []
@@ -137,6 +138,9 @@ public final class FakePlatform: Sendable {
     /// Every applied request, in the order applied.
     public var applied: [Applied] { state.withLock { $0.applied } }
 
+    /// What `GET /v1/licences?holder=ID` answers: a JSON array of `{type, reference}`.
+    public func setLicences(_ json: String, for holder: String) { state.withLock { $0.licences[holder] = json } }
+
     /// What `GET /v1/appointments?date=DAY` answers: a JSON array of appointments.
     public func setAppointments(_ json: String, on day: String) { state.withLock { $0.appointments[day] = json } }
     /// Every request received, in order.
@@ -160,6 +164,8 @@ public final class FakePlatform: Sendable {
         let body = keepsBodies ? fullBody : []
         return state.withLock { s in
             switch call {
+            case .licences:
+                return (200, #"{"licences":\#(s.licences[key] ?? "[]")}"#)
             case .appointments:
                 return (200, #"{"date":"\#(key)","appointments":\#(s.appointments[key] ?? "[]")}"#)
             case .page:
@@ -288,6 +294,12 @@ final class FakePlatformHandler: ChannelInboundHandler {
         case (.POST, 3) where parts == ["v1", "statistics", "ratings"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .ratingStatistics; key = k
+        case (.GET, 2) where parts == ["v1", "licences"]:
+            let query = head.uri.split(separator: "?").dropFirst().first.map(String.init) ?? ""
+            guard let holder = query.split(separator: "&").first(where: { $0.hasPrefix("holder=") })?.dropFirst(7), !holder.isEmpty else {
+                return respond(context: context, status: 400, json: #"{"title":"holder required"}"#)
+            }
+            call = .licences; key = String(holder).removingPercentEncoding ?? String(holder)
         case (.GET, 2) where parts == ["v1", "appointments"]:
             let query = head.uri.split(separator: "?").dropFirst().first.map(String.init) ?? ""
             guard let date = query.split(separator: "&").first(where: { $0.hasPrefix("date=") })?.dropFirst(5), !date.isEmpty else {
