@@ -104,7 +104,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
-        ], resources: [.copy("openapi.yaml")]),
+        ], resources: [.copy("openapi.yaml"), .copy("Screen")]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
             "KioskAPI", "Upstream", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
