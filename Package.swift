@@ -165,6 +165,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The touch screen in a real headless Chromium (scripts/screen-test.py) against a real kioskd and cupsd.
+        .testTarget(name: "ScreenTests", dependencies: ["KioskTestSupport", "Slips"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard", "FakePlatform", "KioskConfig"]),
     ],
     swiftLanguageModes: [.v6]
