@@ -98,6 +98,7 @@ class Run:
 
     def viewport(self, width, height):
         """The panel's exact size in CSS pixels (the window size of headless Chromium includes its frame)."""
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                                     {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
 

@@ -50,7 +50,8 @@ export function render(state, act, kiosk) {
         button(S.delivery.confirm, () => upd({ step: 'confirm' }), { kind: 'primary', id: 'house-next', disabled: !v.house })));
   } else {
     body = h('div', { class: 'entry' },
-      h('dl', { class: 'facts', id: 'mail-address' }, h('dt', {}, S.delivery.address), h('dd', {}, `${kiosk.settings?.addressPrefix || ''}${v.town}${v.street}${v.community}${v.house}号`),
+      h('dl', { class: 'facts', id: 'mail-address' }, h('dt', {}, S.delivery.modeLabel), h('dd', {}, `● ${S.delivery.mail}`),
+        h('dt', {}, S.delivery.address), h('dd', {}, `${kiosk.settings?.addressPrefix || ''}${v.town}${v.street}${v.community}${v.house}号`),
         h('dt', {}, S.delivery.phoneLabel), h('dd', {}, v.phone)),
       h('div', { class: 'row' }, button(S.delivery.change, () => upd({ step: 'phone' }), { id: 'change-address' })));
   }

@@ -118,8 +118,8 @@ export function render(state, act, kiosk) {
     state.refusal ? h('p', { class: 'refusal', role: 'alert', id: 'refusal' }, '⚠ ', S.materials.refused, state.refusal) : null,
     current.held ? h('p', { class: 'note ok' }, `✓ ${S.materials.held(current.held)}`) : h('div', { class: 'row' },
       button(state.busy ? S.materials.taking : (state.refusal ? S.materials.retake : S.materials.take), () => act.takePage(),
-        { kind: 'primary', id: 'take', disabled: state.busy })),
-    h('ul', { class: 'pages', id: 'pages' }, pages));
+        { kind: 'primary', id: 'take', disabled: state.busy }),
+      h('ul', { class: 'pages', id: 'pages' }, pages)));
   if (!running) { running = true; nextFrame(); }
   return screen('materials',
     h('div', { class: 'heading-row' }, h('h1', {}, `${S.materials.heading}：${draft.title}`)),
