@@ -304,6 +304,8 @@ class Run:
             raise Failure("the attract screen does not ask for the ID card")
         if self.js("return document.documentElement.lang") != "zh-CN":
             raise Failure("the page is not lang=zh-CN")
+        # The attract screen's voice prompt: spoken by kioskd (espeak-ng) and loaded by the page.
+        self.wait("the voice prompt loaded", lambda: self.js("return (window.__voiceLoaded || 0) > 0"), 30)
         self.check_rendered("attract", False)
         self.shot("attract")
         self.tap("#large-toggle")

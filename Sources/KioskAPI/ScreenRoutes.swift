@@ -243,7 +243,8 @@ public actor VoicePrompts {
         guard let bytes = FileManager.default.contents(atPath: target), !bytes.isEmpty else {
             throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "espeak-ng wrote no audio"])
         }
-        if keep { _ = try? FileManager.default.replaceItemAt(URL(fileURLWithPath: path), withItemAt: URL(fileURLWithPath: target)) }
+        // Atomic: a prompt is either cached whole or not at all.
+        if keep, rename(target, path) != 0 { try? FileManager.default.removeItem(atPath: target) }
         return [UInt8](bytes)
     }
 

@@ -60,5 +60,8 @@ import Testing
         let payloads = try reader.images.flatMap { try QRDecoder.decode(imageBytes: $0.pbm) } + reader.nativeQRPayloads
         #expect(payloads.contains(url), "the slip's QR codes \(payloads) do not include the screen's \(url)")
         #expect(url.contains("/p/"))
+        // The voice prompts the page played were spoken by espeak-ng and cached per text.
+        let voices = (try? FileManager.default.contentsOfDirectory(atPath: kioskd.data.path + "/voice")) ?? []
+        #expect(voices.filter { $0.hasSuffix(".wav") }.count >= 3, "cached prompts: \(voices)")
     }
 }

@@ -131,7 +131,12 @@ setInterval(() => {
 let audio = null;
 export function speak(text) {
   if (!kiosk.settings?.voicePrompts || !text) return;
-  if (!audio) audio = new Audio();
+  if (!audio) {
+    audio = new Audio();
+    // How many prompts arrived ready to play (the browser test's probe; headless has no speaker).
+    window.__voiceLoaded = 0;
+    audio.addEventListener('loadeddata', () => { window.__voiceLoaded += 1; });
+  }
   audio.src = `/api/v1/voice?text=${encodeURIComponent(text)}`;
   audio.play().catch((e) => console.info('voice prompt not played:', e.name));
 }
