@@ -166,13 +166,16 @@ class Run:
         self.wait(f"the {screen} screen", lambda: self.screen() == screen, timeout)
 
     def tap(self, css, timeout=15.0):
+        """A real click (pointer events) on the element; found again if the page redrew it meanwhile."""
         from selenium.webdriver.common.by import By
 
-        def ready():
+        def tapped():
             el = self.driver.find_element(By.CSS_SELECTOR, css)
-            return el if el.is_displayed() and el.is_enabled() else None
-        element = self.wait(f"{css} to be tappable", ready, timeout)
-        element.click()
+            if not (el.is_displayed() and el.is_enabled()):
+                return False
+            el.click()  # a stale element raises: wait() asks again
+            return True
+        self.wait(f"{css} to be tappable", tapped, timeout)
 
     def exists(self, css):
         return self.js("return !!document.querySelector(arguments[0])", css)

@@ -109,6 +109,12 @@ function renderCountdown() {
   }
   const seconds = Math.max(0, Math.ceil((state.expiring - Date.now()) / 1000));
   overlay.hidden = false;
+  // Each second only the number changes: the 继续办理 button stays the same element under the finger.
+  const shown = document.getElementById('countdown-seconds');
+  if (shown) {
+    shown.textContent = S.countdown.body(seconds);
+    return;
+  }
   overlay.replaceChildren(h('div', { class: 'dialog', role: 'alertdialog', 'aria-labelledby': 'countdown-heading', id: 'countdown' },
     h('h2', { id: 'countdown-heading' }, S.countdown.heading),
     h('p', { class: 'countdown-seconds', id: 'countdown-seconds' }, S.countdown.body(seconds)),
