@@ -27,7 +27,6 @@ import tempfile
 import time
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ITEM = "1237040049308563813720124002000001"   # 住房公积金提取（租赁住房）: three required pages
 
