@@ -6,7 +6,7 @@ SWIFT ?= swift
 DEMO_PORT ?= 8080
 DEMO_CUPS_PORT ?= 8631
 
-.PHONY: demo test bench bench-api build bootstrap clean fixtures
+.PHONY: demo test bench bench-api bench-screen screens build bootstrap clean fixtures
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -33,6 +33,17 @@ bench-api: bootstrap
 	$(SWIFT) build -c release --product kioskd
 	$(SWIFT) build -c release --product kiosk-bench
 	.build/release/kiosk-bench kiosk-config --only api --journeys $(JOURNEYS)
+
+# The touch screen's figures in a real headless Chromium against a release kioskd: attract screen
+# interactive, card read → masked name painted, asset bytes, JS heap over 200 journeys.
+bench-screen: bootstrap
+	$(SWIFT) build -c release --product kioskd
+	/usr/bin/python3 scripts/bench-screen.py --kioskd .build/release/kioskd --journeys $(or $(SCREEN_JOURNEYS),200)
+
+# Re-takes the screenshots in docs/screens/ (the browser test, writing into the repository).
+screens: bootstrap
+	$(SWIFT) build --build-tests
+	ONEWINDOW_SCREENSHOTS=$(CURDIR)/docs/screens $(SWIFT) test --skip-build --filter TouchScreenBrowserTests
 
 clean:
 	rm -rf .build .demo

@@ -109,7 +109,7 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
-        ], resources: [.copy("openapi.yaml")]),
+        ], resources: [.copy("openapi.yaml"), .copy("Screen")]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
             "KioskAPI", "Upstream", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
@@ -170,6 +170,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),
+        // The touch screen in a real headless Chromium (scripts/screen-test.py) against a real kioskd and cupsd.
+        .testTarget(name: "ScreenTests", dependencies: ["KioskTestSupport", "Slips"]),
         .testTarget(name: "EndToEndTests", dependencies: ["KioskTestSupport", "DeviceFixtures", "IDCard", "FakePlatform", "KioskConfig"]),
     ],
     swiftLanguageModes: [.v6]

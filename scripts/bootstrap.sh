@@ -20,6 +20,9 @@ PACKAGES=(
   zbar-tools curl
   # tests and benchmarks: the HTTP load generator; Debian's python3 with venv for .tools/venv
   wrk python3-venv
+  # the touch screen: a real headless Chromium driven by Selenium (Debian's, for /usr/bin/python3),
+  # and Mandarin voice prompts
+  chromium chromium-driver python3-selenium espeak-ng
 )
 
 missing=()

@@ -17,6 +17,8 @@ cat <<MSG
 
   OneWindow demo
   ──────────────
+  touch screen    http://127.0.0.1:$port/        (open in any browser; scripts/kiosk-browser.sh http://127.0.0.1:$port/ for kiosk mode)
+  place a card    curl -XPOST 127.0.0.1:$port/api/v1/sim/idcard/place -d '{"name":"张三","idNumber":"11010519491231002X"}'
   API             http://127.0.0.1:$port/api/v1/health
   printed jobs    $demo/cups/out/receipt/  and  $demo/cups/out/ticket/   (job-N.bin, raw ESC/POS)
   paper sensor    echo out > $demo/cups/out/receipt/paper   (ok | low | out | jam)

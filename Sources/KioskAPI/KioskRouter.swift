@@ -18,11 +18,14 @@ public enum KioskRouter {
         public var maintenance: MaintenanceMode?
         /// The document camera's preview for the screen.
         public var camera: CameraRoutes?
+        /// The touch screen's page, assets and helper routes.
+        public var screen: ScreenRoutes?
 
         public init(health: HealthRoutes, citizen: CitizenRoutes? = nil, events: EventRoutes? = nil, simulators: SimulatorRoutes? = nil,
                     staff: StaffRoutes? = nil, metrics: (KioskMetrics, MetricsRoutes)? = nil, openAPI: OpenAPIRoutes? = nil,
-                    maintenance: MaintenanceMode? = nil, camera: CameraRoutes? = nil) {
+                    maintenance: MaintenanceMode? = nil, camera: CameraRoutes? = nil, screen: ScreenRoutes? = nil) {
             self.camera = camera
+            self.screen = screen
             self.health = health
             self.citizen = citizen
             self.events = events
@@ -46,6 +49,7 @@ public enum KioskRouter {
         parts.health.add(to: router)
         parts.citizen?.add(to: router)
         parts.camera?.add(to: router)
+        parts.screen?.add(to: router)
         parts.events?.add(to: router)
         parts.simulators?.add(to: router)
         parts.staff?.add(to: router)

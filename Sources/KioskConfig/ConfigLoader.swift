@@ -36,6 +36,9 @@ public enum ConfigLoader {
         let queue = decodeFile(ConfigFiles.queue, as: QueueFile.self)
         let staff = FileManager.default.fileExists(atPath: display(ConfigFiles.staff))
             ? decodeFile(ConfigFiles.staff, as: StaffAccountsFile.self) : nil
+        let screen = FileManager.default.fileExists(atPath: display(ConfigFiles.screen))
+            ? decodeFile(ConfigFiles.screen, as: ScreenSettings.self) : nil
+        if let (screenSettings, file) = screen { diagnostics += ScreenSettings.problems(screenSettings, file: file) }
 
         var years: [(HolidayYear, YAMLFile, Int?)] = []
         let calendarDir = display(ConfigFiles.calendarFolder)
@@ -88,10 +91,12 @@ public enum ConfigLoader {
             throw ConfigError(diagnostics: diagnostics)
         }
         let holidayYears = years.map(\.0)
-        return KioskConfiguration(
+        var configuration = KioskConfiguration(
             directory: directory, settings: settings, items: catalogueFile.items,
             itemTypeCodes: catalogueFile.itemTypeCodes, bundles: bundlesFile.bundles,
             queueCategories: queueFile.categories, holidayYears: holidayYears,
             calendar: WorkingCalendar(years: holidayYears), staffAccounts: staff?.0.accounts ?? [], warnings: diagnostics)
+        configuration.screen = screen?.0 ?? .standard
+        return configuration
     }
 }

@@ -16,6 +16,8 @@ public struct KioskConfiguration: Sendable {
     public var calendar: WorkingCalendar
     /// The accounts of `staff.yaml` (none when the file is absent: the staff door stays shut).
     public var staffAccounts: [StaffAccount] = []
+    /// The touch screen's settings (`screen.yaml`; the defaults when it is absent).
+    public var screen: ScreenSettings = .standard
     /// Findings that do not stop the kiosk but that a technician must see (e.g. no calendar for next year).
     public var warnings: [ConfigDiagnostic]
 
@@ -49,6 +51,8 @@ public enum ConfigFiles {
     public static let calendarFolder = "calendar"
     /// Optional: staff accounts with PIN hashes (`kioskctl staff set-pin` writes it).
     public static let staff = "staff.yaml"
+    /// Optional: the touch screen's voice prompts and the hall's address list for mail delivery.
+    public static let screen = "screen.yaml"
 }
 
 struct CatalogueFile: Codable {

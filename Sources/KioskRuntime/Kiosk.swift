@@ -193,11 +193,12 @@ public struct Kiosk: Sendable {
                             sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount,
                             disk: retention.lastUsage, diskFreeNow: dataDisk.reading().freeBytes, pad: padRatings?.counters)
         }
+        let citizen = CitizenRoutes(desk: desk, sessions: sessions, printers: printers, slipContext: SlipContext(configuration.settings),
+                                    pages: pages, events: events, camera: camera, board: board, padRatings: padRatings,
+                                    upstreamOffline: { outboxWatch.report?.isOffline == true })
         return KioskRouter.make(.init(
             health: health,
-            citizen: CitizenRoutes(desk: desk, sessions: sessions, printers: printers, slipContext: SlipContext(configuration.settings),
-                                   pages: pages, events: events, camera: camera, board: board, padRatings: padRatings,
-                                   upstreamOffline: { outboxWatch.report?.isOffline == true }),
+            citizen: citizen,
             events: EventRoutes(log: events),
             simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
             // The staff door is on the citizen listener only without a staff address of its own, and
@@ -206,7 +207,21 @@ public struct Kiosk: Sendable {
             metrics: (metrics, metricsRoutes),
             openAPI: try? OpenAPIRoutes(),
             maintenance: maintenance,
-            camera: CameraRoutes(camera: camera, perSecond: configuration.settings.materials?.previewsPerSecond ?? 4)))
+            camera: CameraRoutes(camera: camera, perSecond: configuration.settings.materials?.previewsPerSecond ?? 4),
+            screen: screenRoutes(citizen: citizen)))
+    }
+
+    /// The touch screen's page and helper routes (nil, logged, if its files are missing from the build).
+    func screenRoutes(citizen: CitizenRoutes) -> ScreenRoutes? {
+        let settings = configuration.settings
+        let screen = configuration.screen
+        return try? ScreenRoutes(
+            settings: .init(hallName: settings.kiosk.hallName, kioskId: settings.kiosk.id, consultationPhone: settings.kiosk.consultationPhone,
+                            voicePrompts: screen.voicePrompts ?? true, sessionTimeoutSeconds: settings.session.inactivityTimeoutSeconds,
+                            warningSeconds: settings.session.warningSeconds,
+                            previewsPerSecond: settings.materials?.previewsPerSecond ?? 4, addressPrefix: screen.addressPrefix,
+                            towns: screen.towns ?? []),
+            citizen: citizen, voiceCache: dataDirectory + "/voice")
     }
 
     /// The router of the staff door when it has its own address.

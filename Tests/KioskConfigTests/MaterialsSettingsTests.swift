@@ -10,14 +10,14 @@ import Testing
         #expect(materials.maximumPageKilobytes == 10_240)
         #expect(materials.maximumFilingMegabytes == 100)
         #expect(materials.reserveMegabytes == 32)
-        #expect(materials.previewsPerSecond == 4)
+        #expect(materials.previewsPerSecond == 5)
     }
 
     @Test func badMaterialValuesAreNamedByLine() throws {
         let fixture = try ConfigFixture()
         defer { fixture.remove() }
         let pageLine = try fixture.replaceFirst("  maximumPageKilobytes: 10240", with: "  maximumPageKilobytes: 10", in: "kiosk.yaml")
-        let rateLine = try fixture.replaceFirst("  previewsPerSecond: 4", with: "  previewsPerSecond: 0", in: "kiosk.yaml")
+        let rateLine = try fixture.replaceFirst("  previewsPerSecond: 5", with: "  previewsPerSecond: 0", in: "kiosk.yaml")
         do {
             _ = try ConfigLoader.load(directory: fixture.directory)
             Issue.record("a 10 KiB page limit and 0 previews a second were accepted")

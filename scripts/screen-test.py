@@ -1,0 +1,634 @@
+#!/usr/bin/python3
+"""The citizen's touch screen in a real headless Chromium (Debian's chromium + chromium-driver,
+driven by Debian's python3-selenium), against a real kioskd with simulated devices and a private
+cupsd. Run by Tests/ScreenTests (swift test); it can also be run by hand against `make demo`.
+
+    /usr/bin/python3 scripts/screen-test.py --url http://127.0.0.1:8080 [--screenshots DIR]
+        [--staff-pin PIN] [--kioskd-pid PID --kioskd-command JSON] [--only NAME,...]
+
+Every wait is on a condition with a bounded timeout. Prints `FILING=…`, `PROGRESS_URL=…` for the
+caller to check the printed slip, `PASS name` per scenario, and exits 1 on the first failure
+(`FAIL name: why`). A missing chromium or chromedriver is a failure, never a skip.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+import urllib.request
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+ITEM_JOURNEY = "1237040049308563813720124002000001"   # 住房公积金提取（租赁住房）: three required pages
+ITEM_DEFERRABLE = "11370481004397113L3707121008000001"  # 不动产权证书补证: one material may follow (容缺)
+BUNDLE = "YJS-370481-001"                              # 新生儿出生“一件事”
+
+
+def id_number(region, birth, seq):
+    """A GB 11643 ID number with its check character."""
+    body = f"{region}{birth}{seq:03d}"
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights)) % 11]
+
+
+# A fresh set of people per run (materials already held from an earlier run would skip pages).
+_RUN = os.getpid() % 400 * 2 + 1
+CITIZENS = {
+    "zhang": ("张三", id_number("110105", "19491231", _RUN)),
+    "li": ("李四", id_number("370481", "19800101", _RUN)),
+    "wang": ("王五", id_number("370481", "19751203", _RUN)),
+    "zhao": ("赵六", id_number("370481", "19900615", _RUN)),
+    "qian": ("钱七", id_number("370481", "19620308", _RUN)),
+    "sun": ("孙八", id_number("370481", "19550720", _RUN)),
+}
+
+
+class Failure(Exception):
+    pass
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--screenshots")
+    parser.add_argument("--staff-pin")
+    parser.add_argument("--kioskd-pid", type=int)
+    parser.add_argument("--kioskd-command", help="JSON: {executable, arguments, environment} to restart kioskd")
+    parser.add_argument("--only", help="comma-separated scenario names")
+    args = parser.parse_args()
+    for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
+        if not os.access(path, os.X_OK):
+            print(f"FAIL setup: {path} is missing: apt-get install {package} (scripts/bootstrap.sh installs it)")
+            return 1
+    try:
+        from selenium import webdriver  # noqa: F401
+    except ImportError:
+        print("FAIL setup: selenium is missing for /usr/bin/python3: apt-get install python3-selenium")
+        return 1
+    run = Run(args)
+    try:
+        return run.all()
+    finally:
+        run.close()
+
+
+class Run:
+    def __init__(self, args):
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        self.args = args
+        self.base = args.url.rstrip("/")
+        self.restarted = None
+        options = webdriver.ChromeOptions()
+        options.binary_location = CHROMIUM
+        for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1920,1080",
+                     "--lang=zh-CN", "--autoplay-policy=no-user-gesture-required", "--enable-precise-memory-info",
+                     "--force-device-scale-factor=1", "--hide-scrollbars"):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        self.driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+        self.viewport(1920, 1080)
+        self.console = []
+
+    def viewport(self, width, height):
+        """The panel's exact size in CSS pixels (the window size of headless Chromium includes its frame)."""
+        self.driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+
+    def close(self):
+        try:
+            self.driver.quit()
+        except Exception:
+            pass
+        if self.restarted and self.restarted.poll() is None:
+            self.restarted.send_signal(signal.SIGTERM)
+            try:
+                self.restarted.wait(15)
+            except subprocess.TimeoutExpired:
+                self.restarted.kill()
+
+    # ---- helpers
+
+    def http(self, method, path, body=None, headers=None, expect=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=15) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        if expect is not None and status != expect:
+            raise Failure(f"{method} {path} answered {status}, not {expect}: {raw[:300]!r}")
+        try:
+            return json.loads(raw) if raw else None
+        except ValueError:
+            return raw
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def wait(self, what, condition, timeout=15.0):
+        deadline = time.monotonic() + timeout
+        last = None
+        while time.monotonic() < deadline:
+            try:
+                value = condition()
+                if value:
+                    return value
+            except Exception as error:  # the page is re-rendering: ask again
+                last = error
+            time.sleep(0.05)
+        raise Failure(f"timed out after {timeout:.0f} s waiting for {what} (screen {self.screen()!r}, last error {last!r}); "
+                      f"page text: {self.text()[:400]!r}")
+
+    def screen(self):
+        try:
+            return self.js("return document.body.dataset.screen || ''")
+        except Exception:
+            return None
+
+    def text(self):
+        try:
+            return self.js("return document.body.innerText")
+        except Exception:
+            return ""
+
+    def on(self, screen, timeout=15.0):
+        self.wait(f"the {screen} screen", lambda: self.screen() == screen, timeout)
+
+    def tap(self, css, timeout=15.0):
+        """A real click (pointer events) on the element; found again if the page redrew it meanwhile."""
+        from selenium.webdriver.common.by import By
+
+        def tapped():
+            el = self.driver.find_element(By.CSS_SELECTOR, css)
+            if not (el.is_displayed() and el.is_enabled()):
+                return False
+            el.click()  # a stale element raises: wait() asks again
+            return True
+        self.wait(f"{css} to be tappable", tapped, timeout)
+
+    def exists(self, css):
+        return self.js("return !!document.querySelector(arguments[0])", css)
+
+    def value(self, css):
+        return self.js("const e = document.querySelector(arguments[0]); return e ? e.textContent : null", css)
+
+    def shot(self, name, portrait=False):
+        if not self.args.screenshots and not portrait:
+            return
+        if self.args.screenshots:
+            os.makedirs(self.args.screenshots, exist_ok=True)
+        if portrait:
+            self.viewport(1080, 1920)
+            self.wait("the portrait layout", lambda: self.js("return innerWidth") == 1080, 5)
+        self.js("return document.fonts.ready.then(() => true)")
+        # Two frames: the last render is painted.
+        self.js("return new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))")
+        if self.args.screenshots:
+            self.driver.save_screenshot(os.path.join(self.args.screenshots, f"{name}.png"))
+        if portrait:
+            self.check_rendered(f"{name} (portrait 1080×1920)", self.js("return document.documentElement.classList.contains('large')"))
+            self.viewport(1920, 1080)
+            self.wait("the landscape layout", lambda: self.js("return innerWidth") == 1920, 5)
+
+    def place(self, who):
+        name, number = CITIZENS[who]
+        self.http("POST", "/api/v1/sim/idcard/place", {"name": name, "idNumber": number, "sex": "male"}, expect=202)
+        masked = name[0] + "*"
+        self.wait(f"the masked name {masked}", lambda: masked in (self.value("#citizen-name") or ""))
+        self.http("POST", "/api/v1/sim/idcard/remove", expect=202)
+        return masked
+
+    def no_personal_data(self, *data):
+        """Nothing personal in the page: text, DOM, the app's state, storage."""
+        html = self.js("return document.documentElement.outerHTML")
+        state = self.js("return import('/screen/app.js').then(m => JSON.stringify(m.current(), (k, v) => v instanceof Map ? [...v] : v))")
+        storage = self.js("return JSON.stringify([localStorage.length, sessionStorage.length, Object.keys(localStorage), Object.keys(sessionStorage)])")
+        if storage != "[0,0,[],[]]":
+            raise Failure(f"storage is not empty: {storage}")
+        for datum in data:
+            if not datum:
+                continue
+            for where, content in (("DOM", html), ("JS state", state)):
+                if datum in content:
+                    raise Failure(f"{datum!r} is still in the {where} after the session ended")
+        resources = self.js("return performance.getEntriesByType('resource').map(e => e.name).join(' ')")
+        for datum in data:
+            if datum and datum in resources:
+                raise Failure(f"{datum!r} is still in the resource timings")
+
+    def fill_materials(self, needs=("required",), blur_once=False):
+        """Takes every page the materials of these needs ask for (optionally one blurred page first)."""
+        refused = None
+        rows = self.js("return [...document.querySelectorAll('.material')].map(b => [b.id, b.dataset.need, b.dataset.held])")
+        for row_id, need, held in rows:
+            if need not in needs or held == "true":
+                continue
+            self.tap(f"#{row_id}")
+            self.wait(f"{row_id} selected", lambda: self.js("return document.querySelector(arguments[0]).getAttribute('aria-pressed')", f"#{row_id}") == "true")
+            while True:
+                have, want = self.js("const b = document.querySelector(arguments[0]); return [+b.dataset.pages, +b.dataset.expected]", f"#{row_id}")
+                if have >= want:
+                    break
+                if blur_once and refused is None:
+                    self.http("POST", "/api/v1/sim/camera/conditions", {"blurRadius": 6}, expect=202)
+                    self.tap("#take")
+                    refused = self.wait("the quality refusal", lambda: self.value("#refusal"))
+                    if "模糊" not in refused:
+                        raise Failure(f"the refusal does not say the page is blurred: {refused!r}")
+                    self.shot("materials-refused")
+                    self.http("POST", "/api/v1/sim/camera/conditions", {}, expect=202)
+                    if "重拍" not in (self.value("#take") or ""):
+                        raise Failure("after a refusal the button does not offer 重拍")
+                self.tap("#take")
+                self.wait(f"page {have + 1} of {row_id}", lambda: self.js("return +document.querySelector(arguments[0]).dataset.pages", f"#{row_id}") > have)
+                if self.exists("#refusal"):
+                    raise Failure(f"a sharp page was refused: {self.value('#refusal')}")
+        return refused
+
+    def check_rendered(self, label, large):
+        """适老化 from the rendered page: text sizes, line height, contrast, targets, names, no hover."""
+        report = self.js(ACCESSIBILITY_JS, large)
+        problems = report["problems"]
+        if problems:
+            raise Failure(f"{label}: {len(problems)} rendering problems, e.g. {problems[:5]}")
+        return report
+
+    def console_check(self, scenario, allowed=()):
+        """Every console entry of the scenario; errors must be expected ones (a page refused on purpose…)."""
+        entries = self.driver.get_log("browser")
+        self.console += entries
+        bad = [e for e in entries if e["level"] == "SEVERE" and not any(re.search(p, e["message"]) for p in allowed)]
+        if bad:
+            raise Failure(f"{scenario}: console errors: {[e['message'][:200] for e in bad]}")
+        return entries
+
+    # ---- scenarios
+
+    def all(self):
+        scenarios = [("attract", self.attract), ("journey", self.journey), ("bundle", self.bundle), ("deferral", self.deferral),
+                     ("second-card", self.second_card), ("timeout", self.timeout), ("maintenance", self.maintenance),
+                     ("restart", self.restart)]
+        only = set(self.args.only.split(",")) if self.args.only else None
+        if only and "attract" not in only:
+            self.driver.get(self.base + "/")
+        for name, scenario in scenarios:
+            if only and name not in only:
+                continue
+            try:
+                scenario()
+            except Exception as error:
+                print(f"FAIL {name}: {error}")
+                if not isinstance(error, Failure):
+                    traceback.print_exc(file=sys.stdout)
+                self.shot(f"failure-{name}")
+                return 1
+            print(f"PASS {name}", flush=True)
+        severe = [e for e in self.console if e["level"] == "SEVERE"]
+        print(f"CONSOLE entries={len(self.console)} severe-expected={len(severe)}")
+        return 0
+
+    def attract(self):
+        self.driver.get(self.base + "/")
+        self.on("attract")
+        self.wait("the screen ready", lambda: self.js("return window.__screenReady !== undefined"))
+        self.wait("the hall name", lambda: "滕州市政务服务中心" in self.text())
+        if "请将身份证放在读卡区" not in self.text():
+            raise Failure("the attract screen does not ask for the ID card")
+        if self.js("return document.documentElement.lang") != "zh-CN":
+            raise Failure("the page is not lang=zh-CN")
+        # The attract screen's voice prompt: spoken by kioskd (espeak-ng) and loaded by the page.
+        self.wait("the voice prompt loaded", lambda: self.js("return (window.__voiceLoaded || 0) > 0"), 30)
+        self.check_rendered("attract", False)
+        self.shot("attract")
+        self.tap("#large-toggle")
+        self.wait("the large-text mode", lambda: self.js("return document.documentElement.classList.contains('large')"))
+        report = self.check_rendered("attract (长辈版)", True)
+        if report["minFont"] < 32:
+            raise Failure(f"长辈版 text is not much larger: {report['minFont']} px")
+        self.shot("attract-large")
+        self.tap("#large-toggle")
+        self.shot("attract-portrait", portrait=True)
+        self.console_check("attract")
+
+    def journey(self):
+        self.on("attract")
+        masked = self.place("zhang")
+        self.on("services")
+        html = self.js("return document.documentElement.outerHTML")
+        if CITIZENS["zhang"][1] in html or "张三" in html:
+            raise Failure("the full name or ID number is in the page")
+        self.check_rendered("services", False)
+        self.shot("services")
+        self.shot("services-portrait", portrait=True)
+        self.tap("#large-toggle")
+        self.check_rendered("services (长辈版)", True)
+        self.shot("services-large")
+        self.tap("#large-toggle")
+        self.tap("#tab-search")
+        self.tap("#kw-公积金")
+        self.tap(f"#item-{ITEM_JOURNEY}")
+        self.on("notice")
+        for part in ("申请材料", "受理条件", "办理时限", "收费标准", "办理流程", "咨询电话"):
+            if part not in self.text():
+                raise Failure(f"the one-time notice lacks {part}")
+        self.check_rendered("notice", False)
+        self.shot("notice")
+        self.tap("#print-notice")
+        self.wait("the notice printed", lambda: "告知单已打印" in (self.value("#notice-status") or ""), 20)
+        self.tap("#start")
+        self.on("materials")
+        frames = self.js("return window.__previewFrames()")
+        time.sleep(0)  # the preview's rate is measured over the next two seconds, below
+        start = time.monotonic()
+        self.wait("two seconds of preview", lambda: time.monotonic() - start >= 2.0, 5)
+        rate = (self.js("return window.__previewFrames()") - frames) / (time.monotonic() - start)
+        if rate < 4.0:
+            raise Failure(f"the camera preview shows {rate:.1f} frames/s (< 4)")
+        print(f"PREVIEW_FPS={rate:.2f}")
+        self.fill_materials(("required",), blur_once=True)
+        # Delete a page and take it again.
+        self.tap(".page button[aria-label^='删除']")
+        self.wait("the page deleted", lambda: not self.js("return !document.querySelector('#materials-next').disabled"))
+        self.fill_materials(("required",))
+        self.check_rendered("materials", False)
+        self.shot("materials")
+        self.tap("#materials-next")
+        self.on("delivery")
+        self.shot("delivery")
+        self.tap("#deliver-mail")
+        for digit in "13800138000":
+            self.tap(f"#phone-key-{digit}")
+        self.wait("the phone typed", lambda: self.value("#phone-display") == "13800138000")
+        self.tap("#phone-next")
+        self.shot("delivery-town")
+        self.tap("[id='pick-龙泉街道']")
+        self.tap("[id='pick-龙泉路']")
+        self.tap("[id='pick-塔寺社区']")
+        for digit in "88":
+            self.tap(f"#house-key-{digit}")
+        self.tap("#house-next")
+        self.wait("the address confirmed", lambda: "龙泉街道龙泉路塔寺社区88号" in (self.value("#mail-address") or ""))
+        self.shot("delivery-mail")
+        self.tap("#submit")
+        self.wait("the slip taken", lambda: self.exists("#take-slip") or self.exists("#slip-held"), 30)
+        if not self.exists("#take-slip"):
+            raise Failure(f"the slip did not print: {self.text()[:300]}")
+        number = self.value("#filing-number")
+        url = self.value("#progress-url")
+        qr_ok = self.wait("the QR drawn", lambda: self.js("const i = document.querySelector('#progress-qr'); return i.complete && i.naturalWidth > 0"))
+        if not qr_ok or not url.startswith("http"):
+            raise Failure(f"no progress QR/URL on screen: {url!r}")
+        print(f"FILING={number}")
+        print(f"PROGRESS_URL={url}")
+        self.check_rendered("done", False)
+        self.shot("done")
+        self.tap("#rate")
+        self.on("rating")
+        self.wait("the pad asked", lambda: "评价器上" in (self.value("#rating-hint") or ""))
+        self.shot("rating")
+        self.http("POST", "/api/v1/sim/pad/press", {"level": 5}, expect=202)
+        self.on("thanks")
+        if "非常满意" not in self.text():
+            raise Failure("the thank-you does not say the level")
+        self.shot("thanks")
+        self.tap("#thanks-queue")
+        self.on("queue")
+        self.wait("the categories", lambda: self.exists("#category-social-insurance"))
+        if "等候" not in self.text():
+            raise Failure("the queue screen does not show who waits")
+        self.shot("queue")
+        self.tap("#category-social-insurance")
+        self.on("ticket")
+        ticket = self.value("#ticket-number")
+        if not re.fullmatch(r"A\d{3}", ticket or ""):
+            raise Failure(f"no ticket number: {ticket!r}")
+        self.shot("ticket")
+        self.tap("#ticket-end")
+        self.on("attract")
+        self.no_personal_data(masked, number, url, ticket)
+        self.console_check("journey", allowed=[r"/materials/[^ ]+/pages - Failed to load resource: the server responded with a status of 422"])
+
+    def bundle(self):
+        self.on("attract")
+        masked = self.place("wang")
+        self.on("services")
+        self.tap("#tab-bundles")
+        self.tap(f"#bundle-{BUNDLE}")
+        self.on("notice")
+        if "包含事项" not in self.text():
+            raise Failure("the bundle's notice does not list its items")
+        self.shot("notice-bundle")
+        self.tap("#start")
+        self.on("materials")
+        self.fill_materials(("required",))
+        self.tap("#materials-next")
+        self.on("delivery")
+        self.tap("#submit")
+        self.wait("the bundle's slip", lambda: self.exists("#take-slip"), 40)
+        number = self.value("#filing-number")
+        self.tap("#rate")
+        self.on("rating")
+        self.tap("#level-2")
+        self.on("thanks")
+        if not self.exists("#follow-up"):
+            raise Failure("a 差评 does not say it will be followed up")
+        self.shot("thanks-poor")
+        self.tap("#thanks-end")
+        self.on("attract")
+        self.no_personal_data(masked, number)
+        self.console_check("bundle")
+
+    def deferral(self):
+        self.on("attract")
+        masked = self.place("zhao")
+        self.on("services")
+        self.tap("#tab-search")
+        self.tap("#kw-不动产")
+        self.tap(f"#item-{ITEM_DEFERRABLE}")
+        self.on("notice")
+        if "可容缺后补" not in self.text():
+            raise Failure("the notice does not say which material may follow")
+        self.tap("#start")
+        self.on("materials")
+        self.fill_materials(("required",))
+        self.tap("#materials-next")
+        self.on("delivery")
+        self.tap("#submit")
+        self.on("deferral", 20)
+        if "告知承诺书" not in self.text():
+            raise Failure("no commitment text")
+        self.check_rendered("deferral", False)
+        self.shot("deferral")
+        self.tap("#accept-commitment")
+        self.wait("the conditional slip", lambda: self.exists("#take-slip"), 30)
+        if not self.exists("#done-missing"):
+            raise Failure("the done screen does not list the material to follow")
+        number = self.value("#filing-number")
+        self.shot("done-deferral")
+        self.tap("#end-session")
+        self.on("attract")
+        self.no_personal_data(masked, number)
+        self.console_check("deferral", allowed=[r"/submit - Failed to load resource: the server responded with a status of 422"])
+
+    def second_card(self):
+        self.on("attract")
+        first = self.place("sun")
+        self.on("services")
+        self.tap(f"#item-{ITEM_JOURNEY}")
+        self.on("notice")
+        self.tap("#start")
+        self.on("materials")
+        self.tap("#take")
+        self.wait("a page", lambda: self.exists(".page"))
+        second = self.place("li")
+        self.on("services")
+        if first in self.text() or first in self.js("return document.documentElement.outerHTML"):
+            raise Failure("the first citizen's name stays after another card")
+        if self.exists(".page"):
+            raise Failure("the first citizen's pages stay after another card")
+        self.tap("#end-session")
+        self.on("attract")
+        self.no_personal_data(first, second)
+        self.console_check("second-card")
+
+    def timeout(self):
+        self.on("attract")
+        masked = self.place("qian")
+        self.on("services")
+        self.tap(f"#item-{ITEM_JOURNEY}")
+        self.on("notice")
+        self.tap("#start")
+        self.on("materials")
+        self.tap("#take")
+        self.wait("a page", lambda: self.exists(".page"))
+        settings = self.http("GET", "/api/v1/screen/settings")
+        limit = settings["sessionTimeoutSeconds"] + 10
+        # The preview keeps running and the event stream stays open: neither keeps the session alive.
+        self.wait("the countdown", lambda: self.exists("#countdown"), limit)
+        self.shot("countdown")
+        self.tap("#stay")
+        self.wait("the countdown gone", lambda: not self.exists("#countdown"), 10)
+        self.wait("the countdown again", lambda: self.exists("#countdown"), limit)
+        self.on("attract", limit)
+        self.no_personal_data(masked)
+        if self.exists(".page") or self.exists("#citizen-name"):
+            raise Failure("pages or the name stay after the timeout")
+        self.console_check("timeout")
+
+    def maintenance(self):
+        self.on("attract")
+        for printer in ("receipt", "ticket"):
+            self.http("POST", f"/api/v1/sim/printers/{printer}/paper", {"state": "out"}, expect=202)
+        self.on("maintenance", 30)
+        if "设备维护中" not in (self.value("#maintenance-message") or ""):
+            raise Failure(f"the maintenance screen lacks the configured message: {self.text()[:200]}")
+        self.check_rendered("maintenance", False)
+        self.shot("maintenance")
+        for printer in ("receipt", "ticket"):
+            self.http("POST", f"/api/v1/sim/printers/{printer}/paper", {"state": "ok"}, expect=202)
+        if self.args.staff_pin:
+            login = self.http("POST", "/api/v1/staff/login", {"pin": self.args.staff_pin}, expect=200)
+            bearer = {"Authorization": f"Bearer {login['token']}"}
+            for printer in ("receipt", "ticket"):
+                self.http("POST", f"/api/v1/staff/printers/{printer}/restock", headers=bearer)
+        self.on("attract", 40)
+        self.console_check("maintenance", allowed=[r"status of 503"])
+
+    def restart(self):
+        if not (self.args.kioskd_pid and self.args.kioskd_command):
+            raise Failure("the restart scenario needs --kioskd-pid and --kioskd-command")
+        self.on("attract")
+        masked = self.place("zhang")
+        self.on("services")
+        os.kill(self.args.kioskd_pid, signal.SIGKILL)
+        self.on("recovery", 15)
+        if "系统正在恢复" not in self.text():
+            raise Failure("the recovery screen does not say so")
+        self.shot("recovery")
+        command = json.loads(self.args.kioskd_command)
+        environment = dict(os.environ, **command.get("environment", {}))
+        self.restarted = subprocess.Popen([command["executable"]] + command["arguments"], env=environment,
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        # Never white: the recovery screen stays until kioskd answers, then the attract screen.
+        deadline = time.monotonic() + 60
+        while self.screen() != "attract":
+            if time.monotonic() > deadline:
+                raise Failure("kioskd restarted but the screen did not come back")
+            if not self.text().strip() or self.screen() not in ("recovery", "attract", "maintenance"):
+                raise Failure(f"the page went blank or elsewhere while kioskd restarted: {self.screen()!r}")
+            time.sleep(0.1)
+        self.no_personal_data(masked)
+        # Expected: the requests that found kioskd gone, and the page's check that the citizen's
+        # session survived (a restarted kioskd has none: 404, so the page starts over).
+        self.console_check("restart", allowed=[r"/keepalive - Failed to load resource: the server responded with a status of 404",
+                                               r"ERR_CONNECTION_REFUSED", r"ERR_EMPTY_RESPONSE", r"ERR_CONNECTION_RESET",
+                                               r"ERR_INCOMPLETE_CHUNKED_ENCODING", r"status of 503"])
+
+
+# The rendered page checked against the 适老化 floor: every visible text at least 24 px (18 pt; 32 px
+# in 长辈版), line height at least 1.3, contrast at least 4.5:1 against the backdrop it is drawn on,
+# every control at least 44×44 px (60×60 in 长辈版; 60 px is 15 mm on a 21.5" 1920×1080 panel) and
+# with an accessible name, images with alt text, no :hover rule, no text selection.
+ACCESSIBILITY_JS = r"""
+const large = arguments[0];
+const problems = [];
+const minText = large ? 32 : 24, minTarget = large ? 60 : 44;
+function rgb(c) { const m = c.match(/[\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
+function lum([r, g, b]) { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b); }
+function backdrop(el) {
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length < 4 || c[3] > 0.5) return c;
+  }
+  return [255, 255, 255];
+}
+function visible(el) { const r = el.getBoundingClientRect(); const s = getComputedStyle(el);
+  return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; }
+let minFont = 1e9;
+const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+  if (!n.textContent.trim()) continue;
+  const el = n.parentElement;
+  if (!el || !visible(el) || el.closest('[aria-hidden="true"]')) continue;
+  const s = getComputedStyle(el);
+  const size = parseFloat(s.fontSize);
+  minFont = Math.min(minFont, size);
+  const label = `${el.tagName}.${el.className} "${n.textContent.trim().slice(0, 12)}"`;
+  if (size < minText - 0.01) problems.push(`text ${size}px < ${minText}px: ${label}`);
+  const lh = s.lineHeight === 'normal' ? 1.2 * size : parseFloat(s.lineHeight);
+  if (lh / size < 1.3 - 0.01) problems.push(`line height ${(lh / size).toFixed(2)} < 1.3: ${label}`);
+  const fg = rgb(s.color), bg = backdrop(el);
+  const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+  const ratio = (a + 0.05) / (b + 0.05);
+  if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} < 4.5: ${label} (${s.color} on rgb(${bg.slice(0, 3)}))`);
+}
+for (const el of document.querySelectorAll('button, [role="button"], a[href], input, select')) {
+  if (!visible(el)) continue;
+  const r = el.getBoundingClientRect();
+  const name = (el.getAttribute('aria-label') || el.innerText || el.getAttribute('title') || '').trim();
+  if (r.width < minTarget - 0.5 || r.height < minTarget - 0.5) problems.push(`target ${Math.round(r.width)}×${Math.round(r.height)} < ${minTarget}: ${el.id || name}`);
+  if (!name) problems.push(`control without a name: ${el.outerHTML.slice(0, 80)}`);
+}
+for (const img of document.querySelectorAll('img')) if (visible(img) && !img.alt) problems.push(`image without alt: ${img.src}`);
+for (const sheet of document.styleSheets) for (const rule of sheet.cssRules) if (rule.selectorText && rule.selectorText.includes(':hover')) problems.push(`hover rule: ${rule.selectorText}`);
+if (getComputedStyle(document.body).userSelect !== 'none') problems.push('text can be selected');
+const meta = document.querySelector('meta[name="viewport"]');
+if (!meta || !/user-scalable=no/.test(meta.content)) problems.push('pinch-zoom is not off');
+if (document.documentElement.scrollWidth > innerWidth + 1) problems.push(`the page overflows sideways (${document.documentElement.scrollWidth} > ${innerWidth})`);
+return { problems, minFont };
+"""
+
+if __name__ == "__main__":
+    sys.exit(main())
