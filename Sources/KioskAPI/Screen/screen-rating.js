@@ -10,7 +10,9 @@ export function install(act) {
   act.startRating = async (subject) => {
     act.go('rating', { rating: { ...subject, pad: false, asking: true } });
     act.speak(S.voice.rate);
-    const a = await act.call('POST', '/api/v1/evaluations/prompt', subject);
+    // The pad is asked on behalf of this session, which received the service (the API's rating gate).
+    const st = act.state();
+    const a = await act.call('POST', '/api/v1/evaluations/prompt', { ...subjectOf(subject), sessionId: st.session ? st.session.id : undefined });
     if (!a) return;
     const r = act.state().rating;
     if (!r || r.level) return;
