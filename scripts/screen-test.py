@@ -4,7 +4,7 @@ driven by Debian's python3-selenium), against a real kioskd with simulated devic
 cupsd. Run by Tests/ScreenTests (swift test); it can also be run by hand against `make demo`.
 
     /usr/bin/python3 scripts/screen-test.py --url http://127.0.0.1:8080 [--screenshots DIR]
-        [--staff-pin PIN] [--kioskd-pid PID --kioskd-command JSON] [--only NAME,...]
+        [--staff-account NAME --staff-pin PIN] [--kioskd-pid PID --kioskd-command JSON] [--only NAME,...]
 
 Every wait is on a condition with a bounded timeout. Prints `FILING=…`, `PROGRESS_URL=…` for the
 caller to check the printed slip, `PASS name` per scenario, and exits 1 on the first failure
@@ -57,6 +57,7 @@ def main():
     parser.add_argument("--url", required=True)
     parser.add_argument("--screenshots")
     parser.add_argument("--staff-pin")
+    parser.add_argument("--staff-account", default="liming", help="the staff account the PIN belongs to")
     parser.add_argument("--kioskd-pid", type=int)
     parser.add_argument("--kioskd-command", help="JSON: {executable, arguments, environment} to restart kioskd")
     parser.add_argument("--only", help="comma-separated scenario names")
@@ -538,7 +539,7 @@ class Run:
         for printer in ("receipt", "ticket"):
             self.http("POST", f"/api/v1/sim/printers/{printer}/paper", {"state": "ok"}, expect=202)
         if self.args.staff_pin:
-            login = self.http("POST", "/api/v1/staff/login", {"pin": self.args.staff_pin}, expect=200)
+            login = self.http("POST", "/api/v1/staff/login", {"account": self.args.staff_account, "pin": self.args.staff_pin}, expect=200)
             bearer = {"Authorization": f"Bearer {login['token']}"}
             for printer in ("receipt", "ticket"):
                 self.http("POST", f"/api/v1/staff/printers/{printer}/restock", headers=bearer)

@@ -24,6 +24,31 @@ public struct Rectification: Sendable, Hashable {
     public var note: String?
 }
 
+/// A 差评's follow-up as staff see it (the staff API and `kioskctl rectifications`).
+public struct RectificationSummary: Sendable, Hashable, Codable {
+    public var id: Int64
+    public var evaluationId: Int64
+    public var status: String
+    public var statusName: String
+    public var deadline: String
+    /// Open and past its deadline.
+    public var overdue: Bool
+    public var note: String?
+    /// The steps allowed from here (`rectifying`, `appealed`…).
+    public var next: [String]
+
+    public init(_ r: Rectification, today: CivilDate) {
+        id = r.id
+        evaluationId = r.evaluationID
+        status = r.status.rawValue
+        statusName = r.status.chineseName
+        deadline = r.deadline.description
+        overdue = !r.status.isClosed && r.deadline < today
+        note = r.note
+        next = RectificationStatus.allCases.filter { RectificationStatus.transitions[r.status, default: []].contains($0) }.map(\.rawValue)
+    }
+}
+
 /// What the outbox carries for a rating or a rectification step.
 struct EvaluationMessage: Encodable {
     var evaluationID: Int64

@@ -225,9 +225,13 @@ public actor VoicePrompts {
 
     /// Whether a text may be spoken: 1–80 characters, no control characters, not option-like.
     public static func isSpeakable(_ text: String) -> Bool {
-        (1...80).contains(text.count) && !text.hasPrefix("-")
-            && !text.unicodeScalars.contains { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format }
+        (1...80).contains(text.count) && !text.hasPrefix("-") && !text.unicodeScalars.contains { scalar in unspeakable.contains { $0.contains(scalar.value) } }
     }
+
+    /// Control characters and the invisible formatting ones, exactly the set `openapi.yaml`'s
+    /// pattern for `text` excludes (so the document and the route agree on what is valid).
+    static let unspeakable: [ClosedRange<UInt32>] = [0x00...0x1F, 0x7F...0x9F, 0xAD...0xAD, 0x200B...0x200F, 0x202A...0x202E,
+                                                     0x2060...0x206F, 0xFEFF...0xFEFF]
 
     /// The prompt's WAV bytes, from the cache or spoken now.
     public func wav(_ text: String) async throws -> [UInt8] {

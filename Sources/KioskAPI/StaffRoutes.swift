@@ -96,30 +96,6 @@ public struct StaffRoutes: Sendable {
         var note: String?
     }
 
-    /// A 差评's follow-up as staff see it.
-    struct RectificationView: ResponseEncodable {
-        var id: Int64
-        var evaluationId: Int64
-        var status: String
-        var statusName: String
-        var deadline: String
-        var overdue: Bool
-        var note: String?
-        /// What may come next (`rectifying`, `appealed`…).
-        var next: [String]
-
-        init(_ r: Rectification, today: CivilDate) {
-            id = r.id
-            evaluationId = r.evaluationID
-            status = r.status.rawValue
-            statusName = r.status.chineseName
-            deadline = r.deadline.description
-            overdue = !r.status.isClosed && r.deadline < today
-            note = r.note
-            next = RectificationStatus.allCases.filter { RectificationStatus.transitions[r.status, default: []].contains($0) }.map(\.rawValue)
-        }
-    }
-
     struct Diagnostics: ResponseEncodable {
         struct StoreCounts: Encodable {
             var filings: Int
@@ -279,7 +255,7 @@ public struct StaffRoutes: Sendable {
         }
 
         // 差评 follow-up (差评核实、整改、反馈): the open ones (or all with ?all=true), and one step at a time.
-        router.get("/api/v1/staff/rectifications") { request, _ -> [RectificationView] in
+        router.get("/api/v1/staff/rectifications") { request, _ -> [RectificationSummary] in
             _ = try authorize(request, needs: .staff)
             let all: Bool
             switch request.uri.queryParameters.get("all") {
@@ -289,9 +265,9 @@ public struct StaffRoutes: Sendable {
             }
             let today = desk.today()
             return try refusing { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }
-                .map { RectificationView($0, today: today) }
+                .map { RectificationSummary($0, today: today) }
         }
-        router.post("/api/v1/staff/rectifications/{id}/move") { request, context -> RectificationView in
+        router.post("/api/v1/staff/rectifications/{id}/move") { request, context -> RectificationSummary in
             let login = try authorize(request, needs: .staff)
             guard let id = Int64(try context.parameters.require("id")) else { throw APIProblem.notFound("no such rectification") }
             let body = try await request.decodeJSON(RectificationMoveBody.self, context: context, limit: 4096)
@@ -306,7 +282,7 @@ public struct StaffRoutes: Sendable {
                 try desk.moveRectification(id: id, to: next, by: login.role == .technician ? .technician : .staff, note: body.note,
                                            staffName: login.name)
             }
-            return RectificationView(moved, today: desk.today())
+            return RectificationSummary(moved, today: desk.today())
         }
 
         router.get("/api/v1/staff/outbox") { request, _ -> OutboxReport in
@@ -485,6 +461,7 @@ extension RestockReport: ResponseEncodable {}
 extension PrintOutcome: ResponseEncodable {}
 extension MaintenanceMode.State: ResponseEncodable {}
 extension OutboxReport: ResponseEncodable {}
+extension RectificationSummary: ResponseEncodable {}
 
 /// `POST /api/v1/staff/outbox/retry`: one row, or every waiting row (rejected ones only when asked).
 struct OutboxRetryBody: Decodable {

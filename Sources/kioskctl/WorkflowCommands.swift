@@ -389,16 +389,6 @@ struct RectificationsCommand: ParsableCommand {
         commandName: "rectifications", abstract: "差评 follow-up: list the rectifications, move one a step (verify → rectify → answer, or appeal → dismiss).",
         subcommands: [List.self, Move.self], defaultSubcommand: List.self)
 
-    struct Row: Encodable {
-        var id: Int64
-        var evaluationId: Int64
-        var status: String
-        var statusName: String
-        var deadline: String
-        var overdue: Bool
-        var note: String?
-    }
-
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The open rectifications (all with --all), oldest first; exit 1 when one is overdue.")
         @OptionGroup var options: DeskOptions
@@ -407,10 +397,8 @@ struct RectificationsCommand: ParsableCommand {
         func run() throws {
             let desk = try options.desk()
             let today = desk.today()
-            let rows = try deskCall { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }.map { r in
-                Row(id: r.id, evaluationId: r.evaluationID, status: r.status.rawValue, statusName: r.status.chineseName,
-                    deadline: r.deadline.description, overdue: !r.status.isClosed && r.deadline < today, note: r.note)
-            }
+            let rows = try deskCall { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }
+                .map { RectificationSummary($0, today: today) }
             if options.json {
                 Console.json(rows)
             } else if rows.isEmpty {
@@ -444,8 +432,7 @@ struct RectificationsCommand: ParsableCommand {
                 try desk.moveRectification(id: id, to: next, by: .staff, note: note, staffName: by)
             }
             if options.json {
-                Console.json(Row(id: moved.id, evaluationId: moved.evaluationID, status: moved.status.rawValue, statusName: moved.status.chineseName,
-                                 deadline: moved.deadline.description, overdue: false, note: moved.note))
+                Console.json(RectificationSummary(moved, today: desk.today()))
             } else {
                 Console.out("#\(moved.id) → \(moved.status.chineseName) (\(moved.status.rawValue)); the platform is told through the outbox")
             }

@@ -48,7 +48,7 @@ import Testing
         let screenshots = ProcessInfo.processInfo.environment["ONEWINDOW_SCREENSHOTS"] ?? kioskd.data.path + "/screens"
         let arguments = [
             RepoPaths.scripts + "/screen-test.py", "--url", kioskd.baseURL, "--screenshots", screenshots,
-            "--staff-pin", Self.staffPIN, "--kioskd-pid", String(kioskd.process.processIdentifier),
+            "--staff-account", "liming", "--staff-pin", Self.staffPIN, "--kioskd-pid", String(kioskd.process.processIdentifier),
             "--kioskd-command", String(decoding: command, as: UTF8.self),
         ]
         // Minutes of waiting on the browser run: on a thread of its own, not one of the few threads

@@ -42,11 +42,9 @@ import Workflow
             let (desk, _, prefetch) = self.rig(rig, wait: .milliseconds(300))
             rig.platform.setLicences(#"[{"type":"居民户口簿","reference":"DZZZ-1"}]"#, for: RelayRig.zhang.idNumber)
             rig.platform.queue([.hang], for: .licences)
-            let clock = ContinuousClock()
-            let started = clock.now
+            // The hung call would end as a failure after the rig's 3 s HTTP deadline; the 300 ms bound
+            // ends the wait first (judged by which came first, not by wall time on a loaded machine).
             #expect(await prefetch.prefetch(for: RelayRig.zhang) == .timedOut)
-            // The rig's HTTP call would give up after 3 s (1 s timeout × 3): the 300 ms bound came first.
-            #expect(clock.now - started < .seconds(2))
             rig.platform.queue([.status(503)], for: .licences)
             if case .failed = await prefetch.prefetch(for: RelayRig.zhang) {} else { Issue.record("a 503 is a failed lookup") }
             let draft = try desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "s")
