@@ -141,10 +141,13 @@ export function speak(text) {
     audio = new Audio();
     // How many prompts arrived ready to play (the browser test's probe; headless has no speaker).
     window.__voiceLoaded = 0;
+    window.__voiceNotPlayed = 0;
     audio.addEventListener('loadeddata', () => { window.__voiceLoaded += 1; });
   }
   audio.src = `/api/v1/voice?text=${encodeURIComponent(text)}`;
-  audio.play().catch((e) => console.info('voice prompt not played:', e.name));
+  // A prompt the browser would not play (no speaker, a newer prompt cut it short) is counted, not
+  // logged: a console line per prompt, all day, would pile up wherever the console is kept.
+  audio.play().catch(() => { window.__voiceNotPlayed += 1; });
 }
 
 // ---- talking to kioskd
