@@ -51,19 +51,30 @@ extension FrontDesk {
             let day = CivilDate(dayNumber: dayNumber)
             let subject = Self.queueStatisticsSubject(day: day)
             let didClose = try write { db -> Bool in
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox WHERE subject = ? AND kind = 'queueStatistics'",
-                                     arguments: [subject]) == true { return false }
-                let statistics = QueueDayStatistics(kioskID: rules.kioskID, regionCode: rules.regionCode, day: day.description,
-                                                    categories: try queueCategoryStatistics(db, day: day), closedAt: now)
-                let issued = statistics.categories.reduce(0) { $0 + $1.issued }
-                try appendAudit(db, subject: subject, actor: .kiosk, at: now, event: "closeQueueDay", from: nil, to: "closed",
-                                reason: "\(issued) tickets in \(statistics.categories.count) categories")
-                try enqueueOutbox(db, kind: "queueStatistics", subject: subject, orderKey: subject, payload: statistics, at: now)
-                return true
+                try closePeriodOnce(db, subject: subject, kind: "queueStatistics", event: "closeQueueDay", at: now) {
+                    let statistics = QueueDayStatistics(kioskID: rules.kioskID, regionCode: rules.regionCode, day: day.description,
+                                                        categories: try queueCategoryStatistics(db, day: day), closedAt: now)
+                    let issued = statistics.categories.reduce(0) { $0 + $1.issued }
+                    return (statistics, "\(issued) tickets in \(statistics.categories.count) categories")
+                }
             }
             if didClose { closed.append(day) }
         }
         return closed
+    }
+
+    /// Closes a period (a hall day, a month) once, in the caller's transaction: unless its outbox row
+    /// of `kind` exists already, appends the audit record (`event`, to `closed`) and the outbox row
+    /// with the figures `make` returns. Returns whether it closed the period now.
+    func closePeriodOnce(_ db: Database, subject: String, kind: String, event: String, at now: Date,
+                         make: () throws -> (payload: any Encodable, summary: String)) throws -> Bool {
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox WHERE subject = ? AND kind = ?", arguments: [subject, kind]) == true {
+            return false
+        }
+        let (payload, summary) = try make()
+        try appendAudit(db, subject: subject, actor: .kiosk, at: now, event: event, from: nil, to: "closed", reason: summary)
+        try enqueueOutbox(db, kind: kind, subject: subject, orderKey: subject, payload: payload, at: now)
+        return true
     }
 
     /// Days with tickets after the last closed day and before `today`, oldest first. Days are

@@ -48,13 +48,20 @@ extension FrontDesk {
     /// 满意率 / 差评率 per item (and queue category) and month, for the months given (all when nil),
     /// newest month first, then by item code.
     public func ratingFigures(months: Set<String>? = nil) throws(FrontDeskError) -> [RatingFigures] {
+        try ratingFigures(months: months, ratedIn: nil)
+    }
+
+    /// `ratingFigures(months:)`, reading only the ratings given in `ratedIn` when it is set.
+    func ratingFigures(months: Set<String>?, ratedIn: Range<Date>?) throws(FrontDeskError) -> [RatingFigures] {
         let rows = try read { db in
             try Row.fetchAll(db, sql: """
                 SELECT e.level, e.ratedAt, e.subjectKind, e.subjectRef, f.itemCode, t.category
                 FROM evaluation e
                 LEFT JOIN filing f ON e.subjectKind = 'filing' AND f.number = e.subjectRef
                 LEFT JOIN queueTicket t ON e.subjectKind = 'ticket' AND CAST(t.id AS TEXT) = e.subjectRef
-                """).map { row -> (month: String, subject: String, level: Int) in
+                WHERE e.ratedAt >= ? AND e.ratedAt < ?
+                """, arguments: [ratedIn?.lowerBound ?? Date.distantPast, ratedIn?.upperBound ?? Date.distantFuture])
+                .map { row -> (month: String, subject: String, level: Int) in
                 let day = hall.moment(row["ratedAt"]).day
                 let month = String(day.description.prefix(7))
                 let subject: String = if let item: String = row["itemCode"] { item }
@@ -80,7 +87,18 @@ extension FrontDesk {
     public func closeRatingMonths() throws(FrontDeskError) -> [String] {
         let now = clock.now()
         let thisMonth = String(hall.moment(now).day.description.prefix(7))
-        let figures = try ratingFigures().filter { $0.month < thisMonth }
+        // Months are closed in order: only the ratings after the newest closed month and before this
+        // one are read (not every rating the kiosk ever had, on every sweep).
+        let lastClosed = try read { db in
+            try String.fetchOne(db, sql: """
+                SELECT subject FROM outbox WHERE subject >= 'ratings:' AND subject < 'ratings;' AND kind = 'ratingStatistics'
+                ORDER BY subject DESC LIMIT 1
+                """).map { String($0.dropFirst("ratings:".count)) }
+        }
+        guard let before = hall.startOfMonth(thisMonth) else { return [] }
+        let from = lastClosed.flatMap { hall.startOfMonth($0, adding: 1) } ?? .distantPast
+        guard from < before else { return [] }
+        let figures = try ratingFigures(months: nil, ratedIn: from..<before)
         var closed: [String] = []
         for month in Set(figures.map(\.month)).sorted() {
             let subject = Self.ratingStatisticsSubject(month: month)
@@ -92,12 +110,9 @@ extension FrontDesk {
                 overall: RatingFigures(month: month, subject: "kiosk", subjectName: "本机", levels: levels),
                 perSubject: perSubject, closedAt: now)
             let didClose = try write { db -> Bool in
-                if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox WHERE subject = ? AND kind = 'ratingStatistics'",
-                                     arguments: [subject]) == true { return false }
-                try appendAudit(db, subject: subject, actor: .kiosk, at: now, event: "closeRatingMonth", from: nil, to: "closed",
-                                reason: "\(statistics.overall.total) ratings over \(perSubject.count) services")
-                try enqueueOutbox(db, kind: "ratingStatistics", subject: subject, orderKey: subject, payload: statistics, at: now)
-                return true
+                try closePeriodOnce(db, subject: subject, kind: "ratingStatistics", event: "closeRatingMonth", at: now) {
+                    (statistics, "\(statistics.overall.total) ratings over \(perSubject.count) services")
+                }
             }
             if didClose { closed.append(month) }
         }

@@ -230,6 +230,15 @@ struct HallTime: Sendable {
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         return HallMoment(day: CivilDate(year: c.year!, month: c.month!, day: c.day!)!, minuteOfDay: c.hour! * 60 + c.minute!)
     }
+
+    /// The instant a hall month (`YYYY-MM`) begins; `months` later with `adding`.
+    func startOfMonth(_ month: String, adding months: Int = 0) -> Date? {
+        let parts = month.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 2 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: DateComponents(year: parts[0], month: parts[1] + months, day: 1))
+    }
 }
 
 /// Electronic licences (电子证照) that can stand in for paper materials.

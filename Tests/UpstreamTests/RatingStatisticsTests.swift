@@ -34,8 +34,14 @@ import Workflow
             #expect(try rig.desk.closeRatingMonths() == ["2026-11"])
             #expect(try rig.desk.closeRatingMonths() == [])
             #expect(try rig.desk.auditTrail(subject: "ratings:2026-11").map(\.event) == ["closeRatingMonth"])
+            // A December rating closes in January, alone: the closed November is not read again.
+            let december = try rig.file(4)
+            _ = try rig.desk.rate(.filing(december), level: 4, channel: "pad")
+            rig.clock.advance(by: 31 * 86_400)   // 2027-01-01
+            #expect(try rig.desk.closeRatingMonths() == ["2026-12"])
+            #expect(try rig.desk.closeRatingMonths() == [])
             let rows = try rig.allRows().filter { $0.kind == "ratingStatistics" }
-            #expect(rows.map(\.subject) == ["ratings:2026-11"])
+            #expect(rows.map(\.subject) == ["ratings:2026-11", "ratings:2026-12"])
             let payload = try #require(try rig.ledger.payload(id: rows[0].id))
             #expect(!payload.contains("张三") && !payload.contains("11010519491231002X"))
             let object = try #require(try JSONSerialization.jsonObject(with: Data(payload.utf8)) as? [String: Any])
@@ -45,8 +51,8 @@ import Workflow
             rig.platform.queue([.status(503)], for: .ratingStatistics)
             try await rig.drain()
             try rig.expectDeliveredExactlyOnceInOrder()
-            #expect(rig.platform.applied.filter { $0.call == .ratingStatistics }.map(\.key)
-                == [OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: rows[0].id)])
+            #expect(rig.platform.applied.filter { $0.call == .ratingStatistics }.map(\.key).sorted()
+                == rows.map { OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: $0.id) }.sorted())
         }
     }
 }
