@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
     ],
     targets: [
         // C libraries, wrapped once at the edge.
@@ -67,6 +68,7 @@ let package = Package(
         .target(name: "PageImaging", dependencies: ["CTurboJPEG"]),
         // SQLite persistence through GRDB.
         .target(name: "Store", dependencies: [
+            "Workflow",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
@@ -74,10 +76,10 @@ let package = Package(
         // supervision, queue tickets, evaluations), each change one transaction.
         .target(name: "FrontDesk", dependencies: [
             "Workflow", "Store", "KioskConfig",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ]),
         // Receipt and ticket printers: slips as persisted print jobs through CUPS, paper states, restock.
         .target(name: "Printing", dependencies: [
@@ -93,13 +95,17 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ], exclude: ["platform-openapi.yaml"]),
+        // The use cases below the transports (routes, kioskctl): printing a citizen's slips with
+        // printer failover, taking a queue ticket.
+        .target(name: "KioskServices", dependencies: ["FrontDesk", "Printing", "Slips", "DeviceKit", "Store", "Workflow", "KioskConfig"]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
             "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc", "Upstream", "PageImaging",
+            "KioskServices",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -107,6 +113,7 @@ let package = Package(
             .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Yams", package: "Yams"),
         ], resources: [.copy("openapi.yaml"), .copy("Screen")]),
@@ -116,6 +123,7 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ]),
 
         .executableTarget(name: "kioskd", dependencies: [
@@ -135,7 +143,6 @@ let package = Package(
         .executableTarget(name: "kiosk-bench", dependencies: [
             "KioskConfig", "Store", "IDCard", "DeviceKit", "Slips", "Printing", "FrontDesk", "Workflow",
             "Upstream", "FakePlatform", "PageImaging",
-            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ], path: "Sources/KioskBench"),
 

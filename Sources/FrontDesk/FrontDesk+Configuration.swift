@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import KioskConfig
 import Logging
@@ -35,40 +36,41 @@ public struct SupervisionService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    let sweep = try desk.sweepSupervision()
-                    let counts = SupervisionLight.allCases.map { "\($0.rawValue)=\(sweep.counts[$0] ?? 0)" }.joined(separator: " ")
-                    logger.debug("supervision sweep", metadata: ["lights": "\(counts)", "changed": "\(sweep.changed)"])
-                } catch {
-                    logger.error("supervision sweep failed", metadata: ["error": "\(error)"])
-                }
-                do {
-                    let closed = try desk.closeQueueDays()
-                    if !closed.isEmpty {
-                        logger.info("queue days closed; their statistics are queued for the platform",
-                                    metadata: ["days": "\(closed.map(\.description).joined(separator: ", "))"])
-                    }
-                } catch {
-                    logger.error("closing past queue days failed", metadata: ["error": "\(error)"])
-                }
-                do {
-                    let closed = try desk.closeRatingMonths()
-                    if !closed.isEmpty {
-                        logger.info("rating months closed; their 满意率/差评率 are queued for the platform",
-                                    metadata: ["months": "\(closed.joined(separator: ", "))"])
-                    }
-                } catch {
-                    logger.error("closing past rating months failed", metadata: ["error": "\(error)"])
-                }
-                let today = desk.today()
-                let missing = desk.deadlines.uncoveredYears(from: today, to: today.adding(days: 60))
-                if !missing.isEmpty {
-                    logger.warning("NO HOLIDAY CALENDAR for \(missing.map(String.init).joined(separator: ", ")): deadlines count weekends only; add kiosk-config/calendar/YYYY.yaml from the State Council notice")
-                }
-                try? await Task.sleep(for: interval)
+        await sweepOnce()
+        for await _ in AsyncTimerSequence.repeating(every: interval).cancelOnGracefulShutdown() { await sweepOnce() }
+    }
+
+    /// One round: lights, past queue days and rating months closed, the calendar's coverage.
+    func sweepOnce() async {
+        do {
+            let sweep = try await desk.sweepSupervision()
+            let counts = SupervisionLight.allCases.map { "\($0.rawValue)=\(sweep.counts[$0] ?? 0)" }.joined(separator: " ")
+            logger.debug("supervision sweep", metadata: ["lights": "\(counts)", "changed": "\(sweep.changed)"])
+        } catch {
+            logger.error("supervision sweep failed", metadata: ["error": "\(error)"])
+        }
+        do {
+            let closed = try await desk.closeQueueDays()
+            if !closed.isEmpty {
+                logger.info("queue days closed; their statistics are queued for the platform",
+                            metadata: ["days": "\(closed.map(\.description).joined(separator: ", "))"])
             }
+        } catch {
+            logger.error("closing past queue days failed", metadata: ["error": "\(error)"])
+        }
+        do {
+            let closed = try await desk.closeRatingMonths()
+            if !closed.isEmpty {
+                logger.info("rating months closed; their 满意率/差评率 are queued for the platform",
+                            metadata: ["months": "\(closed.joined(separator: ", "))"])
+            }
+        } catch {
+            logger.error("closing past rating months failed", metadata: ["error": "\(error)"])
+        }
+        let today = desk.today()
+        let missing = desk.deadlines.uncoveredYears(from: today, to: today.adding(days: 60))
+        if !missing.isEmpty {
+            logger.warning("NO HOLIDAY CALENDAR for \(missing.map(String.init).joined(separator: ", ")): deadlines count weekends only; add kiosk-config/calendar/YYYY.yaml from the State Council notice")
         }
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import GRDB
+import Store
 import Workflow
 
 /// A recorded rating (好差评) and, for a 差评, its rectification record.
@@ -12,16 +12,6 @@ public struct EvaluationRecord: Sendable, Hashable {
     public var channel: String
     public var ratedAt: Date
     public var rectification: Rectification?
-}
-
-/// The follow-up record of a 差评.
-public struct Rectification: Sendable, Hashable {
-    public var id: Int64
-    public var evaluationID: Int64
-    public var status: RectificationStatus
-    /// The day it must be answered by (configurable working days after the rating).
-    public var deadline: CivilDate
-    public var note: String?
 }
 
 /// A 差评's follow-up as staff see it (the staff API and `kioskctl rectifications`).
@@ -49,73 +39,57 @@ public struct RectificationSummary: Sendable, Hashable, Codable {
     }
 }
 
-/// What the outbox carries for a rating or a rectification step.
-struct EvaluationMessage: Encodable {
-    var evaluationID: Int64
-    var subjectKind: String
-    var subjectRef: String
-    var level: Int
-    var levelName: String
-    var comment: String?
-    var channel: String
-    var ratedAt: Date
-    var rectificationStatus: String?
-    var rectificationDeadline: String?
-    var kioskID: String
-}
-
 extension FrontDesk {
     /// Records the one rating of a service instance (一次一评): a filing that was submitted, or a
     /// ticket that was called or served. A second rating is refused. A 差评 (1–2) opens a
     /// rectification record due in the configured working days. The rating, its audit record and
     /// its outbox row are one transaction.
     public func rate(_ subject: EvaluationSubject, level: Int, comment: String? = nil,
-                     channel: String = "pad") throws(FrontDeskError) -> EvaluationRecord {
+                     channel: String = "pad") async throws(FrontDeskError) -> EvaluationRecord {
         let value: EvaluationLevel
         do { value = try EvaluationLevel.from(level) } catch { throw .workflow(error) }
         let now = clock.now()
         let today = hall.moment(now).day
-        let trimmed = comment.map { String($0.prefix(500)) }
-        let id: Int64 = try write { db in
-            try Self.requireRateable(db, subject)
-            try db.execute(sql: "INSERT INTO evaluation (subjectKind, subjectRef, level, comment, channel, ratedAt) VALUES (?, ?, ?, ?, ?, ?)",
-                           arguments: [subject.kind, subject.reference, value.rawValue, trimmed, channel, now])
-            let id = db.lastInsertedRowID
+        // One rule, here: a comment over the limit is refused (the route no longer checks, nor is
+        // a comment cut short without the citizen knowing).
+        if let comment, comment.count > Self.maximumCommentLength { throw .workflow(.commentTooLong(maximum: Self.maximumCommentLength)) }
+        let trimmed = comment
+        let id: Int64 = try await write { [self] tx in
+            try Self.requireRateable(tx, subject)
+            let id = try tx.evaluations.insert(subject: subject, level: value, comment: trimmed, channel: channel, at: now)
             var deadline: CivilDate? = nil
             if value.isNegative {
                 let due = deadlines.calendar.adding(workingDays: rules.rectificationWorkingDays, to: today)
                 deadline = due
-                try db.execute(sql: """
-                    INSERT INTO rectification (evaluationId, status, deadline, openedAt, updatedAt) VALUES (?, 'pendingVerification', ?, ?, ?)
-                    """, arguments: [id, due.dayNumber, now, now])
-                try appendAudit(db, subject: "rectification:\(db.lastInsertedRowID)", actor: .kiosk, at: now, event: "open",
+                let rectification = try tx.evaluations.openRectification(evaluationID: id, deadline: due, at: now)
+                try appendAudit(tx, subject: "rectification:\(rectification)", actor: .kiosk, at: now, event: "open",
                                 from: nil, to: RectificationStatus.pendingVerification.rawValue,
                                 reason: "差评（\(value.chineseName)）：\(subject)")
             }
-            try appendAudit(db, subject: "evaluation:\(id)", actor: .kiosk, at: now, event: "rate", from: nil,
+            try appendAudit(tx, subject: "evaluation:\(id)", actor: .kiosk, at: now, event: "rate", from: nil,
                             to: String(value.rawValue), reason: subject.description)
-            try enqueueOutbox(db, kind: "evaluation", subject: "evaluation:\(id)",
+            try enqueueOutbox(tx, subject: "evaluation:\(id)",
                               orderKey: Self.outboxOrderKey(subjectKind: subject.kind, subjectRef: subject.reference),
-                              payload: EvaluationMessage(
+                              message: .evaluation(EvaluationMessage(
                 evaluationID: id, subjectKind: subject.kind, subjectRef: subject.reference, level: value.rawValue,
                 levelName: value.chineseName, comment: trimmed, channel: channel, ratedAt: now,
                 rectificationStatus: value.isNegative ? RectificationStatus.pendingVerification.rawValue : nil,
-                rectificationDeadline: deadline?.description, kioskID: rules.kioskID), at: now)
+                rectificationDeadline: deadline?.description, kioskID: rules.kioskID)), at: now)
             return id
         }
-        return try evaluation(id: id)
+        return try await evaluation(id: id)
     }
 
     /// The rating code (评价码) of a service instance: 12 digits, an HMAC of the instance with the
     /// kiosk's secret, printed on its slip and shown on its progress page. Holding it is what lets
     /// somebody rate the service later; a filing number or ticket, which are sequential, never does.
-    public func ratingCode(for subject: EvaluationSubject) throws(FrontDeskError) -> String {
-        try read { db in try ratingCode(db, for: subject) }
+    public func ratingCode(for subject: EvaluationSubject) async throws(FrontDeskError) -> String {
+        try await read { [self] tx in try ratingCode(tx, for: subject) }
     }
 
     /// `ratingCode(for:)` in the caller's transaction.
-    func ratingCode(_ db: Database, for subject: EvaluationSubject) throws -> String {
-        let key = try kioskSecret(db)
+    func ratingCode(_ tx: StoreTransaction, for subject: EvaluationSubject) throws -> String {
+        let key = try kioskSecret(tx)
         let mac = HMAC<SHA256>.authenticationCode(for: Data("rating:\(subject.kind):\(subject.reference)".utf8), using: key)
         // 64 bits of the MAC reduced to 12 decimal digits (the bias of the reduction is negligible).
         let value = mac.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -124,9 +98,9 @@ extension FrontDesk {
     }
 
     /// Whether `code` is `subject`'s rating code (spaces ignored; compared in constant time).
-    public func isRatingCode(_ code: String, for subject: EvaluationSubject) throws(FrontDeskError) -> Bool {
+    public func isRatingCode(_ code: String, for subject: EvaluationSubject) async throws(FrontDeskError) -> Bool {
         let given = Array(code.filter { !$0.isWhitespace }.utf8)
-        let expected = Array(try ratingCode(for: subject).utf8)
+        let expected = await Array(try ratingCode(for: subject).utf8)
         guard given.count == expected.count else { return false }
         return zip(given, expected).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
@@ -136,61 +110,46 @@ extension FrontDesk {
     /// row and no level, so the instance can still be rated once (e.g. on the screen). Returns
     /// false, recording nothing, when the instance was rated meanwhile.
     @discardableResult
-    public func recordUnrated(_ subject: EvaluationSubject, reason: String) throws(FrontDeskError) -> Bool {
+    public func recordUnrated(_ subject: EvaluationSubject, reason: String) async throws(FrontDeskError) -> Bool {
         let now = clock.now()
-        return try write { db in
-            if try Self.isRated(db, subject) { return false }
-            try appendAudit(db, subject: subject.auditSubject, actor: .kiosk, at: now, event: "unrated", from: nil, to: "未评价", reason: reason)
+        return try await write { [self] tx in
+            if try tx.evaluations.isRated(subject) { return false }
+            try appendAudit(tx, subject: subject.auditSubject, actor: .kiosk, at: now, event: "unrated", from: nil, to: "未评价", reason: reason)
             return true
         }
     }
 
     /// Checks, without recording anything, that `subject` may be rated now (exists, is a service
     /// that took place, not rated yet): what the pad checks before it asks for a rating.
-    public func checkRateable(_ subject: EvaluationSubject) throws(FrontDeskError) {
-        try read { db in try Self.requireRateable(db, subject) }
+    public func checkRateable(_ subject: EvaluationSubject) async throws(FrontDeskError) {
+        try await read { tx in try Self.requireRateable(tx, subject) }
     }
 
     /// The rating rules of `rate` and `checkRateable`: a filing that was submitted and decided,
     /// or a ticket that was called or served, not rated before.
-    private static func requireRateable(_ db: Database, _ subject: EvaluationSubject) throws {
+    private static func requireRateable(_ tx: StoreTransaction, _ subject: EvaluationSubject) throws {
         switch subject {
         case let .filing(number):
-            guard let status = try String.fetchOne(db, sql: "SELECT status FROM filing WHERE number = ?", arguments: [number])
-                .flatMap(FilingStatus.init) else { throw WorkflowError.notFound("filing \(number)") }
+            guard let status = try tx.filings.status(number: number) else { throw WorkflowError.notFound("filing \(number)") }
             guard status != .draft, status != .submitted else { throw WorkflowError.notRateable(subject.description) }
         case let .ticket(id):
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM queueTicket WHERE id = ?", arguments: [id])
-                .flatMap(TicketState.init(rawValue:)) else { throw WorkflowError.notFound("ticket \(id)") }
+            guard let state = try tx.queue.ticketState(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
             guard state == .called || state == .served else { throw WorkflowError.notRateable(subject.description) }
         }
-        if try isRated(db, subject) { throw WorkflowError.alreadyRated(subject: subject.description) }
-    }
-
-    /// Whether the instance has its rating, in the caller's transaction.
-    private static func isRated(_ db: Database, _ subject: EvaluationSubject) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT 1 FROM evaluation WHERE subjectKind = ? AND subjectRef = ?",
-                          arguments: [subject.kind, subject.reference]) == true
+        if try tx.evaluations.isRated(subject) { throw WorkflowError.alreadyRated(subject: subject.description) }
     }
 
     /// Whether the instance was already rated.
-    public func isRated(_ subject: EvaluationSubject) throws(FrontDeskError) -> Bool {
-        try read { db in try Self.isRated(db, subject) }
+    public func isRated(_ subject: EvaluationSubject) async throws(FrontDeskError) -> Bool {
+        try await read { tx in try tx.evaluations.isRated(subject) }
     }
 
-    public func evaluation(id: Int64) throws(FrontDeskError) -> EvaluationRecord {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [id]) else {
-                throw WorkflowError.notFound("evaluation \(id)")
-            }
-            let kind: String = row["subjectKind"]
-            let ref: String = row["subjectRef"]
-            let subject: EvaluationSubject = kind == "ticket" ? .ticket(Int64(ref) ?? 0) : .filing(ref)
-            let rectification = try Row.fetchOne(db, sql: "SELECT * FROM rectification WHERE evaluationId = ?", arguments: [id])
-                .map(Rectification.init(row:))
-            return EvaluationRecord(id: id, subject: subject, level: EvaluationLevel(rawValue: row["level"]) ?? .basicallySatisfied,
-                                    comment: row["comment"], channel: row["channel"], ratedAt: row["ratedAt"],
-                                    rectification: rectification)
+    /// One rating with its rectification, if a 差评.
+    public func evaluation(id: Int64) async throws(FrontDeskError) -> EvaluationRecord {
+        try await read { tx in
+            guard let row = try tx.evaluations.find(id: id) else { throw WorkflowError.notFound("evaluation \(id)") }
+            return EvaluationRecord(id: id, subject: row.subject, level: row.level, comment: row.comment, channel: row.channel,
+                                    ratedAt: row.ratedAt, rectification: try tx.evaluations.rectification(evaluationID: id))
         }
     }
 
@@ -198,67 +157,55 @@ extension FrontDesk {
     /// with its audit record and an outbox row for the platform.
     /// `staffName` is who did it (`by NAME` in the audit record, so `audit show staff:NAME` finds it).
     public func moveRectification(id: Int64, to next: RectificationStatus, by actor: FilingActor = .staff,
-                                  note: String? = nil, staffName: String? = nil) throws(FrontDeskError) -> Rectification {
+                                  note: String? = nil, staffName: String? = nil) async throws(FrontDeskError) -> Rectification {
         let now = clock.now()
-        return try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM rectification WHERE id = ?", arguments: [id]) else {
-                throw WorkflowError.notFound("rectification \(id)")
-            }
-            var record = Rectification(row: row)
+        return try await write { [self] tx in
+            guard var record = try tx.evaluations.rectification(id: id) else { throw WorkflowError.notFound("rectification \(id)") }
             let moved = try record.status.moving(to: next)
-            try db.execute(sql: "UPDATE rectification SET status = ?, note = COALESCE(?, note), updatedAt = ? WHERE id = ?",
-                           arguments: [moved.rawValue, note, now, id])
+            try tx.evaluations.moveRectification(id: id, to: moved, note: note, at: now)
             let reason = [staffName.map { "by \($0)" }, note].compactMap { $0 }.joined(separator: ": ")
-            try appendAudit(db, subject: "rectification:\(id)", actor: actor, at: now, event: "move",
+            try appendAudit(tx, subject: "rectification:\(id)", actor: actor, at: now, event: "move",
                             from: record.status.rawValue, to: moved.rawValue, reason: reason.isEmpty ? nil : reason)
             record.status = moved
             record.note = note ?? record.note
-            let evaluation = try Row.fetchOne(db, sql: "SELECT * FROM evaluation WHERE id = ?", arguments: [record.evaluationID])!
-            let level = EvaluationLevel(rawValue: evaluation["level"]) ?? .veryDissatisfied
-            try enqueueOutbox(db, kind: "rectification", subject: "evaluation:\(record.evaluationID)",
-                              orderKey: Self.outboxOrderKey(subjectKind: evaluation["subjectKind"], subjectRef: evaluation["subjectRef"]),
-                              payload: EvaluationMessage(
-                evaluationID: record.evaluationID, subjectKind: evaluation["subjectKind"], subjectRef: evaluation["subjectRef"],
-                level: level.rawValue, levelName: level.chineseName, comment: evaluation["comment"], channel: evaluation["channel"],
-                ratedAt: evaluation["ratedAt"], rectificationStatus: moved.rawValue, rectificationDeadline: record.deadline.description,
-                kioskID: rules.kioskID), at: now)
+            guard let evaluation = try tx.evaluations.find(id: record.evaluationID) else {
+                throw WorkflowError.notFound("evaluation \(record.evaluationID)")
+            }
+            try enqueueOutbox(tx, subject: "evaluation:\(record.evaluationID)",
+                              orderKey: Self.outboxOrderKey(subjectKind: evaluation.subject.kind, subjectRef: evaluation.subject.reference),
+                              message: .rectification(EvaluationMessage(
+                evaluationID: record.evaluationID, subjectKind: evaluation.subject.kind, subjectRef: evaluation.subject.reference,
+                level: evaluation.level.rawValue, levelName: evaluation.level.chineseName, comment: evaluation.comment,
+                channel: evaluation.channel, ratedAt: evaluation.ratedAt, rectificationStatus: moved.rawValue,
+                rectificationDeadline: record.deadline.description, kioskID: rules.kioskID)), at: now)
             return record
         }
     }
 
     /// Open rectification records, oldest first (staff alerts).
-    public func openRectifications() throws(FrontDeskError) -> [Rectification] {
-        try rectifications(includeClosed: false)
+    public func openRectifications() async throws(FrontDeskError) -> [Rectification] {
+        try await rectifications(includeClosed: false)
     }
 
     /// Rectification records (open ones, or all), oldest first, at most `limit`.
-    public func rectifications(includeClosed: Bool, limit: Int = 500) throws(FrontDeskError) -> [Rectification] {
-        try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT * FROM rectification \(includeClosed ? "" : "WHERE status NOT IN ('answered', 'dismissed')") ORDER BY id LIMIT ?
-                """, arguments: [limit]).map(Rectification.init(row:))
-        }
+    public func rectifications(includeClosed: Bool, limit: Int = 500) async throws(FrontDeskError) -> [Rectification] {
+        try await read { tx in try tx.evaluations.rectifications(includeClosed: includeClosed, limit: limit) }
     }
 
     /// Open rectifications past their deadline (the working days `rectificationWorkingDays` gave them).
-    public func overdueRectifications() throws(FrontDeskError) -> [Rectification] {
+    public func overdueRectifications() async throws(FrontDeskError) -> [Rectification] {
         let today = today()
-        return try openRectifications().filter { $0.deadline < today }
+        return try await openRectifications().filter { $0.deadline < today }
     }
 }
 
 extension FrontDesk {
+    /// The longest rating comment taken (the platform's field).
+    public static let maximumCommentLength = 500
+
     /// The outbox order key of a rating and its rectification steps: the rated filing's number (so
     /// they follow the filing upstream), or `ticket:<id>` for a queue ticket (same as migration v5).
     static func outboxOrderKey(subjectKind: String, subjectRef: String) -> String {
         subjectKind == "filing" ? subjectRef : "\(subjectKind):\(subjectRef)"
-    }
-}
-
-extension Rectification {
-    init(row: Row) {
-        self.init(id: row["id"], evaluationID: row["evaluationId"],
-                  status: RectificationStatus(rawValue: row["status"]) ?? .pendingVerification,
-                  deadline: CivilDate(dayNumber: row["deadline"]), note: row["note"])
     }
 }

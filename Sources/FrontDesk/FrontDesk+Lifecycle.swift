@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Workflow
 
 /// A filing's progress as the public page shows it: status and history, no personal data.
@@ -52,59 +52,43 @@ extension FrontDesk {
     /// the audit record is appended in the same transaction. Returns the new status.
     @discardableResult
     public func apply(_ event: FilingEvent, toFiling number: String, by actor: FilingActor,
-                      reason: String? = nil) throws(FrontDeskError) -> FilingStatus {
+                      reason: String? = nil) async throws(FrontDeskError) -> FilingStatus {
         let now = clock.now()
         let today = hall.moment(now).day
-        return try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT id, status FROM filing WHERE number = ?", arguments: [number]) else {
-                throw WorkflowError.notFound("filing \(number)")
-            }
-            let current = FilingStatus(row["status"] as String) ?? .draft
+        return try await write { [self] tx in
+            guard let filing = try tx.filings.find(number: number) else { throw WorkflowError.notFound("filing \(number)") }
+            let current = filing.status
             let next = try FilingLifecycle.next(from: current, on: event, by: actor)
-            var concluded: Int? = nil
-            if case .concluded = next { concluded = today.dayNumber }
-            try db.execute(sql: """
-                UPDATE filing SET status = ?, updatedAt = ?, concludedDay = COALESCE(?, concludedDay),
-                    light = CASE WHEN ? THEN light ELSE NULL END
-                WHERE id = ?
-                """, arguments: [next.description, now, concluded, next.isOpen, row["id"] as Int64])
-            try appendAudit(db, subject: "filing:\(number)", actor: actor, at: now, event: event.description,
+            var concluded: CivilDate? = nil
+            if case .concluded = next { concluded = today }
+            try tx.filings.setStatus(id: filing.id, next, concludedDay: concluded, at: now)
+            try appendAudit(tx, subject: "filing:\(number)", actor: actor, at: now, event: event.description,
                             from: current.description, to: next.description, reason: reason)
             return next
         }
     }
 
     /// The filing with this number.
-    public func filing(number: String) throws(FrontDeskError) -> FilingRecord {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM filing WHERE number = ?", arguments: [number]) else {
-                throw WorkflowError.notFound("filing \(number)")
-            }
-            return try FilingRecord(db, row: row)
+    public func filing(number: String) async throws(FrontDeskError) -> FilingRecord {
+        try await read { tx in
+            guard let filing = try tx.filings.find(number: number) else { throw WorkflowError.notFound("filing \(number)") }
+            return filing
         }
     }
 
     /// The filings of a draft (one per item of a bundle).
-    public func filings(draftID: String) throws(FrontDeskError) -> [FilingRecord] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM filing WHERE draftId = ? ORDER BY id", arguments: [draftID]).map {
-                try FilingRecord(db, row: $0)
-            }
-        }
+    public func filings(draftID: String) async throws(FrontDeskError) -> [FilingRecord] {
+        try await read { tx in try tx.filings.filings(draftID: draftID) }
     }
 
     /// Public progress for a token; nil when no filing has it. Carries no personal data.
-    public func progress(token: String) throws(FrontDeskError) -> FilingProgress? {
+    public func progress(token: String) async throws(FrontDeskError) -> FilingProgress? {
         guard ProgressToken(token) != nil else { return nil }
-        return try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM filing WHERE progressToken = ?", arguments: [token]) else {
-                return nil
-            }
-            let filing = try FilingRecord(db, row: row)
+        return try await read { [self] tx in
+            guard let filing = try tx.filings.find(progressToken: token) else { return nil }
             guard let number = filing.number else { return nil }
             let item = catalogue.item(code: filing.itemCode)
-            let history = try Row.fetchAll(db, sql: "SELECT * FROM audit WHERE subject = ? ORDER BY sequence",
-                                           arguments: ["filing:\(number)"]).map(AuditRecord.init(row:))
+            let history = try tx.audit.records(subject: "filing:\(number)")
                 // Only the lifecycle's own steps: staff actions on the filing (a reprint), supervision
                 // and rating records are for the audit trail, not the citizen's page.
                 .filter { FilingStatus($0.to) != nil }.map { r in
@@ -112,9 +96,9 @@ extension FrontDesk {
                                     statusName: FilingStatus(r.to)?.chineseName ?? r.to, by: r.actor.chineseName,
                                     note: r.actor == .kiosk ? r.reason : nil)
             }
-            let result = Self.resultDelivery(status: filing.status, item: item,
-                                             mailed: (try String.fetchOne(db, sql: "SELECT mailTo FROM draft WHERE id = ?", arguments: [filing.draftID])) != nil,
-                                             collection: row["collection"], mailing: row["mailing"])
+            let notes = try tx.filings.resultNotes(id: filing.id)
+            let result = Self.resultDelivery(status: filing.status, item: item, mailed: try tx.drafts.isMailed(id: filing.draftID),
+                                             collection: notes.collection, mailing: notes.mailing)
             return FilingProgress(
                 number: number, itemName: item?.name ?? filing.itemCode, department: item?.implementingBody ?? "",
                 bundleName: filing.bundleCode.flatMap { catalogue.bundle(code: $0)?.name },
@@ -122,7 +106,7 @@ extension FrontDesk {
                 receivedDay: filing.receivedDay?.description, promisedDeadline: filing.promisedDeadline?.description,
                 light: filing.light?.rawValue, lightName: filing.light?.chineseName,
                 deferredMaterials: filing.deferred, history: history,
-                ratingCode: filing.status == .submitted ? nil : try ratingCode(db, for: .filing(number)), result: result)
+                ratingCode: filing.status == .submitted ? nil : try ratingCode(tx, for: .filing(number)), result: result)
         }
     }
 
@@ -158,25 +142,6 @@ extension FrontDesk {
     }
 }
 
-extension FilingRecord {
-    init(_ db: Database, row: Row) throws {
-        let id: Int64 = row["id"]
-        let deferred = try Row.fetchAll(db, sql: "SELECT * FROM deferredMaterial WHERE filingId = ? ORDER BY rowid", arguments: [id]).map {
-            DeferredMaterial(code: $0["materialCode"], name: $0["name"], howToSupply: $0["howToSupply"],
-                             deadline: CivilDate(dayNumber: $0["deadline"]))
-        }
-        self.init(id: id, draftID: row["draftId"], itemCode: row["itemCode"], bundleCode: row["bundleCode"], number: row["number"],
-                  status: FilingStatus(row["status"] as String) ?? .draft, progressToken: row["progressToken"],
-                  caseType: CaseType(rawValue: row["caseType"]) ?? .promised,
-                  receivedDay: (row["receivedDay"] as Int?).map(CivilDate.init(dayNumber:)),
-                  promisedDeadline: (row["promisedDeadline"] as Int?).map(CivilDate.init(dayNumber:)),
-                  concludedDay: (row["concludedDay"] as Int?).map(CivilDate.init(dayNumber:)),
-                  light: (row["light"] as String?).flatMap(SupervisionLight.init(rawValue:)),
-                  worstLight: (row["worstLight"] as String?).flatMap(SupervisionLight.init(rawValue:)),
-                  deferred: deferred)
-    }
-}
-
 extension FilingActor {
     public var chineseName: String {
         switch self {
@@ -190,15 +155,7 @@ extension FilingActor {
 
 extension FrontDesk {
     /// Numbered filings, newest first, optionally of one status.
-    public func recentFilings(status: FilingStatus? = nil, limit: Int = 50) throws(FrontDeskError) -> [FilingRecord] {
-        try read { db in
-            let rows = if let status {
-                try Row.fetchAll(db, sql: "SELECT * FROM filing WHERE number IS NOT NULL AND status = ? ORDER BY id DESC LIMIT ?",
-                                 arguments: [status.description, limit])
-            } else {
-                try Row.fetchAll(db, sql: "SELECT * FROM filing WHERE number IS NOT NULL ORDER BY id DESC LIMIT ?", arguments: [limit])
-            }
-            return try rows.map { try FilingRecord(db, row: $0) }
-        }
+    public func recentFilings(status: FilingStatus? = nil, limit: Int = 50) async throws(FrontDeskError) -> [FilingRecord] {
+        try await read { tx in try tx.filings.recent(status: status, limit: limit) }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Workflow
 
 /// A queue ticket as issued and tracked.
@@ -34,190 +34,130 @@ extension FrontDesk {
     /// Issues a ticket in a category (排队取号). With an applicant, one waiting ticket per person per
     /// category: a second request is refused with the ticket already held. Numbers restart each hall
     /// day and are never issued twice (the day's last sequence is stored per category).
-    public func issueTicket(category code: String, applicant: Applicant? = nil) throws(FrontDeskError) -> QueueTicket {
+    public func issueTicket(category code: String, applicant: Applicant? = nil) async throws(FrontDeskError) -> QueueTicket {
         guard let category = categories.first(where: { $0.code == code }) else { throw .workflow(.unknownCategory(code)) }
-        return try issue(category: category, applicant: applicant, appointmentID: nil)
+        return try await issue(category: category, applicant: applicant, appointmentID: nil)
     }
 
     /// Checks in today's appointment of the card holder: a priority ticket in the appointment's
     /// category (called before ordinary ones). nil when the holder has no appointment today; the
     /// same ticket again if already checked in.
-    public func checkIn(applicant: Applicant) throws(FrontDeskError) -> QueueTicket? {
+    public func checkIn(applicant: Applicant) async throws(FrontDeskError) -> QueueTicket? {
         let today = self.today()
-        let found: (String, String, Int64?)? = try read { db in
-            let key = try applicantKey(db, idNumber: applicant.idNumber)
-            return try Row.fetchOne(db, sql: "SELECT id, category, ticketId FROM appointment WHERE applicantKey = ? AND day = ? ORDER BY slot LIMIT 1",
-                                    arguments: [key, today.dayNumber]).map { ($0["id"], $0["category"], $0["ticketId"]) }
+        let found: (String, String, Int64?)? = try await read { [self] tx in
+            try tx.queue.appointment(applicantKey: try applicantKey(tx, idNumber: applicant.idNumber), day: today)
+                .map { ($0.id, $0.category, $0.ticketID) }
         }
         guard let (appointmentID, code, ticketID) = found else { return nil }
-        if let ticketID { return try ticket(id: ticketID) }
+        if let ticketID { return try await ticket(id: ticketID) }
         guard let category = categories.first(where: { $0.code == code }) else { throw .workflow(.unknownCategory(code)) }
-        return try issue(category: category, applicant: applicant, appointmentID: appointmentID)
+        return try await issue(category: category, applicant: applicant, appointmentID: appointmentID)
     }
 
     /// Records appointments received from the platform (the ID number is kept only as the applicant key).
-    public func importAppointments(_ appointments: [Appointment]) throws(FrontDeskError) {
-        try write { db in
+    public func importAppointments(_ appointments: [Appointment]) async throws(FrontDeskError) {
+        try await write { [self] tx in
             for a in appointments {
                 guard categories.contains(where: { $0.code == a.category }) else { throw WorkflowError.unknownCategory(a.category) }
-                try db.execute(sql: """
-                    INSERT INTO appointment (id, applicantKey, category, day, slot) VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET category = excluded.category, day = excluded.day, slot = excluded.slot
-                    """, arguments: [a.id, try applicantKey(db, idNumber: a.idNumber), a.category, a.day.dayNumber, a.slot])
+                try tx.queue.upsertAppointment(id: a.id, applicantKey: try applicantKey(tx, idNumber: a.idNumber), category: a.category,
+                                               day: a.day, slot: a.slot)
             }
         }
     }
 
-    private func issue(category: QueueCategory, applicant: Applicant?, appointmentID: String?) throws(FrontDeskError) -> QueueTicket {
+    private func issue(category: QueueCategory, applicant: Applicant?, appointmentID: String?) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
         let today = hall.moment(now).day
-        let id: Int64 = try write { db in
-            let key = try applicant.map { try applicantKey(db, idNumber: $0.idNumber) }
-            if let key, let held = try String.fetchOne(db, sql: """
-                SELECT number FROM queueTicket WHERE category = ? AND applicantKey = ? AND state = 'waiting' AND day = ?
-                """, arguments: [category.code, key, today.dayNumber]) {
+        let id: Int64 = try await write { [self] tx in
+            let queue = tx.queue
+            let key = try applicant.map { try applicantKey(tx, idNumber: $0.idNumber) }
+            if let key, let held = try queue.waitingTicketNumber(category: category.code, applicantKey: key, day: today) {
                 throw WorkflowError.alreadyWaiting(ticket: held)
             }
             // A waiting ticket of an earlier day is stale: the queue restarted.
-            if let key {
-                try db.execute(sql: "UPDATE queueTicket SET state = 'cancelled' WHERE category = ? AND applicantKey = ? AND state = 'waiting' AND day < ?",
-                               arguments: [category.code, key, today.dayNumber])
-            }
-            let last = try Int.fetchOne(db, sql: "SELECT last FROM queueSequence WHERE category = ? AND day = ?",
-                                        arguments: [category.code, today.dayNumber]) ?? 0
+            if let key { try queue.cancelStaleWaiting(category: category.code, applicantKey: key, before: today) }
+            let last = try queue.lastSequence(category: category.code, day: today)
             guard let sequence = QueueRules.nextSequence(after: last, dailyLimit: category.dailyLimit) else {
                 throw WorkflowError.dailyLimitReached(category: category.code, limit: min(category.dailyLimit ?? 999, 999))
             }
-            try db.execute(sql: """
-                INSERT INTO queueSequence (category, day, last) VALUES (?, ?, ?)
-                ON CONFLICT (category, day) DO UPDATE SET last = excluded.last
-                """, arguments: [category.code, today.dayNumber, sequence])
+            try queue.setLastSequence(category: category.code, day: today, sequence)
             let number = TicketNumber(prefix: category.prefix, sequence: sequence)
-            try db.execute(sql: """
-                INSERT INTO queueTicket (category, day, sequence, number, applicantKey, appointmentId, priority, state, issuedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)
-                """, arguments: [category.code, today.dayNumber, sequence, number.description, key, appointmentID,
-                                 appointmentID != nil, now])
-            let id = db.lastInsertedRowID
-            if let appointmentID {
-                try db.execute(sql: "UPDATE appointment SET ticketId = ? WHERE id = ?", arguments: [id, appointmentID])
-            }
+            let id = try queue.insertTicket(category: category.code, day: today, sequence: sequence, number: number.description,
+                                            applicantKey: key, appointmentID: appointmentID, priority: appointmentID != nil, at: now)
+            if let appointmentID { try queue.linkAppointment(id: appointmentID, ticketID: id) }
             return id
         }
-        return try ticket(id: id)
+        return try await ticket(id: id)
     }
 
     /// One ticket with its current place in the queue.
-    public func ticket(id: Int64) throws(FrontDeskError) -> QueueTicket {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM queueTicket WHERE id = ?", arguments: [id]) else {
-                throw WorkflowError.notFound("ticket \(id)")
-            }
-            return try makeTicket(db, row: row)
+    public func ticket(id: Int64) async throws(FrontDeskError) -> QueueTicket {
+        try await read { [self] tx in
+            guard let row = try tx.queue.ticket(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
+            return makeTicket(row)
         }
     }
 
     /// Today's ticket with this number (e.g. `A007`).
-    public func ticket(number: String) throws(FrontDeskError) -> QueueTicket {
+    public func ticket(number: String) async throws(FrontDeskError) -> QueueTicket {
         let today = self.today()
-        let id = try read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM queueTicket WHERE number = ? AND day = ? ORDER BY id DESC LIMIT 1",
-                               arguments: [number.uppercased(), today.dayNumber])
-        }
+        let id = try await read { tx in try tx.queue.ticketID(number: number.uppercased(), day: today) }
         guard let id else { throw .workflow(.notFound("ticket \(number) today")) }
-        return try ticket(id: id)
+        return try await ticket(id: id)
     }
 
     /// People waiting today in a category (人数).
-    public func waitingCount(category: String) throws(FrontDeskError) -> Int {
+    public func waitingCount(category: String) async throws(FrontDeskError) -> Int {
         let today = self.today()
-        return try read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM queueTicket WHERE category = ? AND day = ? AND state = 'waiting'",
-                             arguments: [category, today.dayNumber]) ?? 0
-        }
+        return try await read { tx in try tx.queue.waitingCount(category: category, day: today) }
     }
 
     /// Assigns the categories a window serves (潮汐窗口: staff move a window to where the queue is).
-    public func assignWindow(_ window: String, categories codes: [String]) throws(FrontDeskError) {
+    public func assignWindow(_ window: String, categories codes: [String]) async throws(FrontDeskError) {
         for code in codes where !categories.contains(where: { $0.code == code }) { throw .workflow(.unknownCategory(code)) }
         let now = clock.now()
-        let json = String(decoding: try! JSONEncoder().encode(codes), as: UTF8.self)
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO serviceWindow (id, categories, updatedAt) VALUES (?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET categories = excluded.categories, updatedAt = excluded.updatedAt
-                """, arguments: [window, json, now])
-        }
+        try await write { tx in try tx.queue.assignWindow(window, categories: codes, at: now) }
     }
 
     /// The categories each window serves.
-    public func windows() throws(FrontDeskError) -> [String: [String]] {
-        try read { db in
-            var out: [String: [String]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT id, categories FROM serviceWindow") {
-                out[row["id"]] = (try? JSONDecoder().decode([String].self, from: Data((row["categories"] as String).utf8))) ?? []
-            }
-            return out
-        }
+    public func windows() async throws(FrontDeskError) -> [String: [String]] {
+        try await read { tx in try tx.queue.windows() }
     }
 
     /// Calls the next ticket for a window (priority check-ins first, then issue order, across the
     /// window's categories). The ticket the window called before is marked served. nil when nobody waits.
-    public func callNext(window: String) throws(FrontDeskError) -> QueueTicket? {
+    public func callNext(window: String) async throws(FrontDeskError) -> QueueTicket? {
         let now = clock.now()
         let today = hall.moment(now).day
-        let id: Int64? = try write { db in
-            guard let json = try String.fetchOne(db, sql: "SELECT categories FROM serviceWindow WHERE id = ?", arguments: [window]) else {
+        let id: Int64? = try await write { tx in
+            guard let codes = try tx.queue.windowCategories(window) else {
                 throw WorkflowError.notFound("window \(window) (assign it categories first)")
             }
-            let codes = try JSONDecoder().decode([String].self, from: Data(json.utf8))
-            try db.execute(sql: "UPDATE queueTicket SET state = 'served', finishedAt = ? WHERE window = ? AND state = 'called'",
-                           arguments: [now, window])
-            guard !codes.isEmpty else { return nil }
-            let placeholders = codes.map { _ in "?" }.joined(separator: ",")
-            guard let next = try Int64.fetchOne(db, sql: """
-                SELECT id FROM queueTicket WHERE day = ? AND state = 'waiting' AND category IN (\(placeholders))
-                ORDER BY priority DESC, issuedAt, id LIMIT 1
-                """, arguments: StatementArguments([today.dayNumber] + codes)) else { return nil }
-            try db.execute(sql: "UPDATE queueTicket SET state = 'called', window = ?, calledAt = ? WHERE id = ?",
-                           arguments: [window, now, next])
-            return next
+            return try tx.queue.callNext(window: window, categories: codes, day: today, at: now)
         }
-        return try id.map { id throws(FrontDeskError) in try ticket(id: id) }
+        guard let id else { return nil }
+        return try await ticket(id: id)
     }
 
     /// Marks a called ticket as not shown up (过号) or served, or cancels a waiting one.
-    public func finishTicket(id: Int64, as state: TicketState) throws(FrontDeskError) -> QueueTicket {
+    public func finishTicket(id: Int64, as state: TicketState) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
-        try write { db in
-            guard let current = try String.fetchOne(db, sql: "SELECT state FROM queueTicket WHERE id = ?", arguments: [id])
-                .flatMap(TicketState.init(rawValue:)) else { throw WorkflowError.notFound("ticket \(id)") }
+        try await write { tx in
+            guard let current = try tx.queue.ticketState(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
             let allowed: Bool = switch (current, state) {
             case (.called, .skipped), (.called, .served), (.waiting, .cancelled), (.waiting, .skipped): true
             default: false
             }
             guard allowed else { throw WorkflowError.ticketStep(from: current, to: state) }
-            try db.execute(sql: "UPDATE queueTicket SET state = ?, finishedAt = ? WHERE id = ?", arguments: [state.rawValue, now, id])
+            try tx.queue.setTicketState(id: id, state, at: now)
         }
-        return try ticket(id: id)
+        return try await ticket(id: id)
     }
 
-    private func makeTicket(_ db: Database, row: Row) throws -> QueueTicket {
-        let code: String = row["category"]
-        let category = categories.first { $0.code == code }
-        let state = TicketState(rawValue: row["state"]) ?? .waiting
-        let priority: Bool = row["priority"]
-        let id: Int64 = row["id"]
-        var ahead = 0
-        if state == .waiting {
-            ahead = try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM queueTicket WHERE category = ? AND day = ? AND state = 'waiting' AND id != ?
-                  AND (priority > ? OR (priority = ? AND (issuedAt < ? OR (issuedAt = ? AND id < ?))))
-                """, arguments: [code, row["day"] as Int, id, priority, priority, row["issuedAt"] as Date,
-                                 row["issuedAt"] as Date, id]) ?? 0
-        }
-        return QueueTicket(id: id, number: TicketNumber(prefix: category?.prefix ?? "", sequence: row["sequence"]), category: code,
-                           categoryName: category?.name ?? code, day: CivilDate(dayNumber: row["day"]), priority: priority,
-                           state: state, window: row["window"], issuedAt: row["issuedAt"], waitingAhead: ahead)
+    private func makeTicket(_ row: TicketRow) -> QueueTicket {
+        let category = categories.first { $0.code == row.category }
+        return QueueTicket(id: row.id, number: TicketNumber(prefix: category?.prefix ?? "", sequence: row.sequence), category: row.category,
+                           categoryName: category?.name ?? row.category, day: row.day, priority: row.priority,
+                           state: row.state, window: row.window, issuedAt: row.issuedAt, waitingAhead: row.waitingAhead)
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Workflow
 
 /// One day's queue figures for one category, as the platform receives them (no personal data:
@@ -43,19 +43,18 @@ extension FrontDesk {
     /// first. Run by `SupervisionService` on its cadence; safe to run again (a closed day has its
     /// outbox row and is skipped).
     @discardableResult
-    public func closeQueueDays() throws(FrontDeskError) -> [CivilDate] {
+    public func closeQueueDays() async throws(FrontDeskError) -> [CivilDate] {
         let now = clock.now()
         let today = hall.moment(now).day
         var closed: [CivilDate] = []
-        for dayNumber in try pastTicketDays(before: today) {
-            let day = CivilDate(dayNumber: dayNumber)
+        for day in try await pastTicketDays(before: today) {
             let subject = Self.queueStatisticsSubject(day: day)
-            let didClose = try write { db -> Bool in
-                try closePeriodOnce(db, subject: subject, kind: "queueStatistics", event: "closeQueueDay", at: now) {
+            let didClose = try await write { [self] tx -> Bool in
+                try closePeriodOnce(tx, subject: subject, kind: .queueStatistics, event: "closeQueueDay", at: now) {
                     let statistics = QueueDayStatistics(kioskID: rules.kioskID, regionCode: rules.regionCode, day: day.description,
-                                                        categories: try queueCategoryStatistics(db, day: day), closedAt: now)
+                                                        categories: try queueCategoryStatistics(tx, day: day), closedAt: now)
                     let issued = statistics.categories.reduce(0) { $0 + $1.issued }
-                    return (statistics, "\(issued) tickets in \(statistics.categories.count) categories")
+                    return (.queueStatistics(statistics), "\(issued) tickets in \(statistics.categories.count) categories")
                 }
             }
             if didClose { closed.append(day) }
@@ -66,50 +65,35 @@ extension FrontDesk {
     /// Closes a period (a hall day, a month) once, in the caller's transaction: unless its outbox row
     /// of `kind` exists already, appends the audit record (`event`, to `closed`) and the outbox row
     /// with the figures `make` returns. Returns whether it closed the period now.
-    func closePeriodOnce(_ db: Database, subject: String, kind: String, event: String, at now: Date,
-                         make: () throws -> (payload: any Encodable, summary: String)) throws -> Bool {
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM outbox WHERE subject = ? AND kind = ?", arguments: [subject, kind]) == true {
-            return false
-        }
-        let (payload, summary) = try make()
-        try appendAudit(db, subject: subject, actor: .kiosk, at: now, event: event, from: nil, to: "closed", reason: summary)
-        try enqueueOutbox(db, kind: kind, subject: subject, orderKey: subject, payload: payload, at: now)
+    func closePeriodOnce(_ tx: StoreTransaction, subject: String, kind: OutboxKind, event: String, at now: Date,
+                         make: () throws -> (message: OutboxMessage, summary: String)) throws -> Bool {
+        if try tx.outbox.exists(kind: kind, subject: subject) { return false }
+        let (message, summary) = try make()
+        guard message.kind == kind else { throw FrontDeskError.storage("a \(message.kind) message cannot close a \(kind) period") }
+        try appendAudit(tx, subject: subject, actor: .kiosk, at: now, event: event, from: nil, to: "closed", reason: summary)
+        try enqueueOutbox(tx, subject: subject, orderKey: subject, message: message, at: now)
         return true
     }
 
     /// Days with tickets after the last closed day and before `today`, oldest first. Days are
     /// closed in order, so only the days since the newest closed one are looked at (not every
     /// day the kiosk ever had, on every sweep); the write still skips a day closed meanwhile.
-    private func pastTicketDays(before today: CivilDate) throws(FrontDeskError) -> [Int] {
-        try read { db in
-            let lastClosed = try String.fetchOne(db, sql: """
-                SELECT subject FROM outbox WHERE subject >= 'queue:' AND subject < 'queue;' AND kind = 'queueStatistics'
-                ORDER BY subject DESC LIMIT 1
-                """).flatMap { CivilDate(iso: String($0.dropFirst("queue:".count))) }
-            return try Int.fetchAll(db, sql: "SELECT DISTINCT day FROM queueTicket WHERE day > ? AND day < ? ORDER BY day",
-                                    arguments: [lastClosed?.dayNumber ?? Int.min, today.dayNumber])
+    private func pastTicketDays(before today: CivilDate) async throws(FrontDeskError) -> [CivilDate] {
+        try await read { tx in
+            let lastClosed = try tx.outbox.newestSubject(kind: .queueStatistics, prefix: "queue:").flatMap { CivilDate(iso: $0) }
+            return try tx.queue.ticketDays(after: lastClosed, before: today)
         }
     }
 
     /// One day's figures per category, in the configured categories' order (unknown codes last).
-    func queueCategoryStatistics(_ db: Database, day: CivilDate) throws -> [QueueCategoryStatistics] {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT category, COUNT(*) AS issued, SUM(priority) AS priority,
-                   SUM(calledAt IS NOT NULL) AS called, SUM(state = 'served') AS served, SUM(state = 'skipped') AS skipped,
-                   SUM(state = 'cancelled') AS cancelled, SUM(state = 'waiting') AS unserved,
-                   AVG(CASE WHEN calledAt IS NOT NULL THEN julianday(calledAt) - julianday(issuedAt) END) AS averageWait,
-                   MAX(CASE WHEN calledAt IS NOT NULL THEN julianday(calledAt) - julianday(issuedAt) END) AS longestWait
-            FROM queueTicket WHERE day = ? GROUP BY category
-            """, arguments: [day.dayNumber])
+    func queueCategoryStatistics(_ tx: StoreTransaction, day: CivilDate) throws -> [QueueCategoryStatistics] {
         let order = Dictionary(categories.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
-        func seconds(_ days: Double?) -> Int? { days.map { Int(($0 * 86_400).rounded()) } }
-        return rows.map { row in
-            let code: String = row["category"]
-            return QueueCategoryStatistics(
-                category: code, categoryName: categories.first { $0.code == code }?.name,
-                issued: row["issued"], priority: row["priority"] ?? 0, called: row["called"] ?? 0, served: row["served"] ?? 0,
-                skipped: row["skipped"] ?? 0, cancelled: row["cancelled"] ?? 0, unserved: row["unserved"] ?? 0,
-                averageWaitSeconds: seconds(row["averageWait"]), longestWaitSeconds: seconds(row["longestWait"]))
+        return try tx.queue.dayFigures(day: day).map { f in
+            QueueCategoryStatistics(
+                category: f.category, categoryName: categories.first { $0.code == f.category }?.name,
+                issued: f.issued, priority: f.priority, called: f.called, served: f.served, skipped: f.skipped,
+                cancelled: f.cancelled, unserved: f.unserved, averageWaitSeconds: f.averageWaitSeconds,
+                longestWaitSeconds: f.longestWaitSeconds)
         }.sorted { (order[$0.category] ?? .max, $0.category) < (order[$1.category] ?? .max, $1.category) }
     }
 }

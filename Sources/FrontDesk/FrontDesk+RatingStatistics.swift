@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Workflow
 
 /// One item's (or queue category's) ratings in one month: how many at each level, 满意率 and 差评率.
@@ -47,27 +47,16 @@ extension FrontDesk {
 
     /// 满意率 / 差评率 per item (and queue category) and month, for the months given (all when nil),
     /// newest month first, then by item code.
-    public func ratingFigures(months: Set<String>? = nil) throws(FrontDeskError) -> [RatingFigures] {
-        try ratingFigures(months: months, ratedIn: nil)
+    public func ratingFigures(months: Set<String>? = nil) async throws(FrontDeskError) -> [RatingFigures] {
+        try await ratingFigures(months: months, ratedIn: nil)
     }
 
     /// `ratingFigures(months:)`, reading only the ratings given in `ratedIn` when it is set.
-    func ratingFigures(months: Set<String>?, ratedIn: Range<Date>?) throws(FrontDeskError) -> [RatingFigures] {
-        let rows = try read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT e.level, e.ratedAt, e.subjectKind, e.subjectRef, f.itemCode, t.category
-                FROM evaluation e
-                LEFT JOIN filing f ON e.subjectKind = 'filing' AND f.number = e.subjectRef
-                LEFT JOIN queueTicket t ON e.subjectKind = 'ticket' AND CAST(t.id AS TEXT) = e.subjectRef
-                WHERE e.ratedAt >= ? AND e.ratedAt < ?
-                """, arguments: [ratedIn?.lowerBound ?? Date.distantPast, ratedIn?.upperBound ?? Date.distantFuture])
-                .map { row -> (month: String, subject: String, level: Int) in
-                let day = hall.moment(row["ratedAt"]).day
-                let month = String(day.description.prefix(7))
-                let subject: String = if let item: String = row["itemCode"] { item }
-                    else if let category: String = row["category"] { "queue:\(category)" } else { "unknown" }
-                return (month, subject, row["level"])
-            }
+    func ratingFigures(months: Set<String>?, ratedIn: Range<Date>?) async throws(FrontDeskError) -> [RatingFigures] {
+        let rows = try await read { tx in try tx.evaluations.ratingFacts(ratedIn: ratedIn) }.map { fact -> (month: String, subject: String, level: Int) in
+            let month = String(hall.moment(fact.ratedAt).day.description.prefix(7))
+            let subject = fact.itemCode ?? fact.queueCategory.map { "queue:\($0)" } ?? "unknown"
+            return (month, subject, fact.level)
         }
         var grouped: [String: [String: [Int: Int]]] = [:]
         for r in rows where months?.contains(r.month) ?? true {
@@ -84,21 +73,16 @@ extension FrontDesk {
     /// platform (`POST /v1/statistics/ratings`) and an audit record, one transaction a month.
     /// Returns the months closed, oldest first; safe to run again.
     @discardableResult
-    public func closeRatingMonths() throws(FrontDeskError) -> [String] {
+    public func closeRatingMonths() async throws(FrontDeskError) -> [String] {
         let now = clock.now()
         let thisMonth = String(hall.moment(now).day.description.prefix(7))
         // Months are closed in order: only the ratings after the newest closed month and before this
         // one are read (not every rating the kiosk ever had, on every sweep).
-        let lastClosed = try read { db in
-            try String.fetchOne(db, sql: """
-                SELECT subject FROM outbox WHERE subject >= 'ratings:' AND subject < 'ratings;' AND kind = 'ratingStatistics'
-                ORDER BY subject DESC LIMIT 1
-                """).map { String($0.dropFirst("ratings:".count)) }
-        }
+        let lastClosed = try await read { tx in try tx.outbox.newestSubject(kind: .ratingStatistics, prefix: "ratings:") }
         guard let before = hall.startOfMonth(thisMonth) else { return [] }
         let from = lastClosed.flatMap { hall.startOfMonth($0, adding: 1) } ?? .distantPast
         guard from < before else { return [] }
-        let figures = try ratingFigures(months: nil, ratedIn: from..<before)
+        let figures = try await ratingFigures(months: nil, ratedIn: from..<before)
         var closed: [String] = []
         for month in Set(figures.map(\.month)).sorted() {
             let subject = Self.ratingStatisticsSubject(month: month)
@@ -109,9 +93,9 @@ extension FrontDesk {
                 kioskID: rules.kioskID, regionCode: rules.regionCode, month: month,
                 overall: RatingFigures(month: month, subject: "kiosk", subjectName: "本机", levels: levels),
                 perSubject: perSubject, closedAt: now)
-            let didClose = try write { db -> Bool in
-                try closePeriodOnce(db, subject: subject, kind: "ratingStatistics", event: "closeRatingMonth", at: now) {
-                    (statistics, "\(statistics.overall.total) ratings over \(perSubject.count) services")
+            let didClose = try await write { [self] tx -> Bool in
+                try closePeriodOnce(tx, subject: subject, kind: .ratingStatistics, event: "closeRatingMonth", at: now) {
+                    (.ratingStatistics(statistics), "\(statistics.overall.total) ratings over \(perSubject.count) services")
                 }
             }
             if didClose { closed.append(month) }

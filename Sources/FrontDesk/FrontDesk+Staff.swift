@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 import Workflow
 
 /// What the outbox still has to deliver, for staff and metrics (delivered rows are not counted;
@@ -33,23 +33,22 @@ extension FrontDesk {
     /// who did it, with which role, to what, and a short English note.
     @discardableResult
     public func recordStaffAction(name: String, technician: Bool, subject: String, action: String,
-                                  outcome: String = "done", note: String? = nil) throws(FrontDeskError) -> AuditRecord {
+                                  outcome: String = "done", note: String? = nil) async throws(FrontDeskError) -> AuditRecord {
         let now = clock.now()
-        return try write { db in
-            try appendAudit(db, subject: subject, actor: technician ? .technician : .staff, at: now, event: action, from: nil,
+        return try await write { [self] tx in
+            try appendAudit(tx, subject: subject, actor: technician ? .technician : .staff, at: now, event: action, from: nil,
                             to: outcome, reason: ["by \(name)", note].compactMap { $0 }.joined(separator: ": "))
         }
     }
 
     /// The outbox's depth (rows not yet delivered upstream), the age of its oldest undelivered row
     /// and its `limit` oldest undelivered rows.
-    public func outboxSummary(limit: Int = 50) throws(FrontDeskError) -> OutboxSummary {
+    public func outboxSummary(limit: Int = 50) async throws(FrontDeskError) -> OutboxSummary {
         let now = clock.now()
-        return try read { db in
-            let depth = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox WHERE state <> 'delivered'") ?? 0
-            let rows = try Row.fetchAll(db, sql: "SELECT id, kind, subject, createdAt FROM outbox WHERE state <> 'delivered' ORDER BY id LIMIT ?",
-                                        arguments: [limit]).map { row in
-                OutboxSummary.Row(id: row["id"], kind: row["kind"], subject: row["subject"], createdAt: row["createdAt"])
+        return try await read { tx in
+            let depth = try tx.outbox.undeliveredCount()
+            let rows = try tx.outbox.oldestUndelivered(limit: limit).map { row in
+                OutboxSummary.Row(id: row.id, kind: row.kind.rawValue, subject: row.subject, createdAt: row.createdAt)
             }
             let oldest = rows.first.map { max(0, now.timeIntervalSince($0.createdAt)) }
             return OutboxSummary(depth: depth, oldestAgeSeconds: oldest, rows: rows)
@@ -57,22 +56,15 @@ extension FrontDesk {
     }
 
     /// Filings by status, open drafts and print jobs, for diagnostics and `/metrics`.
-    public func counts() throws(FrontDeskError) -> DeskCounts {
-        try read { db in
-            var byStatus: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM filing GROUP BY status") {
-                byStatus[row["status"]] = row["n"]
-            }
-            let drafts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM draft WHERE state = 'open'") ?? 0
-            let jobs = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM printJob") ?? 0
-            return DeskCounts(filingsByStatus: byStatus, openDrafts: drafts, printJobs: jobs)
+    public func counts() async throws(FrontDeskError) -> DeskCounts {
+        try await read { tx in
+            DeskCounts(filingsByStatus: try tx.filings.countsByStatus(), openDrafts: try tx.drafts.openCount(),
+                       printJobs: try tx.kiosk.printJobCount())
         }
     }
 
     /// The newest print job of a slip with this reference (a filing number), for a reprint.
-    public func latestPrintJobID(reference: String) throws(FrontDeskError) -> Int64? {
-        try read { db in
-            try Int64.fetchOne(db, sql: "SELECT id FROM printJob WHERE reference = ? ORDER BY id DESC LIMIT 1", arguments: [reference])
-        }
+    public func latestPrintJobID(reference: String) async throws(FrontDeskError) -> Int64? {
+        try await read { tx in try tx.kiosk.latestPrintJobID(reference: reference) }
     }
 }

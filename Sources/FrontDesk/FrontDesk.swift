@@ -1,33 +1,9 @@
 import Crypto
 import Foundation
-import GRDB
 import Logging
 import Store
 import Synchronization
 import Workflow
-
-/// Where the workflow reads the time: the system clock in kioskd, a hand-moved clock in tests.
-public protocol KioskClock: Sendable {
-    func now() -> Date
-}
-
-/// The system's wall clock.
-public struct SystemClock: KioskClock {
-    public init() {}
-    public func now() -> Date { Date() }
-}
-
-/// A clock tests move by hand (including backwards).
-public final class ManualClock: KioskClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    public init(_ start: Date) { current = start }
-
-    public func now() -> Date { lock.withLock { current } }
-    public func set(_ date: Date) { lock.withLock { current = date } }
-    public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
-}
 
 /// Who the kiosk is and the rules it applies, from `kiosk-config/`.
 public struct FrontDeskRules: Sendable {
@@ -59,7 +35,8 @@ public final class FrontDesk: Sendable {
     public let categories: [QueueCategory]
     public let rules: FrontDeskRules
     public let deadlines: DeadlineCalculator
-    let clock: any KioskClock
+    /// The kiosk's one clock (the system's in kioskd, a hand-moved one in tests).
+    public let clock: any KioskClock
     let licences: any ElectronicLicenceLookup
     let logger: Logger
     let hall: HallTime
@@ -91,16 +68,16 @@ public final class FrontDesk: Sendable {
     // MARK: shared helpers
 
     /// The key applicants are matched by: HMAC-SHA256 of the ID number with the kiosk's secret.
-    func applicantKey(_ db: Database, idNumber: String) throws -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: try kioskSecret(db))
+    func applicantKey(_ tx: StoreTransaction, idNumber: String) throws -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(idNumber.uppercased().utf8), using: try kioskSecret(tx))
         return mac.map { String(format: "%02x", $0) }.joined()
     }
 
     /// The kiosk's secret (made once by migration v3, never leaves the store), cached.
-    func kioskSecret(_ db: Database) throws -> SymmetricKey {
+    func kioskSecret(_ tx: StoreTransaction) throws -> SymmetricKey {
         try applicantSecret.withLock { cached in
             if let cached { return cached }
-            guard let secret = try Data.fetchOne(db, sql: "SELECT secret FROM kioskSecret WHERE id = 1") else {
+            guard let secret = try tx.kiosk.secret() else {
                 throw FrontDeskError.storage("the store has no kiosk secret (migration v3 missing)")
             }
             cached = SymmetricKey(data: secret)
@@ -110,30 +87,20 @@ public final class FrontDesk: Sendable {
 
     /// Appends one audit record in the caller's transaction.
     @discardableResult
-    func appendAudit(_ db: Database, subject: String, actor: FilingActor, at date: Date, event: String,
+    func appendAudit(_ tx: StoreTransaction, subject: String, actor: FilingActor, at date: Date, event: String,
                      from: String?, to: String, reason: String?) throws -> AuditRecord {
-        var last = try lastAuditRecord(db)
-        return try appendAudit(db, after: &last, subject: subject, actor: actor, at: date, event: event, from: from, to: to, reason: reason)
-    }
-
-    /// The newest audit record, for appending several in one transaction without re-reading it.
-    func lastAuditRecord(_ db: Database) throws -> AuditRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY sequence DESC LIMIT 1").map(AuditRecord.init(row:))
+        var last = try tx.audit.last()
+        return try appendAudit(tx, after: &last, subject: subject, actor: actor, at: date, event: event, from: from, to: to, reason: reason)
     }
 
     /// Appends one audit record after `previous` (which must be the newest) and advances it.
     @discardableResult
-    func appendAudit(_ db: Database, after previous: inout AuditRecord?, subject: String, actor: FilingActor, at date: Date,
+    func appendAudit(_ tx: StoreTransaction, after previous: inout AuditRecord?, subject: String, actor: FilingActor, at date: Date,
                      event: String, from: String?, to: String, reason: String?) throws -> AuditRecord {
         let record = AuditChain.append(after: previous, subject: subject, actor: actor,
                                        atMilliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()),
                                        event: event, from: from, to: to, reason: reason)
-        try db.cachedStatement(sql: """
-            INSERT INTO audit (sequence, subject, actor, atMilliseconds, event, fromState, toState, reason, previousHash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [record.sequence, record.subject, record.actor.rawValue, record.atMilliseconds, record.event,
-                                     record.from, record.to, record.reason, record.previousHash, record.hash])
-        try db.cachedStatement(sql: "UPDATE auditHead SET count = count + 1 WHERE id = 1").execute()
+        try tx.audit.append(record)
         previous = record
         return record
     }
@@ -141,22 +108,14 @@ public final class FrontDesk: Sendable {
     /// Adds an outbox row in the caller's transaction, due at once. Rows with the same `orderKey`
     /// reach the platform in the order they were written (the relay never sends a row while an
     /// earlier row of its key is undelivered).
-    func enqueueOutbox(_ db: Database, kind: String, subject: String, orderKey: String, payload: some Encodable,
-                       at date: Date) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
-        let json = String(decoding: try encoder.encode(payload), as: UTF8.self)
-        try db.cachedStatement(sql: """
-            INSERT INTO outbox (kind, subject, orderKey, payload, createdAt, state, attempts, nextAttemptAt)
-            VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
-            """).execute(arguments: [kind, subject, orderKey, json, date, date])
+    func enqueueOutbox(_ tx: StoreTransaction, subject: String, orderKey: String, message: OutboxMessage, at date: Date) throws {
+        try tx.outbox.enqueue(kind: message.kind, subject: subject, orderKey: orderKey, payload: try message.storedPayload(), at: date)
     }
 
     /// Runs a write transaction, mapping its failures to `FrontDeskError`.
-    func write<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws(FrontDeskError) -> T {
         do {
-            return try store.pool.write { db in try body(db) }
+            return try await store.write { tx in try body(tx) }
         } catch {
             let failure = FrontDeskError(error)
             // A rule's refusal is the caller's answer; a write the store refused (a full disk, an
@@ -170,7 +129,7 @@ public final class FrontDesk: Sendable {
     /// `secure_delete` (freed cells and pages are zeroed), and this checkpoints the WAL into the
     /// database and truncates it, so no old copy of a wiped row stays in the WAL either.
     /// A scrub that failed (a reader held the WAL, a full disk) is remembered until one succeeds.
-    public func scrubDeletedData() throws(FrontDeskError) {
+    public func scrubDeletedData() async throws(FrontDeskError) {
         do {
             try store.checkpointAndTruncateWAL()
             scrubPending.withLock { $0 = false }
@@ -184,8 +143,8 @@ public final class FrontDesk: Sendable {
     public var isScrubPending: Bool { scrubPending.withLock { $0 } }
 
     /// Runs a read, mapping its failures to `FrontDeskError`.
-    func read<T>(_ body: (Database) throws -> T) throws(FrontDeskError) -> T {
-        do { return try store.pool.read { db in try body(db) } } catch { throw FrontDeskError(error) }
+    func read<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws(FrontDeskError) -> T {
+        do { return try await store.read { tx in try body(tx) } } catch { throw FrontDeskError(error) }
     }
 }
 
@@ -254,14 +213,5 @@ public struct CardReadLicences: ElectronicLicenceLookup {
     public init() {}
     public func licences(for applicant: Applicant) -> [String: String] {
         applicant.verifiedByCard && (applicant.documentKind ?? "resident") == "resident" ? ["居民身份证": "card-read"] : [:]
-    }
-}
-
-extension AuditRecord {
-    init(row: Row) {
-        self.init(sequence: row["sequence"], subject: row["subject"],
-                  actor: FilingActor(rawValue: row["actor"]) ?? .kiosk, atMilliseconds: row["atMilliseconds"],
-                  event: row["event"], from: row["fromState"], to: row["toState"], reason: row["reason"],
-                  previousHash: row["previousHash"], hash: row["hash"])
     }
 }

@@ -43,10 +43,10 @@ enum CameraCapture {
     }
 
     /// Runs a materials-store call, mapping its refusals to problems.
-    static func storing<T>(_ body: () throws(MaterialsStore.AddError) -> T) throws -> T {
-        do { return try body() } catch {
+    static func storing<T>(_ body: () async throws(MaterialsStore.AddError) -> T) async throws -> T {
+        do { return try await body() } catch {
             switch error {
-            case let .desk(desk): return try refusing { () throws(FrontDeskError) -> T in throw desk }
+            case let .desk(desk): throw desk.problem
             case let .materials(m):
                 let status: HTTPResponse.Status = switch m.code {
                 case .notJPEG: .unprocessableContent

@@ -5,10 +5,12 @@ import HTTPTypes
 import Hummingbird
 import KioskConfig
 import IDCard
+import KioskServices
 import NIOCore
 import PageImaging
 import Printing
 import Slips
+import Store
 import Workflow
 
 /// The touch screen's routes: catalogue, sessions, filings with their pages, submit (with the
@@ -27,6 +29,10 @@ public struct CitizenRoutes: Sendable {
     /// Whether the platform is unreachable now (the outbox's last attempt failed): only then does a
     /// notice say it was accepted locally and will be sent when the network returns.
     let upstreamOffline: @Sendable () -> Bool
+    /// Printing the citizen's slips (printer choice, notices, tickets): the use case below the routes.
+    let slips: SlipDesk
+    /// Taking a ticket (check-in of an appointment, or a new ticket).
+    let tickets: TicketCounter
 
     public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: MaterialsStore,
                 events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil,
@@ -41,6 +47,12 @@ public struct CitizenRoutes: Sendable {
         self.events = events
         self.camera = camera
         self.board = board
+        slips = SlipDesk(desk: desk, printers: printers, board: board, context: slipContext, upstreamOffline: upstreamOffline) {
+            [events] outcome, template, reference in
+            events.publish(.slipPrinted, SlipPrintedEvent(jobId: outcome.jobId, printerId: outcome.printerId, state: outcome.state.rawValue,
+                                                          template: template, reference: reference))
+        }
+        tickets = TicketCounter(desk: desk)
     }
 
     // MARK: bodies and answers
@@ -201,11 +213,11 @@ public struct CitizenRoutes: Sendable {
         }
 
         router.post("/api/v1/sessions") { _, _ -> EditedResponse<SessionCreated> in
-            let session = sessions.open()
+            let session = await sessions.open()
             return EditedResponse(status: .created, response: SessionCreated(id: session.id, expiresAt: session.expiresAt(timeout: sessions.timeout)))
         }
         router.delete("/api/v1/sessions/{id}") { _, context -> HTTPResponse.Status in
-            guard sessions.end(try context.parameters.require("id")) else { throw APIProblem.notFound("no open session") }
+            guard await sessions.end(try context.parameters.require("id")) else { throw APIProblem.notFound("no open session") }
             return .noContent
         }
         router.get("/api/v1/sessions/{id}/identity") { _, context -> MaskedIdentity in
@@ -228,16 +240,14 @@ public struct CitizenRoutes: Sendable {
             guard let applicant = session.identity else {
                 throw APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
             }
-            let draft = try refusing { () throws(FrontDeskError) in
-                try desk.openDraft(subject: subject, applicant: applicant, sessionID: session.id)
-            }
+            let draft = try await desk.openDraft(subject: subject, applicant: applicant, sessionID: session.id)
             return EditedResponse(status: .created, response: view(draft))
         }
         router.get("/api/v1/filings/{id}") { _, context -> DraftView in
-            view(try openDraft(try context.parameters.require("id")))
+            await view(try openDraft(try context.parameters.require("id")))
         }
         router.post("/api/v1/filings/{id}/materials/{material}/pages") { request, context -> EditedResponse<PageAdded> in
-            let draft = try openDraft(try context.parameters.require("id"))
+            let draft = try await openDraft(try context.parameters.require("id"))
             let material = try context.parameters.require("material")
             guard draft.slots.contains(where: { $0.requirement.material.code == material }) else {
                 throw APIProblem.notFound("the filing asks for no material \(material)")
@@ -254,29 +264,25 @@ public struct CitizenRoutes: Sendable {
                 // An uploaded page meets the same check as a captured one (every page is checked).
                 try await CameraCapture.checked(bytes, thresholds: camera?.profile.thresholds ?? .standard, source: "uploaded")
             }
-            let (sha, count) = try CameraCapture.storing { () throws(MaterialsStore.AddError) in
-                try pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)
+            let (sha, count) = try await CameraCapture.storing { () async throws(MaterialsStore.AddError) in
+                try await pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)
             }
             return EditedResponse(status: .created, response: PageAdded(sha256: sha, pages: count))
         }
         router.delete("/api/v1/filings/{id}/materials/{material}/pages/{sha256}") { _, context -> HTTPResponse.Status in
-            let draft = try openDraft(try context.parameters.require("id"))
-            let removed = try refusing { () throws(FrontDeskError) in
-                try desk.removePage(draftID: draft.id, materialCode: try! context.parameters.require("material"),
-                                    sha256: try! context.parameters.require("sha256"))
-            }
+            let draft = try await openDraft(try context.parameters.require("id"))
+            let removed = try await desk.removePage(draftID: draft.id, materialCode: try! context.parameters.require("material"),
+                                sha256: try! context.parameters.require("sha256"))
             guard removed else { throw APIProblem.notFound("no such page") }
             return .noContent
         }
         router.post("/api/v1/filings/{id}/submit") { request, context -> EditedResponse<Submitted> in
-            let draft = try openDraft(try context.parameters.require("id"))
+            let draft = try await openDraft(try context.parameters.require("id"))
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
             if let mail = body.mailTo, mail.trimmingCharacters(in: .whitespaces).count < 5 || mail.count > 200 {
                 throw APIProblem.invalid("mailTo must be a postal address of 5–200 characters")
             }
-            let result = try refusing { () throws(FrontDeskError) in
-                try desk.submit(draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
-            }
+            let result = try await desk.submit(draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
             switch result {
             case let .incomplete(missing):
                 throw APIProblem(.unprocessableContent, code: "incomplete-materials", title: "材料不齐，请补齐以下材料后再提交",
@@ -314,14 +320,14 @@ public struct CitizenRoutes: Sendable {
 
         router.get("/api/v1/progress/{token}") { _, context -> FilingProgress in
             let token = try context.parameters.require("token")
-            guard let progress = try refusing({ () throws(FrontDeskError) in try desk.progress(token: token) }) else {
+            guard let progress = try await desk.progress(token: token) else {
                 throw APIProblem.notFound("no filing with this progress token")
             }
             return progress
         }
         router.get("/p/{token}") { _, context -> Response in
             let token = try context.parameters.require("token")
-            let progress = try refusing { () throws(FrontDeskError) in try desk.progress(token: token) }
+            let progress = try await desk.progress(token: token)
             return Response(status: progress == nil ? .notFound : .ok,
                             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: ProgressPage.html(progress))))
@@ -331,13 +337,7 @@ public struct CitizenRoutes: Sendable {
             let body = try await request.decodeJSON(TicketBody.self, context: context)
             var applicant: Applicant? = nil
             if let id = body.sessionId { applicant = try liveSession(id).identity }
-            let ticket: QueueTicket
-            if let applicant, let checkedIn = try refusing({ () throws(FrontDeskError) in try desk.checkIn(applicant: applicant) }),
-               checkedIn.category == body.category {
-                ticket = checkedIn
-            } else {
-                ticket = try refusing { () throws(FrontDeskError) in try desk.issueTicket(category: body.category, applicant: applicant) }
-            }
+            let ticket = try await tickets.ticket(category: body.category, applicant: applicant)
             if let session = body.sessionId { sessions.recordService(.ticket(ticket.id), in: session) }
             let slip = await printTicket(ticket)
             return EditedResponse(status: .created, response: TicketIssued(
@@ -351,16 +351,12 @@ public struct CitizenRoutes: Sendable {
             switch (body.filingNumber, body.ticket) {
             case let (number?, nil): subject = .filing(number)
             case let (nil, ticket?):
-                let found = try refusing { () throws(FrontDeskError) in try desk.ticket(number: ticket) }
+                let found = try await desk.ticket(number: ticket)
                 subject = .ticket(found.id)
             default: throw APIProblem.invalid("give exactly one of filingNumber and ticket")
             }
-            guard (1...5).contains(body.level) else { throw APIProblem.invalid("level must be 1…5") }
-            if let comment = body.comment, comment.count > 500 { throw APIProblem.invalid("comment must be at most 500 characters") }
-            try RatingGate(desk: desk, sessions: sessions).admit(subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
-            let record = try refusing { () throws(FrontDeskError) in
-                try desk.rate(subject, level: body.level, comment: body.comment, channel: "screen")
-            }
+            try await RatingGate(desk: desk, sessions: sessions).admit(subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
+            let record = try await desk.rate(subject, level: body.level, comment: body.comment, channel: "screen")
             return EditedResponse(status: .created, response: EvaluationRecorded(
                 id: record.id, level: record.level.rawValue, levelName: record.level.chineseName,
                 rectification: record.rectification?.status.rawValue))
@@ -377,9 +373,9 @@ public struct CitizenRoutes: Sendable {
     }
 
     /// An open draft whose session is still live (its idle clock restarted).
-    func openDraft(_ id: String) throws -> Draft {
-        let draft = try refusing { () throws(FrontDeskError) in try desk.draft(id: id) }
-        guard draft.state == "open" else {
+    func openDraft(_ id: String) async throws -> Draft {
+        let draft = try await desk.draft(id: id)
+        guard draft.state == .open else {
             throw APIProblem(.conflict, code: "draft-closed", title: "本次申请已提交或已结束", detail: "draft \(id) is \(draft.state)")
         }
         if let session = draft.sessionID { _ = try liveSession(session) }
@@ -399,80 +395,27 @@ public struct CitizenRoutes: Sendable {
         DeferredMaterialView(code: m.code, name: m.name, howToSupply: m.howToSupply, deadline: m.deadline.description)
     }
 
-    /// The printer for a slip: a healthy one of the kind, else any healthy printer (a ticket
-    /// printer covers for a receipt printer out of paper and back), else the kind's own (the slip
-    /// is then kept for reprint).
-    func printer(for kind: DeviceKind) -> SlipPrinter? {
-        let reports = Dictionary((board?.snapshot?.reports ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        func healthy(_ p: SlipPrinter) -> Bool { reports[p.binding.id].map { $0.isHealthy || $0.status == .starting } ?? true }
-        return printers.first { $0.binding.kind == kind && healthy($0) }
-            ?? printers.first(where: healthy)
-            ?? printers.first { $0.binding.kind == kind } ?? printers.first
-    }
+    /// The printer for a slip (see `SlipDesk.printer(for:)`).
+    func printer(for kind: DeviceKind) -> SlipPrinter? { slips.printer(for: kind) }
 
     /// Prints and announces the outcome on the event stream.
     func print(_ document: SlipDocument, on printer: SlipPrinter, reference: String) async throws(PrintError) -> PrintOutcome {
-        let outcome = try await printer.print(document, reference: reference, waitUpTo: .seconds(5))
-        events.publish(.slipPrinted, SlipPrintedEvent(jobId: outcome.jobId, printerId: outcome.printerId, state: outcome.state.rawValue,
-                                                      template: document.kind, reference: reference))
-        return outcome
+        try await slips.print(document, on: printer, reference: reference)
     }
 
-    /// Prints one notice per filing on the receipt printer; answers the first slip's state.
+    /// Prints one notice per filing; answers the first slip's state.
     func printNotices(_ records: [FilingRecord], draftID: String, commitmentSigned: Bool) async -> SlipView {
-        guard let printer = printer(for: .receiptPrinter) else {
-            return SlipView(jobId: nil, state: "noPrinter", message: "受理通知单暂无法打印，请到服务窗口领取")
-        }
-        let applicant = (try? desk.applicant(draftID: draftID)) ?? nil
-        let offline = upstreamOffline()
-        var first: SlipView?
-        for record in records {
-            guard let number = record.number, let item = desk.catalogue.item(code: record.itemCode) else { continue }
-            let bundleName = record.bundleCode.flatMap { desk.catalogue.bundle(code: $0)?.name }
-            let deadline = record.promisedDeadline?.description ?? record.receivedDay?.description ?? ""
-            let limit = item.caseType == .immediate ? "即办" : "\(item.promisedTimeLimit.value)\(item.promisedTimeLimit.unit.chineseName)"
-            let url = desk.progressURL(token: record.progressToken)
-            let document: SlipDocument = if record.deferred.isEmpty {
-                AcceptanceNotice(filingNumber: number, itemName: item.name, bundleName: bundleName,
-                                 applicantName: applicant?.name ?? "", applicantIDNumber: applicant?.idNumber ?? "",
-                                 acceptedAt: Date(), department: item.implementingBody, promisedDeadline: deadline,
-                                 promisedTimeLimit: limit, progressURL: url, consultationPhone: item.consultationPhone,
-                                 acceptedLocallyOnly: offline, ratingCode: try? desk.ratingCode(for: .filing(number)),
-                                 responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person).document(context: slipContext)
-            } else {
-                ConditionalAcceptanceNotice(
-                    filingNumber: number, itemName: item.name, bundleName: bundleName, applicantName: applicant?.name ?? "",
-                    applicantIDNumber: applicant?.idNumber ?? "", acceptedAt: Date(), department: item.implementingBody,
-                    promisedDeadline: deadline, promisedTimeLimit: limit,
-                    missing: record.deferred.map { .init(name: $0.name, howToSupply: $0.howToSupply, deadline: $0.deadline.description) },
-                    commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
-                    acceptedLocallyOnly: offline, ratingCode: try? desk.ratingCode(for: .filing(number)),
-                    responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person).document(context: slipContext)
-            }
-            let view: SlipView
-            do {
-                let outcome = try await print(document, on: printer, reference: number)
-                view = SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
-            } catch {
-                view = SlipView(jobId: nil, state: "failed", message: "受理通知单打印失败，请到服务窗口领取")
-            }
-            if first == nil { first = view }
-        }
-        return first ?? SlipView(jobId: nil, state: "failed", message: nil)
+        let applicant = (try? await desk.applicant(draftID: draftID)) ?? nil
+        return SlipView(await slips.printNotices(records, applicant: applicant, commitmentSigned: commitmentSigned))
     }
 
     func printTicket(_ ticket: QueueTicket) async -> SlipView {
-        guard let printer = printer(for: .ticketPrinter) else {
-            return SlipView(jobId: nil, state: "noPrinter", message: "请记住您的号码：\(ticket.number)")
-        }
-        let document = QueueTicketSlip(ticket: ticket.number.description, categoryName: ticket.categoryName, waiting: ticket.waitingAhead,
-                                       issuedAt: ticket.issuedAt,
-                                       ratingCode: try? desk.ratingCode(for: .ticket(ticket.id))).document(context: slipContext)
-        do {
-            let outcome = try await print(document, on: printer, reference: "ticket:\(ticket.id)")
-            return SlipView(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
-        } catch {
-            return SlipView(jobId: nil, state: "failed", message: "请记住您的号码：\(ticket.number)")
-        }
+        SlipView(await slips.printTicket(ticket))
+    }
+}
+
+extension CitizenRoutes.SlipView {
+    init(_ outcome: SlipOutcome) {
+        self.init(jobId: outcome.jobId, state: outcome.state, message: outcome.message)
     }
 }

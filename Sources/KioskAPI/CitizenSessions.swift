@@ -30,13 +30,13 @@ public final class CitizenSessions: Sendable {
     public let timeout: TimeInterval
     public let warning: TimeInterval
     private let clock: any KioskClock
-    private let onEnd: @Sendable (String, EndReason) -> Void
+    private let onEnd: @Sendable (String, EndReason) async -> Void
     private let onExpiring: @Sendable (String, Date) -> Void
     private let sessions = Mutex<[String: CitizenSession]>([:])
 
     public init(timeoutSeconds: Int, warningSeconds: Int, clock: any KioskClock = SystemClock(),
                 onExpiring: @escaping @Sendable (String, Date) -> Void = { _, _ in },
-                onEnd: @escaping @Sendable (String, EndReason) -> Void = { _, _ in }) {
+                onEnd: @escaping @Sendable (String, EndReason) async -> Void = { _, _ in }) {
         timeout = TimeInterval(timeoutSeconds)
         warning = TimeInterval(warningSeconds)
         self.clock = clock
@@ -47,7 +47,7 @@ public final class CitizenSessions: Sendable {
     /// Opens a session (ending any other: one citizen at a time). The one it replaces ends as
     /// `timeout` when its time was up (not yet reaped), `anotherCard` when it held another
     /// person's identity and this one is opened for a card, else `ended`.
-    public func open(identity: Applicant? = nil) -> CitizenSession {
+    public func open(identity: Applicant? = nil) async -> CitizenSession {
         let now = clock.now()
         let session = CitizenSession(id: UUID().uuidString.lowercased(), createdAt: now, lastActivity: now, identity: identity)
         let previous = sessions.withLock { all -> [(String, EndReason)] in
@@ -59,7 +59,7 @@ public final class CitizenSessions: Sendable {
             all = [session.id: session]
             return old
         }
-        for (id, reason) in previous { onEnd(id, reason) }
+        for (id, reason) in previous { await onEnd(id, reason) }
         return session
     }
 
@@ -77,16 +77,16 @@ public final class CitizenSessions: Sendable {
 
     /// Ends a session now and wipes it; false if there was none.
     @discardableResult
-    public func end(_ id: String, reason: EndReason = .ended) -> Bool {
+    public func end(_ id: String, reason: EndReason = .ended) async -> Bool {
         let existed = sessions.withLock { $0.removeValue(forKey: id) != nil }
-        if existed { onEnd(id, reason) }
+        if existed { await onEnd(id, reason) }
         return existed
     }
 
     /// A card was read: it joins the open session if that has no identity yet (or the same person),
     /// otherwise a new session starts (and the previous one ends and is wiped).
     @discardableResult
-    public func cardInserted(_ applicant: Applicant) -> CitizenSession {
+    public func cardInserted(_ applicant: Applicant) async -> CitizenSession {
         let now = clock.now()
         let joined = sessions.withLock { all -> CitizenSession? in
             guard let (id, s) = all.first, s.expiresAt(timeout: timeout) > now,
@@ -97,11 +97,12 @@ public final class CitizenSessions: Sendable {
             all[id] = updated
             return updated
         }
-        return joined ?? open(identity: applicant)
+        if let joined { return joined }
+        return await open(identity: applicant)
     }
 
     /// Announces sessions about to expire and ends expired ones; call about once a second.
-    public func reap() {
+    public func reap() async {
         let now = clock.now()
         let (expiring, expired) = sessions.withLock { all -> ([(String, Date)], [String]) in
             var expiring: [(String, Date)] = []
@@ -119,7 +120,7 @@ public final class CitizenSessions: Sendable {
             return (expiring, expired)
         }
         for (id, at) in expiring { onExpiring(id, at) }
-        for id in expired { onEnd(id, .timeout) }
+        for id in expired { await onEnd(id, .timeout) }
     }
 
     public var count: Int { sessions.withLock { $0.count } }

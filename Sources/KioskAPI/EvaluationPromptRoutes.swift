@@ -43,19 +43,19 @@ struct EvaluationPromptRoutes: Sendable {
                 rating = .filing(number)
             case let (nil, ticket?):
                 guard !ticket.isEmpty, ticket.count <= 16 else { throw APIProblem.invalid("ticket must be 1–16 characters") }
-                let found = try refusing { () throws(FrontDeskError) in try desk.ticket(number: ticket) }
+                let found = try await desk.ticket(number: ticket)
                 rating = .ticket(id: found.id, number: found.number.description)
             default:
                 throw APIProblem.invalid("give exactly one of filingNumber and ticket")
             }
-            try gate.admit(rating.subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
+            try await gate.admit(rating.subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
             do throws(PadPromptError) {
-                let prompt = try pad.ask(rating)
+                let prompt = try await pad.ask(rating)
                 return EditedResponse(status: .accepted, response: PromptView(
                     filingNumber: prompt.filingNumber, ticket: prompt.ticket, expiresAt: prompt.expiresAt, timeoutSeconds: prompt.timeoutSeconds))
             } catch {
                 switch error {
-                case let .refused(refusal): try refusing { () throws(FrontDeskError) -> Void in throw refusal }
+                case let .refused(refusal): throw refusal.problem
                 case .padUnavailable: break
                 }
                 throw APIProblem(.serviceUnavailable, code: "pad-unavailable", title: "评价器暂不可用，请在屏幕上评价",
@@ -63,7 +63,7 @@ struct EvaluationPromptRoutes: Sendable {
             }
         }
         router.delete("/api/v1/evaluations/prompt") { _, _ -> HTTPResponse.Status in
-            guard pad.cancel() else { throw APIProblem.notFound("no rating is being asked on the pad") }
+            guard await pad.cancel() else { throw APIProblem.notFound("no rating is being asked on the pad") }
             return .noContent
         }
         router.get("/api/v1/evaluations/prompt") { _, _ -> CurrentPrompt in

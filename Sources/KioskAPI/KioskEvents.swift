@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import Workflow
 import Synchronization
 
 /// The kinds of event the touch screen's stream (`GET /api/v1/events`) carries.
@@ -34,7 +35,12 @@ public final class KioskEventLog: Sendable {
     private let live = EventBroadcaster<KioskEvent>(bufferSize: 512)
     public let capacity: Int
 
-    public init(capacity: Int = 512, firstID: Int64 = Int64(Date().timeIntervalSince1970 * 1000)) {
+    public convenience init(capacity: Int = 512, clock: any KioskClock = SystemClock()) {
+        self.init(capacity: capacity, firstID: Int64(clock.now().timeIntervalSince1970 * 1000))
+    }
+
+    /// A log whose first event has `firstID` (ids grow from the start time, so a restart never reuses one).
+    public init(capacity: Int = 512, firstID: Int64) {
         self.capacity = capacity
         state = Mutex(State(nextID: firstID))
     }

@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import Workflow
 import HTTPTypes
 import Hummingbird
 import KioskConfig
@@ -38,7 +39,12 @@ public final class MaintenanceMode: Sendable {
     private let onChange: @Sendable (State) -> Void
 
     /// `file` keeps the manual switch across restarts (nil: in memory only, for tests).
-    public init(message: String? = nil, file: String?, onChange: @escaping @Sendable (State) -> Void = { _ in }) {
+    /// The time the switch and the automatic reasons are stamped with.
+    let clock: any KioskClock
+
+    public init(message: String? = nil, file: String?, clock: any KioskClock = SystemClock(),
+                onChange: @escaping @Sendable (State) -> Void = { _ in }) {
+        self.clock = clock
         configuredMessage = message ?? Self.defaultMessage
         self.file = file
         self.onChange = onChange
@@ -57,7 +63,8 @@ public final class MaintenanceMode: Sendable {
     /// Staff switch maintenance on (with an optional message for the screen) or off. Throws when
     /// the switch cannot be saved (it is still applied, for this run).
     @discardableResult
-    public func set(on: Bool, message: String?, now: Date = Date()) throws -> State {
+    public func set(on: Bool, message: String?, now: Date? = nil) throws -> State {
+        let now = now ?? clock.now()
         let (before, after, persisted) = state.withLock { s -> (State, State, Persisted) in
             let before = Self.describe(s, configured: configuredMessage)
             s.manual = Persisted(on: on, message: on ? message : nil, since: on ? (s.manual.on ? s.manual.since : now) : nil)
@@ -74,7 +81,8 @@ public final class MaintenanceMode: Sendable {
 
     /// Re-evaluates the automatic part from the devices' latest reports.
     @discardableResult
-    public func evaluate(_ reports: [DeviceStatusReport], now: Date = Date()) -> State {
+    public func evaluate(_ reports: [DeviceStatusReport], now: Date? = nil) -> State {
+        let now = now ?? clock.now()
         let reasons = Self.devicesDown(reports)
         let (before, after) = state.withLock { s -> (State, State) in
             let before = Self.describe(s, configured: configuredMessage)

@@ -121,16 +121,16 @@ public struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
 /// `GET /metrics` in the Prometheus text format.
 public struct MetricsRoutes: Sendable {
     let metrics: KioskMetrics
-    let refresh: @Sendable () -> Void
+    let refresh: @Sendable () async -> Void
 
-    public init(metrics: KioskMetrics, refresh: @escaping @Sendable () -> Void) {
+    public init(metrics: KioskMetrics, refresh: @escaping @Sendable () async -> Void) {
         self.metrics = metrics
         self.refresh = refresh
     }
 
     public func add(to router: Router<KioskRequestContext>) {
         router.get("/metrics") { _, _ -> Response in
-            refresh()
+            await refresh()
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.registry.emitToBuffer())))
         }

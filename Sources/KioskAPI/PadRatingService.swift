@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import DeviceKit
 import Foundation
 import FrontDesk
@@ -100,9 +101,9 @@ public final class PadRatingService: Service, Sendable {
     /// Asks the pad for `request`'s rating: checks the workflow allows it, replaces an unanswered
     /// prompt (that one goes unrated), and announces `padPrompt`.
     @discardableResult
-    public func ask(_ request: RatingRequest) throws(PadPromptError) -> PadPromptEvent {
+    public func ask(_ request: RatingRequest) async throws(PadPromptError) -> PadPromptEvent {
         do throws(FrontDeskError) {
-            try desk.checkRateable(request.subject)
+            try await desk.checkRateable(request.subject)
         } catch {
             throw .refused(error)
         }
@@ -115,7 +116,7 @@ public final class PadRatingService: Service, Sendable {
             return (deadline, replaced == nil ? nil : previous)
         }
         guard let asked else { throw .padUnavailable }
-        if let replaced = asked.replaced { endUnrated(replaced, reason: "replaced", note: "被新的评价请求取代") }
+        if let replaced = asked.replaced { await endUnrated(replaced, reason: "replaced", note: "被新的评价请求取代") }
         indicate(.prompt)
         let event = PadPromptEvent(filingNumber: request.filingNumber, ticket: request.ticket, expiresAt: asked.deadline,
                                    timeoutSeconds: timeoutSeconds)
@@ -126,19 +127,19 @@ public final class PadRatingService: Service, Sendable {
 
     /// Withdraws the prompt (the screen moved on): the instance goes unrated. False when nothing was asked.
     @discardableResult
-    public func cancel() -> Bool {
+    public func cancel() async -> Bool {
         let cancelled = state.withLock { s -> RatingRequest? in s.prompt.cancel() == nil ? nil : s.request }
         guard let cancelled else { return false }
-        endUnrated(cancelled, reason: "cancelled", note: "评价已取消")
+        await endUnrated(cancelled, reason: "cancelled", note: "评价已取消")
         return true
     }
 
     /// Ends a prompt whose time is up (未评价). Called by `run()` and by tests after moving the clock.
-    public func expireIfDue() {
+    public func expireIfDue() async {
         let now = clock.now()
         let expired = state.withLock { s -> RatingRequest? in s.prompt.expire(now: now) == nil ? nil : s.request }
         guard let expired else { return }
-        endUnrated(expired, reason: "timeout", note: "超时未评价")
+        await endUnrated(expired, reason: "timeout", note: "超时未评价")
     }
 
     /// One input from the pad's driver.
@@ -153,14 +154,14 @@ public final class PadRatingService: Service, Sendable {
             }
             if let dropped {
                 logger.warning("the pad went away during a rating prompt", metadata: ["subject": "\(dropped.subject)", "why": "\(why)"])
-                endUnrated(dropped, reason: "padUnavailable", note: "评价器断开")
+                await endUnrated(dropped, reason: "padUnavailable", note: "评价器断开")
             }
         case let .key(key):
-            handle(key)
+            await handle(key)
         }
     }
 
-    private func handle(_ key: PadKeyEvent) {
+    private func handle(_ key: PadKeyEvent) async {
         guard let level = EvaluationLevel(rawValue: key.level) else {
             state.withLock { $0.counters.unknown += 1 }
             logger.warning("pad key with no level", metadata: ["key": "\(key)"])
@@ -180,7 +181,7 @@ public final class PadRatingService: Service, Sendable {
         }
         switch outcome {
         case let .record(subject, level):
-            record(subject, level, request ?? RatingRequest(subject: subject))
+            await record(subject, level, request ?? RatingRequest(subject: subject))
         case let .secondPress(subject):
             logger.notice("second press on the pad refused: the instance is rated", metadata: ["subject": "\(subject)", "level": "\(level.rawValue)"])
         case .ignoredIdle:
@@ -190,9 +191,9 @@ public final class PadRatingService: Service, Sendable {
         }
     }
 
-    private func record(_ subject: EvaluationSubject, _ level: EvaluationLevel, _ request: RatingRequest) {
+    private func record(_ subject: EvaluationSubject, _ level: EvaluationLevel, _ request: RatingRequest) async {
         do throws(FrontDeskError) {
-            let record = try desk.rate(subject, level: level.rawValue, channel: "pad")
+            let record = try await desk.rate(subject, level: level.rawValue, channel: "pad")
             state.withLock { $0.counters.rated += 1 }
             logger.info("rating recorded from the pad", metadata: [
                 "subject": "\(subject)", "level": "\(level.rawValue)", "evaluation": "\(record.id)",
@@ -220,10 +221,10 @@ public final class PadRatingService: Service, Sendable {
     }
 
     /// 未评价: an audit record on the instance (no level), the counter, and `padPromptEnded`.
-    private func endUnrated(_ request: RatingRequest, reason: String, note: String) {
+    private func endUnrated(_ request: RatingRequest, reason: String, note: String) async {
         var recorded = false
         do throws(FrontDeskError) {
-            recorded = try desk.recordUnrated(request.subject, reason: note)
+            recorded = try await desk.recordUnrated(request.subject, reason: note)
         } catch {
             logger.error("cannot record 未评价", metadata: ["subject": "\(request.subject)", "error": "\(error)"])
         }
@@ -237,11 +238,6 @@ public final class PadRatingService: Service, Sendable {
 
     /// Ends prompts whose time is up, four times a second.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                self.expireIfDue()
-                try? await Task.sleep(for: .milliseconds(250))
-            }
-        }
+        for await _ in AsyncTimerSequence.repeating(every: .milliseconds(250)).cancelOnGracefulShutdown() { await expireIfDue() }
     }
 }

@@ -3,6 +3,7 @@ import FrontDesk
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Workflow
 
 /// An RFC 9457 problem answer (`application/problem+json`): a Chinese `title` fit for the touch
 /// screen and an English `detail` for logs and technicians.
@@ -82,7 +83,8 @@ public indirect enum ProblemValue: Sendable, Encodable {
     }
 }
 
-/// Turns every error a route throws into a problem answer: `APIProblem` as is, Hummingbird's own
+/// Turns every error a route throws into a problem answer: `APIProblem` as is, a front desk's
+/// refusal as its rule's problem (`FrontDeskError.problem`), Hummingbird's own
 /// errors with their status, anything else as a 500 that says nothing private.
 public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
@@ -92,6 +94,11 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as APIProblem {
             return try problem.response(from: request, context: context)
+        } catch let error as FrontDeskError {
+            if case .storage = error { context.logger.error("store refused", metadata: ["path": "\(request.uri.path)", "error": "\(error)"]) }
+            return try error.problem.response(from: request, context: context)
+        } catch let error as WorkflowError {
+            return try FrontDeskError.workflow(error).problem.response(from: request, context: context)
         } catch let error as HTTPError {
             let title = switch error.status {
             case .notFound: "未找到该页面"
@@ -169,22 +176,40 @@ extension Request {
     }
 }
 
-/// Runs a front-desk call, mapping its refusals to problems: unknown records 404, a bad level
-/// 422, any other refusal 409, a store failure 503.
-func refusing<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
-    do {
-        return try body()
-    } catch {
-        switch error {
+extension FrontDeskError {
+    /// The problem a refusal or a store failure answers: each workflow rule its own stable type
+    /// (`https://onewindow.local/problems/<code>`), unknown records 404, a value out of range 422,
+    /// a step the state does not allow 409; a store that cannot be written 503.
+    public var problem: APIProblem {
+        switch self {
         case let .workflow(workflow):
-            let status: HTTPResponse.Status = switch workflow {
-            case .notFound, .unknownSubject, .unknownMaterial, .unknownCategory: .notFound
-            case .invalidLevel: .unprocessableContent
-            default: .conflict
-            }
-            throw APIProblem(status, code: "refused", title: workflow.chineseMessage, detail: workflow.description)
+            let (status, code) = workflow.problemStatusAndCode
+            return APIProblem(status, code: code, title: workflow.chineseMessage, detail: workflow.description)
         case .storage:
-            throw APIProblem(.serviceUnavailable, code: "storage", title: error.chineseMessage, detail: error.description)
+            return APIProblem(.serviceUnavailable, code: "storage", title: chineseMessage, detail: description)
+        }
+    }
+}
+
+extension WorkflowError {
+    /// The HTTP status and the stable problem code of each rule's refusal.
+    var problemStatusAndCode: (HTTPResponse.Status, String) {
+        switch self {
+        case .unknownSubject: (.notFound, "unknown-subject")
+        case .notOfferedAtKiosk: (.conflict, "not-offered-at-kiosk")
+        case .unknownMaterial: (.notFound, "unknown-material")
+        case .notFound: (.notFound, "not-found")
+        case .transition: (.conflict, "transition-not-allowed")
+        case .draftClosed: (.conflict, "draft-closed")
+        case .unknownCategory: (.notFound, "unknown-category")
+        case .dailyLimitReached: (.conflict, "daily-limit-reached")
+        case .alreadyWaiting: (.conflict, "already-waiting")
+        case .alreadyRated: (.conflict, "already-rated")
+        case .invalidLevel: (.unprocessableContent, "invalid-level")
+        case .rectification: (.conflict, "rectification-step-not-allowed")
+        case .ticketStep: (.conflict, "ticket-step-not-allowed")
+        case .notRateable: (.conflict, "not-rateable")
+        case .commentTooLong: (.unprocessableContent, "comment-too-long")
         }
     }
 }

@@ -12,10 +12,10 @@ struct RatingGate: Sendable {
     let sessions: CitizenSessions
 
     /// Throws a 403 problem unless `sessionId` received `subject` or `ratingCode` is its code.
-    func admit(_ subject: EvaluationSubject, sessionId: String?, ratingCode: String?) throws {
+    func admit(_ subject: EvaluationSubject, sessionId: String?, ratingCode: String?) async throws {
         if let sessionId, sessions.received(subject, in: sessionId) { return }
         if let ratingCode {
-            guard ratingCode.count <= 32, (try? desk.isRatingCode(ratingCode, for: subject)) == true else {
+            guard ratingCode.count <= 32, (try? await desk.isRatingCode(ratingCode, for: subject)) == true else {
                 throw APIProblem(.forbidden, code: "rating-code-wrong", title: "评价码不正确，请核对凭条上的评价码",
                                  detail: "the rating code does not belong to \(subject)")
             }

@@ -120,11 +120,14 @@ public struct ScreenRoutes: Sendable {
             return KeptAlive(id: session.id, expiresAt: session.expiresAt(timeout: citizen.sessions.timeout))
         }
         router.get("/api/v1/queue/categories") { _, _ -> [QueueCategoryView] in
-            try citizen.desk.categories.map { category in
-                let waiting = try refusing { () throws(FrontDeskError) in try citizen.desk.waitingCount(category: category.code) }
-                return QueueCategoryView(code: category.code, name: category.name, prefix: category.prefix, description: category.description,
-                                         waiting: waiting, acceptsAppointments: category.acceptsAppointments ?? false)
+            var views: [QueueCategoryView] = []
+            for category in citizen.desk.categories {
+                let waiting = try await citizen.desk.waitingCount(category: category.code)
+                views.append(QueueCategoryView(code: category.code, name: category.name, prefix: category.prefix,
+                                               description: category.description, waiting: waiting,
+                                               acceptsAppointments: category.acceptsAppointments ?? false))
             }
+            return views
         }
         router.post("/api/v1/catalog/items/{code}/notice/print") { _, context -> EditedResponse<NoticePrinted> in
             try await printNotice(.item(try context.parameters.require("code")))
@@ -176,7 +179,7 @@ public struct ScreenRoutes: Sendable {
             throw APIProblem(.serviceUnavailable, code: "no-printer", title: "告知单暂无法打印，请在屏幕上查看或到服务窗口咨询",
                              detail: "no printer is configured")
         }
-        let document = OneTimeNotice(guide: guide, printedAt: Date()).document(context: citizen.slipContext)
+        let document = OneTimeNotice(guide: guide, printedAt: citizen.desk.clock.now()).document(context: citizen.slipContext)
         do {
             let outcome = try await citizen.print(document, on: printer, reference: reference)
             return EditedResponse(status: .created, response: NoticePrinted(jobId: outcome.jobId, state: outcome.state.rawValue,

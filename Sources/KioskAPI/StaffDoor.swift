@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Workflow
 import KioskConfig
 import Synchronization
 
@@ -75,8 +76,12 @@ public final class StaffDoor: Sendable {
     /// A hash no PIN matches, checked for an unknown account so it costs what a real one does.
     private let decoyHash: String
 
-    public init(accounts: [StaffAccount], settings: KioskSettings.Staff?) {
+    /// The time logins, tokens and lockouts go by.
+    let clock: any KioskClock
+
+    public init(accounts: [StaffAccount], settings: KioskSettings.Staff?, clock: any KioskClock = SystemClock()) {
         self.accounts = accounts
+        self.clock = clock
         tokenLifetime = TimeInterval((settings?.tokenMinutes ?? 15) * 60)
         maxFailures = settings?.maxFailures ?? 5
         lockout = TimeInterval((settings?.lockoutMinutes ?? 5) * 60)
@@ -87,7 +92,8 @@ public final class StaffDoor: Sendable {
 
     /// Checks `pin` against the account named `account` (a slow hash: tens of milliseconds, so call
     /// it off the event loop, which Hummingbird's handlers are).
-    public func login(account name: String, pin: String, now: Date = Date()) -> Attempt {
+    public func login(account name: String, pin: String, now: Date? = nil) -> Attempt {
+        let now = now ?? clock.now()
         if let lock = currentLock(for: name, now: now) { return .locked(lock, justNow: false) }
         guard !accounts.isEmpty else { return .noAccounts }
         let account = accounts.first { $0.name == name }
@@ -131,12 +137,14 @@ public final class StaffDoor: Sendable {
     }
 
     /// The locks set in the last `within` seconds (still holding or not), newest first.
-    public func recentLockouts(now: Date = Date(), within: TimeInterval = 3600) -> [Lockout] {
-        state.withLock { s in s.history.filter { $0.since > now - within }.reversed() }
+    public func recentLockouts(now: Date? = nil, within: TimeInterval = 3600) -> [Lockout] {
+        let now = now ?? clock.now()
+        return state.withLock { s in s.history.filter { $0.since > now - within }.reversed() }
     }
 
     /// The login an `Authorization: Bearer …` header belongs to, if its role covers `needed`.
-    public func authorize(_ authorization: String?, needs needed: StaffRole, now: Date = Date()) throws(Refusal) -> Login {
+    public func authorize(_ authorization: String?, needs needed: StaffRole, now: Date? = nil) throws(Refusal) -> Login {
+        let now = now ?? clock.now()
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else { throw .missing }
         let token = authorization.dropFirst("bearer ".count).trimmingCharacters(in: .whitespaces)
         guard let login = state.withLock({ $0.tokens[token] }), login.expiresAt > now else { throw .unknownOrExpired }

@@ -32,9 +32,10 @@ public struct StaffRoutes: Sendable {
 
     public init(door: StaffDoor, desk: FrontDesk, board: DeviceStatusBoard, devices: [any KioskDevice], printers: [SlipPrinter],
                 maintenance: MaintenanceMode, sessions: CitizenSessions, events: KioskEventLog, version: String, kioskID: String,
-                startedAt: Date = Date(), diskUsage: @escaping @Sendable () -> Retention.DiskUsage? = { nil }, disk: DataDisk? = nil) {
+                startedAt: Date? = nil, diskUsage: @escaping @Sendable () -> Retention.DiskUsage? = { nil }, disk: DataDisk? = nil) {
         self.diskUsage = diskUsage
         self.disk = disk
+        self.startedAt = startedAt ?? desk.clock.now()
         self.door = door
         self.desk = desk
         self.board = board
@@ -45,7 +46,6 @@ public struct StaffRoutes: Sendable {
         self.events = events
         self.version = version
         self.kioskID = kioskID
-        self.startedAt = startedAt
     }
 
     // MARK: bodies and answers
@@ -126,14 +126,14 @@ public struct StaffRoutes: Sendable {
             switch door.login(account: body.account, pin: body.pin) {
             case let .granted(login):
                 do {
-                    try audit(login, subject: subject, action: "login", context: context)
+                    try await audit(login, subject: subject, action: "login", context: context)
                 } catch {
                     door.logout(token: login.token)
                     throw error
                 }
                 return LoginAnswer(token: login.token, role: login.role.rawValue, name: login.name, expiresAt: login.expiresAt)
             case let .wrongPIN(left):
-                auditDoor(subject: subject, action: "login", outcome: "refused", note: "wrong PIN for account '\(body.account)' (\(left) attempts left)",
+                await auditDoor(subject: subject, action: "login", outcome: "refused", note: "wrong PIN for account '\(body.account)' (\(left) attempts left)",
                           context: context)
                 throw APIProblem(.unauthorized, code: "wrong-pin", title: "账号或密码错误",
                                  detail: "wrong account or PIN; \(left) attempts left before the staff door locks",
@@ -145,7 +145,7 @@ public struct StaffRoutes: Sendable {
                     case .door: "the whole staff door: too many wrong PINs at the door"
                     case let .account(name): "account '\(name)': too many wrong PINs in a row"
                     }
-                    auditDoor(subject: lock.scope == .door ? "staff:door" : subject, action: "lockout", outcome: "locked",
+                    await auditDoor(subject: lock.scope == .door ? "staff:door" : subject, action: "lockout", outcome: "locked",
                               note: "\(what); locked until \(ISO8601DateFormatter().string(from: until))", context: context)
                 }
                 let seconds = max(1, Int(until.timeIntervalSinceNow.rounded(.up)))
@@ -166,7 +166,7 @@ public struct StaffRoutes: Sendable {
 
         router.get("/api/v1/staff/alerts") { request, _ -> [Alert] in
             _ = try authorize(request, needs: .staff)
-            return alerts()
+            return await alerts()
         }
 
         router.post("/api/v1/staff/printers/{id}/restock") { request, context -> RestockReport in
@@ -175,14 +175,14 @@ public struct StaffRoutes: Sendable {
             guard let printer = printers.first(where: { $0.binding.id == id }) else {
                 throw APIProblem.notFound("no CUPS printer '\(id)' (printers: \(printers.map(\.binding.id).joined(separator: ", ")))")
             }
-            try audit(login, subject: "printer:\(id)", action: "restock", outcome: "requested", context: context)
+            try await audit(login, subject: "printer:\(id)", action: "restock", outcome: "requested", context: context)
             do {
                 let report = try await printer.restock()
-                try? audit(login, subject: "printer:\(id)", action: "restock", note: "resumed \(report.resumed.count), reprinted \(report.reprinted.count)", context: context)
+                try? await audit(login, subject: "printer:\(id)", action: "restock", note: "resumed \(report.resumed.count), reprinted \(report.reprinted.count)", context: context)
                 await publishStatus(of: printer)
                 return report
             } catch {
-                try? audit(login, subject: "printer:\(id)", action: "restock", outcome: "failed", note: "\(error)", context: context)
+                try? await audit(login, subject: "printer:\(id)", action: "restock", outcome: "failed", note: "\(error)", context: context)
                 throw APIProblem(.serviceUnavailable, code: "restock-failed", title: "操作失败，请检查打印机", detail: "\(error)")
             }
         }
@@ -197,14 +197,14 @@ public struct StaffRoutes: Sendable {
                 throw APIProblem(.conflict, code: "not-resettable", title: "该设备不支持复位",
                                  detail: "device '\(id)' (\(device.binding.driver.rawValue)) cannot be reset from here")
             }
-            try audit(login, subject: "device:\(id)", action: "reset", outcome: "requested", context: context)
+            try await audit(login, subject: "device:\(id)", action: "reset", outcome: "requested", context: context)
             do {
                 let status = try await resettable.reset()
-                try? audit(login, subject: "device:\(id)", action: "reset", note: "now \(status.status.rawValue)", context: context)
+                try? await audit(login, subject: "device:\(id)", action: "reset", note: "now \(status.status.rawValue)", context: context)
                 events.publish(.deviceStatus, status)
                 return ResetAnswer(device: id, status: status)
             } catch {
-                try? audit(login, subject: "device:\(id)", action: "reset", outcome: "failed", note: "\(error)", context: context)
+                try? await audit(login, subject: "device:\(id)", action: "reset", outcome: "failed", note: "\(error)", context: context)
                 throw APIProblem(.serviceUnavailable, code: "reset-failed", title: "复位失败，请联系技术人员", detail: "\(error)")
             }
         }
@@ -220,7 +220,7 @@ public struct StaffRoutes: Sendable {
                 throw APIProblem.invalid("message must be 1–100 characters")
             }
             // The switch is recorded first: a switch that cannot be audited is not made.
-            try audit(login, subject: "kiosk:maintenance", action: body.on ? "maintenance-on" : "maintenance-off", note: body.message, context: context)
+            try await audit(login, subject: "kiosk:maintenance", action: body.on ? "maintenance-on" : "maintenance-off", note: body.message, context: context)
             let state: MaintenanceMode.State
             do {
                 state = try maintenance.set(on: body.on, message: body.message)
@@ -236,15 +236,15 @@ public struct StaffRoutes: Sendable {
             let number = try context.parameters.require("number")
             // Optional body {"duplicate": false}: reprint only a slip that did not come out.
             let body = try await request.decodeJSON(ReprintBody.self, context: context, emptyAs: ReprintBody(duplicate: nil))
-            let jobID = try refusing { () throws(FrontDeskError) in try desk.latestPrintJobID(reference: number) }
+            let jobID = try await desk.latestPrintJobID(reference: number)
             guard let jobID, let job = try? desk.store.printJob(id: jobID),
                   let printer = printers.first(where: { $0.binding.id == job.printerId }) else {
                 throw APIProblem.notFound("no printed slip for filing \(number)")
             }
-            try audit(login, subject: "filing:\(number)", action: "reprint", outcome: "requested", note: "job \(jobID)", context: context)
+            try await audit(login, subject: "filing:\(number)", action: "reprint", outcome: "requested", note: "job \(jobID)", context: context)
             do {
                 let outcome = try await printer.reprint(jobId: jobID, duplicate: body.duplicate ?? true)
-                try? audit(login, subject: "filing:\(number)", action: "reprint", note: "job \(jobID) → job \(outcome.jobId) \(outcome.state.rawValue)", context: context)
+                try? await audit(login, subject: "filing:\(number)", action: "reprint", note: "job \(jobID) → job \(outcome.jobId) \(outcome.state.rawValue)", context: context)
                 return outcome
             } catch let error as PrintError {
                 if case .refused = error {
@@ -264,7 +264,7 @@ public struct StaffRoutes: Sendable {
             case let other?: throw APIProblem.invalid("all must be true or false (got '\(other)')")
             }
             let today = desk.today()
-            return try refusing { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }
+            return try await desk.rectifications(includeClosed: all)
                 .map { RectificationSummary($0, today: today) }
         }
         router.post("/api/v1/staff/rectifications/{id}/move") { request, context -> RectificationSummary in
@@ -278,17 +278,15 @@ public struct StaffRoutes: Sendable {
                 throw APIProblem.invalid("note must be 1–500 characters")
             }
             // The step, its audit record (by this staff member) and its outbox row are one transaction.
-            let moved = try refusing { () throws(FrontDeskError) in
-                try desk.moveRectification(id: id, to: next, by: login.role == .technician ? .technician : .staff, note: body.note,
-                                           staffName: login.name)
-            }
+            let moved = try await desk.moveRectification(id: id, to: next, by: login.role == .technician ? .technician : .staff, note: body.note,
+                                       staffName: login.name)
             return RectificationSummary(moved, today: desk.today())
         }
 
         router.get("/api/v1/staff/outbox") { request, _ -> OutboxReport in
             _ = try authorize(request, needs: .technician)
             do {
-                return try OutboxLedger(store: desk.store).report(now: Date(), rowLimit: 100)
+                return try await OutboxLedger(store: desk.store).report(now: desk.clock.now(), rowLimit: 100)
             } catch {
                 throw APIProblem(.serviceUnavailable, code: "store", title: "暂时无法读取上报队列", detail: "\(error)")
             }
@@ -298,16 +296,16 @@ public struct StaffRoutes: Sendable {
             let login = try authorize(request, needs: .staff)
             let body = try await request.decodeJSON(OutboxRetryBody.self, context: context)
             let ledger = OutboxLedger(store: desk.store)
-            try audit(login, subject: "outbox", action: "retry", outcome: "requested",
+            try await audit(login, subject: "outbox", action: "retry", outcome: "requested",
                       note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "")", context: context)
             let retried: Int
             do {
                 switch (body.id, body.all ?? false) {
                 case let (id?, false):
-                    guard try ledger.retry(id: id, now: Date()) else { throw APIProblem.notFound("no undelivered outbox row \(id)") }
+                    guard try await ledger.retry(id: id, now: desk.clock.now()) else { throw APIProblem.notFound("no undelivered outbox row \(id)") }
                     retried = 1
                 case (nil, true):
-                    retried = try ledger.retryAll(now: Date(), includeRejected: body.includeRejected ?? false)
+                    retried = try await ledger.retryAll(now: desk.clock.now(), includeRejected: body.includeRejected ?? false)
                 default:
                     throw APIProblem.invalid("send {\"id\": N} for one row or {\"all\": true} for every waiting row")
                 }
@@ -316,15 +314,15 @@ public struct StaffRoutes: Sendable {
             } catch {
                 throw APIProblem(.serviceUnavailable, code: "store", title: "暂时无法读取上报队列", detail: "\(error)")
             }
-            try? audit(login, subject: "outbox", action: "retry", note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "") (\(retried))",
+            try? await audit(login, subject: "outbox", action: "retry", note: body.id.map { "row \($0)" } ?? "all rows\(body.includeRejected == true ? " incl. rejected" : "") (\(retried))",
                        context: context)
             return OutboxRetried(retried: retried)
         }
 
         router.get("/api/v1/staff/diagnostics") { request, _ -> Diagnostics in
             _ = try authorize(request, needs: .technician)
-            let counts = try? desk.counts()
-            return Diagnostics(version: version, kioskId: kioskID, uptimeSeconds: Date().timeIntervalSince(startedAt),
+            let counts = try? await desk.counts()
+            return Diagnostics(version: version, kioskId: kioskID, uptimeSeconds: desk.clock.now().timeIntervalSince(startedAt),
                                devices: board.snapshot?.reports ?? [], sessions: sessions.count, maintenance: maintenance.current,
                                store: .init(filings: counts?.filingsByStatus.values.reduce(0, +) ?? 0, drafts: counts?.openDrafts ?? 0,
                                             printJobs: counts?.printJobs ?? 0),
@@ -352,9 +350,9 @@ public struct StaffRoutes: Sendable {
     /// Appends a staff action to the audit chain. Fails closed: when the record cannot be written
     /// (a full disk, a store gone away) this throws a 503 and the caller must not act.
     func audit(_ login: StaffDoor.Login, subject: String, action: String, outcome: String = "done", note: String? = nil,
-               context: KioskRequestContext) throws(APIProblem) {
+               context: KioskRequestContext) async throws(APIProblem) {
         do {
-            try desk.recordStaffAction(name: login.name, technician: login.role == .technician, subject: subject, action: action,
+            try await desk.recordStaffAction(name: login.name, technician: login.role == .technician, subject: subject, action: action,
                                        outcome: outcome, note: note)
         } catch {
             context.logger.error("staff action refused: it cannot be audited", metadata: ["action": "\(action)", "error": "\(error)"])
@@ -366,9 +364,9 @@ public struct StaffRoutes: Sendable {
     }
 
     /// Records a refused login or a lockout (nobody is logged in, so nobody's name is the actor).
-    func auditDoor(subject: String, action: String, outcome: String, note: String, context: KioskRequestContext) {
+    func auditDoor(subject: String, action: String, outcome: String, note: String, context: KioskRequestContext) async {
         do {
-            try desk.recordStaffAction(name: "unknown", technician: false, subject: subject, action: action, outcome: outcome, note: note)
+            try await desk.recordStaffAction(name: "unknown", technician: false, subject: subject, action: action, outcome: outcome, note: note)
         } catch {
             context.logger.error("staff door event not audited", metadata: ["error": "\(error)"])
         }
@@ -380,7 +378,8 @@ public struct StaffRoutes: Sendable {
     }
 
     /// What needs attention now: devices, held slips, maintenance, the outbox, red cards.
-    func alerts(now: Date = Date()) -> [Alert] {
+    func alerts(now: Date? = nil) async -> [Alert] {
+        let now = now ?? desk.clock.now()
         var alerts: [Alert] = []
         for report in board.snapshot?.reports ?? [] where !report.isHealthy || report.paper == .low || report.detail != nil {
             let (code, severity, title): (String, String, String) = switch (report.status, report.paper) {
@@ -420,7 +419,7 @@ public struct StaffRoutes: Sendable {
             alerts.append(Alert(code: "maintenance", severity: state.automatic ? "critical" : "info", source: "maintenance",
                                 title: "自助终端处于维护模式", detail: state.reasons.joined(separator: "; "), action: nil, since: state.since))
         }
-        if let outbox = try? OutboxLedger(store: desk.store).report(now: now, rowLimit: 0) {
+        if let outbox = try? await OutboxLedger(store: desk.store).report(now: now, rowLimit: 0) {
             if let age = outbox.oldestAgeSeconds, age > 3600 {
                 alerts.append(Alert(code: "outbox-behind", severity: age > 86_400 ? "critical" : "warning", source: "outbox",
                                     title: "有 \(outbox.depth) 条记录尚未上报省级平台",
@@ -440,14 +439,14 @@ public struct StaffRoutes: Sendable {
                                     action: "retry", since: rejection.rejectedAt))
             }
         }
-        if let overdue = try? desk.overdueRectifications(), !overdue.isEmpty {
+        if let overdue = try? await desk.overdueRectifications(), !overdue.isEmpty {
             alerts.append(Alert(code: "rectification-overdue", severity: "warning", source: "supervision",
                                 title: "有 \(overdue.count) 条差评整改已超过办理期限",
                                 detail: "rectifications past their deadline: " + overdue.prefix(5).map { "#\($0.id) (\($0.status.rawValue), due \($0.deadline))" }.joined(separator: ", ")
                                     + "; move them with POST /api/v1/staff/rectifications/{id}/move or `kioskctl rectifications move`",
                                 action: nil, since: nil))
         }
-        if let notices = try? desk.supervisionNotices(limit: 20), !notices.isEmpty {
+        if let notices = try? await desk.supervisionNotices(limit: 20), !notices.isEmpty {
             alerts.append(Alert(code: "red-card", severity: "warning", source: "supervision",
                                 title: "有 \(notices.count) 件办件超期2个工作日以上（红灯督办）",
                                 detail: "overdue filings: \(notices.prefix(5).map(\.filingNumber).joined(separator: ", "))", action: nil,

@@ -1,7 +1,7 @@
 import FakePlatform
 import Foundation
+import Workflow
 import FrontDesk
-import GRDB
 import KioskConfig
 import Logging
 import Store
@@ -21,7 +21,7 @@ enum UpstreamBench {
 
         let setupStart = ContinuousClock.now
         let pageBytes = 16 * 1024
-        try queueBacklog(store: store, pagesDirectory: pagesDirectory, filings: filings, pageBytes: pageBytes)
+        try await queueBacklog(store: store, pagesDirectory: pagesDirectory, filings: filings, pageBytes: pageBytes)
         print(String(format: "upstream: queued %d filings with 2 pages each (%d KiB pages) in %.1f s", filings, pageBytes / 1024,
                      (ContinuousClock.now - setupStart).microseconds / 1e6))
 
@@ -53,7 +53,7 @@ enum UpstreamBench {
             if pass.heads == 0 { break }
         }
         let seconds = (ContinuousClock.now - start).microseconds / 1e6
-        let report = try ledger.report(now: Date())
+        let report = try await ledger.report(now: SystemClock().now())
         let applied = try platform.appliedCount()
         await adapter.shutdown()
         guard report.depth == 0, report.delivered == filings * 3, applied == filings * 3 else {
@@ -125,15 +125,11 @@ enum UpstreamBench {
 
     /// The backlog, as `FrontDesk.submit` writes it: per filing two page rows (their files on disk),
     /// then the filing row, all under the filing number.
-    static func queueBacklog(store: KioskStore, pagesDirectory: String, filings: Int, pageBytes: Int) throws {
-        var filler = [UInt8](repeating: 0, count: pageBytes)
-        filler[0] = 0xFF; filler[1] = 0xD8; filler[2] = 0xFF; filler[3] = 0xE0
-        let created = Date()
-        try store.pool.write { db in
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO outbox (kind, subject, orderKey, payload, createdAt, state, attempts, nextAttemptAt)
-                VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
-                """)
+    static func queueBacklog(store: KioskStore, pagesDirectory: String, filings: Int, pageBytes: Int) async throws {
+        let created = SystemClock().now()
+        try await store.write { tx in
+            var filler = [UInt8](repeating: 0, count: pageBytes)
+            filler[0] = 0xFF; filler[1] = 0xD8; filler[2] = 0xFF; filler[3] = 0xE0
             for i in 0..<filings {
                 let number = String(format: "370481-TZ01-20261123-%05d", i + 1)
                 var shas: [String] = []
@@ -141,7 +137,8 @@ enum UpstreamBench {
                     let sha = String(format: "%016x%016x", i, p).padding(toLength: 64, withPad: "b", startingAt: 0)
                     filler[8] = UInt8(truncatingIfNeeded: i); filler[9] = UInt8(truncatingIfNeeded: i >> 8); filler[10] = UInt8(p)
                     FileManager.default.createFile(atPath: "\(pagesDirectory)/\(sha).jpg", contents: Data(filler))
-                    try insert.execute(arguments: ["page", sha, number, #"{"filingNumber":"\#(number)","sha256":"\#(sha)"}"#, created, created])
+                    try tx.outbox.enqueue(kind: .page, subject: sha, orderKey: number,
+                                          payload: #"{"filingNumber":"\#(number)","sha256":"\#(sha)"}"#, at: created)
                     shas.append(sha)
                 }
                 let payload = """
@@ -151,7 +148,7 @@ enum UpstreamBench {
                     "pages":{"M02":["\(shas[0])"],"M26":["\(shas[1])"]},"promisedDeadline":"2026-11-24","receivedDay":"2026-11-23",\
                     "regionCode":"370481","siblingNumbers":[],"submittedAt":"2026-11-23T02:00:00Z"}
                     """
-                try insert.execute(arguments: ["filing", number, number, payload, created, created])
+                try tx.outbox.enqueue(kind: .filing, subject: number, orderKey: number, payload: payload, at: created)
             }
         }
     }

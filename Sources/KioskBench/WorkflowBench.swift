@@ -1,6 +1,5 @@
 import Foundation
 import FrontDesk
-import GRDB
 import KioskConfig
 import Store
 import Workflow
@@ -9,10 +8,10 @@ import Workflow
 /// `synchronous=FULL`), issuing a queue ticket, and recomputing supervision lights for 100,000
 /// open filings (target ≤ 1 s), both the pure computation and the full sweep on the store.
 enum WorkflowBench {
-    static func run(configDirectory: String, scratch: String) throws {
+    static func run(configDirectory: String, scratch: String) async throws {
         let configuration = try ConfigLoader.load(directory: configDirectory)
         let store = try KioskStore.open(directory: "\(scratch)/workflow")
-        try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
+        try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode, now: SystemClock().now())
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_399_200))  // 2026-11-23 10:00 hall time (Monday)
         let desk = FrontDesk(configuration: configuration, store: store, clock: clock)
         let item = "11370481004396815B3707104001000001"  // 出生登记: M03, M01 (card), M02, M26
@@ -20,20 +19,20 @@ enum WorkflowBench {
         var drafts: [String] = []
         for i in 0..<400 {
             let applicant = Applicant(name: "测试\(i)", idNumber: String(format: "1101051949%08d", i), verifiedByCard: true)
-            let draft = try desk.openDraft(subject: .item(item), applicant: applicant)
+            let draft = try await desk.openDraft(subject: .item(item), applicant: applicant)
             for (code, pages) in [("M03", 1), ("M02", 2), ("M26", 1)] {
-                for p in 0..<pages { try desk.addPage(draftID: draft.id, materialCode: code, sha256: "\(code)-\(p)-\(i)", byteCount: 500_000) }
+                for p in 0..<pages { try await desk.addPage(draftID: draft.id, materialCode: code, sha256: "\(code)-\(p)-\(i)", byteCount: 500_000) }
             }
             drafts.append(draft.id)
         }
         var next = 0
-        report("submit a filing durably (decide+number+audit+outbox)", try measure(drafts.count) {
-            guard case .filed = try desk.submit(draftID: drafts[next]) else { throw BenchError("not filed") }
+        await report("submit a filing durably (decide+number+audit+outbox)", try measure(drafts.count) {
+            guard case .filed = try await desk.submit(draftID: drafts[next]) else { throw BenchError("not filed") }
             next += 1
         })
-        report("issue a queue ticket (durable)", try measure(400) { _ = try desk.issueTicket(category: "general") })
+        await report("issue a queue ticket (durable)", try measure(400) { _ = try await desk.issueTicket(category: "general") })
         let verifyStart = ContinuousClock.now
-        let verification = try desk.verifyAudit()
+        let verification = try await desk.verifyAudit()
         print(String(format: "audit verify of %@: %.1f ms", verification.description as NSString,
                      (ContinuousClock.now - verifyStart).microseconds / 1000))
 
@@ -50,25 +49,22 @@ enum WorkflowBench {
         }
         report("supervision lights, 100k filings (pure)", pure)
 
-        try store.pool.write { db in
-            try db.execute(sql: "INSERT INTO draft (id, subjectKind, subjectCode, applicantKey, applicant, state, createdAt) VALUES ('bench', 'item', ?, '', '{}', 'submitted', ?)",
-                           arguments: [item, Date()])
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO filing (draftId, itemCode, number, status, progressToken, caseType, receivedDay, promisedDeadline, light, worstLight, createdAt, updatedAt)
-                VALUES ('bench', ?, ?, 'inProgress', ?, 'promised', ?, ?, 'green', 'green', ?, ?)
-                """)
-            let now = Date()
+        let now = SystemClock().now()
+        try await store.write { tx in
+            try tx.drafts.insert(id: "bench", subject: .item(item), sessionID: nil, applicantKey: "", applicantJSON: "{}", at: now)
+            try tx.drafts.markSubmitted(id: "bench", commitmentSigned: false, mailTo: nil, at: now)
             for (i, d) in deadlines.enumerated() {
-                try insert.execute(arguments: [item, "370481-BENCH-20260101-\(i)", "bench-token-\(i)", d.adding(days: -20).dayNumber,
-                                               d.dayNumber, now, now])
+                _ = try tx.filings.insert(draftID: "bench", itemCode: item, bundleCode: nil, number: "370481-BENCH-20260101-\(i)",
+                                          status: .inProgress, progressToken: "bench-token-\(i)", caseType: .promised,
+                                          receivedDay: d.adding(days: -20), promisedDeadline: d, light: .green, deferred: [], at: now)
             }
         }
         let sweepClock = ContinuousClock()
         var start = sweepClock.now
-        let firstSweep = try desk.sweepSupervision()
+        let firstSweep = try await desk.sweepSupervision()
         let firstMs = (sweepClock.now - start).microseconds / 1000
         start = sweepClock.now
-        let steady = try desk.sweepSupervision()
+        let steady = try await desk.sweepSupervision()
         let steadyMs = (sweepClock.now - start).microseconds / 1000
         let total = firstSweep.counts.values.reduce(0, +)
         print(String(format: "supervision sweep on the store, %d open filings: first %.0f ms (%d lights changed, %d notices), steady %.0f ms (%d changed)",

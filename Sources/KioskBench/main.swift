@@ -22,6 +22,19 @@ func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> [Double] 
     return samples.sorted()
 }
 
+/// `measure` for a body that awaits (the store's reads and writes).
+func measure(_ iterations: Int, _ body: () async throws -> Void) async rethrows -> [Double] {
+    var samples: [Double] = []
+    samples.reserveCapacity(iterations)
+    let clock = ContinuousClock()
+    for _ in 0..<iterations {
+        let start = clock.now
+        try await body()
+        samples.append((clock.now - start).microseconds)
+    }
+    return samples.sorted()
+}
+
 func report(_ name: String, _ samples: [Double]) {
     let median = samples[samples.count / 2]
     let p99 = samples[min(samples.count - 1, Int(Double(samples.count) * 0.99))]
@@ -73,14 +86,14 @@ if runs("slips") { do {
 } }
 
 if runs("camera") { do {
-    try CameraBench.run(configDirectory: configDirectory, scratch: scratch)
+    try await CameraBench.run(configDirectory: configDirectory, scratch: scratch)
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: camera: \(error)\n".utf8))
     exit(1)
 } }
 
 if runs("workflow") { do {
-    try WorkflowBench.run(configDirectory: configDirectory, scratch: scratch)
+    try await WorkflowBench.run(configDirectory: configDirectory, scratch: scratch)
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: workflow: \(error)\n".utf8))
     exit(1)

@@ -5,7 +5,8 @@ import Workflow
 /// if any is an error the whole load fails with all of them, each naming its file and line.
 public enum ConfigLoader {
     /// Loads `directory`. `today` decides which calendar years must be present (injected for tests).
-    public static func load(directory: String, today: CivilDate? = nil) throws(ConfigError) -> KioskConfiguration {
+    public static func load(directory: String, today: CivilDate? = nil,
+                            clock: any KioskClock = SystemClock()) throws(ConfigError) -> KioskConfiguration {
         var diagnostics: [ConfigDiagnostic] = []
         let display = { (name: String) in directory.hasSuffix("/") ? directory + name : directory + "/" + name }
 
@@ -76,7 +77,7 @@ public enum ConfigLoader {
         diagnostics += validator.diagnostics
 
         let timeZone = kiosk.flatMap { TimeZone(identifier: $0.0.kiosk.timeZone) } ?? TimeZone(identifier: "Asia/Shanghai")!
-        let day = today ?? CivilDate.today(in: timeZone)
+        let day = today ?? CivilDate.today(in: timeZone, now: clock.now())
         let covered = Set(years.map(\.0.year))
         for needed in [day.year, day.year + 1] where !covered.contains(needed) {
             diagnostics.append(ConfigDiagnostic(

@@ -70,7 +70,7 @@ struct QueueFile: Codable {
 
 extension CivilDate {
     /// Today's date in the given time zone.
-    public static func today(in timeZone: TimeZone, now: Date = Date()) -> CivilDate {
+    public static func today(in timeZone: TimeZone, now: Date) -> CivilDate {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let c = calendar.dateComponents([.year, .month, .day], from: now)

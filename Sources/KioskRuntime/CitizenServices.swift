@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import DeviceKit
 import Foundation
 import FrontDesk
@@ -20,17 +21,14 @@ struct SessionReaper: Service {
     var orphanSweepInterval: Duration = .seconds(30)
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var lastSweep = ContinuousClock.now
-            var lastError: String?
-            while !Task.isCancelled {
-                sessions.reap()
-                if ContinuousClock.now - lastSweep >= orphanSweepInterval {
-                    lastSweep = ContinuousClock.now
-                    lastError = Self.wipeOrphans(sessions: sessions, pages: pages, desk: desk, now: clock.now(), logger: logger,
-                                                 lastError: lastError)
-                }
-                try? await Task.sleep(for: .seconds(1))
+        var lastSweep = SuspendingClock().now
+        var lastError: String?
+        for await tick in AsyncTimerSequence.repeating(every: .seconds(1)).cancelOnGracefulShutdown() {
+            await sessions.reap()
+            if tick - lastSweep >= orphanSweepInterval {
+                lastSweep = tick
+                lastError = await Self.wipeOrphans(sessions: sessions, pages: pages, desk: desk, now: clock.now(), logger: logger,
+                                                   lastError: lastError)
             }
         }
     }
@@ -38,11 +36,11 @@ struct SessionReaper: Service {
     /// One orphan sweep; returns the error it met (logged only when it differs from the last one).
     @discardableResult
     static func wipeOrphans(sessions: CitizenSessions, pages: MaterialsStore, desk: FrontDesk, now: Date, logger: Logger,
-                            lastError: String? = nil) -> String? {
+                            lastError: String? = nil) async -> String? {
         // Drafts younger than the look at the live sessions may belong to a session opened since.
         let live = sessions.liveIDs
         do {
-            let wiped = try pages.wipeOrphanDrafts(liveSessionIDs: live, createdBefore: now - 1, desk: desk)
+            let wiped = try await pages.wipeOrphanDrafts(liveSessionIDs: live, createdBefore: now - 1, desk: desk)
             if wiped > 0 { logger.notice("wiped the drafts of sessions that no longer exist", metadata: ["drafts": "\(wiped)"]) }
             if lastError != nil { logger.notice("orphan draft wipe works again") }
             return nil
@@ -62,12 +60,7 @@ struct MemoryTrimmer: Service {
     let interval: Duration
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                ProcessMemory.trim()
-            }
-        }
+        for await _ in AsyncTimerSequence.repeating(every: interval).cancelOnGracefulShutdown() { ProcessMemory.trim() }
     }
 }
 
@@ -88,7 +81,7 @@ struct CardSessionBridge: Service {
                 switch event {
                 case let .cardInserted(card):
                     let applicant = Applicant(card)
-                    let session = sessions.cardInserted(applicant)
+                    let session = await sessions.cardInserted(applicant)
                     if let licences { Task { await licences.prefetch(for: applicant) } }
                     logger.info("card read into session", metadata: ["session": "\(session.id)"])
                     events.publish(.cardInserted, CardInsertedEvent(

@@ -10,6 +10,7 @@ import Slips
 import ServiceLifecycle
 import Store
 import Upstream
+import Workflow
 
 /// What `kioskd` is started with: the configuration directory and the overrides of its command line.
 public struct KioskOptions: Sendable {
@@ -72,8 +73,8 @@ public struct Kiosk: Sendable {
     public let clock: any KioskClock
 
     /// Loads and checks everything; throws `ConfigError` or `StoreError` and starts nothing on failure.
-    public static func prepare(_ options: KioskOptions, logger: Logger) throws -> Kiosk {
-        let startedAt = Date()
+    public static func prepare(_ options: KioskOptions, logger: Logger) async throws -> Kiosk {
+        let startedAt = options.clock.now()
         let configuration = try ConfigLoader.load(directory: options.configDirectory)
         for warning in configuration.warnings {
             logger.warning("configuration: \(warning)")
@@ -81,7 +82,7 @@ public struct Kiosk: Sendable {
         let settings = configuration.settings
         let dataDirectory = options.dataDirectory ?? configuration.dataDirectory
         let store = try KioskStore.open(directory: dataDirectory)
-        try store.claimIdentity(kioskID: settings.kiosk.id, regionCode: settings.kiosk.regionCode)
+        try store.claimIdentity(kioskID: settings.kiosk.id, regionCode: settings.kiosk.regionCode, now: startedAt)
         let built = DeviceFactory.makeDevices(for: settings.devices, profilesDirectory: configuration.profilesDirectory, logger: logger)
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
                                                       kioskId: settings.kiosk.id, logger: logger)
@@ -94,11 +95,11 @@ public struct Kiosk: Sendable {
                                       logger: upstreamLogger)
         let relay = OutboxRelay(store: store, platform: platform, pages: DirectoryPageSource(dataDirectory: dataDirectory),
                                 policy: PlatformConnection.policy(for: settings.upstream), options: PlatformConnection.options(for: settings),
-                                clock: options.clock, logger: upstreamLogger, onPass: { outboxWatch.relayPassed($0) })
+                                clock: options.clock, logger: upstreamLogger, onPass: { await outboxWatch.relayPassed($0) })
         let progressSync = ProgressSync(desk: desk, store: store, platform: platform, clock: options.clock,
                                         options: .init(maximumRequestsPerMinute: settings.upstream.progressRequestsPerMinute ?? 30),
                                         logger: upstreamLogger)
-        outboxWatch.refresh()
+        await outboxWatch.refresh()
         let retention = Retention(store: store, dataDirectory: dataDirectory,
                                   retention: TimeInterval((settings.upstream.pageRetentionDays ?? 7) * 86_400), clock: options.clock,
                                   logger: upstreamLogger)
@@ -107,7 +108,7 @@ public struct Kiosk: Sendable {
             files: PageFiles(directory: dataDirectory + "/pages", reserveBytes: Int64(materialSettings.reserveMegabytes ?? 32) * 1024 * 1024),
             limits: .init(maximumPageBytes: (materialSettings.maximumPageKilobytes ?? 10_240) * 1024,
                           maximumFilingBytes: (materialSettings.maximumFilingMegabytes ?? 100) * 1024 * 1024))
-        let events = KioskEventLog()
+        let events = KioskEventLog(clock: options.clock)
         let sessionLogger = logger
         let sessions = CitizenSessions(
             timeoutSeconds: settings.session.inactivityTimeoutSeconds, warningSeconds: settings.session.warningSeconds, clock: options.clock,
@@ -116,7 +117,7 @@ public struct Kiosk: Sendable {
                 // The session's unsubmitted drafts, their pages, the identity and its licences go with it.
                 licences.clear()
                 do {
-                    try pages.abandon(sessionID: id, desk: desk)
+                    try await pages.abandon(sessionID: id, desk: desk)
                 } catch {
                     sessionLogger.error("cannot wipe the drafts of an ended session", metadata: ["session": "\(id)", "error": "\(error)"])
                 }
@@ -125,9 +126,10 @@ public struct Kiosk: Sendable {
             })
         // No session outlives the process: drafts still open now were left by a crash or a stop
         // mid-session. Their personal data goes before anything is served (retried by the reaper).
-        SessionReaper.wipeOrphans(sessions: sessions, pages: pages, desk: desk, now: options.clock.now() + 1, logger: logger)
+        await SessionReaper.wipeOrphans(sessions: sessions, pages: pages, desk: desk, now: options.clock.now() + 1, logger: logger)
         let maintenanceLogger = logger
-        let maintenance = MaintenanceMode(message: settings.api.maintenanceMessage, file: dataDirectory + "/maintenance.json") { state in
+        let maintenance = MaintenanceMode(message: settings.api.maintenanceMessage, file: dataDirectory + "/maintenance.json",
+                                          clock: options.clock) { state in
             maintenanceLogger.notice(state.on ? "maintenance mode on" : "maintenance mode off",
                                      metadata: ["reasons": "\(state.reasons.joined(separator: "; "))"])
             events.publish(.maintenance, state)
@@ -157,7 +159,7 @@ public struct Kiosk: Sendable {
         }
         return Kiosk(configuration: configuration, store: store, devices: devices, printers: printers, board: board, desk: desk,
                      sessions: sessions, pages: pages, events: events, maintenance: maintenance,
-                     staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff), metrics: KioskMetrics(),
+                     staffDoor: StaffDoor(accounts: configuration.staffAccounts, settings: settings.staff, clock: options.clock), metrics: KioskMetrics(),
                      monitor: monitor, platform: platform, relay: relay, progressSync: progressSync, outboxWatch: outboxWatch,
                      retention: retention, padRatings: padRatings,
                      listen: options.listen ?? configuration.listen,
@@ -189,7 +191,7 @@ public struct Kiosk: Sendable {
         let camera = devices.compactMap { $0 as? any DocumentCamera }.first
         let dataDisk = self.dataDisk
         let metricsRoutes = MetricsRoutes(metrics: metrics) { [metrics] in
-            metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? desk.counts(),
+            metrics.refresh(devices: board.snapshot?.reports ?? [], outbox: outboxWatch.report, counts: try? await desk.counts(),
                             sessions: sessions.count, maintenance: maintenance.current, eventSubscribers: events.subscriberCount,
                             disk: retention.lastUsage, diskFreeNow: dataDisk.reading().freeBytes, pad: padRatings?.counters)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Workflow
 import Synchronization
 
 /// swift-log handler for kioskd: human-readable lines on a terminal, one JSON object per line
@@ -32,11 +33,14 @@ public struct KioskLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// Log lines carry the wall time, whatever clock the kiosk's rules are given.
+    private static let wallClock = SystemClock()
+
     public func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { _, new in new } }
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
-        let time = Date()
+        let time = Self.wallClock.now()
         let line: String
         switch format {
         case .text:

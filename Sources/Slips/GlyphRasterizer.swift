@@ -159,12 +159,4 @@ public final class GlyphRasterizer: @unchecked Sendable {
             }
         }
     }
-
-    /// Whether some font has a glyph for `character`.
-    public func hasGlyph(_ character: Character) -> Bool {
-        guard let scalar = character.unicodeScalars.first else { return false }
-        lock.lock()
-        defer { lock.unlock() }
-        return faces.contains { FT_Get_Char_Index($0, FT_ULong(scalar.value)) != 0 }
-    }
 }

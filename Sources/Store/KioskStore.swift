@@ -26,7 +26,8 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 /// The kiosk's durable state in SQLite (GRDB `DatabasePool`, WAL, `synchronous=FULL`): opened once
 /// at start-up, checked for corruption, migrated, and bound to one kiosk identity.
 public final class KioskStore: Sendable {
-    public let pool: DatabasePool
+    /// The GRDB pool, for the store's own repositories; tests reach it through `@_spi(StoreTesting)`.
+    @_spi(StoreTesting) public let pool: DatabasePool
     public let path: String
 
     public static let fileName = "kiosk.sqlite"
@@ -123,7 +124,7 @@ public final class KioskStore: Sendable {
 
     /// Binds the data directory to this kiosk on first start; afterwards refuses a different kiosk
     /// id or region (filing numbers from two kiosks must never mix in one store).
-    public func claimIdentity(kioskID: String, regionCode: String, now: Date = Date()) throws(StoreError) {
+    public func claimIdentity(kioskID: String, regionCode: String, now: Date) throws(StoreError) {
         do {
             try pool.write { db in
                 if let row = try Row.fetchOne(db, sql: "SELECT kioskId, regionCode FROM kioskIdentity WHERE id = 1") {

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import FrontDesk
 import Logging
@@ -38,12 +39,8 @@ public final class AppointmentSync: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = await self.runOnce()
-                try? await Task.sleep(for: self.interval)
-            }
-        }
+        _ = await runOnce()
+        for await _ in AsyncTimerSequence.repeating(every: interval).cancelOnGracefulShutdown() { _ = await runOnce() }
     }
 
     /// One pull: today and the next calendar day.
@@ -70,7 +67,7 @@ public final class AppointmentSync: Service, Sendable {
                 usable.append(Appointment(id: a.id, idNumber: a.idNumber.uppercased(), category: a.category, day: date, slot: a.slot))
             }
             do {
-                try desk.importAppointments(usable)
+                try await desk.importAppointments(usable)
                 pass.imported += usable.count
             } catch {
                 pass.failure = "store: \(error)"

@@ -11,9 +11,6 @@ public struct BearerToken: Sendable, CustomStringConvertible, CustomDebugStringC
     /// The `Authorization` header value.
     var authorizationValue: String { "Bearer \(secret)" }
 
-    /// Whether `text` contains the secret (to scrub a platform reason that echoes it).
-    func occurs(in text: String) -> Bool { !secret.isEmpty && text.contains(secret) }
-
     /// `text` with the secret replaced by `[redacted]`.
     func scrubbed(_ text: String) -> String {
         secret.isEmpty ? text : text.replacingOccurrences(of: secret, with: "[redacted]")

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import FrontDesk
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -52,8 +53,9 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         _ = try await call(.PUT, "/v1/pages/\(sha256)", body: bytes, contentType: "image/jpeg", idempotencyKey: nil)
     }
 
-    public func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        let answer = try await call(.POST, "/v1/filings", body: body, contentType: "application/json", idempotencyKey: number)
+    public func postFiling(_ filing: FilingMessage) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/filings", body: try Self.json(filing), contentType: "application/json",
+                                    idempotencyKey: filing.number)
         return try decode(PlatformReceipt.self, answer, what: "filing receipt")
     }
 
@@ -63,13 +65,13 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformFilingStatus.self, answer, what: "filing status")
     }
 
-    public func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        let answer = try await call(.POST, "/v1/evaluations", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+    public func postEvaluation(_ evaluation: EvaluationMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/evaluations", body: try Self.json(evaluation), contentType: "application/json", idempotencyKey: idempotencyKey)
         return try decode(PlatformReceipt.self, answer, what: "evaluation receipt")
     }
 
-    public func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        let answer = try await call(.POST, "/v1/statistics/queue", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+    public func postQueueStatistics(_ statistics: QueueDayStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/statistics/queue", body: try Self.json(statistics), contentType: "application/json", idempotencyKey: idempotencyKey)
         return try decode(PlatformReceipt.self, answer, what: "queue statistics receipt")
     }
 
@@ -86,14 +88,24 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformAppointments.self, answer, what: "appointments").appointments
     }
 
-    public func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        let answer = try await call(.POST, "/v1/statistics/ratings", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+    public func postRatingStatistics(_ statistics: RatingMonthStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/statistics/ratings", body: try Self.json(statistics), contentType: "application/json", idempotencyKey: idempotencyKey)
         return try decode(PlatformReceipt.self, answer, what: "rating statistics receipt")
     }
 
-    public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        let answer = try await call(.POST, "/v1/supervision/notices", body: body, contentType: "application/json", idempotencyKey: idempotencyKey)
+    public func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        let answer = try await call(.POST, "/v1/supervision/notices", body: try Self.json(notice), contentType: "application/json", idempotencyKey: idempotencyKey)
         return try decode(PlatformReceipt.self, answer, what: "supervision notice receipt")
+    }
+
+    /// The reference API's JSON (`platform-openapi.yaml`): the message's fields, sorted keys, ISO 8601 times.
+    static func json(_ message: some Encodable) throws(PlatformError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        do { return Array(try encoder.encode(message)) } catch {
+            throw .permanent("the message cannot be encoded for the platform: \(error)")
+        }
     }
 
     /// One call: a 2xx answer's body, or the classified error (network failures and timeouts are transient).

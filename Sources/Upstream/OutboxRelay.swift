@@ -1,5 +1,6 @@
 import FrontDesk
 import Foundation
+import Workflow
 import Logging
 import ServiceLifecycle
 import Store
@@ -65,11 +66,11 @@ public final class OutboxRelay: Service, Sendable {
     let logger: Logger
     /// Told what each pass that attempted something did, once its outcomes are recorded (kioskd's
     /// `OutboxWatch`, so health turns `offline` at the first failed attempt).
-    let onPass: (@Sendable (Pass) -> Void)?
+    let onPass: (@Sendable (Pass) async -> Void)?
 
     public init(store: KioskStore, platform: any PlatformAdapter, pages: any PageSource, policy: RetryPolicy = RetryPolicy(),
                 options: Options, clock: any KioskClock = SystemClock(), jitter: any JitterSource = SystemJitter(),
-                logger: Logger = Logger(label: "onewindow.upstream"), onPass: (@Sendable (Pass) -> Void)? = nil) {
+                logger: Logger = Logger(label: "onewindow.upstream"), onPass: (@Sendable (Pass) async -> Void)? = nil) {
         self.onPass = onPass
         self.ledger = OutboxLedger(store: store)
         self.platform = platform
@@ -105,7 +106,7 @@ public final class OutboxRelay: Service, Sendable {
     public func runOnce(now: Date? = nil) async -> Pass {
         let now = now ?? clock.now()
         let heads: [OutboxRow]
-        do { heads = try ledger.dueHeads(now: now, limit: options.batchSize) } catch {
+        do { heads = try await ledger.dueHeads(now: now, limit: options.batchSize) } catch {
             logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
             return Pass()
         }
@@ -126,7 +127,7 @@ public final class OutboxRelay: Service, Sendable {
         }
         let recorded: [Bool]
         do {
-            recorded = try ledger.record(attempts)
+            recorded = try await ledger.record(attempts)
         } catch {
             logger.error("outbox relay cannot record the outcomes of a pass; its rows will be sent again",
                          metadata: ["rows": "\(attempts.count)", "error": "\(error)"])
@@ -146,7 +147,7 @@ public final class OutboxRelay: Service, Sendable {
             case .rejected: total.rejected += 1
             }
         }
-        onPass?(total)
+        await onPass?(total)
         return total
     }
 
@@ -159,7 +160,7 @@ public final class OutboxRelay: Service, Sendable {
             attempts.append(attempt)
             guard case .delivered = attempt.outcome else { return attempts }
             do {
-                guard let next = try ledger.nextDue(after: row, now: now) else { return attempts }
+                guard let next = try await ledger.nextDue(after: row, now: now) else { return attempts }
                 row = next
             } catch {
                 logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
@@ -201,9 +202,9 @@ public final class OutboxRelay: Service, Sendable {
 
     /// Sends one row; returns the platform's reference (a filing's case id).
     private func send(_ row: OutboxRow) async throws(PlatformError) -> String? {
-        switch row.kind {
-        case "page":
-            if let earlier = try storeCall({ try ledger.deliveredPageRow(sha256: row.subject, other: row.id) }) {
+        if row.kind == .page {
+            // A page goes by its bytes (the row's subject is its SHA-256), once for all filings.
+            if let earlier = try await storeCall({ try await ledger.deliveredPageRow(sha256: row.subject, other: row.id) }) {
                 return "page delivered with row \(earlier)"
             }
             let bytes: [UInt8]?
@@ -213,40 +214,38 @@ public final class OutboxRelay: Service, Sendable {
             guard let bytes else { throw .permanent("page file missing: \(row.subject)") }
             try await platform.putPage(sha256: row.subject, bytes: bytes)
             return nil
-        case "filing":
-            let receipt = try await platform.postFiling(number: row.subject, body: try payload(row))
-            return receipt.caseId
-        case "evaluation", "rectification":
-            let receipt = try await platform.postEvaluation(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
-                                                            body: try payload(row))
-            return receipt.caseId
-        case "queueStatistics":
-            let receipt = try await platform.postQueueStatistics(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
-                                                                 body: try payload(row))
-            return receipt.caseId
-        case "ratingStatistics":
-            let receipt = try await platform.postRatingStatistics(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
-                                                                  body: try payload(row))
-            return receipt.caseId
-        case "supervisionNotice":
-            let receipt = try await platform.postSupervisionNotice(idempotencyKey: Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id),
-                                                                   body: try payload(row))
-            return receipt.caseId
-        default:
-            throw .permanent("outbox kind '\(row.kind)' has no platform call in this version")
+        }
+        let key = Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id)
+        switch try await message(row) {
+        case .page:
+            return nil
+        case let .filing(filing):
+            return try await platform.postFiling(filing).caseId
+        case let .evaluation(evaluation), let .rectification(evaluation):
+            return try await platform.postEvaluation(evaluation, idempotencyKey: key).caseId
+        case let .queueStatistics(statistics):
+            return try await platform.postQueueStatistics(statistics, idempotencyKey: key).caseId
+        case let .ratingStatistics(statistics):
+            return try await platform.postRatingStatistics(statistics, idempotencyKey: key).caseId
+        case let .supervisionNotice(notice):
+            return try await platform.postSupervisionNotice(notice, idempotencyKey: key).caseId
         }
     }
 
     /// The `Idempotency-Key` of an evaluation or rectification row: the same across retries and restarts.
     public static func idempotencyKey(kioskID: String, rowID: Int64) -> String { "\(kioskID)-outbox-\(rowID)" }
 
-    private func payload(_ row: OutboxRow) throws(PlatformError) -> [UInt8] {
-        guard let text = try storeCall({ try ledger.payload(id: row.id) }) else { throw .transient("row \(row.id) vanished from the outbox") }
-        return Array(text.utf8)
+    /// The row's typed message. A payload that does not read back as its kind's message is
+    /// refused for good (the row waits for staff), never sent as something else.
+    private func message(_ row: OutboxRow) async throws(PlatformError) -> OutboxMessage {
+        guard let text = try await storeCall({ try await ledger.payload(id: row.id) }) else { throw .transient("row \(row.id) vanished from the outbox") }
+        do { return try OutboxMessage(kind: row.kind, storedPayload: text) } catch {
+            throw .permanent("outbox row \(row.id) (\(row.kind.rawValue)) cannot be read as its message: \(error)")
+        }
     }
 
     /// A store read during a send; its failure is transient (the row is tried again).
-    private func storeCall<T>(_ body: () throws -> T) throws(PlatformError) -> T {
-        do { return try body() } catch { throw .transient("store: \(error)") }
+    private func storeCall<T>(_ body: () async throws -> T) async throws(PlatformError) -> T {
+        do { return try await body() } catch { throw .transient("store: \(error)") }
     }
 }

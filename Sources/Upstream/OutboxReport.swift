@@ -1,4 +1,5 @@
 import Foundation
+import Store
 
 /// How far behind the kiosk is upstream: for `kioskctl outbox`, the staff API, health and /metrics.
 public struct OutboxReport: Sendable, Hashable, Codable {

@@ -1,4 +1,6 @@
+import AsyncAlgorithms
 import Foundation
+import Workflow
 import FrontDesk
 import Logging
 import ServiceLifecycle
@@ -32,9 +34,9 @@ public final class OutboxWatch: Service, Sendable {
 
     /// Reads the report now.
     @discardableResult
-    public func refresh() -> OutboxReport? {
+    public func refresh() async -> OutboxReport? {
         do {
-            let report = try ledger.report(now: clock.now(), rowLimit: 0)
+            let report = try await ledger.report(now: clock.now(), rowLimit: 0)
             latest.withLock { $0 = report }
             return report
         } catch {
@@ -47,18 +49,14 @@ public final class OutboxWatch: Service, Sendable {
     /// while the platform counted as reachable, the first delivery while offline, a rejection —
     /// re-reads the report at once, so health turns `offline` at the first failed attempt rather
     /// than at the next refresh (and back as soon as the platform answers).
-    public func relayPassed(_ pass: OutboxRelay.Pass) {
+    public func relayPassed(_ pass: OutboxRelay.Pass) async {
         let offline = report?.isOffline ?? false
-        if (pass.failed > 0 && !offline) || (pass.delivered > 0 && offline) || pass.rejected > 0 { refresh() }
+        if (pass.failed > 0 && !offline) || (pass.delivered > 0 && offline) || pass.rejected > 0 { await refresh() }
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                self.refresh()
-                try? await Task.sleep(for: self.interval)
-            }
-        }
+        await refresh()
+        for await _ in AsyncTimerSequence.repeating(every: interval).cancelOnGracefulShutdown() { await refresh() }
     }
 }
 

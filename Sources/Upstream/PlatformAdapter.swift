@@ -1,8 +1,10 @@
 import Foundation
+import FrontDesk
 
-/// The provincial/city government service platform (政务服务平台) as the outbox relay sees it: five
-/// idempotent calls (see `platform-openapi.yaml`). `HTTPPlatformAdapter` speaks the reference JSON
-/// API; a province with its own API plugs in another conformance; `SimulatedPlatform` is the
+/// The provincial/city government service platform (政务服务平台) as the outbox relay sees it:
+/// idempotent calls that each take a typed outbox message (see `platform-openapi.yaml`).
+/// `HTTPPlatformAdapter` owns the reference JSON API's wire encoding; a province with its own API
+/// plugs in another conformance and encodes the same messages its way; `SimulatedPlatform` is the
 /// in-memory twin for the demo and for kiosks without a configured platform.
 ///
 /// Every call throws `PlatformError`, transient (retry later) or permanent (the platform refused
@@ -10,21 +12,21 @@ import Foundation
 public protocol PlatformAdapter: Sendable {
     /// Uploads one page (JPEG bytes), content-addressed by its SHA-256; uploading it again is harmless.
     func putPage(sha256: String, bytes: [UInt8]) async throws(PlatformError)
-    /// Sends a filing (the outbox row's JSON) with `Idempotency-Key: <number>`; a replay returns the first result.
-    func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    /// Sends a filing with `Idempotency-Key: <number>`; a replay returns the first result.
+    func postFiling(_ filing: FilingMessage) async throws(PlatformError) -> PlatformReceipt
     /// The platform's status and history of a filing, for progress sync.
     func filingStatus(number: String) async throws(PlatformError) -> PlatformFilingStatus
     /// Sends a rating or a rectification step with a key that stays the same across retries.
-    func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    func postEvaluation(_ evaluation: EvaluationMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt
     /// Sends a closed day's queue statistics (counts and waiting times per category, no personal
     /// data) with a key that stays the same across retries (`<kioskId>-queue-<day>`).
-    func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    func postQueueStatistics(_ statistics: QueueDayStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt
     /// Sends a closed month's rating figures (满意率, 差评率 per item; counts only) with a key that
     /// stays the same across retries.
-    func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    func postRatingStatistics(_ statistics: RatingMonthStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt
     /// Sends a supervision notice (督办通知单) of a filing two working days past its promised
     /// deadline, naming the responsible department, with a key that stays the same across retries.
-    func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt
+    func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt
     /// The electronic licences (电子证照) the licence library holds for an ID number.
     func licences(holder idNumber: String) async throws(PlatformError) -> [PlatformLicence]
     /// The appointments (预约) made on the platform for a hall day (`YYYY-MM-DD`), for check-in by ID card.

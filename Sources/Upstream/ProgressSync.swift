@@ -1,6 +1,6 @@
+import AsyncAlgorithms
 import Foundation
 import FrontDesk
-import GRDB
 import Logging
 import ServiceLifecycle
 import Store
@@ -74,12 +74,8 @@ public final class ProgressSync: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = await self.runOnce()
-                try? await Task.sleep(for: self.options.tick)
-            }
-        }
+        _ = await runOnce()
+        for await _ in AsyncTimerSequence.repeating(every: options.tick).cancelOnGracefulShutdown() { _ = await runOnce() }
     }
 
     /// Asks about the filings that are due, as many as the budget allows, and replays what changed.
@@ -88,7 +84,7 @@ public final class ProgressSync: Service, Sendable {
         var pass = Pass()
         let due: [(number: String, status: String, platformStatus: String?)]
         do {
-            due = try dueFilings(now: now, limit: options.maximumRequestsPerMinute)
+            due = try await dueFilings(now: now, limit: options.maximumRequestsPerMinute)
         } catch {
             logger.error("progress sync cannot read filings", metadata: ["error": "\(error)"])
             return pass
@@ -102,15 +98,15 @@ public final class ProgressSync: Service, Sendable {
             } catch {
                 pass.failed += 1
                 logger.notice("progress sync: the platform did not answer", metadata: ["filing": "\(filing.number)", "error": "\(error)"])
-                recordChecked(filing.number, platformStatus: filing.platformStatus, at: now)
+                await recordChecked(filing.number, platformStatus: filing.platformStatus, at: now)
                 if !error.isPermanent { break }   // offline: ask again at the next turns, not filing after filing now
                 continue
             }
-            recordResult(filing.number, collection: answer.collection, mailing: answer.mailing)
+            await recordResult(filing.number, collection: answer.collection, mailing: answer.mailing)
             guard let target = Self.localStatus(forPlatformStatus: answer.status),
                   let local = FilingStatus(filing.status), target != local else {
                 pass.unchanged += 1
-                recordChecked(filing.number, platformStatus: answer.status, at: now)
+                await recordChecked(filing.number, platformStatus: answer.status, at: now)
                 continue
             }
             guard let steps = FilingLifecycle.path(from: local, to: target, by: .platform) else {
@@ -119,13 +115,13 @@ public final class ProgressSync: Service, Sendable {
                     logger.warning("progress sync: the platform's status cannot be reached from the local one",
                                    metadata: ["filing": "\(filing.number)", "local": "\(local)", "platform": "\(answer.status)"])
                 }
-                recordChecked(filing.number, platformStatus: answer.status, at: now)
+                await recordChecked(filing.number, platformStatus: answer.status, at: now)
                 continue
             }
             let note = answer.history.last.map { "platform \(answer.status) at \(Self.timestamp($0.at))" }
             for event in steps {
                 do {
-                    _ = try desk.apply(event, toFiling: filing.number, by: .platform, reason: note)
+                    _ = try await desk.apply(event, toFiling: filing.number, by: .platform, reason: note)
                     pass.stepsApplied += 1
                 } catch {
                     logger.error("progress sync cannot record the platform's step",
@@ -135,7 +131,7 @@ public final class ProgressSync: Service, Sendable {
             }
             logger.info("progress sync: platform steps recorded",
                         metadata: ["filing": "\(filing.number)", "from": "\(local)", "to": "\(target)", "steps": "\(steps.count)"])
-            recordChecked(filing.number, platformStatus: answer.status, at: now)
+            await recordChecked(filing.number, platformStatus: answer.status, at: now)
         }
         return pass
     }
@@ -157,48 +153,31 @@ public final class ProgressSync: Service, Sendable {
 
     /// Followed filings the platform has received (their filing row delivered) whose turn has come:
     /// never asked first, then the longest unasked.
-    func dueFilings(now: Date, limit: Int) throws -> [(number: String, status: String, platformStatus: String?)] {
-        let statuses = Self.followedStatuses.map { "'\($0)'" }.joined(separator: ", ")
-        return try store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT f.number, f.status, f.platformStatus FROM filing f
-                WHERE f.status IN (\(statuses)) AND f.number IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'filing' AND o.subject = f.number AND o.state = 'delivered')
-                  AND (f.platformCheckedAt IS NULL OR f.platformCheckedAt <= CASE
-                        WHEN f.createdAt > ? THEN ?
-                        WHEN f.createdAt > ? THEN ?
-                        ELSE ? END)
-                ORDER BY f.platformCheckedAt IS NOT NULL, f.platformCheckedAt, f.id
-                LIMIT ?
-                """, arguments: [now.addingTimeInterval(-86_400), now.addingTimeInterval(-options.freshInterval),
-                                 now.addingTimeInterval(-7 * 86_400), now.addingTimeInterval(-options.recentInterval),
-                                 now.addingTimeInterval(-options.oldInterval), limit])
-                .map { ($0["number"], $0["status"], $0["platformStatus"]) }
+    func dueFilings(now: Date, limit: Int) async throws -> [(number: String, status: String, platformStatus: String?)] {
+        try await store.read { [self] tx in
+            try tx.filings.dueForProgressCheck(statuses: Self.followedStatuses, now: now, freshInterval: options.freshInterval,
+                                               recentInterval: options.recentInterval, oldInterval: options.oldInterval, limit: limit)
+                .map { ($0.number, $0.status, $0.platformStatus) }
         }
     }
 
     /// Keeps where the result is collected, or its waybill, when the platform says so.
-    private func recordResult(_ number: String, collection: PlatformFilingStatus.Collection?, mailing: PlatformFilingStatus.Mailing?) {
+    private func recordResult(_ number: String, collection: PlatformFilingStatus.Collection?, mailing: PlatformFilingStatus.Mailing?) async {
         guard collection != nil || mailing != nil else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = { (value: (any Encodable)?) -> String? in value.flatMap { try? encoder.encode($0) }.map { String(decoding: $0, as: UTF8.self) } }
         do {
-            try store.pool.write { db in
-                try db.execute(sql: "UPDATE filing SET collection = COALESCE(?, collection), mailing = COALESCE(?, mailing) WHERE number = ?",
-                               arguments: [json(collection), json(mailing), number])
-            }
+            let (collectionJSON, mailingJSON) = (json(collection), json(mailing))
+            try await store.write { tx in try tx.filings.recordResult(number: number, collection: collectionJSON, mailing: mailingJSON) }
         } catch {
             logger.error("progress sync cannot record where the result is", metadata: ["filing": "\(number)", "error": "\(error)"])
         }
     }
 
-    private func recordChecked(_ number: String, platformStatus: String?, at date: Date) {
+    private func recordChecked(_ number: String, platformStatus: String?, at date: Date) async {
         do {
-            try store.pool.write { db in
-                try db.execute(sql: "UPDATE filing SET platformCheckedAt = ?, platformStatus = ? WHERE number = ?",
-                               arguments: [date, platformStatus, number])
-            }
+            try await store.write { tx in try tx.filings.recordPlatformCheck(number: number, platformStatus: platformStatus, at: date) }
         } catch {
             logger.error("progress sync cannot record its check", metadata: ["filing": "\(number)", "error": "\(error)"])
         }

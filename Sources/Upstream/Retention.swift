@@ -1,6 +1,6 @@
+import AsyncAlgorithms
 import Foundation
 import FrontDesk
-import GRDB
 import IDCard
 import Logging
 import ServiceLifecycle
@@ -60,26 +60,22 @@ public final class Retention: Service, Sendable {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                _ = self.sweep()
-                try? await Task.sleep(for: self.interval)
-            }
-        }
+        _ = await sweep()
+        for await _ in AsyncTimerSequence.repeating(every: interval).cancelOnGracefulShutdown() { _ = await sweep() }
     }
 
     /// One sweep at `now` (default: the clock's), in batches so a long backlog never holds the store.
     @discardableResult
-    public func sweep(now: Date? = nil) -> Sweep {
+    public func sweep(now: Date? = nil) async -> Sweep {
         let now = now ?? clock.now()
         let cutoff = now.addingTimeInterval(-retention)
         var sweep = Sweep(usage: DiskUsage(pageFiles: 0, pageBytes: 0, databaseBytes: 0, freeBytes: nil))
         do {
             while true {
-                let drafts = try confirmedDrafts(before: cutoff, limit: 200)
+                let drafts = try await confirmedDrafts(before: cutoff, limit: 200)
                 if drafts.isEmpty { break }
                 for draft in drafts {
-                    let released = try minimise(draft: draft)
+                    let released = try await minimise(draft: draft)
                     sweep.draftsMinimised += 1
                     for sha in released {
                         let path = pages.path(sha)
@@ -110,50 +106,25 @@ public final class Retention: Service, Sendable {
     }
 
     /// Submitted, not yet minimised drafts whose every filing row and page row was delivered before `cutoff`.
-    func confirmedDrafts(before cutoff: Date, limit: Int) throws -> [String] {
-        try store.pool.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT d.id FROM draft d
-                WHERE d.state = 'submitted' AND d.minimisedAt IS NULL
-                  AND EXISTS (SELECT 1 FROM filing f WHERE f.draftId = d.id)
-                  AND NOT EXISTS (
-                    SELECT 1 FROM filing f
-                    WHERE f.draftId = d.id AND NOT EXISTS (
-                      SELECT 1 FROM outbox o WHERE o.kind = 'filing' AND o.subject = f.number
-                        AND o.state = 'delivered' AND o.deliveredAt <= ?))
-                  AND NOT EXISTS (
-                    SELECT 1 FROM filing f JOIN outbox o ON o.orderKey = f.number AND o.kind = 'page'
-                    WHERE f.draftId = d.id AND (o.state <> 'delivered' OR o.deliveredAt > ?))
-                ORDER BY d.submittedAt LIMIT ?
-                """, arguments: [cutoff, cutoff, limit])
-        }
+    func confirmedDrafts(before cutoff: Date, limit: Int) async throws -> [String] {
+        try await store.read { [self] tx in try tx.drafts.confirmedForMinimising(before: cutoff, limit: limit) }
     }
 
     /// Minimises one draft in one transaction; returns the page hashes no longer needed by any
     /// draft that still keeps its pages.
-    func minimise(draft id: String) throws -> [String] {
-        try store.pool.write { db in
-            let applicantJSON = try String.fetchOne(db, sql: "SELECT applicant FROM draft WHERE id = ?", arguments: [id]) ?? "{}"
+    func minimise(draft id: String) async throws -> [String] {
+        let now = clock.now()
+        return try await store.write { [self] tx in
             let masked: String
-            if let applicant = try? JSONDecoder().decode(Applicant.self, from: Data(applicantJSON.utf8)) {
+            if let json = try tx.drafts.find(id: id)?.applicantJSON,
+               let applicant = try? JSONDecoder().decode(Applicant.self, from: Data(json.utf8)) {
                 let minimal = Applicant(name: PersonalDataMask.name(applicant.name), idNumber: PersonalDataMask.idNumber(applicant.idNumber),
                                         documentKind: applicant.documentKind, verifiedByCard: applicant.verifiedByCard)
                 masked = String(decoding: try JSONEncoder().encode(minimal), as: UTF8.self)
             } else {
                 masked = "{}"
             }
-            try db.execute(sql: "UPDATE draft SET applicant = ?, mailTo = NULL, minimisedAt = ? WHERE id = ?",
-                           arguments: [masked, Date(), id])
-            try db.execute(sql: """
-                UPDATE outbox SET payload = '{"minimised":true}'
-                WHERE kind = 'filing' AND state = 'delivered' AND subject IN (SELECT number FROM filing WHERE draftId = ?)
-                """, arguments: [id])
-            return try String.fetchAll(db, sql: """
-                SELECT DISTINCT p.sha256 FROM draftPage p
-                WHERE p.draftId = ? AND NOT EXISTS (
-                  SELECT 1 FROM draftPage q JOIN draft o ON o.id = q.draftId
-                  WHERE q.sha256 = p.sha256 AND o.minimisedAt IS NULL AND o.state IN ('open', 'submitted'))
-                """, arguments: [id])
+            return try tx.drafts.minimise(id: id, maskedApplicantJSON: masked, at: now)
         }
     }
 

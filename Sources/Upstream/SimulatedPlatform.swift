@@ -1,4 +1,6 @@
 import Foundation
+import FrontDesk
+import Workflow
 
 /// An in-memory platform that accepts everything and never touches the network: for the demo, the
 /// tests, and kiosks without a configured platform (`upstream.platform: simulated`). Filings get case
@@ -18,7 +20,7 @@ public actor SimulatedPlatform: PlatformAdapter {
     private var nextCase = 1
     private let now: @Sendable () -> Date
 
-    public init(capacity: Int = 500, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(capacity: Int = 500, now: @escaping @Sendable () -> Date = { SystemClock().now() }) {
         self.capacity = max(capacity, 1)
         self.now = now
     }
@@ -32,7 +34,8 @@ public actor SimulatedPlatform: PlatformAdapter {
         _ = pages.insert(sha256, capacity: capacity)
     }
 
-    public func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+    public func postFiling(_ filing: FilingMessage) async throws(PlatformError) -> PlatformReceipt {
+        let number = filing.number
         if let known = filings[number] { return PlatformReceipt(caseId: known.caseId, status: known.history.first?.status) }
         let caseId = String(format: "SIM-%06d", nextCase)
         nextCase += 1
@@ -58,7 +61,12 @@ public actor SimulatedPlatform: PlatformAdapter {
         return filing
     }
 
-    public func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+    public func postEvaluation(_ evaluation: EvaluationMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        remember(idempotencyKey)
+    }
+
+    /// Answers a keyed message once per key (replays get the first receipt).
+    private func remember(_ idempotencyKey: String) -> PlatformReceipt {
         if let known = evaluations[idempotencyKey] { return known }
         received.evaluations += 1
         let receipt = PlatformReceipt(caseId: "SIM-EVAL-\(received.evaluations)", status: "received")
@@ -67,9 +75,9 @@ public actor SimulatedPlatform: PlatformAdapter {
         return receipt
     }
 
-    public func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+    public func postQueueStatistics(_ statistics: QueueDayStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
         // Statistics come once a day: the same key set as ratings, remembered as long.
-        try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
+        remember(idempotencyKey)
     }
 
     /// The simulated licence library knows no licences (the card's own stands in for the ID card).
@@ -78,12 +86,12 @@ public actor SimulatedPlatform: PlatformAdapter {
     /// The simulated platform takes no appointments.
     public func appointments(day: String) async throws(PlatformError) -> [PlatformAppointment] { [] }
 
-    public func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
+    public func postRatingStatistics(_ statistics: RatingMonthStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        remember(idempotencyKey)
     }
 
-    public func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
-        try await postEvaluation(idempotencyKey: idempotencyKey, body: body)
+    public func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        remember(idempotencyKey)
     }
 }
 

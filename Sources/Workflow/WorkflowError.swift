@@ -28,6 +28,8 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case ticketStep(from: TicketState, to: TicketState)
     /// The instance cannot be rated yet (the filing was not concluded or the ticket not served).
     case notRateable(String)
+    /// A rating's comment is longer than the platform takes.
+    case commentTooLong(maximum: Int)
 
     public var description: String {
         switch self {
@@ -45,6 +47,7 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .rectification(from, to): "a rectification cannot go from \(from.rawValue) to \(to.rawValue)"
         case let .ticketStep(from, to): "a \(from.rawValue) ticket cannot become \(to.rawValue)"
         case let .notRateable(s): "\(s) cannot be rated yet"
+        case let .commentTooLong(maximum): "a rating's comment may be at most \(maximum) characters"
         }
     }
 
@@ -64,6 +67,7 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case .rectification: "整改状态不允许此操作"
         case .ticketStep: "该号码当前状态不允许此操作"
         case .notRateable: "服务完成后才能评价"
+        case let .commentTooLong(maximum): "评价意见请不超过\(maximum)字"
         }
     }
 }

@@ -220,7 +220,7 @@ func waitAndRead(_ client: SAMClient, timeout: Double, fingerprint: Bool) throws
 func timestamp() -> String {
     let f = DateFormatter()
     f.dateFormat = "HH:mm:ss"
-    return f.string(from: Date())
+    return f.string(from: kioskctlClock.now())
 }
 
 func jsonText<T: Encodable>(_ value: T) throws -> String {

@@ -5,22 +5,22 @@ import Upstream
 
 /// `kioskctl outbox [status] | retry`: how far behind the kiosk is upstream, and retrying now.
 /// Works on the store directly, whether kioskd runs or not (outcomes are conditional updates).
-struct OutboxCommand: ParsableCommand {
+struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox", abstract: "What has not reached the provincial platform yet; retry now.",
         subcommands: [Status.self, Retry.self], defaultSubcommand: Status.self)
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Depth, oldest age, stuck and rejected rows (with the platform's reasons), the oldest undelivered rows.",
             discussion: "Exit 0 when nothing is stuck or rejected, 1 when something needs a person (stuck or rejected rows), 74 store unreadable.")
         @OptionGroup var options: DeskOptions
         @Option(name: .long, help: "How many undelivered rows to list.") var limit = 20
 
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk()
             let report: OutboxReport
-            do { report = try OutboxLedger(store: desk.store).report(now: Date(), rowLimit: limit) } catch {
+            do { report = try await OutboxLedger(store: desk.store).report(now: kioskctlClock.now(), rowLimit: limit) } catch {
                 Console.err("\(error)")
                 throw ExitCode(74)
             }
@@ -48,8 +48,8 @@ struct OutboxCommand: ParsableCommand {
                 lines.append(String(format: "%-8@ %-13@ %-9@ %8@  %@", "ID" as NSString, "KIND" as NSString, "STATE" as NSString,
                                     "ATTEMPTS" as NSString, "SUBJECT / LAST ERROR" as NSString))
                 for row in r.rows {
-                    let subject = row.kind == "page" ? "page \(row.subject.prefix(12))… of \(row.orderKey)" : row.subject
-                    lines.append(String(format: "%-8lld %-13@ %-9@ %8ld  %@", row.id, row.kind as NSString, row.state.rawValue as NSString,
+                    let subject = row.kind == .page ? "page \(row.subject.prefix(12))… of \(row.orderKey)" : row.subject
+                    lines.append(String(format: "%-8lld %-13@ %-9@ %8ld  %@", row.id, row.kind.rawValue as NSString, row.state.rawValue as NSString,
                                         row.attempts, ([subject] + [row.lastError].compactMap { $0 }).joined(separator: " — ") as NSString))
                 }
             }
@@ -64,7 +64,7 @@ struct OutboxCommand: ParsableCommand {
         }
     }
 
-    struct Retry: ParsableCommand {
+    struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Make rows due now: one row by ID (a rejected one too), or --all pending and stuck rows.",
             discussion: """
@@ -77,7 +77,7 @@ struct OutboxCommand: ParsableCommand {
         @Flag(name: .long, help: "Every pending and stuck row.") var all = false
         @Flag(name: .long, help: "With --all: rejected rows too.") var includeRejected = false
 
-        func run() throws {
+        func run() async throws {
             guard (id == nil) != !all, !includeRejected || all else {
                 Console.err("give one row ID, or --all (optionally with --include-rejected)")
                 throw ExitCode(2)
@@ -87,9 +87,9 @@ struct OutboxCommand: ParsableCommand {
             let count: Int
             do {
                 if let id {
-                    count = try ledger.retry(id: id, now: Date()) ? 1 : 0
+                    count = try await ledger.retry(id: id, now: kioskctlClock.now()) ? 1 : 0
                 } else {
-                    count = try ledger.retryAll(now: Date(), includeRejected: includeRejected)
+                    count = try await ledger.retryAll(now: kioskctlClock.now(), includeRejected: includeRejected)
                 }
             } catch {
                 Console.err("\(error)")
@@ -99,7 +99,7 @@ struct OutboxCommand: ParsableCommand {
                 Console.err("no undelivered outbox row \(id)")
                 throw ExitCode(2)
             }
-            _ = try? desk.recordStaffAction(name: "kioskctl", technician: true, subject: "outbox", action: "retry",
+            _ = try? await desk.recordStaffAction(name: "kioskctl", technician: true, subject: "outbox", action: "retry",
                                             note: id.map { "row \($0)" } ?? (includeRejected ? "all, rejected too" : "all"))
             if options.json {
                 struct Out: Encodable { var rowsMadeDue: Int }

@@ -133,7 +133,7 @@ struct PrinterCommand: AsyncParsableCommand {
             let context = try Context(options, creating: true)
             let printer = try context.printer(name)
             let settings = context.configuration.settings
-            let page = PrinterTestPage(printerId: name, profileName: printer.profileName, printedAt: Date(),
+            let page = PrinterTestPage(printerId: name, profileName: printer.profileName, printedAt: kioskctlClock.now(),
                                        softwareVersion: OneWindowVersion.current,
                                        qrPayload: settings.kiosk.publicBaseURL + "/p/TEST-\(settings.kiosk.id)")
             let outcome = try await printer.print(page.document(context: SlipContext(settings)), reference: "test-page",

@@ -2,6 +2,10 @@ import ArgumentParser
 import Foundation
 import KioskConfig
 import Store
+import Workflow
+
+/// kioskctl's one clock: the system's (every command reads the time here).
+let kioskctlClock: any KioskClock = SystemClock()
 
 /// Opens the kiosk's store for a kioskctl command. A command that only reads (status, lists,
 /// reports) refuses a data directory without a store: opening would create an empty one — at
@@ -19,7 +23,8 @@ func openKioskStore(data: String?, configuration: KioskConfiguration, creating: 
     }
     do {
         let store = try KioskStore.open(directory: directory)
-        try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode)
+        try store.claimIdentity(kioskID: configuration.settings.kiosk.id, regionCode: configuration.settings.kiosk.regionCode,
+                                 now: kioskctlClock.now())
         return store
     } catch {
         Console.err("\(error)")

@@ -23,9 +23,9 @@ struct DeskOptions: ParsableArguments {
 }
 
 /// Runs a front-desk call; a refusal prints its reason and exits 2, a store failure exits 74.
-func deskCall<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
+func deskCall<T>(_ body: () async throws(FrontDeskError) -> T) async throws -> T {
     do {
-        return try body()
+        return try await body()
     } catch {
         Console.err("\(error)")
         if case .storage = error { throw ExitCode(74) }
@@ -34,18 +34,18 @@ func deskCall<T>(_ body: () throws(FrontDeskError) -> T) throws -> T {
 }
 
 /// `kioskctl audit verify|show`: the hash-chained audit trail.
-struct AuditCommand: ParsableCommand {
+struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check or read the audit trail (全过程留痕).",
                                                     subcommands: [Verify.self, Show.self], defaultSubcommand: Verify.self)
 
-    struct Verify: ParsableCommand {
+    struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain. Exit 0 intact, 3 broken (tampering or damage), 74 store unreadable.")
         @OptionGroup var options: DeskOptions
 
-        func run() throws {
+        func run() async throws {
             let frontDesk = try options.desk()
-            let verification = try deskCall { () throws(FrontDeskError) in try frontDesk.verifyAudit() }
+            let verification = try await deskCall { () async throws(FrontDeskError) in try await frontDesk.verifyAudit() }
             if options.json {
                 struct Out: Encodable { var intact: Bool; var records: Int?; var brokenAt: Int64?; var reason: String? }
                 switch verification {
@@ -59,15 +59,15 @@ struct AuditCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the audit records of a filing (by number) or another subject.")
         @OptionGroup var options: DeskOptions
         @Argument(help: "A filing number, or a subject such as rectification:3.") var subject: String
 
-        func run() throws {
+        func run() async throws {
             let key = subject.contains(":") ? subject : "filing:\(subject)"
             let frontDesk = try options.desk()
-            let records = try deskCall { () throws(FrontDeskError) in try frontDesk.auditTrail(subject: key) }
+            let records = try await deskCall { () async throws(FrontDeskError) in try await frontDesk.auditTrail(subject: key) }
             if records.isEmpty {
                 Console.err("no audit records for \(key)")
                 throw ExitCode(2)
@@ -83,7 +83,7 @@ struct AuditCommand: ParsableCommand {
 }
 
 /// `kioskctl filings list|show|apply`: filings for staff and technicians (no personal data shown).
-struct FilingsCommand: ParsableCommand {
+struct FilingsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "filings", abstract: "Filings: list, show, record a step.",
                                                     subcommands: [List.self, Show.self, Apply.self], defaultSubcommand: List.self)
 
@@ -105,19 +105,19 @@ struct FilingsCommand: ParsableCommand {
             deferred: f.deferred.map { "\($0.name) by \($0.deadline)" })
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List filings, newest first.")
         @OptionGroup var options: DeskOptions
         @Option(help: "Only this status (accepted, inProgress, concluded.approved…).") var status: String?
         @Option(help: "At most this many.") var limit = 50
 
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk()
             if let status, FilingStatus(status) == nil {
                 Console.err("unknown status '\(status)'; one of: \(FilingStatus.all.map(\.description).joined(separator: ", "))")
                 throw ExitCode(2)
             }
-            let rows = try deskCall { () throws(FrontDeskError) in try desk.recentFilings(status: status.flatMap(FilingStatus.init), limit: limit) }
+            let rows = try await deskCall { () async throws(FrontDeskError) in try await desk.recentFilings(status: status.flatMap(FilingStatus.init), limit: limit) }
                 .map { FilingsCommand.row($0, desk) }
             if options.json { Console.json(rows); return }
             if rows.isEmpty { Console.out("no filings"); return }
@@ -127,15 +127,15 @@ struct FilingsCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one filing with its history.")
         @OptionGroup var options: DeskOptions
         @Argument(help: "Filing number.") var number: String
 
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk()
-            let filing = try deskCall { () throws(FrontDeskError) in try desk.filing(number: number) }
-            let progress = try deskCall { () throws(FrontDeskError) in try desk.progress(token: filing.progressToken) }
+            let filing = try await deskCall { () async throws(FrontDeskError) in try await desk.filing(number: number) }
+            let progress = try await deskCall { () async throws(FrontDeskError) in try await desk.progress(token: filing.progressToken) }
             if options.json { Console.json(progress); return }
             let r = FilingsCommand.row(filing, desk)
             Console.out("\(r.number)  \(r.item)\nstatus: \(r.statusName) (\(r.status))\nreceived: \(r.receivedDay ?? "-")  due: \(r.promisedDeadline ?? "即办")  light: \(r.light ?? "-")")
@@ -147,7 +147,7 @@ struct FilingsCommand: ParsableCommand {
         }
     }
 
-    struct Apply: ParsableCommand {
+    struct Apply: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Record a step a window took (accept, notifyCorrection, reject, withdraw, deliver.collected…), as staff.")
         @OptionGroup var options: DeskOptions
@@ -155,27 +155,27 @@ struct FilingsCommand: ParsableCommand {
         @Argument(help: "Event: \(FilingEvent.all.map(\.description).joined(separator: ", ")).") var event: String
         @Option(help: "Why (kept in the audit trail).") var reason: String?
 
-        func run() throws {
+        func run() async throws {
             guard let parsed = FilingEvent(event) else {
                 Console.err("unknown event '\(event)'")
                 throw ExitCode(2)
             }
             let desk = try options.desk()
-            let status = try deskCall { () throws(FrontDeskError) in try desk.apply(parsed, toFiling: number, by: .staff, reason: reason) }
+            let status = try await deskCall { () async throws(FrontDeskError) in try await desk.apply(parsed, toFiling: number, by: .staff, reason: reason) }
             Console.out("\(number): \(status.chineseName) (\(status))")
         }
     }
 }
 
 /// `kioskctl supervision`: recompute lights now and print the hall figures.
-struct SupervisionCommand: ParsableCommand {
+struct SupervisionCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "supervision", abstract: "Electronic supervision: lights, red-light notices, 办结率 and on-time rate.")
     @OptionGroup var options: DeskOptions
     @Option(help: "First received day of the statistics period (YYYY-MM-DD).") var from: String?
     @Option(help: "Last received day of the statistics period (YYYY-MM-DD).") var to: String?
 
-    func run() throws {
+    func run() async throws {
         let desk = try options.desk()
         var period: ClosedRange<CivilDate>? = nil
         if from != nil || to != nil {
@@ -185,13 +185,13 @@ struct SupervisionCommand: ParsableCommand {
             }
             period = start...end
         }
-        let sweep = try deskCall { () throws(FrontDeskError) in try desk.sweepSupervision() }
-        let notices = try deskCall { () throws(FrontDeskError) in try desk.supervisionNotices(limit: 20) }
-        let (overall, perItem) = try deskCall { () throws(FrontDeskError) in try desk.statistics(period: period) }
+        let sweep = try await deskCall { () async throws(FrontDeskError) in try await desk.sweepSupervision() }
+        let notices = try await deskCall { () async throws(FrontDeskError) in try await desk.supervisionNotices(limit: 20) }
+        let (overall, perItem) = try await deskCall { () async throws(FrontDeskError) in try await desk.statistics(period: period) }
         // 好差评 by item and month: the months the period touches (every month without one).
         let months = period.map { p in Set(stride(from: p.lowerBound.dayNumber, through: min(p.upperBound.dayNumber, p.lowerBound.dayNumber + 3660), by: 1)
             .map { String(CivilDate(dayNumber: $0).description.prefix(7)) }) }
-        let ratings = try deskCall { () throws(FrontDeskError) in try desk.ratingFigures(months: months) }
+        let ratings = try await deskCall { () async throws(FrontDeskError) in try await desk.ratingFigures(months: months) }
         struct Out: Encodable {
             var today: String; var lights: [String: Int]; var newNotices: [String]; var overall: SupervisionStatistics
             var perItem: [SupervisionStatistics]; var notices: [String]; var ratings: [RatingFigures]
@@ -217,24 +217,24 @@ struct SupervisionCommand: ParsableCommand {
 }
 
 /// `kioskctl queue status|issue|call|skip|window`: the ticket queue for hall staff.
-struct QueueCommand: ParsableCommand {
+struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Queue tickets: waiting counts, issue, call the next, skip, assign windows.",
         subcommands: [Status.self, Issue.self, Call.self, Skip.self, Window.self, Appointments.self], defaultSubcommand: Status.self)
 
     /// `kioskctl queue appointments import FILE.csv`: appointments staff drop in, checked in by ID card at the kiosk.
-    struct Appointments: ParsableCommand {
+    struct Appointments: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Appointments (预约) for check-in by ID card at the kiosk.",
                                                         subcommands: [Import.self])
 
-        struct Import: ParsableCommand {
+        struct Import: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "Import a CSV file (header id,idNumber,category,day,slot). Every bad line is named (FILE:LINE: error: …) and then nothing is imported (exit 1); importing the same id again updates it.")
             @OptionGroup var options: DeskOptions
             @Argument(help: "The CSV file (UTF-8), or - for standard input.") var file: String
             @Flag(help: "Check the file only; import nothing.") var dryRun = false
 
-            func run() throws {
+            func run() async throws {
                 let data = file == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: file)
                 guard let data else {
                     Console.err("\(file): error: cannot read the file")
@@ -254,7 +254,7 @@ struct QueueCommand: ParsableCommand {
                     throw ExitCode(1)
                 }
                 if !dryRun {
-                    try deskCall { () throws(FrontDeskError) in try desk.importAppointments(appointments) }
+                    try await deskCall { () async throws(FrontDeskError) in try await desk.importAppointments(appointments) }
                 }
                 let days = Set(appointments.map(\.day.description)).sorted()
                 if options.json {
@@ -267,17 +267,18 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
-    struct Status: ParsableCommand {
+    struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "People waiting per category and the windows' categories.")
         @OptionGroup var options: DeskOptions
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk()
             struct Row: Encodable { var category, prefix, name: String; var waiting: Int }
-            let rows = try desk.categories.map { c in
-                Row(category: c.code, prefix: c.prefix, name: c.name,
-                    waiting: try deskCall { () throws(FrontDeskError) in try desk.waitingCount(category: c.code) })
+            var rows: [Row] = []
+            for c in desk.categories {
+                rows.append(Row(category: c.code, prefix: c.prefix, name: c.name,
+                                waiting: try await deskCall { () async throws(FrontDeskError) in try await desk.waitingCount(category: c.code) }))
             }
-            let windows = try deskCall { () throws(FrontDeskError) in try desk.windows() }
+            let windows = try await deskCall { () async throws(FrontDeskError) in try await desk.windows() }
             if options.json {
                 struct Out: Encodable { var categories: [Row]; var windows: [String: [String]] }
                 Console.json(Out(categories: rows, windows: windows))
@@ -288,24 +289,24 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
-    struct Issue: ParsableCommand {
+    struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a ticket in a category (without an ID card).")
         @OptionGroup var options: DeskOptions
         @Argument(help: "Category code.") var category: String
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk(creating: true)
-            let t = try deskCall { () throws(FrontDeskError) in try desk.issueTicket(category: category) }
+            let t = try await deskCall { () async throws(FrontDeskError) in try await desk.issueTicket(category: category) }
             Console.out("\(t.number) (\(t.categoryName)), \(t.waitingAhead) ahead, id \(t.id)")
         }
     }
 
-    struct Call: ParsableCommand {
+    struct Call: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Call the next ticket to a window (the previous one there is served).")
         @OptionGroup var options: DeskOptions
         @Argument(help: "Window.") var window: String
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk(creating: true)
-            guard let t = try deskCall({ () throws(FrontDeskError) in try desk.callNext(window: window) }) else {
+            guard let t = try await deskCall({ () async throws(FrontDeskError) in try await desk.callNext(window: window) }) else {
                 Console.out("nobody waiting for window \(window)")
                 return
             }
@@ -313,39 +314,39 @@ struct QueueCommand: ParsableCommand {
         }
     }
 
-    struct Skip: ParsableCommand {
+    struct Skip: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a called ticket as not shown up (过号).")
         @OptionGroup var options: DeskOptions
         @Argument(help: "Ticket id (printed by call/issue).") var id: Int64
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk(creating: true)
-            let t = try deskCall { () throws(FrontDeskError) in try desk.finishTicket(id: id, as: .skipped) }
+            let t = try await deskCall { () async throws(FrontDeskError) in try await desk.finishTicket(id: id, as: .skipped) }
             Console.out("\(t.number): \(t.state.chineseName)")
         }
     }
 
-    struct Window: ParsableCommand {
+    struct Window: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set the categories a window serves (潮汐窗口).")
         @OptionGroup var options: DeskOptions
         @Argument(help: "Window.") var window: String
         @Argument(help: "Category codes.") var categories: [String]
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk(creating: true)
-            try deskCall { () throws(FrontDeskError) in try desk.assignWindow(window, categories: categories) }
+            try await deskCall { () async throws(FrontDeskError) in try await desk.assignWindow(window, categories: categories) }
             Console.out("window \(window): \(categories.joined(separator: ", "))")
         }
     }
 }
 
 /// `kioskctl catalogue list|guide`: the items and the one-time notice (一次性告知) of each.
-struct CatalogueCommand: ParsableCommand {
+struct CatalogueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "catalogue", abstract: "Service items, bundles and their one-time notices.",
                                                     subcommands: [List.self, Guide.self], defaultSubcommand: List.self)
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List items and bundles.")
         @OptionGroup var config: ConfigOptions
-        func run() throws {
+        func run() async throws {
             let configuration = try loadConfiguration(config)
             for item in configuration.items {
                 Console.out("\(item.implementationCode)  \(item.caseType == .immediate ? "即办" : "承诺\(item.promisedTimeLimit.value)\(item.promisedTimeLimit.unit.chineseName)")  \(item.supportsKiosk ? "" : "[窗口] ")\(item.name)")
@@ -354,12 +355,12 @@ struct CatalogueCommand: ParsableCommand {
         }
     }
 
-    struct Guide: ParsableCommand {
+    struct Guide: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the one-time notice of an item or bundle.")
         @OptionGroup var config: ConfigOptions
         @Argument(help: "Implementation code of an item, or a bundle code.") var code: String
         @Flag(name: .long, help: "Print JSON.") var json = false
-        func run() throws {
+        func run() async throws {
             let configuration = try loadConfiguration(config)
             let catalogue = configuration.catalogue
             let subject: FilingSubject = catalogue.bundle(code: code) != nil ? .bundle(code) : .item(code)
@@ -384,20 +385,20 @@ struct CatalogueCommand: ParsableCommand {
 }
 
 /// `kioskctl rectifications list|move`: the follow-up of each 差评 (差评核实、整改、反馈) for staff.
-struct RectificationsCommand: ParsableCommand {
+struct RectificationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rectifications", abstract: "差评 follow-up: list the rectifications, move one a step (verify → rectify → answer, or appeal → dismiss).",
         subcommands: [List.self, Move.self], defaultSubcommand: List.self)
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The open rectifications (all with --all), oldest first; exit 1 when one is overdue.")
         @OptionGroup var options: DeskOptions
         @Flag(help: "Closed ones too (answered, dismissed).") var all = false
 
-        func run() throws {
+        func run() async throws {
             let desk = try options.desk()
             let today = desk.today()
-            let rows = try deskCall { () throws(FrontDeskError) in try desk.rectifications(includeClosed: all) }
+            let rows = try await deskCall { () async throws(FrontDeskError) in try await desk.rectifications(includeClosed: all) }
                 .map { RectificationSummary($0, today: today) }
             if options.json {
                 Console.json(rows)
@@ -413,7 +414,7 @@ struct RectificationsCommand: ParsableCommand {
         }
     }
 
-    struct Move: ParsableCommand {
+    struct Move: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Move a rectification: pendingVerification → rectifying | appealed; rectifying → answered; appealed → dismissed | rectifying. Exit 2 when the step is not allowed.")
         @OptionGroup var options: DeskOptions
@@ -422,14 +423,14 @@ struct RectificationsCommand: ParsableCommand {
         @Option(help: "What was found or done (kept in the audit trail).") var note: String?
         @Option(help: "Who did it (recorded as 'by NAME'; default: kioskctl).") var by: String = "kioskctl"
 
-        func run() throws {
+        func run() async throws {
             guard let next = RectificationStatus(rawValue: to) else {
                 Console.err("--to must be one of \(RectificationStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 throw ExitCode(2)
             }
             let desk = try options.desk()
-            let moved = try deskCall { () throws(FrontDeskError) in
-                try desk.moveRectification(id: id, to: next, by: .staff, note: note, staffName: by)
+            let moved = try await deskCall { () async throws(FrontDeskError) in
+                try await desk.moveRectification(id: id, to: next, by: .staff, note: note, staffName: by)
             }
             if options.json {
                 Console.json(RectificationSummary(moved, today: desk.today()))

@@ -45,7 +45,7 @@ struct KioskDaemon: AsyncParsableCommand {
         let options = KioskOptions(configDirectory: config, listen: listen.flatMap(HostPort.init), dataDirectory: data)
         let kiosk: Kiosk
         do {
-            kiosk = try Kiosk.prepare(options, logger: logger)
+            kiosk = try await Kiosk.prepare(options, logger: logger)
         } catch let error as ConfigError {
             for diagnostic in error.diagnostics { logger.error("configuration: \(diagnostic)") }
             logger.critical("refusing to start: the configuration has \(error.errors.count) error(s); `kioskctl config check --config \(config)` lists them")

@@ -3,7 +3,7 @@ import FrontDesk
 import GRDB
 import KioskConfig
 import KioskTestSupport
-import Store
+@_spi(StoreTesting) import Store
 import Testing
 import Workflow
 
@@ -55,22 +55,22 @@ final class FrontDeskRig: @unchecked Sendable {
     func setTime(_ text: String) { clock.set(Self.date(text)) }
 
     /// Opens a draft and captures the expected pages of every listed material.
-    func draft(_ subject: FilingSubject, for applicant: Applicant = zhang, supplying codes: [String]) throws -> Draft {
-        let draft = try desk.openDraft(subject: subject, applicant: applicant, sessionID: "s-1")
+    func draft(_ subject: FilingSubject, for applicant: Applicant = zhang, supplying codes: [String]) async throws -> Draft {
+        let draft = try await desk.openDraft(subject: subject, applicant: applicant, sessionID: "s-1")
         for code in codes {
             let slot = try #require(draft.slots.first { $0.requirement.material.code == code }, "no slot \(code)")
             for page in 0..<max(1, slot.requirement.material.pages) {
-                try desk.addPage(draftID: draft.id, materialCode: code, sha256: "page-\(code)-\(page)-\(draft.id)", byteCount: 1000)
+                try await desk.addPage(draftID: draft.id, materialCode: code, sha256: "page-\(code)-\(page)-\(draft.id)", byteCount: 1000)
             }
         }
-        return try desk.draft(id: draft.id)
+        return try await desk.draft(id: draft.id)
     }
 
     /// Submits and expects it to be filed.
     func file(_ subject: FilingSubject, for applicant: Applicant = zhang, supplying codes: [String],
-              commitment: Bool = false) throws -> [FilingRecord] {
-        let draft = try draft(subject, for: applicant, supplying: codes)
-        guard case let .filed(records) = try desk.submit(draftID: draft.id, commitmentSigned: commitment) else {
+              commitment: Bool = false) async throws -> [FilingRecord] {
+        let draft = try await draft(subject, for: applicant, supplying: codes)
+        guard case let .filed(records) = try await desk.submit(draftID: draft.id, commitmentSigned: commitment) else {
             throw TestSupportError("\(subject) was not filed")
         }
         return records

@@ -66,10 +66,10 @@ import Testing
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("imported 1 appointment(s) for \(today)"))
 
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let session = try await client.execute(uri: "/api/v1/sessions", method: .post) { try InProcessKiosk.json($0.body)["id"] as? String ?? "" }
-            kiosk.sessions.cardInserted(.init(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true))
+            await kiosk.sessions.cardInserted(.init(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true))
             let ticket = try await client.execute(uri: "/api/v1/tickets", method: .post,
                                                   body: ByteBuffer(string: #"{"category":"social-insurance","sessionId":"\#(session)"}"#)) {
                 #expect($0.status == .created)

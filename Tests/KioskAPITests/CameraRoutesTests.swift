@@ -15,7 +15,7 @@ import Testing
     @Test func thePreviewIsASmallJPEGAndIsRateLimited() async throws {
         let data = try TemporaryDirectory("preview")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/api/v1/camera/preview", method: .get) { response in
                 #expect(response.status == .ok)
@@ -47,7 +47,7 @@ import Testing
     @Test func simulatorConditionsBlurTheGeneratedPagesAndAreChecked() async throws {
         let data = try TemporaryDirectory("conditions")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
         let camera = try #require(kiosk.devices.compactMap { $0 as? SimulatedCamera }.first)
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/api/v1/sim/camera/conditions", method: .post, body: ByteBuffer(string: #"{"blurRadius":6}"#)) {
@@ -75,7 +75,7 @@ import Testing
         defer { fixture.remove(); data.remove() }
         try fixture.replaceFirst("  maximumPageKilobytes: 10240", with: "  maximumPageKilobytes: 1024", in: "kiosk.yaml")
         try fixture.replaceFirst("  maximumFilingMegabytes: 100", with: "  maximumFilingMegabytes: 1", in: "kiosk.yaml")
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let filing = try await Self.openBirthRegistration(client, kiosk)
             // The simulator's 5 MP pages are about 600 KB: the first fits the 1 MiB filing, the second does not.
@@ -95,7 +95,7 @@ import Testing
     @Test func uploadedPagesAreQualityCheckedToo() async throws {
         let data = try TemporaryDirectory("upload-check")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let filing = try await Self.openBirthRegistration(client, kiosk)
             let refused: [(String, [UInt8], String)] = [
@@ -133,7 +133,7 @@ import Testing
         let mount = try ChildProcess.run(try ChildProcess.which("mount", package: "mount"), ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint])
         try #require(mount.status == 0, "mounting a tmpfs needs root: \(mount.stderr)")
         defer { _ = try? ChildProcess.run("/bin/umount", [mountPoint]) }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: mountPoint), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: mountPoint), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let filing = try await Self.openBirthRegistration(client, kiosk)
             try await client.execute(uri: "/api/v1/filings/\(filing)/materials/M03/pages", method: .post) { response in
@@ -183,7 +183,7 @@ import Testing
         }
         try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post,
                                  body: ByteBuffer(string: #"{"name":"李四","idNumber":"11010519491231002X"}"#)) { _ in }
-        kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
+        await kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
         return try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
                                         body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
             try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""

@@ -20,7 +20,7 @@ import Testing
     @Test func sessionCardFilingPagesSubmitProgressRating() async throws {
         let data = try TemporaryDirectory("journey")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
                                       logger: Logger(label: "test"))
         let app = Application(router: kiosk.makeRouter())
         try await app.test(.router) { client in
@@ -41,7 +41,7 @@ import Testing
             }
             // The reader service is not running in this in-process test: hand the read card to the sessions.
             let read = try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)
-            kiosk.sessions.cardInserted(.init(read))
+            await kiosk.sessions.cardInserted(.init(read))
             try await client.execute(uri: "/api/v1/sessions/\(session)/identity", method: .get) { response in
                 let identity = try json(response.body)
                 #expect(identity["idNumber"] as? String == "1101**********002X")
@@ -133,7 +133,7 @@ import Testing
             try await client.execute(uri: "/api/v1/filings/\(open)", method: .get) { response in
                 #expect(response.status == .conflict)
             }
-            #expect(try kiosk.desk.applicant(draftID: open) == nil)
+            await #expect(try kiosk.desk.applicant(draftID: open) == nil)
         }
     }
 }

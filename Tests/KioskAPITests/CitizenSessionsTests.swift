@@ -22,26 +22,26 @@ import Workflow
                         onEnd: { id, reason in ended.items.withLock { $0.append("\(id) \(reason.rawValue)") } })
     }
 
-    @Test func anotherPersonsCardEndsTheSessionAsAnotherCardAndTheSameCardKeepsIt() {
+    @Test func anotherPersonsCardEndsTheSessionAsAnotherCardAndTheSameCardKeepsIt() async {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
         let ended = Ended()
         let sessions = sessions(clock, ended)
-        let screen = sessions.open()
-        #expect(sessions.cardInserted(Self.zhang).id == screen.id)
-        #expect(sessions.cardInserted(Self.zhang).id == screen.id)
-        let second = sessions.cardInserted(Self.li)
+        let screen = await sessions.open()
+        await #expect(sessions.cardInserted(Self.zhang).id == screen.id)
+        await #expect(sessions.cardInserted(Self.zhang).id == screen.id)
+        let second = await sessions.cardInserted(Self.li)
         #expect(second.id != screen.id)
         #expect(second.identity?.idNumber == Self.li.idNumber)
         #expect(ended.all == ["\(screen.id) anotherCard"])
     }
 
-    @Test func aSessionWhoseTimeWasUpEndsAsTimeoutWhenACardReplacesIt() {
+    @Test func aSessionWhoseTimeWasUpEndsAsTimeoutWhenACardReplacesIt() async {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
         let ended = Ended()
         let sessions = sessions(clock, ended)
-        let first = sessions.cardInserted(Self.zhang)
+        let first = await sessions.cardInserted(Self.zhang)
         clock.advance(by: 121)   // not reaped yet
-        let next = sessions.cardInserted(Self.zhang)
+        let next = await sessions.cardInserted(Self.zhang)
         #expect(next.id != first.id)
         #expect(ended.all == ["\(first.id) timeout"])
     }

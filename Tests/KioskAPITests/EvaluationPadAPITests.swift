@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import Workflow
 import FrontDesk
 import Hummingbird
 import HummingbirdTesting
@@ -35,7 +36,7 @@ import Upstream
     func rig(_ label: String) async throws -> Rig {
         let data = try TemporaryDirectory(label)
         let clock = ManualClock(start)
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path, clock: clock),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path, clock: clock),
                                       logger: Logger(label: "test"))
         let rig = Rig(kiosk: kiosk, clock: clock, data: data)
         await rig.pad.pollOnce()   // kioskd's pad loop opens the pad at start
@@ -52,7 +53,7 @@ import Upstream
         let card = #"{"name":"张三","idNumber":"11010519491231002X"}"#
         try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post, body: ByteBuffer(string: card)) { #expect($0.status == .accepted) }
         let read = try #require(rig.kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)
-        rig.kiosk.sessions.cardInserted(.init(read))
+        await rig.kiosk.sessions.cardInserted(.init(read))
         let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
                                               body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
             try json($0.body)["id"] as? String ?? ""
@@ -71,7 +72,7 @@ import Upstream
     /// Asks the pad for a filing's rating with the rating code printed on its slip.
     func prompt(_ client: some TestClientProtocol, _ number: String, expect status: HTTPResponse.Status = .accepted,
                 desk: FrontDesk) async throws -> [String: Any] {
-        let code = try desk.ratingCode(for: .filing(number))
+        let code = try await desk.ratingCode(for: .filing(number))
         return try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
                                         body: ByteBuffer(string: #"{"filingNumber":"\#(number)","ratingCode":"\#(code)"}"#)) {
             #expect($0.status == status, "\(String(buffer: $0.body))")
@@ -115,19 +116,19 @@ import Upstream
             let evaluationID = try #require(pressed["evaluationId"] as? Int)
             #expect(rig.events(.padPromptEnded).first?["outcome"] as? String == "rated")
             // The 差评's rectification record is open, due in the configured working days.
-            let record = try rig.kiosk.desk.evaluation(id: Int64(evaluationID))
+            let record = try await rig.kiosk.desk.evaluation(id: Int64(evaluationID))
             #expect(record.channel == "pad")
             #expect(record.level == .veryDissatisfied)
             let rectification = try #require(record.rectification)
             #expect(rectification.status == .pendingVerification)
-            #expect(try rig.kiosk.desk.openRectifications().map(\.id) == [rectification.id])
+            await #expect(try rig.kiosk.desk.openRectifications().map(\.id) == [rectification.id])
             // The rating waits in the outbox behind its filing, under the filing's order key.
-            let rows = try OutboxLedger(store: rig.kiosk.store).report(now: rig.clock.now()).rows
-            let row = try #require(rows.first { $0.kind == "evaluation" })
+            let rows = try await OutboxLedger(store: rig.kiosk.store).report(now: rig.clock.now()).rows
+            let row = try #require(rows.first { $0.kind == .evaluation })
             #expect(row.subject == "evaluation:\(evaluationID)")
             #expect(row.orderKey == number)
             #expect(row.state == .pending)
-            #expect(rows.filter { $0.kind == "evaluation" }.count == 1)
+            #expect(rows.filter { $0.kind == .evaluation }.count == 1)
 
             // A second press on the thank-you screen is refused, and so is a second prompt.
             rig.clock.advance(by: 1)
@@ -136,7 +137,7 @@ import Upstream
             #expect(rig.events(.padPressed).count == 1)
             let again = try await prompt(client, number, expect: .conflict, desk: rig.kiosk.desk)
             #expect(again["title"] as? String == "该服务已评价，感谢您的参与")
-            #expect(try OutboxLedger(store: rig.kiosk.store).report(now: rig.clock.now()).rows.filter { $0.kind == "evaluation" }.count == 1)
+            await #expect(try OutboxLedger(store: rig.kiosk.store).report(now: rig.clock.now()).rows.filter { $0.kind == .evaluation }.count == 1)
         }
     }
 
@@ -148,34 +149,34 @@ import Upstream
             let asked = try await prompt(client, number, desk: rig.kiosk.desk)
             #expect(asked["timeoutSeconds"] as? Int == 30)
             rig.clock.advance(by: 29)
-            rig.ratings.expireIfDue()
+            await rig.ratings.expireIfDue()
             #expect(rig.ratings.current?.filingNumber == number)
             rig.clock.advance(by: 1)
-            rig.ratings.expireIfDue()
+            await rig.ratings.expireIfDue()
             #expect(rig.ratings.current == nil)
             let ended = try #require(rig.events(.padPromptEnded).first)
             #expect(ended["outcome"] as? String == "unrated")
             #expect(ended["reason"] as? String == "timeout")
             // 未评价: an audit record on the filing, no evaluation row, no level.
-            let unrated = try rig.kiosk.desk.auditTrail(subject: "filing:" + number).filter { $0.event == "unrated" }
+            let unrated = try await rig.kiosk.desk.auditTrail(subject: "filing:" + number).filter { $0.event == "unrated" }
             #expect(unrated.count == 1)
             #expect(unrated.first?.to == "未评价")
-            #expect(try !rig.kiosk.desk.isRated(.filing(number)))
+            await #expect(try !rig.kiosk.desk.isRated(.filing(number)))
             #expect(rig.ratings.counters.unrated == 1)
             // The 未评价 record is part of the audit chain like every other step.
-            guard case .intact = try rig.kiosk.desk.verifyAudit() else {
+            guard case .intact = try await rig.kiosk.desk.verifyAudit() else {
                 Issue.record("the audit chain is not intact after the 未评价 record")
                 return
             }
             // A late key rates nothing.
             try await press(client, 5)
             #expect(rig.ratings.counters.ignoredIdle == 1)
-            #expect(try !rig.kiosk.desk.isRated(.filing(number)))
+            await #expect(try !rig.kiosk.desk.isRated(.filing(number)))
             // The citizen may still rate once (e.g. on the screen, or asked again).
             rig.clock.advance(by: 1)
             _ = try await prompt(client, number, desk: rig.kiosk.desk)
             try await press(client, 4)
-            #expect(try rig.kiosk.desk.isRated(.filing(number)))
+            await #expect(try rig.kiosk.desk.isRated(.filing(number)))
         }
     }
 
@@ -200,8 +201,8 @@ import Upstream
             rig.clock.advance(by: 1)
             try await press(client, 2)
             #expect(rig.ratings.counters.refused == 1)
-            #expect(try rig.kiosk.desk.evaluation(id: 1).level == .satisfied)
-            #expect(try rig.kiosk.desk.openRectifications().isEmpty)
+            await #expect(try rig.kiosk.desk.evaluation(id: 1).level == .satisfied)
+            await #expect(try rig.kiosk.desk.openRectifications().isEmpty)
         }
     }
 
@@ -216,7 +217,7 @@ import Upstream
             #expect(await rig.pad.checkStatus().status == .powerOff)
             let ended = try #require(rig.events(.padPromptEnded).first)
             #expect(ended["reason"] as? String == "padUnavailable")
-            #expect(try rig.kiosk.desk.auditTrail(subject: "filing:" + number).contains { $0.event == "unrated" })
+            await #expect(try rig.kiosk.desk.auditTrail(subject: "filing:" + number).contains { $0.event == "unrated" })
             let refused = try await prompt(client, number, expect: .serviceUnavailable, desk: rig.kiosk.desk)
             #expect(refused["title"] as? String == "评价器暂不可用，请在屏幕上评价")
             // Plugged back: asked again, rated once.
@@ -224,7 +225,7 @@ import Upstream
             await rig.pad.pollOnce()
             _ = try await prompt(client, number, desk: rig.kiosk.desk)
             try await press(client, 5)
-            #expect(try rig.kiosk.desk.isRated(.filing(number)))
+            await #expect(try rig.kiosk.desk.isRated(.filing(number)))
             #expect(rig.events(.padPressed).first?["levelName"] as? String == "非常满意")
         }
     }
@@ -255,15 +256,15 @@ import Upstream
             let ticket = try await client.execute(uri: "/api/v1/tickets", method: .post, body: ByteBuffer(string: #"{"category":"social-insurance"}"#)) {
                 try json($0.body)["ticket"] as? String ?? ""
             }
-            let ticketCode = try rig.kiosk.desk.ratingCode(for: .ticket(try rig.kiosk.desk.ticket(number: ticket).id))
+            let ticketCode = try await rig.kiosk.desk.ratingCode(for: .ticket(try rig.kiosk.desk.ticket(number: ticket).id))
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
                                      body: ByteBuffer(string: #"{"ticket":"\#(ticket)","ratingCode":"\#(ticketCode)"}"#)) {
                 #expect($0.status == .conflict)
             }
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .delete) { #expect($0.status == .notFound) }
             // A called ticket is: asked, then withdrawn by the screen (未评价).
-            try rig.kiosk.desk.assignWindow("1", categories: ["social-insurance"])
-            _ = try rig.kiosk.desk.callNext(window: "1")
+            try await rig.kiosk.desk.assignWindow("1", categories: ["social-insurance"])
+            _ = try await rig.kiosk.desk.callNext(window: "1")
             try await client.execute(uri: "/api/v1/evaluations/prompt", method: .post,
                                      body: ByteBuffer(string: #"{"ticket":"\#(ticket)","ratingCode":"\#(ticketCode)"}"#)) {
                 #expect($0.status == .accepted)

@@ -24,7 +24,7 @@ import Testing
         try fixture.bindPrintersToSimulator()
         let data = try TemporaryDirectory("http-conformance")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in try await body(client, kiosk) }
     }
 

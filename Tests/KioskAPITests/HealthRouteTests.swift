@@ -58,7 +58,7 @@ import Testing
         defer { fixture.remove(); data.remove() }
         // Bind the printers to simulators so this in-process test needs no cupsd.
         try fixture.bindPrintersToSimulator()
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         // Devices with a loop of their own (reader, pad) report after their first round, as in kioskd.
         for case let reader as IDCardReaderService in kiosk.devices { await reader.pollOnce() }
         for case let pad as EvaluationPadDevice in kiosk.devices { await pad.pollOnce() }

@@ -38,7 +38,7 @@ enum InProcessKiosk {
     /// A session with a card, a complete birth-registration filing submitted; (session, number, progress token).
     static func submitted(_ client: some TestClientProtocol, _ kiosk: Kiosk) async throws -> (String, String, String) {
         let session = try await client.execute(uri: "/api/v1/sessions", method: .post) { try json($0.body)["id"] as? String ?? "" }
-        kiosk.sessions.cardInserted(.init(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true))
+        await kiosk.sessions.cardInserted(.init(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true))
         let draft = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
                                              body: ByteBuffer(string: #"{"itemCode":"\#(item)"}"#)) { try json($0.body) }
         let id = try #require(draft["id"] as? String)

@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import Workflow
 import FrontDesk
 import Hummingbird
 import HummingbirdTesting
@@ -85,7 +86,7 @@ import Testing
     @Test func simulatorsFeedTheCameraPressThePadAndAreRefusedForRealDevices() async throws {
         let data = try TemporaryDirectory("sim")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
                                       logger: Logger(label: "test"))
         let (_, _, events) = kiosk.events.subscribe(after: nil)
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
@@ -105,7 +106,7 @@ import Testing
             let card = #"{"name":"李四","idNumber":"11010519491231002X"}"#
             try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post, body: ByteBuffer(string: card)) { _ in }
             let read = try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)
-            kiosk.sessions.cardInserted(.init(read))
+            await kiosk.sessions.cardInserted(.init(read))
             let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
                                                   body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
                 try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
@@ -163,7 +164,7 @@ import Testing
         let data = try TemporaryDirectory("timeout")
         defer { data.remove() }
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path, clock: clock),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path, clock: clock),
                                       logger: Logger(label: "test"))
         let (_, _, events) = kiosk.events.subscribe(after: nil)
         let (filing, sha) = try await Application(router: kiosk.makeRouter()).test(.router) { client -> (String, String) in
@@ -172,7 +173,7 @@ import Testing
             }
             let card = #"{"name":"王五","idNumber":"11010519491231002X"}"#
             try await client.execute(uri: "/api/v1/sim/idcard/place", method: .post, body: ByteBuffer(string: card)) { _ in }
-            kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
+            await kiosk.sessions.cardInserted(.init(try #require(kiosk.devices.compactMap { $0 as? IDCardReaderService }.first?.currentCard)))
             let filing = try await client.execute(uri: "/api/v1/sessions/\(session)/filings", method: .post,
                                                   body: ByteBuffer(string: #"{"itemCode":"11370481004396815B3707104001000001"}"#)) {
                 try #require(try JSONSerialization.jsonObject(with: Data(buffer: $0.body)) as? [String: Any])["id"] as? String ?? ""
@@ -184,13 +185,13 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: kiosk.pages.path(sha)))
 
             clock.advance(by: 104)
-            kiosk.sessions.reap()
+            await kiosk.sessions.reap()
             try await client.execute(uri: "/api/v1/sessions/\(session)/identity", method: .get) { #expect($0.status == .ok) }
             // The identity read restarted the idle clock; 106 s of silence later the warning comes, at 120 s the end.
             clock.advance(by: 106)
-            kiosk.sessions.reap()
+            await kiosk.sessions.reap()
             clock.advance(by: 14)
-            kiosk.sessions.reap()
+            await kiosk.sessions.reap()
             try await client.execute(uri: "/api/v1/sessions/\(session)/identity", method: .get) { response in
                 #expect(response.status == .notFound)
                 #expect(String(buffer: response.body).contains("本次办理已结束，请重新开始"))
@@ -200,8 +201,8 @@ import Testing
         }
         #expect(kiosk.sessions.count == 0)
         #expect(!FileManager.default.fileExists(atPath: kiosk.pages.path(sha)))
-        #expect(try kiosk.desk.draft(id: filing).state == "abandoned")
-        #expect(try kiosk.desk.applicant(draftID: filing) == nil)
+        await #expect(try kiosk.desk.draft(id: filing).state == .abandoned)
+        await #expect(try kiosk.desk.applicant(draftID: filing) == nil)
         var iterator = events.makeAsyncIterator()
         var seen: [KioskEventType] = []
         while seen.count < 2, let event = await iterator.next() { seen.append(event.type) }

@@ -14,7 +14,7 @@ import Testing
     @Test func requestsDevicesSessionsAndOutboxAreExposed() async throws {
         let data = try TemporaryDirectory("metrics")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
                                       logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/api/v1/sessions", method: .post) { #expect($0.status == .created) }

@@ -9,10 +9,10 @@ import Yams
 /// The OpenAPI document in the repository and the router must describe the same API: every route
 /// documented, every documented route served.
 @Suite struct OpenAPIDocumentTests {
-    @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() throws {
+    @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
         let data = try TemporaryDirectory("openapi")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path),
                                       logger: Logger(label: "test"))
         let served = Set(kiosk.makeRouter().routes.map { "\($0.method.rawValue) \($0.path.description)" })
         let document = try #require(try Yams.load(yaml: try OpenAPIDocument.yaml()) as? [String: Any])

@@ -1,4 +1,5 @@
 import Foundation
+import Workflow
 import FrontDesk
 import Hummingbird
 import HummingbirdTesting
@@ -16,7 +17,7 @@ import Testing
     @Test func thePageAndItsAssetsAreServedWithTheirTypes() async throws {
         let data = try TemporaryDirectory("screen")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
@@ -45,7 +46,7 @@ import Testing
         let data = try TemporaryDirectory("screen")
         defer { data.remove() }
         let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path, clock: clock),
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: data.path, clock: clock),
                                       logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let session = try await client.execute(uri: "/api/v1/sessions", method: .post) {
@@ -61,10 +62,10 @@ import Testing
             // (nor does the event stream, which names none either; the browser test times out with both open).
             clock.advance(by: 119)
             for _ in 0..<3 { try await client.execute(uri: "/api/v1/camera/preview", method: .get) { _ in } }
-            kiosk.sessions.reap()
+            await kiosk.sessions.reap()
             #expect(kiosk.sessions.count == 1)
             clock.advance(by: 2)
-            kiosk.sessions.reap()
+            await kiosk.sessions.reap()
             #expect(kiosk.sessions.count == 0)
             try await client.execute(uri: "/api/v1/sessions/\(session)/keepalive", method: .post) { response in
                 #expect(response.status == .notFound)
@@ -80,7 +81,7 @@ import Testing
         defer { fixture.remove() }
         try fixture.bindPrintersToSimulator()
         try fixture.replaceFirst("voicePrompts: true", with: "voicePrompts: false", in: "screen.yaml")
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/api/v1/tickets", method: .post, body: ByteBuffer(string: #"{"category":"real-estate"}"#)) {
                 #expect($0.status == .created)

@@ -74,7 +74,7 @@ import Testing
         defer { fixture.remove() }
         let data = try TemporaryDirectory("sec-door")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             #expect(try await login(client, "lijun", "11111").0 == .unauthorized)
             let (locked, body) = try await login(client, "lijun", "22222")
@@ -90,7 +90,7 @@ import Testing
                 #expect((lock["title"] as? String)?.contains("lijun") == true)
             }
         }
-        #expect(try kiosk.desk.auditTrail(subject: "staff:lijun").map(\.to) == ["refused", "locked"])
+        await #expect(try kiosk.desk.auditTrail(subject: "staff:lijun").map(\.to) == ["refused", "locked"])
 
         // A hall that turns the door off on the citizen listener: nothing there can guess or lock.
         let shut = try Self.fixture {
@@ -99,7 +99,7 @@ import Testing
         defer { shut.remove() }
         let shutData = try TemporaryDirectory("sec-door-shut")
         defer { shutData.remove() }
-        let closed = try Kiosk.prepare(KioskOptions(configDirectory: shut.directory, dataDirectory: shutData.path), logger: Logger(label: "test"))
+        let closed = try await Kiosk.prepare(KioskOptions(configDirectory: shut.directory, dataDirectory: shutData.path), logger: Logger(label: "test"))
         try await Application(router: closed.makeRouter()).test(.router) { client in
             let (status, _) = try await login(client, "wangfang", Self.staffPIN)
             #expect(status == .notFound)
@@ -113,7 +113,7 @@ import Testing
         defer { fixture.remove() }
         let data = try TemporaryDirectory("sec-rating")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let (session, number, token) = try await submitted(client, kiosk)
             let rate = { (extra: String) async throws -> (HTTPResponse.Status, [String: Any]) in
@@ -127,11 +127,11 @@ import Testing
             // A session that did not receive it, or a wrong code, is no better.
             #expect(try await rate(#","sessionId":"\#(UUID().uuidString.lowercased())""#).0 == .forbidden)
             #expect(try await rate(#","ratingCode":"000000000000""#).0 == .forbidden)
-            #expect(try kiosk.desk.isRated(.filing(number)) == false)
+            await #expect(try kiosk.desk.isRated(.filing(number)) == false)
             // The printed code is on the slip and the progress page.
-            let code = try kiosk.desk.ratingCode(for: .filing(number))
+            let code = try await kiosk.desk.ratingCode(for: .filing(number))
             #expect(code.count == 12 && code.allSatisfy(\.isNumber))
-            let jobID = try #require(try kiosk.desk.latestPrintJobID(reference: number))
+            let jobID = try await #require(try kiosk.desk.latestPrintJobID(reference: number))
             let slip = try #require(try kiosk.store.printJob(id: jobID)).document
             #expect(String(decoding: slip, as: UTF8.self).contains(String(code.prefix(4)) + " " + String(code.dropFirst(4).prefix(4))))
             let progress = try await client.execute(uri: "/api/v1/progress/\(token)", method: .get) { try json($0.body) }
@@ -155,7 +155,7 @@ import Testing
         defer { _ = try? ChildProcess.run("/bin/umount", [mountPoint]) }
         let fixture = try Self.fixture()
         defer { fixture.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: mountPoint), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: mountPoint), logger: Logger(label: "test"))
         await kiosk.monitor.pollOnce()
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             try await client.execute(uri: "/api/v1/health", method: .get) {
@@ -209,7 +209,7 @@ import Testing
         defer { fixture.remove() }
         let data = try TemporaryDirectory("sec-progress")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let (_, number, token) = try await submitted(client, kiosk)
             let (_, staff) = try await login(client, "wangfang", Self.staffPIN)
@@ -217,7 +217,7 @@ import Testing
             try await client.execute(uri: "/api/v1/staff/filings/\(number)/reprint", method: .post, headers: [.authorization: "Bearer \(token2)"]) {
                 #expect($0.status == .ok, "\(String(buffer: $0.body))")
             }
-            #expect(try kiosk.desk.auditTrail(subject: "filing:\(number)").contains { $0.event == "reprint" })
+            await #expect(try kiosk.desk.auditTrail(subject: "filing:\(number)").contains { $0.event == "reprint" })
             try await client.execute(uri: "/api/v1/progress/\(token)", method: .get) { response in
                 let history = try #require(try json(response.body)["history"] as? [[String: Any]])
                 #expect(history.map { $0["statusName"] as? String } == ["已收件", "已受理"])
@@ -228,7 +228,7 @@ import Testing
                 #expect(!page.contains("窗口工作人员") && !page.contains("done"))
             }
             // …while `kioskctl audit show staff:wangfang` finds the reprint under the staff member.
-            #expect(try kiosk.desk.auditTrail(subject: "staff:wangfang").map(\.event) == ["login", "reprint", "reprint"])
+            await #expect(try kiosk.desk.auditTrail(subject: "staff:wangfang").map(\.event) == ["login", "reprint", "reprint"])
         }
     }
 }

@@ -23,7 +23,7 @@ import Testing
         let data = try TemporaryDirectory("sim-printers")
         defer { fixture.remove(); data.remove() }
         try fixture.bindPrintersToSimulator()
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         #expect(kiosk.printers.map(\.binding.id).sorted() == ["receipt", "ticket"])
         let ticketSpooler = try #require(kiosk.printers.first { $0.binding.id == "ticket" }?.spooler as? SimulatedSpooler)
         await kiosk.monitor.pollOnce()

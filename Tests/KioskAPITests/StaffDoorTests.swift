@@ -46,7 +46,7 @@ import Testing
         defer { fixture.remove() }
         let data = try TemporaryDirectory("staff")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let (status, staff) = try await login(client, Self.staffPIN)
             #expect(status == .ok)
@@ -119,11 +119,11 @@ import Testing
             try await client.execute(uri: "/api/v1/staff/alerts", method: .get, headers: bearer(staffToken)) { #expect($0.status == .unauthorized) }
         }
         // Every step is in the audit chain, with the actor and the name; the chain is intact.
-        let maintenance = try kiosk.desk.auditTrail(subject: "kiosk:maintenance")
+        let maintenance = try await kiosk.desk.auditTrail(subject: "kiosk:maintenance")
         #expect(maintenance.map(\.event) == ["maintenance-on", "maintenance-off"])
         #expect(maintenance.allSatisfy { $0.actor == .staff && $0.reason?.hasPrefix("by wangfang") == true })
-        #expect(try kiosk.desk.auditTrail(subject: "staff:lijun").map(\.actor) == [.technician])
-        #expect(try kiosk.desk.verifyAudit().isIntact)
+        await #expect(try kiosk.desk.auditTrail(subject: "staff:lijun").map(\.actor) == [.technician])
+        await #expect(try kiosk.desk.verifyAudit().isIntact)
         // The manual switch is kept across a restart.
         #expect(FileManager.default.fileExists(atPath: data.path + "/maintenance.json"))
     }
@@ -133,7 +133,7 @@ import Testing
         defer { fixture.remove() }
         let data = try TemporaryDirectory("staff")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let (first, body) = try await login(client, "11223")
             #expect(first == .unauthorized)
@@ -157,7 +157,7 @@ import Testing
             }
         }
         // Found where `kioskctl audit show staff:wangfang` looks: the refusals and the lockout of that account.
-        let door = try kiosk.desk.auditTrail(subject: "staff:wangfang")
+        let door = try await kiosk.desk.auditTrail(subject: "staff:wangfang")
         #expect(door.map(\.to) == ["refused", "refused", "locked"])
     }
 

@@ -28,25 +28,25 @@ import Testing
         setenv("ONEWINDOW_NOTICE_TEST_TOKEN", "notice-test-token", 1)
         let data = try TemporaryDirectory("truthful")
         defer { data.remove() }
-        let kiosk = try Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
+        let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: fixture.directory, dataDirectory: data.path), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             // Nothing was tried yet: the platform is not known to be down, the notice says nothing of it.
             let (_, first, _) = try await InProcessKiosk.submitted(client, kiosk)
-            let firstSlip = try notice(kiosk, number: first)
+            let firstSlip = try await notice(kiosk, number: first)
             #expect(!firstSlip.contains(Self.offlineSentence))
             #expect(firstSlip.contains("1号窗口") || firstSlip.contains("3号窗口"))
             // The relay tries and is refused: now the kiosk is offline, and the next notice says so.
             _ = await kiosk.relay.runOnce()
-            #expect(kiosk.outboxWatch.refresh()?.isOffline == true)
+            await #expect(kiosk.outboxWatch.refresh()?.isOffline == true)
             let (_, second, _) = try await InProcessKiosk.submitted(client, kiosk)
-            #expect(try notice(kiosk, number: second).contains(Self.offlineSentence))
+            await #expect(try notice(kiosk, number: second).contains(Self.offlineSentence))
         }
         await kiosk.platform.shutdown()
     }
 
     /// The printed notice's text: the slip's ESC/POS bytes decoded as GB18030 (raster lines aside).
-    func notice(_ kiosk: Kiosk, number: String) throws -> String {
-        let jobID = try #require(try kiosk.desk.latestPrintJobID(reference: number))
+    func notice(_ kiosk: Kiosk, number: String) async throws -> String {
+        let jobID = try await #require(try await kiosk.desk.latestPrintJobID(reference: number))
         let bytes = try #require(try kiosk.store.printJob(id: jobID)).document
         let gb18030 = String.Encoding(rawValue: 0x8000_0632)
         return try EscPosReader(bytes).textLines.compactMap { String(data: Data($0), encoding: gb18030) }.joined(separator: "\n")

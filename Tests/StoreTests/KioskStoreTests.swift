@@ -1,4 +1,5 @@
 import Foundation
+@_spi(StoreTesting) import Store
 import GRDB
 import KioskTestSupport
 import Testing
@@ -75,10 +76,10 @@ import Testing
         let dir = try TemporaryDirectory("store")
         defer { dir.remove() }
         let store = try KioskStore.open(directory: dir.path)
-        try store.claimIdentity(kioskID: "TZ01", regionCode: "370481")
-        try store.claimIdentity(kioskID: "TZ01", regionCode: "370481")
+        try store.claimIdentity(kioskID: "TZ01", regionCode: "370481", now: Date(timeIntervalSince1970: 1_790_000_000))
+        try store.claimIdentity(kioskID: "TZ01", regionCode: "370481", now: Date(timeIntervalSince1970: 1_790_000_000))
         do {
-            try store.claimIdentity(kioskID: "TZ02", regionCode: "370481")
+            try store.claimIdentity(kioskID: "TZ02", regionCode: "370481", now: Date(timeIntervalSince1970: 1_790_000_000))
             Issue.record("a second kiosk took over the data directory")
         } catch {
             #expect(error.code == .identityMismatch)

@@ -27,20 +27,20 @@ import Workflow
             #expect(pass.imported == 2 && pass.skipped == 1 && pass.failure == nil)
             #expect(rig.platform.received.filter { $0.path == "/v1/appointments" }.allSatisfy { $0.authorization == "Bearer \(RelayRig.token)" })
 
-            let ticket = try #require(try rig.desk.checkIn(applicant: RelayRig.zhang))
+            let ticket = try await #require(try rig.desk.checkIn(applicant: RelayRig.zhang))
             #expect(ticket.priority && ticket.category == "social-insurance")
             // Someone with no appointment today gets none.
             let li = Applicant(name: "李四", idNumber: "370481199001011234", documentKind: "resident", verifiedByCard: true)
-            #expect(try rig.desk.checkIn(applicant: li) == nil)
+            await #expect(try rig.desk.checkIn(applicant: li) == nil)
 
             // The platform fails: the pull says so, and what was pulled before still checks in.
             rig.platform.queue([.status(503)], for: .appointments)
             let failed = await sync.runOnce()
             #expect(failed.failure != nil && failed.imported == 0)
-            #expect(try rig.desk.checkIn(applicant: RelayRig.zhang)?.id == ticket.id)
+            await #expect(try rig.desk.checkIn(applicant: RelayRig.zhang)?.id == ticket.id)
             // The next day, the appointment pulled the day before is there.
             rig.clock.advance(by: 86_400)
-            #expect(try rig.desk.checkIn(applicant: li)?.category == "medical-insurance")
+            await #expect(try rig.desk.checkIn(applicant: li)?.category == "medical-insurance")
         }
     }
 }

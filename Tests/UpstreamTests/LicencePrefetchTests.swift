@@ -25,14 +25,14 @@ import Workflow
             let (desk, licences, prefetch) = self.rig(rig)
             rig.platform.setLicences(#"[{"type":"居民户口簿","reference":"DZZZ-370481-HKB-0001"}]"#, for: RelayRig.zhang.idNumber)
             #expect(await prefetch.prefetch(for: RelayRig.zhang) == .found(1))
-            let draft = try desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "s")
+            let draft = try await desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "s")
             let m02 = try #require(draft.slots.first { $0.requirement.material.code == "M02" })
             #expect(m02.held == .electronicLicence(type: "居民户口簿", reference: "DZZZ-370481-HKB-0001"))
             // The ID number reached the platform only in its query; never a log line of the adapter.
             #expect(!rig.logs.all.contains { $0.contains(RelayRig.zhang.idNumber) })
             // Forgotten with the session.
             licences.clear()
-            let later = try desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "t")
+            let later = try await desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "t")
             #expect(later.slots.first { $0.requirement.material.code == "M02" }?.held == nil)
         }
     }
@@ -47,7 +47,7 @@ import Workflow
             #expect(await prefetch.prefetch(for: RelayRig.zhang) == .timedOut)
             rig.platform.queue([.status(503)], for: .licences)
             if case .failed = await prefetch.prefetch(for: RelayRig.zhang) {} else { Issue.record("a 503 is a failed lookup") }
-            let draft = try desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "s")
+            let draft = try await desk.openDraft(subject: .item(Self.medicalInsurance), applicant: RelayRig.zhang, sessionID: "s")
             #expect(draft.slots.first { $0.requirement.material.code == "M02" }?.held == nil)   // the paper is asked for
         }
     }

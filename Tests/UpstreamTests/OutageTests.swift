@@ -8,8 +8,9 @@ import Upstream
 @Suite struct OutageTests {
     @Test func seventyTwoHoursDownThenEveryRowOnceWhenThePlatformReturns() async throws {
         try await RelayRig.run { rig in
-            let numbers = try (1...3).map { try rig.file($0) }
-            _ = try rig.desk.rate(.filing(numbers[0]), level: 5)
+            var numbers: [String] = []
+            for n in 1...3 { numbers.append(try await rig.file(n)) }
+            _ = try await rig.desk.rate(.filing(numbers[0]), level: 5)
             let rowCount = try rig.allRows().count
             #expect(rowCount == 16)
             rig.platform.setStanding(.status(503))
@@ -20,13 +21,13 @@ import Upstream
             while rig.clock.now() < end {
                 await rig.relay.runOnce()
                 passes += 1
-                let next = try #require(try rig.ledger.nextAttemptAt(), "a row vanished from the schedule")
+                let next = try await #require(try rig.ledger.nextAttemptAt(), "a row vanished from the schedule")
                 rig.clock.set(max(next, rig.clock.now().addingTimeInterval(1)))
             }
             // Nothing dropped, nothing applied; the three heads are stuck, the rows behind them wait.
             #expect(try rig.allRows().count == rowCount)
             #expect(rig.platform.applied.isEmpty)
-            let report = try rig.ledger.report(now: rig.clock.now(), rowLimit: 100)
+            let report = try await rig.ledger.report(now: rig.clock.now(), rowLimit: 100)
             #expect(report.depth == rowCount)
             #expect(report.stuck == 3)
             #expect(report.oldestAgeSeconds! >= 72 * 3600)
@@ -45,7 +46,7 @@ import Upstream
             rig.clock.advance(by: 33 * 60)
             await rig.relay.runOnce()
             try rig.expectDeliveredExactlyOnceInOrder()
-            #expect(try rig.ledger.report(now: rig.clock.now()).depth == 0)
+            await #expect(try rig.ledger.report(now: rig.clock.now()).depth == 0)
         }
     }
 
@@ -67,17 +68,17 @@ import Upstream
 
     @Test func aStuckRowRetriedByStaffGoesAtOnce() async throws {
         try await RelayRig.run(policy: RetryPolicy(stuckAfterAttempts: 2, stuckRetryInterval: 3600)) { rig in
-            try rig.file(1)
+            try await rig.file(1)
             rig.platform.setStanding(.status(500))
             await rig.relay.runOnce()
             rig.clock.advance(by: 10)
             await rig.relay.runOnce()
-            let stuck = try #require(try rig.rows().first)
+            let stuck = try await #require(try rig.rows().first)
             #expect(stuck.state == .stuck)
             #expect(stuck.nextAttemptAt! > rig.clock.now().addingTimeInterval(3000))
             rig.platform.setStanding(.none)
             #expect(await rig.relay.runOnce().attempted == 0)
-            #expect(try rig.ledger.retryAll(now: rig.clock.now()) == 1)
+            await #expect(try rig.ledger.retryAll(now: rig.clock.now()) == 1)
             #expect(await rig.relay.runOnce().delivered == 5)
             try rig.expectDeliveredExactlyOnceInOrder()
         }
@@ -85,15 +86,15 @@ import Upstream
 
     @Test func anOutcomeIsRecordedOnlyByTheSenderThatSawTheRowAsItIs() async throws {
         try await RelayRig.run { rig in
-            try rig.file(1)
-            let row = try #require(try rig.rows().first)
-            #expect(try rig.ledger.recordDelivered(row, at: rig.clock.now(), platformRef: nil))
+            try await rig.file(1)
+            let row = try await #require(try rig.rows().first)
+            await #expect(try await rig.ledger.record([.init(row: row, at: rig.clock.now(), outcome: .delivered(platformRef: nil))]) == [true])
             // A second relay (or a stale view) cannot record it again, nor turn it back to pending.
-            #expect(try rig.ledger.recordDelivered(row, at: rig.clock.now(), platformRef: nil) == false)
-            #expect(try rig.ledger.recordFailure(row, at: rig.clock.now(), error: "late", nextAttemptAt: rig.clock.now(), stuck: false) == false)
-            #expect(try rig.ledger.recordRejected(row, at: rig.clock.now(), reason: "late") == false)
-            #expect(try rig.ledger.row(id: row.id)?.state == .delivered)
-            #expect(try rig.ledger.row(id: row.id)?.attempts == 1)
+            await #expect(try await rig.ledger.record([.init(row: row, at: rig.clock.now(), outcome: .delivered(platformRef: nil))]) == [false])
+            await #expect(try await rig.ledger.record([.init(row: row, at: rig.clock.now(), outcome: .failed(error: "late", nextAttemptAt: rig.clock.now(), stuck: false))]) == [false])
+            await #expect(try await rig.ledger.record([.init(row: row, at: rig.clock.now(), outcome: .rejected(reason: "late"))]) == [false])
+            await #expect(try rig.ledger.row(id: row.id)?.state == .delivered)
+            await #expect(try rig.ledger.row(id: row.id)?.attempts == 1)
         }
     }
 }

@@ -1,22 +1,24 @@
 import FakePlatform
 import Foundation
+@_spi(StoreTesting) import Store
 import FrontDesk
 import KioskConfig
 import KioskTestSupport
 import Logging
 import Testing
 import Upstream
+import Workflow
 
 @Suite struct PlatformAdapterTests {
     @Test func theTokenNeverReachesALogLineAnErrorOrADescription() async throws {
         try await RelayRig.run { rig in
-            let number = try rig.file(1)
+            let number = try await rig.file(1)
             // Failures of every kind, a refusal, then success: each is logged (at trace level here).
             rig.platform.queue([.status(500), .reset, .hang], for: .page)
             rig.platform.queue([.reject(status: 400, reason: "bad request, token \(RelayRig.token) echoed back")], for: .filing)
             try await rig.drain()
             #expect(try rig.allRows().contains { $0.state == "rejected" })
-            let report = try rig.ledger.report(now: rig.clock.now())
+            let report = try await rig.ledger.report(now: rig.clock.now())
             #expect(report.rejections.first?.reason.contains("[redacted]") == true)
             let logs = rig.logs.all
             #expect(logs.count >= 5)
@@ -73,7 +75,7 @@ import Upstream
 
     @Test func theHTTPAdapterReadsStatusAndMapsAnUnknownFilingToPermanent() async throws {
         try await RelayRig.run { rig in
-            let number = try rig.file(1)
+            let number = try await rig.file(1)
             try await rig.drain()
             let status = try await rig.adapter.filingStatus(number: number)
             #expect(status.number == number)
@@ -108,8 +110,8 @@ import Upstream
         try await RelayRig.run { rig in
             let simulated = SimulatedPlatform(now: { Date(timeIntervalSince1970: 0) })
             let relay = OutboxRelay(store: rig.store, platform: simulated, pages: rig.pages, options: .init(kioskID: "TZ01"), clock: rig.clock)
-            let number = try rig.file(1)
-            _ = try rig.desk.rate(.filing(number), level: 5)
+            let number = try await rig.file(1)
+            _ = try await rig.desk.rate(.filing(number), level: 5)
             let pass = await relay.runOnce()
             #expect(pass.delivered == 6)
             let counts = await simulated.counts
@@ -117,7 +119,7 @@ import Upstream
             #expect(try rig.allRows().first { $0.kind == "filing" }?.platformRef == "SIM-000001")
             #expect(try await simulated.filingStatus(number: number).status == "inProgress")
             #expect(try await simulated.filingStatus(number: number).status == "concluded.approved")
-            #expect(try await simulated.postFiling(number: number, body: []).caseId == "SIM-000001")   // a replay: the first result
+            #expect(try await simulated.postFiling(.sample(number: number)).caseId == "SIM-000001")   // a replay: the first result
             #expect(rig.platform.received.isEmpty)
         }
     }
@@ -125,7 +127,7 @@ import Upstream
     @Test func theSimulatedPlatformRemembersOnlyItsLastFilingsAndPages() async throws {
         let simulated = SimulatedPlatform(capacity: 3)
         for n in 1...5 {
-            _ = try await simulated.postFiling(number: "F\(n)", body: [])
+            _ = try await simulated.postFiling(.sample(number: "F\(n)"))
             try await simulated.putPage(sha256: "P\(n)", bytes: [])
             try await simulated.putPage(sha256: "P\(n)", bytes: [])     // again: counted once
         }
@@ -133,7 +135,7 @@ import Upstream
         #expect(counts.filings == 5 && counts.pages == 5)
         await #expect(throws: PlatformError.self) { _ = try await simulated.filingStatus(number: "F1") }   // forgotten
         #expect(try await simulated.filingStatus(number: "F5").caseId == "SIM-000005")
-        #expect(try await simulated.postFiling(number: "F3", body: []).caseId == "SIM-000003")     // still remembered
+        #expect(try await simulated.postFiling(.sample(number: "F3")).caseId == "SIM-000003")     // still remembered
     }
 
     @Test func theShippedConfigurationUsesTheSimulatedPlatform() throws {
@@ -166,5 +168,16 @@ import Upstream
         defer { unknown.remove() }
         _ = try unknown.replaceFirst("  platform: simulated", with: "  platform: carrier-pigeon", in: "kiosk.yaml")
         #expect(throws: ConfigError.self) { try ConfigLoader.load(directory: unknown.directory) }
+    }
+}
+
+extension FilingMessage {
+    /// A filing message with made-up content, for calling an adapter directly.
+    static func sample(number: String) -> FilingMessage {
+        FilingMessage(number: number, itemCode: "ITEM", bundleCode: nil, siblingNumbers: [],
+                      applicant: Applicant(name: "张三", idNumber: "11010519491231002X", verifiedByCard: true), decision: "accepted",
+                      receivedDay: "2026-11-23", promisedDeadline: nil, deferredMaterials: [], heldMaterials: [:], pages: [:],
+                      commitmentSigned: false, mailTo: nil, kioskID: "TZ01", regionCode: "370481",
+                      submittedAt: Date(timeIntervalSince1970: 0), progressToken: "t", responsible: nil)
     }
 }

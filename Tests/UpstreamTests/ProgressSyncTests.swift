@@ -35,11 +35,11 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
     }
 
     func putPage(sha256: String, bytes: [UInt8]) async throws(PlatformError) { throw .permanent("not in this script") }
-    func postFiling(number: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
-    func postQueueStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
-    func postRatingStatistics(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
-    func postSupervisionNotice(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
-    func postEvaluation(idempotencyKey: String, body: [UInt8]) async throws(PlatformError) -> PlatformReceipt {
+    func postFiling(_ filing: FilingMessage) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
+    func postQueueStatistics(_ statistics: QueueDayStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
+    func postRatingStatistics(_ statistics: RatingMonthStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
+    func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
+    func postEvaluation(_ evaluation: EvaluationMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
         throw .permanent("not in this script")
     }
 }
@@ -52,13 +52,13 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
                      options: .init(maximumRequestsPerMinute: perMinute), logger: Logger(label: "test.sync"))
     }
 
-    func status(_ rig: RelayRig, _ number: String) throws -> FilingStatus {
-        try rig.desk.filing(number: number).status
+    func status(_ rig: RelayRig, _ number: String) async throws -> FilingStatus {
+        try await rig.desk.filing(number: number).status
     }
 
     @Test func thePlatformsStepsBecomeAuditedStepsOnTheProgressPage() async throws {
         try await RelayRig.run { rig in
-            let number = try rig.file(1)
+            let number = try await rig.file(1)
             let platform = ScriptedPlatform()
             let sync = sync(rig, platform)
             // Not yet delivered: the platform does not know it, so it is not asked.
@@ -68,7 +68,7 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
             platform.set(number, "inProgress")
             let first = await sync.runOnce()
             #expect(first.asked == 1 && first.stepsApplied == 1)
-            #expect(try status(rig, number) == .inProgress)
+            await #expect(try status(rig, number) == .inProgress)
 
             // Asked again only after the fresh interval (5 min by default).
             platform.set(number, "concluded.approved")
@@ -77,13 +77,13 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
             rig.clock.advance(by: 300)
             let second = await sync.runOnce()
             #expect(second.stepsApplied == 1)
-            #expect(try status(rig, number) == .concluded(.approved))
+            await #expect(try status(rig, number) == .concluded(.approved))
 
-            let token = try rig.desk.filing(number: number).progressToken
-            let progress = try #require(try rig.desk.progress(token: token))
+            let token = try await rig.desk.filing(number: number).progressToken
+            let progress = try await #require(try rig.desk.progress(token: token))
             let platformSteps = progress.history.filter { $0.by == FilingActor.platform.chineseName }
             #expect(platformSteps.map(\.status) == ["inProgress", "concluded.approved"])
-            #expect(try rig.desk.verifyAudit().isIntact)
+            await #expect(try rig.desk.verifyAudit().isIntact)
 
             // Delivered: the platform's step is replayed too, and then the filing is no longer followed.
             platform.set(number, "delivered.mailed")
@@ -96,8 +96,8 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
 
     @Test func severalStepsAtOnceAreReplayedInOrderAndImpossibleOnesAreNot() async throws {
         try await RelayRig.run { rig in
-            let a = try rig.file(1)
-            let b = try rig.file(2)
+            let a = try await rig.file(1)
+            let b = try await rig.file(2)
             try await rig.drain()
             let platform = ScriptedPlatform()
             platform.set(a, "concluded.denied")        // accepted → inProgress → concluded.denied
@@ -106,16 +106,17 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
             #expect(pass.asked == 2)
             #expect(pass.stepsApplied == 2)
             #expect(pass.notReplayable == 1)
-            #expect(try status(rig, a) == .concluded(.denied))
-            #expect(try status(rig, b) == .accepted)
-            let trail = try rig.desk.auditTrail(subject: "filing:\(a)").filter { $0.actor == .platform }
+            await #expect(try status(rig, a) == .concluded(.denied))
+            await #expect(try status(rig, b) == .accepted)
+            let trail = try await rig.desk.auditTrail(subject: "filing:\(a)").filter { $0.actor == .platform }
             #expect(trail.map(\.event) == ["startHandling", "conclude.denied"])
         }
     }
 
     @Test func theRequestBudgetAndAnOfflinePlatformBoundWhatIsAsked() async throws {
         try await RelayRig.run { rig in
-            let numbers = try (1...5).map { try rig.file($0) }
+            var numbers: [String] = []
+            for n in 1...5 { numbers.append(try await rig.file(n)) }
             try await rig.drain()
             let platform = ScriptedPlatform()
             let sync = sync(rig, platform, perMinute: 2)
@@ -140,7 +141,7 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
                 rig.clock.advance(by: 60)
                 _ = await sync.runOnce()
             }
-            #expect(try status(rig, numbers[0]) == .inProgress)
+            await #expect(try status(rig, numbers[0]) == .inProgress)
             #expect(platform.asked.filter { $0 == numbers[0] }.count == 3)   // first turn, offline, again
         }
     }

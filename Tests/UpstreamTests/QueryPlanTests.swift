@@ -8,11 +8,11 @@ import Upstream
 /// the table or picks the state index for `delivered` (every delivered row) makes the relay slow
 /// down as the backlog drains.
 @Suite struct QueryPlanTests {
-    @Test func everyRelayQuerySearchesAnIndex() throws {
+    @Test func everyRelayQuerySearchesAnIndex() async throws {
         let directory = try TemporaryDirectory("plans")
         defer { directory.remove() }
         let store = try KioskStore.open(directory: directory.path)
-        let plans = try OutboxLedger(store: store).relayQueryPlans()
+        let plans = try await OutboxLedger(store: store).relayQueryPlans()
         #expect(Set(plans.keys) == ["dueHeads", "nextInKey", "deliveredPage", "payload"])
         for (name, steps) in plans {
             #expect(!steps.isEmpty, "\(name) has no plan")

@@ -13,32 +13,32 @@ import Workflow
         try await RelayRig.run { rig in
             let desk = rig.desk
             // 2026-11-23 10:00: three social-insurance tickets (two people with cards, one without), one medical.
-            let first = try desk.issueTicket(category: "social-insurance", applicant: RelayRig.zhang)
+            let first = try await desk.issueTicket(category: "social-insurance", applicant: RelayRig.zhang)
             let li = Applicant(name: "李四", idNumber: "370481199001011234", documentKind: "resident", verifiedByCard: true)
-            _ = try desk.issueTicket(category: "social-insurance", applicant: li)
-            _ = try desk.issueTicket(category: "social-insurance")
-            _ = try desk.issueTicket(category: "medical-insurance")
-            try desk.assignWindow("3", categories: ["social-insurance"])
+            _ = try await desk.issueTicket(category: "social-insurance", applicant: li)
+            _ = try await desk.issueTicket(category: "social-insurance")
+            _ = try await desk.issueTicket(category: "medical-insurance")
+            try await desk.assignWindow("3", categories: ["social-insurance"])
             // Called 10 minutes and 30 minutes after issue; the first served, the second did not come.
             rig.clock.advance(by: 600)
-            let called = try #require(try desk.callNext(window: "3"))
+            let called = try await #require(try desk.callNext(window: "3"))
             #expect(called.id == first.id)
-            _ = try desk.finishTicket(id: called.id, as: .served)
+            _ = try await desk.finishTicket(id: called.id, as: .served)
             rig.clock.advance(by: 1_200)
-            let second = try #require(try desk.callNext(window: "3"))
-            _ = try desk.finishTicket(id: second.id, as: .skipped)
+            let second = try await #require(try desk.callNext(window: "3"))
+            _ = try await desk.finishTicket(id: second.id, as: .skipped)
 
             // The day is not over: nothing to close.
-            #expect(try desk.closeQueueDays().isEmpty)
+            await #expect(try desk.closeQueueDays().isEmpty)
             // The next morning the day closes, once.
             rig.clock.advance(by: 86_400)
             let day = try #require(CivilDate(iso: "2026-11-23"))
-            #expect(try desk.closeQueueDays() == [day])
-            #expect(try desk.closeQueueDays().isEmpty)
+            await #expect(try desk.closeQueueDays() == [day])
+            await #expect(try desk.closeQueueDays().isEmpty)
 
             let rows = try rig.allRows().filter { $0.kind == "queueStatistics" }
             #expect(rows.map(\.subject) == ["queue:2026-11-23"])
-            let payload = try #require(try rig.ledger.payload(id: rows[0].id))
+            let payload = try await #require(try rig.ledger.payload(id: rows[0].id))
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
             let statistics = try decoder.decode(QueueDayStatistics.self, from: Data(payload.utf8))
@@ -53,7 +53,7 @@ import Workflow
             #expect(medical.averageWaitSeconds == nil)
             // Counts only: no name, no ID number, no applicant key.
             #expect(!payload.contains("张三") && !payload.contains("11010519491231002X") && !payload.contains("applicant"))
-            #expect(try desk.auditTrail(subject: "queue:2026-11-23").map(\.event) == ["closeQueueDay"])
+            await #expect(try desk.auditTrail(subject: "queue:2026-11-23").map(\.event) == ["closeQueueDay"])
 
             // Delivered once, with a stable key, through a 503 on the first try.
             rig.platform.queue([.status(503)], for: .queueStatistics)
@@ -63,9 +63,9 @@ import Workflow
             #expect(applied.map(\.key) == [OutboxRelay.idempotencyKey(kioskID: "TZ01", rowID: rows[0].id)])
 
             // The next day's tickets close the next morning: only that day, the closed one stays closed.
-            _ = try desk.issueTicket(category: "housing-fund")
+            _ = try await desk.issueTicket(category: "housing-fund")
             rig.clock.advance(by: 86_400)
-            #expect(try desk.closeQueueDays() == [try #require(CivilDate(iso: "2026-11-24"))])
+            await #expect(try desk.closeQueueDays() == [try #require(CivilDate(iso: "2026-11-24"))])
             #expect(try rig.allRows().filter { $0.kind == "queueStatistics" }.map(\.subject) == ["queue:2026-11-23", "queue:2026-11-24"])
         }
     }

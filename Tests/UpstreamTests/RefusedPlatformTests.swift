@@ -38,14 +38,14 @@ import Upstream
 
     @Test func healthIsOfflineAfterTheFirstFailedAttempt() async throws {
         try await RelayRig.run { rig in
-            _ = try rig.file(1)
+            _ = try await rig.file(1)
             let watch = OutboxWatch(store: rig.store, platform: "http", clock: rig.clock, interval: .seconds(3600), logger: Logger(label: "test"))
-            watch.refresh()
+            await watch.refresh()
             #expect(watch.report?.isOffline == false)
             let adapter = HTTPPlatformAdapter(endpoint: try await Self.refusedEndpoint(), token: BearerToken(RelayRig.token),
                                               timeoutSeconds: 10, logger: Logger(label: "test"))
             let relay = OutboxRelay(store: rig.store, platform: adapter, pages: rig.pages, options: .init(kioskID: "TZ01"),
-                                    clock: rig.clock, jitter: FixedJitter(0.5), onPass: { watch.relayPassed($0) })
+                                    clock: rig.clock, jitter: FixedJitter(0.5), onPass: { await watch.relayPassed($0) })
             let pass = await relay.runOnce()
             await adapter.shutdown()
             #expect(pass.failed == 1)

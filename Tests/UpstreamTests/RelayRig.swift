@@ -5,7 +5,7 @@ import GRDB
 import KioskConfig
 import KioskTestSupport
 import Logging
-import Store
+@_spi(StoreTesting) import Store
 import Synchronization
 import Testing
 import Upstream
@@ -69,17 +69,17 @@ final class RelayRig: @unchecked Sendable {
 
     /// Files a 出生登记 with the pages of M03, M02 and M26 (four: M02 has two), stored in the page source; returns its number.
     @discardableResult
-    func file(_ n: Int) throws -> String {
-        let draft = try desk.openDraft(subject: .item(Self.birthRegistration), applicant: Self.zhang, sessionID: "s")
+    func file(_ n: Int) async throws -> String {
+        let draft = try await desk.openDraft(subject: .item(Self.birthRegistration), applicant: Self.zhang, sessionID: "s")
         for code in ["M03", "M02", "M26"] {
             let slot = try #require(draft.slots.first { $0.requirement.material.code == code })
             for page in 0..<max(1, slot.requirement.material.pages) {
                 let sha = String(format: "%02d%@%d", n, code, page).padding(toLength: 64, withPad: "0", startingAt: 0)
                 pages.put(sha, bytes: [0xFF, 0xD8, 0xFF, 0xE0] + Array("page \(page) of \(code) of \(n)".utf8))
-                try desk.addPage(draftID: draft.id, materialCode: code, sha256: sha, byteCount: 20)
+                try await desk.addPage(draftID: draft.id, materialCode: code, sha256: sha, byteCount: 20)
             }
         }
-        guard case let .filed(records) = try desk.submit(draftID: draft.id) else { throw TestSupportError("not filed") }
+        guard case let .filed(records) = try await desk.submit(draftID: draft.id) else { throw TestSupportError("not filed") }
         return records[0].number!
     }
 
@@ -92,15 +92,15 @@ final class RelayRig: @unchecked Sendable {
             passes += 1
             let pass = await relay.runOnce()
             if pass.heads > 0 { continue }
-            guard let next = try ledger.nextAttemptAt() else { return passes }
+            guard let next = try await ledger.nextAttemptAt() else { return passes }
             clock.set(max(next, clock.now()))
         }
         Issue.record("the outbox did not drain in \(maxPasses) passes")
         return passes
     }
 
-    func rows() throws -> [OutboxRow] {
-        try (ledger.report(now: clock.now(), rowLimit: 10_000).rows)
+    func rows() async throws -> [OutboxRow] {
+        try await (ledger.report(now: clock.now(), rowLimit: 10_000).rows)
     }
 
     func allRows() throws -> [(id: Int64, kind: String, subject: String, orderKey: String, state: String, platformRef: String?)] {

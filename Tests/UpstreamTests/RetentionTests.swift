@@ -1,4 +1,5 @@
 import Foundation
+@_spi(StoreTesting) import Store
 import FrontDesk
 import GRDB
 import KioskTestSupport
@@ -36,9 +37,9 @@ import Workflow
 
     @Test func onlyConfirmedFilingsLoseTheirPagesAndFullIdentityAfterTheRetention() async throws {
         try await RelayRig.run { rig in
-            let confirmed = try rig.file(1)
+            let confirmed = try await rig.file(1)
             try await rig.drain()
-            let waiting = try rig.file(2)                       // not delivered: the platform has not got it
+            let waiting = try await rig.file(2)                       // not delivered: the platform has not got it
             // An open draft (another citizen's, say) holds one page of the confirmed filing too.
             let shared = try await rig.store.pool.read { db in
                 try String.fetchOne(db, sql: """
@@ -46,19 +47,19 @@ import Workflow
                     """, arguments: [confirmed])
             }
             let sharedSha = try #require(shared)
-            let open = try rig.desk.openDraft(subject: .item(RelayRig.birthRegistration), applicant: RelayRig.zhang, sessionID: "t")
-            try rig.desk.addPage(draftID: open.id, materialCode: "M03", sha256: sharedSha, byteCount: 1004)
+            let open = try await rig.desk.openDraft(subject: .item(RelayRig.birthRegistration), applicant: RelayRig.zhang, sessionID: "t")
+            try await rig.desk.addPage(draftID: open.id, materialCode: "M03", sha256: sharedSha, byteCount: 1004)
             let pages = try writePageFiles(rig)
             let before = try FileManager.default.contentsOfDirectory(atPath: pages).count
             let retention = Retention(store: rig.store, dataDirectory: rig.directory.path, clock: rig.clock, logger: Logger(label: "test"))
 
             // Within the retention nothing goes.
             rig.clock.advance(by: 6 * 86_400)
-            #expect(retention.sweep().draftsMinimised == 0)
+            await #expect(retention.sweep().draftsMinimised == 0)
             #expect(try FileManager.default.contentsOfDirectory(atPath: pages).count == before)
 
             rig.clock.advance(by: 2 * 86_400)
-            let sweep = retention.sweep()
+            let sweep = await retention.sweep()
             #expect(sweep.draftsMinimised == 1)
             #expect(sweep.pagesDeleted == 3)                    // four pages, one still in the open draft
             #expect(sweep.bytesFreed == 3 * 1004)
@@ -74,14 +75,14 @@ import Workflow
             #expect(try applicant(rig, of: confirmed).contains("1101**********002X"))
             #expect(try payload(rig, of: confirmed) == #"{"minimised":true}"#)
             #expect(try payload(rig, of: waiting).contains("11010519491231002X"))
-            #expect(try rig.desk.filing(number: confirmed).status == .accepted)
-            #expect(try rig.desk.verifyAudit().isIntact)
+            await #expect(try rig.desk.filing(number: confirmed).status == .accepted)
+            await #expect(try rig.desk.verifyAudit().isIntact)
 
             // Sweeping again changes nothing; once the waiting filing is delivered and old enough, it goes too.
-            #expect(retention.sweep().draftsMinimised == 0)
+            await #expect(retention.sweep().draftsMinimised == 0)
             try await rig.drain()
             rig.clock.advance(by: 8 * 86_400)
-            #expect(retention.sweep().draftsMinimised == 1)
+            await #expect(retention.sweep().draftsMinimised == 1)
             #expect(try !payload(rig, of: waiting).contains("11010519491231002X"))
         }
     }

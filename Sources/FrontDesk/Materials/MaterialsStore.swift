@@ -1,5 +1,5 @@
 import Foundation
-import GRDB
+import Store
 
 /// The materials of filings: page images stored content-addressed (`PageFiles`) and linked to a
 /// draft's material slot in the store (`draftPage` rows), within a per-page and a per-filing size
@@ -41,9 +41,9 @@ public struct MaterialsStore: Sendable {
     }
 
     /// Bytes of the pages a draft holds now.
-    public func draftBytes(_ desk: FrontDesk, draftID: String) throws(FrontDeskError) -> Int {
-        try desk.read { db in
-            try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(byteCount), 0) FROM draftPage WHERE draftId = ?", arguments: [draftID]) ?? 0
+    public func draftBytes(_ desk: FrontDesk, draftID: String) async throws(FrontDeskError) -> Int {
+        try await desk.read { tx in
+            try tx.drafts.pageBytes(draftID: draftID)
         }
     }
 
@@ -57,7 +57,7 @@ public struct MaterialsStore: Sendable {
     /// If the link is refused (draft closed, unknown material) a file written for it is removed again
     /// unless another draft holds the same content.
     public func addPage(_ bytes: [UInt8], desk: FrontDesk, draftID: String, materialCode: String)
-        throws(AddError) -> (sha256: String, pages: Int) {
+        async throws(AddError) -> (sha256: String, pages: Int) {
         guard Self.looksLikeJPEG(bytes) else {
             throw .materials(MaterialsError(.notJPEG, "a page must be a JPEG image (starts with FF D8 FF)"))
         }
@@ -65,7 +65,7 @@ public struct MaterialsStore: Sendable {
             throw .materials(MaterialsError(.pageTooLarge, "the page has \(bytes.count) bytes, at most \(limits.maximumPageBytes) are allowed"))
         }
         let held: Int
-        do { held = try draftBytes(desk, draftID: draftID) } catch { throw .desk(error) }
+        do { held = try await draftBytes(desk, draftID: draftID) } catch { throw .desk(error) }
         guard held + bytes.count <= limits.maximumFilingBytes else {
             throw .materials(MaterialsError(.filingTooLarge,
                 "the filing's pages would take \(held + bytes.count) bytes, at most \(limits.maximumFilingBytes) are allowed"))
@@ -73,27 +73,27 @@ public struct MaterialsStore: Sendable {
         let written: (sha256: String, created: Bool)
         do { written = try files.write(bytes) } catch { throw .materials(error) }
         do {
-            let count = try desk.addPage(draftID: draftID, materialCode: materialCode, sha256: written.sha256, byteCount: bytes.count)
+            let count = try await desk.addPage(draftID: draftID, materialCode: materialCode, sha256: written.sha256, byteCount: bytes.count)
             return (written.sha256, count)
         } catch {
-            if written.created, (try? isReferenced(written.sha256, desk: desk)) == false { files.delete([written.sha256]) }
+            if written.created, await (try? isReferenced(written.sha256, desk: desk)) == false { files.delete([written.sha256]) }
             throw .desk(error)
         }
     }
 
     /// Whether any draft still holds the page.
-    public func isReferenced(_ sha256: String, desk: FrontDesk) throws(FrontDeskError) -> Bool {
-        try desk.read { db in try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM draftPage WHERE sha256 = ?)", arguments: [sha256]) ?? false }
+    public func isReferenced(_ sha256: String, desk: FrontDesk) async throws(FrontDeskError) -> Bool {
+        try await desk.read { tx in try tx.drafts.isPageReferenced(sha256: sha256) }
     }
 
     /// Abandons a session's open drafts (their applicant and page rows) and deletes the page files
     /// no other draft holds; returns the SHA-256s deleted.
     @discardableResult
-    public func abandon(sessionID: String, desk: FrontDesk) throws(FrontDeskError) -> [String] {
-        let (drafts, released) = try desk.abandonCountingDrafts(sessionID: sessionID)
+    public func abandon(sessionID: String, desk: FrontDesk) async throws(FrontDeskError) -> [String] {
+        let (drafts, released) = try await desk.abandonCountingDrafts(sessionID: sessionID)
         files.delete(released)
         // The wiped applicant must not linger in the WAL either (a failed scrub is retried by the orphan sweep).
-        if drafts > 0 { try desk.scrubDeletedData() }
+        if drafts > 0 { try await desk.scrubDeletedData() }
         return released
     }
 
@@ -101,10 +101,10 @@ public struct MaterialsStore: Sendable {
     /// `FrontDesk.abandonOrphanDrafts`), deletes the page files no other draft holds, then scrubs the
     /// database file and its WAL of the wiped values. Returns how many drafts were wiped.
     @discardableResult
-    public func wipeOrphanDrafts(liveSessionIDs: Set<String>, createdBefore: Date, desk: FrontDesk) throws(FrontDeskError) -> Int {
-        let (count, released) = try desk.abandonOrphanDrafts(liveSessionIDs: liveSessionIDs, createdBefore: createdBefore)
+    public func wipeOrphanDrafts(liveSessionIDs: Set<String>, createdBefore: Date, desk: FrontDesk) async throws(FrontDeskError) -> Int {
+        let (count, released) = try await desk.abandonOrphanDrafts(liveSessionIDs: liveSessionIDs, createdBefore: createdBefore)
         files.delete(released)
-        if count > 0 || desk.isScrubPending { try desk.scrubDeletedData() }
+        if count > 0 || desk.isScrubPending { try await desk.scrubDeletedData() }
         return count
     }
 
