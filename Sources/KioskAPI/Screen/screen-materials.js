@@ -10,7 +10,8 @@ preview.alt = S.materials.previewAlt;
 preview.id = 'preview';
 preview.className = 'preview';
 preview.decoding = 'async';
-let running = false, frames = 0, timer = null, perSecond = 4;
+let running = false, frames = 0, timer = null, perSecond = 4, limit = 4;
+const answered = [];   // when the last `limit` previews were answered
 
 function nextFrame() {
   if (!running) return;
@@ -19,8 +20,15 @@ function nextFrame() {
   const url = `/api/v1/camera/preview?f=${frames++}`;
   const done = () => {
     if (!running) return;
-    const spacing = 1000 / (perSecond - 0.5);
-    timer = setTimeout(nextFrame, Math.max(0, spacing - (performance.now() - started)));
+    const now = performance.now();
+    // kioskd admits `limit` previews in any sliding second, counted when it handles each
+    // one, which on a busy kiosk is later than it was sent. A request starts no sooner than a
+    // second after the answer `limit` answers back: then no second can ever see more.
+    answered.push(now);
+    if (answered.length > limit) answered.shift();
+    const windowWait = answered.length >= limit ? answered[0] + 1010 - now : 0;
+    const spacing = 1000 / (perSecond - 0.25) - (now - started);
+    timer = setTimeout(nextFrame, Math.max(0, spacing, windowWait));
   };
   preview.onload = done;
   preview.onerror = done;
@@ -30,6 +38,7 @@ function nextFrame() {
 export function leave() {
   running = false;
   clearTimeout(timer);
+  answered.length = 0;
   if (preview.getAttribute('src')) preview.removeAttribute('src');
 }
 
@@ -93,6 +102,7 @@ export function install(act) {
 export function render(state, act, kiosk) {
   const draft = state.draft;
   perSecond = Math.max(4.5, kiosk.settings?.previewsPerSecond || 4);
+  limit = Math.max(1, Math.floor(kiosk.settings?.previewsPerSecond || 4));
   const current = slot(state, state.selected) || draft.materials[0];
   const list = h('ol', { class: 'material-list', 'aria-label': S.materials.heading }, draft.materials.map((m) => {
     const full = m.held || m.pages.length >= m.pagesExpected;
