@@ -82,12 +82,21 @@ class FakePlatform(http.server.BaseHTTPRequestHandler):
     pages = set()
     filings = {}
     keyed = {}
-    counts = {"page": 0, "filing": 0, "evaluation": 0, "other": 0, "replay": 0, "refused": 0,
+    counts = {"page": 0, "filing": 0, "evaluation": 0, "other": 0, "replay": 0, "refused": 0, "dropped": 0,
               "backlog": 0, "backlogFirst": None, "backlogLast": None}
     backlog_marker = "-19991231-"   # the backlog's filing numbers are of that day; its pages' hashes start with "bb0000"
 
     def log_message(self, *args):
         pass
+
+    def handle(self):
+        # kioskd closing a connection (it stopped mid-call, or its read timed out) is counted, not
+        # printed: a replay of that call shows up as a replay.
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            with self.lock:
+                self.counts["dropped"] += 1
 
     def body(self):
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -124,7 +133,10 @@ class FakePlatform(http.server.BaseHTTPRequestHandler):
         path, _, query = self.path.partition("?")
         if path == "/__stats":
             with self.lock:
-                return self.answer(200, dict(self.counts))
+                stats = dict(self.counts)
+            times = os.times()
+            stats["cpu"] = times.user + times.system
+            return self.answer(200, stats)
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             return self.answer(401, {"title": "unauthorized", "detail": "bearer token missing or wrong"})
         parts = [p for p in path.split("/") if p]
@@ -476,6 +488,8 @@ def citizen_process(port, page_path, journeys_first):
         record["at"] = time.monotonic()
         print(json.dumps(record), flush=True)
         index += 1
+    times = os.times()
+    print(json.dumps({"cpu": times.user + times.system}), flush=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -695,6 +709,9 @@ def one_run(binary, label, args, out):
             shutil.rmtree(work, ignore_errors=True)
 
     window = ended_at - healthy_at
+    citizen_cpu = next((r["cpu"] for r in records if "cpu" in r), None)
+    records = [r for r in records if "index" in r]
+    probe_cpu = os.times()
     done = [r for r in records if "error" not in r]
     failed = [r for r in records if "error" in r]
     submits = [r["submit"] for r in done]
@@ -702,14 +719,17 @@ def one_run(binary, label, args, out):
     result = {"label": label, "binary": binary}
     out(f"[{label}] {binary}: kioskd healthy {startup * 1000:.0f} ms after start with the backlog; window {window:.1f} s; "
         f"load average {load_start:.1f} → {load_end:.1f} (2 cores); kioskd CPU {cpu - cpu0:.1f} s "
-        f"({(cpu - cpu0) / window * 100:.0f} % of one core), RSS peak {rss_peak:.1f} MB")
+        f"({(cpu - cpu0) / window * 100:.0f} % of one core), RSS peak {rss_peak:.1f} MB; the load's own CPU: fake platform "
+        f"{stats['cpu']:.1f} s, citizen client {citizen_cpu or 0:.1f} s, probes (this process, cumulative) "
+        f"{probe_cpu.user + probe_cpu.system:.1f} s")
     if drained_at:
         first = stats["backlogFirst"]
         rate = seeded["rows"] / (drained_at - first) if drained_at > first else float("nan")
         out(f"[{label}] outbox drain: {seeded['rows']:,} backlog rows delivered at {rate:.0f} rows/s (first to last row the "
             f"platform applied, {drained_at - first:.1f} s; the last {drained_at - healthy_at:.1f} s after kioskd's first health "
             f"answer); the platform applied {stats['page']} pages, {stats['filing']} filings, {stats['evaluation']} ratings, "
-            f"{stats['other']} other in all, {stats['replay']} replays, {stats['refused']} refused; outbox depth at the end {depth}")
+            f"{stats['other']} other in all, {stats['replay']} replays, {stats['refused']} refused, {stats['dropped']} connections dropped by kioskd; "
+            f"outbox depth at the end {depth} (the journeys' own rows)")
         result["drain"] = rate
     else:
         out(f"[{label}] outbox drain: NOT FINISHED within {args.max_seconds:.0f} s ({stats['backlog']:,} of {seeded['rows']:,} rows)")
