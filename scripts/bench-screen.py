@@ -8,10 +8,18 @@
   was drawn, and the page's own part (SSE event received → painted), median and worst of 20
   (target ≤ 150 ms);
 - the screen's assets (HTML, CSS, JavaScript; no fonts are downloaded) in bytes (target ≤ 300 KB);
-- the JS heap after 10 and after 200 whole journeys in one page load (card, item, two pages,
-  submit, slip, rating on the pad, end), after a forced GC (target within 10 %).
+- the JS heap after 10 and after 200 whole journeys in one page load (card, item, pages, submit,
+  slip, rating on the pad, end), and every 50 journeys between (target within 10 % from 10 to 200).
+  Each reading: the GC forced three times through CDP, then the page's usedJSHeapSize with V8's
+  and Blink's heaps (Runtime.getHeapUsage) beside it; the median of five such readings; the slope
+  per journey by least squares over all readings.
 
     /usr/bin/python3 scripts/bench-screen.py [--kioskd .build/release/kioskd] [--journeys 200]
+    /usr/bin/python3 scripts/bench-screen.py --heap-only --journeys 150 --snapshot-at 10,150 [--snapshot-dir DIR]
+
+The second form takes heap snapshots (.heapsnapshot, for Chromium's DevTools too) after 10 and 150
+journeys and prints what is new in the last: by type and constructor, and what retains the largest
+groups.
 
 Printers are bound to the simulator (no cupsd), the rest of kiosk-config as shipped.
 """
