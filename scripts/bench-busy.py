@@ -78,6 +78,10 @@ def percentile(values, p):
 
 class FakePlatform(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # An answer goes out as two writes (head, then body); without TCP_NODELAY the body waits for
+    # the ACK of the head, which the client delays (~40 ms): the platform, not kioskd, would then
+    # set the drain rate (about 95 rows/s at 4 keys in flight).
+    disable_nagle_algorithm = True
     lock = threading.Lock()
     pages = set()
     filings = {}
@@ -661,17 +665,19 @@ def one_run(binary, label, args, out):
         startup = kioskd.start()
         healthy_at = time.monotonic()
         cpu0 = kioskd.cpu_seconds()
-        citizen = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--citizen", str(kioskd.port), page_path],
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        page_bytes = json.loads(citizen.stdout.readline())["pageBytes"]
+        records = []
+        page_bytes = len(the_page())
+        if not args.no_citizen:
+            citizen = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--citizen", str(kioskd.port), page_path],
+                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            page_bytes = json.loads(citizen.stdout.readline())["pageBytes"]
+            reader = threading.Thread(target=lambda: [records.append(json.loads(line)) for line in citizen.stdout], daemon=True)
+            reader.start()
         probes = [Probe(kioskd.port, "/api/v1/camera/preview", PREVIEW_PER_SECOND, closed_loop=True),
                   Probe(kioskd.port, "/api/v1/health", HEALTH_PER_SECOND, closed_loop=False)]
         for p in probes:
             p.start()
-        records = []
-        reader = threading.Thread(target=lambda: [records.append(json.loads(line)) for line in citizen.stdout], daemon=True)
-        reader.start()
-        drained_at = None
+        drained_at = healthy_at if seeded["rows"] == 0 else None
         rss_peak = 0.0
         while True:
             time.sleep(0.5)
@@ -681,7 +687,7 @@ def one_run(binary, label, args, out):
             if drained_at is None and stats["backlog"] >= seeded["rows"]:
                 drained_at = stats["backlogLast"]
             done = [r for r in records if "error" not in r]
-            if drained_at and elapsed >= args.seconds and len(done) >= args.min_journeys:
+            if drained_at and elapsed >= args.seconds and (args.no_citizen or len(done) >= args.min_journeys):
                 break
             if elapsed >= args.max_seconds:
                 break
@@ -690,9 +696,10 @@ def one_run(binary, label, args, out):
         ended_at = time.monotonic()
         for p in probes:
             p.stop.set()
-        citizen.stdin.close()
-        citizen.wait(120)
-        reader.join(10)
+        if citizen:
+            citizen.stdin.close()
+            citizen.wait(120)
+            reader.join(10)
         for p in probes:
             p.join(15)
         cpu = kioskd.cpu_seconds()
@@ -722,7 +729,10 @@ def one_run(binary, label, args, out):
         f"({(cpu - cpu0) / window * 100:.0f} % of one core), RSS peak {rss_peak:.1f} MB; the load's own CPU: fake platform "
         f"{stats['cpu']:.1f} s, citizen client {citizen_cpu or 0:.1f} s, probes (this process, cumulative) "
         f"{probe_cpu.user + probe_cpu.system:.1f} s")
-    if drained_at:
+    if seeded["rows"] == 0:
+        out(f"[{label}] outbox drain: no backlog (--backlog 0)")
+        result["drain"] = None
+    elif drained_at:
         first = stats["backlogFirst"]
         rate = seeded["rows"] / (drained_at - first) if drained_at > first else float("nan")
         out(f"[{label}] outbox drain: {seeded['rows']:,} backlog rows delivered at {rate:.0f} rows/s (first to last row the "
@@ -788,6 +798,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=60, help="least duration of the measured window (default 60 s)")
     parser.add_argument("--min-journeys", type=int, default=20, help="least completed journeys in the window (default 20)")
     parser.add_argument("--max-seconds", type=float, default=600, help="the window ends after this whatever happened (default 600 s)")
+    parser.add_argument("--no-citizen", action="store_true", help="no citizen load: the backlog's drain alone (to tell which load costs what)")
     parser.add_argument("--out", help="also write the report to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work directories (kioskd's log and data)")
     args = parser.parse_args()
