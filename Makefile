@@ -6,7 +6,7 @@ SWIFT ?= swift
 DEMO_PORT ?= 8080
 DEMO_CUPS_PORT ?= 8631
 
-.PHONY: demo test bench bench-api bench-screen screens build bootstrap clean fixtures
+.PHONY: demo test bench bench-api bench-screen bench-busy screens build bootstrap clean fixtures
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -39,6 +39,15 @@ bench-api: bootstrap
 bench-screen: bootstrap
 	$(SWIFT) build -c release --product kioskd
 	/usr/bin/python3 scripts/bench-screen.py --kioskd .build/release/kioskd --journeys $(or $(SCREEN_JOURNEYS),200)
+
+# A busy kiosk: camera preview p50/p99 at 4/s and health p99 at 20/s while a citizen uploads 5 MB
+# pages back to back and submits, and the outbox relay drains a 10,000-row backlog to a fake
+# platform on loopback (a few minutes). BEFORE=path/to/old/kioskd measures that binary and this
+# build alternately in one run (BUSY_ROUNDS runs each, default 2); BUSY_ARGS passes more options.
+bench-busy: bootstrap
+	$(SWIFT) build -c release --product kioskd
+	/usr/bin/python3 scripts/bench-busy.py $(if $(BEFORE),--before $(BEFORE) --after,--kioskd) .build/release/kioskd \
+		$(if $(BUSY_ROUNDS),--rounds $(BUSY_ROUNDS)) $(BUSY_ARGS)
 
 # Re-takes the screenshots in docs/screens/ (the browser test, writing into the repository).
 screens: bootstrap

@@ -4,6 +4,20 @@
 import { S } from './strings.js';
 import { h, button, screen } from './ui.js';
 
+// Each frame needs its own URL (the same URL again would be answered from the image cache), but
+// not by turning an ever larger number into a string: V8 keeps a small number→string cache that
+// it replaces, the first time two numbers meet in one slot, by a full-size one (64 KB of the
+// page's JS heap from then on), which a frame counter in the URL does after a few hundred frames,
+// at a moment that depends on when the GC last emptied the cache. The frame's tag is a decimal
+// string counted on as a string: no number is converted.
+let tag = '0';
+function nextTag(t) {
+  let i = t.length - 1;
+  while (i >= 0 && t[i] === '9') i--;
+  if (i < 0) return '1' + '0'.repeat(t.length);
+  return t.slice(0, i) + '0123456789'['0123456789'.indexOf(t[i]) + 1] + '0'.repeat(t.length - 1 - i);
+}
+
 // One preview element for the page's life: re-rendering keeps it (and its frame loop) as is.
 const preview = new Image();
 preview.alt = S.materials.previewAlt;
@@ -17,7 +31,7 @@ function nextFrame() {
   if (!running) return;
   const started = performance.now();
   // Previews carry no session: they never keep a session alive.
-  const url = `/api/v1/camera/preview?f=${frames++}`;
+  const url = '/api/v1/camera/preview?f=' + (tag = nextTag(tag)); frames++;
   const done = () => {
     if (!running) return;
     const now = performance.now();
