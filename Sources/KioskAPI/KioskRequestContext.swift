@@ -5,6 +5,8 @@ import Hummingbird
 /// slashes, so answers are stable and readable.
 public struct KioskRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The staff member a staff route group's middleware let in (nil elsewhere).
+    public var staffLogin: StaffDoor.Login?
 
     public init(source: Source) {
         coreContext = .init(source: source)

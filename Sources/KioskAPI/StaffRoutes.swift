@@ -115,6 +115,10 @@ public struct StaffRoutes: Sendable {
     // MARK: routes
 
     public func add(to router: Router<KioskRequestContext>) {
+        // Every staff route but the login sits in a group whose middleware checks the bearer token
+        // and the role once, and hands the login to the route in `context.staffLogin`.
+        let staff = router.group("/api/v1/staff").add(middleware: StaffLoginMiddleware(door: door, needs: .staff))
+        let technician = router.group("/api/v1/staff").add(middleware: StaffLoginMiddleware(door: door, needs: .technician))
         router.post("/api/v1/staff/login") { request, context -> LoginAnswer in
             let body = try await request.decodeJSON(LoginBody.self, context: context)
             guard PINHash.pinLengths.contains(body.pin.count), body.pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {
@@ -158,19 +162,18 @@ public struct StaffRoutes: Sendable {
                                  detail: "no staff accounts are configured: run `kioskctl staff set-pin NAME --role staff|technician`")
             }
         }
-        router.post("/api/v1/staff/logout") { request, _ -> HTTPResponse.Status in
-            let login = try authorize(request, needs: .staff)
+        staff.post("logout") { request, context -> HTTPResponse.Status in
+            let login = try context.staff()
             door.logout(token: login.token)
             return .noContent
         }
 
-        router.get("/api/v1/staff/alerts") { request, _ -> [Alert] in
-            _ = try authorize(request, needs: .staff)
+        staff.get("alerts") { request, _ -> [Alert] in
             return await alerts()
         }
 
-        router.post("/api/v1/staff/printers/{id}/restock") { request, context -> RestockReport in
-            let login = try authorize(request, needs: .staff)
+        staff.post("printers/{id}/restock") { request, context -> RestockReport in
+            let login = try context.staff()
             let id = try context.parameters.require("id")
             guard let printer = printers.first(where: { $0.binding.id == id }) else {
                 throw APIProblem.notFound("no CUPS printer '\(id)' (printers: \(printers.map(\.binding.id).joined(separator: ", ")))")
@@ -187,8 +190,8 @@ public struct StaffRoutes: Sendable {
             }
         }
 
-        router.post("/api/v1/staff/devices/{id}/reset") { request, context -> ResetAnswer in
-            let login = try authorize(request, needs: .staff)
+        staff.post("devices/{id}/reset") { request, context -> ResetAnswer in
+            let login = try context.staff()
             let id = try context.parameters.require("id")
             guard let device = devices.first(where: { $0.binding.id == id }) else {
                 throw APIProblem.notFound("no device '\(id)' (devices: \(devices.map(\.binding.id).joined(separator: ", ")))")
@@ -209,12 +212,11 @@ public struct StaffRoutes: Sendable {
             }
         }
 
-        router.get("/api/v1/staff/maintenance") { request, _ -> MaintenanceMode.State in
-            _ = try authorize(request, needs: .staff)
+        staff.get("maintenance") { request, _ -> MaintenanceMode.State in
             return maintenance.current
         }
-        router.post("/api/v1/staff/maintenance") { request, context -> MaintenanceMode.State in
-            let login = try authorize(request, needs: .staff)
+        staff.post("maintenance") { request, context -> MaintenanceMode.State in
+            let login = try context.staff()
             let body = try await request.decodeJSON(MaintenanceBody.self, context: context)
             if let message = body.message, message.trimmingCharacters(in: .whitespaces).isEmpty || message.count > 100 {
                 throw APIProblem.invalid("message must be 1–100 characters")
@@ -231,8 +233,8 @@ public struct StaffRoutes: Sendable {
             return state
         }
 
-        router.post("/api/v1/staff/filings/{number}/reprint") { request, context -> PrintOutcome in
-            let login = try authorize(request, needs: .staff)
+        staff.post("filings/{number}/reprint") { request, context -> PrintOutcome in
+            let login = try context.staff()
             let number = try context.parameters.require("number")
             // Optional body {"duplicate": false}: reprint only a slip that did not come out.
             let body = try await request.decodeJSON(ReprintBody.self, context: context, emptyAs: ReprintBody(duplicate: nil))
@@ -255,8 +257,7 @@ public struct StaffRoutes: Sendable {
         }
 
         // 差评 follow-up (差评核实、整改、反馈): the open ones (or all with ?all=true), and one step at a time.
-        router.get("/api/v1/staff/rectifications") { request, _ -> [RectificationSummary] in
-            _ = try authorize(request, needs: .staff)
+        staff.get("rectifications") { request, _ -> [RectificationSummary] in
             let all: Bool
             switch request.uri.queryParameters.get("all") {
             case nil, "false": all = false
@@ -267,8 +268,8 @@ public struct StaffRoutes: Sendable {
             return try await desk.rectifications(includeClosed: all)
                 .map { RectificationSummary($0, today: today) }
         }
-        router.post("/api/v1/staff/rectifications/{id}/move") { request, context -> RectificationSummary in
-            let login = try authorize(request, needs: .staff)
+        staff.post("rectifications/{id}/move") { request, context -> RectificationSummary in
+            let login = try context.staff()
             guard let id = Int64(try context.parameters.require("id")) else { throw APIProblem.notFound("no such rectification") }
             let body = try await request.decodeJSON(RectificationMoveBody.self, context: context, limit: 4096)
             guard let next = RectificationStatus(rawValue: body.to) else {
@@ -283,8 +284,7 @@ public struct StaffRoutes: Sendable {
             return RectificationSummary(moved, today: desk.today())
         }
 
-        router.get("/api/v1/staff/outbox") { request, _ -> OutboxReport in
-            _ = try authorize(request, needs: .technician)
+        technician.get("outbox") { request, _ -> OutboxReport in
             do {
                 return try await OutboxLedger(store: desk.store).report(now: desk.clock.now(), rowLimit: 100)
             } catch {
@@ -292,8 +292,8 @@ public struct StaffRoutes: Sendable {
             }
         }
 
-        router.post("/api/v1/staff/outbox/retry") { request, context -> OutboxRetried in
-            let login = try authorize(request, needs: .staff)
+        staff.post("outbox/retry") { request, context -> OutboxRetried in
+            let login = try context.staff()
             let body = try await request.decodeJSON(OutboxRetryBody.self, context: context)
             let ledger = OutboxLedger(store: desk.store)
             try await audit(login, subject: "outbox", action: "retry", outcome: "requested",
@@ -319,8 +319,7 @@ public struct StaffRoutes: Sendable {
             return OutboxRetried(retried: retried)
         }
 
-        router.get("/api/v1/staff/diagnostics") { request, _ -> Diagnostics in
-            _ = try authorize(request, needs: .technician)
+        technician.get("diagnostics") { request, _ -> Diagnostics in
             let counts = try? await desk.counts()
             return Diagnostics(version: version, kioskId: kioskID, uptimeSeconds: desk.clock.now().timeIntervalSince(startedAt),
                                devices: board.snapshot?.reports ?? [], sessions: sessions.count, maintenance: maintenance.current,
@@ -331,21 +330,6 @@ public struct StaffRoutes: Sendable {
     }
 
     // MARK: helpers
-
-    func authorize(_ request: Request, needs role: StaffRole) throws -> StaffDoor.Login {
-        do {
-            return try door.authorize(request.headers[.authorization], needs: role)
-        } catch {
-            switch error {
-            case .missing:
-                throw APIProblem(.unauthorized, code: "login-required", title: "请先登录", detail: "send Authorization: Bearer <token> from POST /api/v1/staff/login")
-            case .unknownOrExpired:
-                throw APIProblem(.unauthorized, code: "login-expired", title: "登录已过期，请重新登录", detail: "the staff token is unknown or expired")
-            case let .forbidden(has, needs):
-                throw APIProblem(.forbidden, code: "role", title: "无权执行此操作", detail: "this needs the \(needs.rawValue) role; you are \(has.rawValue)")
-            }
-        }
-    }
 
     /// Appends a staff action to the audit chain. Fails closed: when the record cannot be written
     /// (a full disk, a store gone away) this throws a 503 and the caller must not act.
@@ -472,4 +456,40 @@ struct OutboxRetryBody: Decodable {
 struct OutboxRetried: ResponseEncodable {
     /// Rows made due now.
     var retried: Int
+}
+
+/// The staff door on a route group: the bearer token checked against the staff door for the
+/// group's role, once, before any staff route runs; the login handed on in `context.staffLogin`.
+/// 401 without a token or with an expired one, 403 with a role too low.
+struct StaffLoginMiddleware: RouterMiddleware {
+    let door: StaffDoor
+    let needs: StaffRole
+
+    func handle(_ request: Request, context: KioskRequestContext,
+                next: (Request, KioskRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        do {
+            context.staffLogin = try door.authorize(request.headers[.authorization], needs: needs)
+        } catch {
+            switch error {
+            case .missing:
+                throw APIProblem(.unauthorized, code: "login-required", title: "请先登录", detail: "send Authorization: Bearer <token> from POST /api/v1/staff/login")
+            case .unknownOrExpired:
+                throw APIProblem(.unauthorized, code: "login-expired", title: "登录已过期，请重新登录", detail: "the staff token is unknown or expired")
+            case let .forbidden(has, needs):
+                throw APIProblem(.forbidden, code: "role", title: "无权执行此操作", detail: "this needs the \(needs.rawValue) role; you are \(has.rawValue)")
+            }
+        }
+        return try await next(request, context)
+    }
+}
+
+extension KioskRequestContext {
+    /// The staff member the group's middleware let in.
+    func staff() throws -> StaffDoor.Login {
+        guard let login = staffLogin else {
+            throw APIProblem(.unauthorized, code: "login-required", title: "请先登录", detail: "this route needs a staff login")
+        }
+        return login
+    }
 }
