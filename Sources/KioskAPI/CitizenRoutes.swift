@@ -254,9 +254,9 @@ public struct CitizenRoutes: Sendable {
                 // An uploaded page meets the same check as a captured one (every page is checked).
                 try await CameraCapture.checked(bytes, thresholds: camera?.profile.thresholds ?? .standard, source: "uploaded")
             }
-            let (sha, count) = try CameraCapture.storing { () throws(MaterialsStore.AddError) in
-                try pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)
-            }
+            let added: Result<(sha256: String, pages: Int), MaterialsStore.AddError>
+            do throws(MaterialsStore.AddError) { added = .success(try await pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)) } catch { added = .failure(error) }
+            let (sha, count) = try CameraCapture.storing { () throws(MaterialsStore.AddError) in try added.get() }
             return EditedResponse(status: .created, response: PageAdded(sha256: sha, pages: count))
         }
         router.delete("/api/v1/filings/{id}/materials/{material}/pages/{sha256}") { _, context -> HTTPResponse.Status in

@@ -73,7 +73,7 @@ if runs("slips") { do {
 } }
 
 if runs("camera") { do {
-    try CameraBench.run(configDirectory: configDirectory, scratch: scratch)
+    try await CameraBench.run(configDirectory: configDirectory, scratch: scratch)
 } catch {
     FileHandle.standardError.write(Data("kiosk-bench: camera: \(error)\n".utf8))
     exit(1)

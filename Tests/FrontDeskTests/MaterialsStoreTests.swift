@@ -23,13 +23,13 @@ import Workflow
         ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted()
     }
 
-    @Test func pagesAreStoredOnceByTheirSHA256() throws {
+    @Test func pagesAreStoredOnceByTheirSHA256() async throws {
         let rig = try FrontDeskRig()
         let materials = MaterialsStore(dataDirectory: rig.directory.path)
         let (draft, code) = try openDraft(rig)
         let bytes = Self.page(1)
-        let first = try materials.addPage(bytes, desk: rig.desk, draftID: draft.id, materialCode: code)
-        let second = try materials.addPage(bytes, desk: rig.desk, draftID: draft.id, materialCode: code)
+        let first = try await materials.addPage(bytes, desk: rig.desk, draftID: draft.id, materialCode: code)
+        let second = try await materials.addPage(bytes, desk: rig.desk, draftID: draft.id, materialCode: code)
         #expect(first.sha256 == PageFiles.sha256(bytes))
         #expect(first.sha256 == second.sha256)
         #expect(first.pages == 1 && second.pages == 2)
@@ -38,13 +38,13 @@ import Workflow
         #expect(try materials.draftBytes(rig.desk, draftID: draft.id) == 2000)
     }
 
-    @Test func aPageOverThePageLimitOrNotAJPEGIsRefusedAndNothingIsWritten() throws {
+    @Test func aPageOverThePageLimitOrNotAJPEGIsRefusedAndNothingIsWritten() async throws {
         let rig = try FrontDeskRig()
         let materials = MaterialsStore(dataDirectory: rig.directory.path, limits: .init(maximumPageBytes: 4096, maximumFilingBytes: 1 << 20))
         let (draft, code) = try openDraft(rig)
-        #expect(throws: MaterialsStore.AddError.self) { try materials.addPage(Self.page(1, bytes: 4097), desk: rig.desk, draftID: draft.id, materialCode: code) }
+        await #expect(throws: MaterialsStore.AddError.self) { try await materials.addPage(Self.page(1, bytes: 4097), desk: rig.desk, draftID: draft.id, materialCode: code) }
         do {
-            _ = try materials.addPage(Array("GIF89a....".utf8), desk: rig.desk, draftID: draft.id, materialCode: code)
+            _ = try await materials.addPage(Array("GIF89a....".utf8), desk: rig.desk, draftID: draft.id, materialCode: code)
             Issue.record("a GIF was stored")
         } catch {
             guard case let .materials(m) = error else { Issue.record("\(error)"); return }
@@ -52,16 +52,16 @@ import Workflow
             #expect(m.chineseMessage == "图像格式不正确，请重新拍摄")
         }
         #expect(files(materials.files.directory).isEmpty)
-        #expect(try materials.addPage(Self.page(1, bytes: 4096), desk: rig.desk, draftID: draft.id, materialCode: code).pages == 1)
+        #expect(try await materials.addPage(Self.page(1, bytes: 4096), desk: rig.desk, draftID: draft.id, materialCode: code).pages == 1)
     }
 
-    @Test func theFilingLimitCountsEveryPageOfTheDraft() throws {
+    @Test func theFilingLimitCountsEveryPageOfTheDraft() async throws {
         let rig = try FrontDeskRig()
         let materials = MaterialsStore(dataDirectory: rig.directory.path, limits: .init(maximumPageBytes: 1000, maximumFilingBytes: 3000))
         let (draft, code) = try openDraft(rig)
-        for seed in 1...3 { _ = try materials.addPage(Self.page(UInt64(seed)), desk: rig.desk, draftID: draft.id, materialCode: code) }
+        for seed in 1...3 { _ = try await materials.addPage(Self.page(UInt64(seed)), desk: rig.desk, draftID: draft.id, materialCode: code) }
         do {
-            _ = try materials.addPage(Self.page(4), desk: rig.desk, draftID: draft.id, materialCode: code)
+            _ = try await materials.addPage(Self.page(4), desk: rig.desk, draftID: draft.id, materialCode: code)
             Issue.record("a fourth page went over the filing limit")
         } catch {
             guard case let .materials(m) = error else { Issue.record("\(error)"); return }
@@ -71,17 +71,17 @@ import Workflow
         #expect(files(materials.files.directory).count == 3)
         // Another draft has its own budget.
         let (other, otherCode) = try openDraft(rig, session: "s-2")
-        #expect(try materials.addPage(Self.page(4), desk: rig.desk, draftID: other.id, materialCode: otherCode).pages == 1)
+        #expect(try await materials.addPage(Self.page(4), desk: rig.desk, draftID: other.id, materialCode: otherCode).pages == 1)
     }
 
-    @Test func tooLittleFreeSpaceRefusesTheCaptureBeforeWriting() throws {
+    @Test func tooLittleFreeSpaceRefusesTheCaptureBeforeWriting() async throws {
         let rig = try FrontDeskRig()
         // Injected figure: 1,500 bytes free, 1,000 to keep.
         let files = PageFiles(directory: rig.directory.file("pages"), reserveBytes: 1000, freeSpace: { _ in 1500 })
         let materials = MaterialsStore(files: files)
         let (draft, code) = try openDraft(rig)
         do {
-            _ = try materials.addPage(Self.page(1), desk: rig.desk, draftID: draft.id, materialCode: code)
+            _ = try await materials.addPage(Self.page(1), desk: rig.desk, draftID: draft.id, materialCode: code)
             Issue.record("stored with no room")
         } catch {
             guard case let .materials(m) = error else { Issue.record("\(error)"); return }
@@ -95,7 +95,7 @@ import Workflow
     /// A real 1 MiB tmpfs (mounting needs root, as `make test` runs): statvfs refuses a page that
     /// does not fit, and a write that runs into ENOSPC (the free-space figure lied) removes its
     /// temporary file and leaves the pages already stored intact.
-    @Test func aFullTmpfsRefusesPagesAndCorruptsNothing() throws {
+    @Test func aFullTmpfsRefusesPagesAndCorruptsNothing() async throws {
         let rig = try FrontDeskRig()
         let mountPoint = rig.directory.file("tiny")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
@@ -107,10 +107,10 @@ import Workflow
         let honest = MaterialsStore(files: PageFiles(directory: mountPoint + "/pages", reserveBytes: 0),
                                     limits: .init(maximumPageBytes: 2 << 20, maximumFilingBytes: 8 << 20))
         let kept = Self.page(1, bytes: 600_000)
-        let stored = try honest.addPage(kept, desk: rig.desk, draftID: draft.id, materialCode: code)
+        let stored = try await honest.addPage(kept, desk: rig.desk, draftID: draft.id, materialCode: code)
         // statvfs now says ~400 KiB are left: the next 600 KB page is refused before any byte is written.
         do {
-            _ = try honest.addPage(Self.page(2, bytes: 600_000), desk: rig.desk, draftID: draft.id, materialCode: code)
+            _ = try await honest.addPage(Self.page(2, bytes: 600_000), desk: rig.desk, draftID: draft.id, materialCode: code)
             Issue.record("a page larger than the free space was stored")
         } catch {
             guard case let .materials(m) = error else { Issue.record("\(error)"); return }
@@ -120,7 +120,7 @@ import Workflow
         let blind = MaterialsStore(files: PageFiles(directory: mountPoint + "/pages", reserveBytes: 0, freeSpace: { _ in .max }),
                                    limits: honest.limits)
         do {
-            _ = try blind.addPage(Self.page(3, bytes: 600_000), desk: rig.desk, draftID: draft.id, materialCode: code)
+            _ = try await blind.addPage(Self.page(3, bytes: 600_000), desk: rig.desk, draftID: draft.id, materialCode: code)
             Issue.record("a write past the end of the disk succeeded")
         } catch {
             guard case let .materials(m) = error else { Issue.record("\(error)"); return }
@@ -133,17 +133,17 @@ import Workflow
         // Room again after the page is deleted: capture works.
         _ = try rig.desk.removePage(draftID: draft.id, materialCode: code, sha256: stored.sha256)
         honest.delete([stored.sha256])
-        #expect(try honest.addPage(Self.page(2, bytes: 600_000), desk: rig.desk, draftID: draft.id, materialCode: code).pages == 1)
+        #expect(try await honest.addPage(Self.page(2, bytes: 600_000), desk: rig.desk, draftID: draft.id, materialCode: code).pages == 1)
     }
 
-    @Test func endingASessionDeletesItsPagesButNotOnesAnotherDraftHolds() throws {
+    @Test func endingASessionDeletesItsPagesButNotOnesAnotherDraftHolds() async throws {
         let rig = try FrontDeskRig()
         let materials = MaterialsStore(dataDirectory: rig.directory.path)
         let (mine, code) = try openDraft(rig, session: "s-1")
         let (theirs, theirCode) = try openDraft(rig, session: "s-2")
-        let onlyMine = try materials.addPage(Self.page(1), desk: rig.desk, draftID: mine.id, materialCode: code).sha256
-        let shared = try materials.addPage(Self.page(2), desk: rig.desk, draftID: mine.id, materialCode: code).sha256
-        _ = try materials.addPage(Self.page(2), desk: rig.desk, draftID: theirs.id, materialCode: theirCode)
+        let onlyMine = try await materials.addPage(Self.page(1), desk: rig.desk, draftID: mine.id, materialCode: code).sha256
+        let shared = try await materials.addPage(Self.page(2), desk: rig.desk, draftID: mine.id, materialCode: code).sha256
+        _ = try await materials.addPage(Self.page(2), desk: rig.desk, draftID: theirs.id, materialCode: theirCode)
 
         #expect(try materials.abandon(sessionID: "s-1", desk: rig.desk) == [onlyMine])
         #expect(files(materials.files.directory) == [shared + ".jpg"])
@@ -152,12 +152,12 @@ import Workflow
         #expect(files(materials.files.directory).isEmpty)
     }
 
-    @Test func aPageTheDeskRefusesIsNotLeftOnDisk() throws {
+    @Test func aPageTheDeskRefusesIsNotLeftOnDisk() async throws {
         let rig = try FrontDeskRig()
         let materials = MaterialsStore(dataDirectory: rig.directory.path)
         let (draft, _) = try openDraft(rig)
         do {
-            _ = try materials.addPage(Self.page(1), desk: rig.desk, draftID: draft.id, materialCode: "M99")
+            _ = try await materials.addPage(Self.page(1), desk: rig.desk, draftID: draft.id, materialCode: "M99")
             Issue.record("a page for an unknown material was linked")
         } catch {
             guard case .desk = error else { Issue.record("\(error)"); return }

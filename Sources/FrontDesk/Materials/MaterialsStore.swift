@@ -56,7 +56,7 @@ public struct MaterialsStore: Sendable {
     /// Checks the limits, stores the file (once per content) and links it to the draft's material.
     /// If the link is refused (draft closed, unknown material) a file written for it is removed again
     /// unless another draft holds the same content.
-    public func addPage(_ bytes: [UInt8], desk: FrontDesk, draftID: String, materialCode: String)
+    public func addPage(_ bytes: [UInt8], desk: FrontDesk, draftID: String, materialCode: String) async
         throws(AddError) -> (sha256: String, pages: Int) {
         guard Self.looksLikeJPEG(bytes) else {
             throw .materials(MaterialsError(.notJPEG, "a page must be a JPEG image (starts with FF D8 FF)"))
@@ -71,7 +71,7 @@ public struct MaterialsStore: Sendable {
                 "the filing's pages would take \(held + bytes.count) bytes, at most \(limits.maximumFilingBytes) are allowed"))
         }
         let written: (sha256: String, created: Bool)
-        do { written = try files.write(bytes) } catch { throw .materials(error) }
+        do { written = try await files.write(bytes) } catch { throw .materials(error) }
         do {
             let count = try desk.addPage(draftID: draftID, materialCode: materialCode, sha256: written.sha256, byteCount: bytes.count)
             return (written.sha256, count)
