@@ -31,7 +31,7 @@ final class Shared: Sendable {
         }
 
         /// Waits (at most a few seconds) for `n` more items to have started.
-        func waitStarted(_ n: Int, seconds: Int = 10) async -> Bool {
+        func waitStarted(_ n: Int, seconds: Int = 120) async -> Bool {
             await BlockingPoolTests.offCooperativePool { (0..<n).allSatisfy { _ in self.started.wait(timeout: .now() + .seconds(seconds)) == .success } }
         }
 
@@ -49,10 +49,21 @@ final class Shared: Sendable {
         }
     }
 
+    /// Runs `body` on the pool from a new task and returns once the item is in the pool's hands
+    /// (the task may wait long for a thread of its own while the whole suite runs).
+    static func enqueued(_ pool: BlockingPool, on lane: BlockingLane? = nil, _ body: @escaping @Sendable () -> Void) async
+        -> Task<Result<Void, BlockingWorkError>, Never> {
+        let handedOver = DispatchSemaphore(value: 0)
+        let task = Task { await pool.submit(timeout: nil, lane: lane, enqueued: { handedOver.signal() }, body) }
+        #expect(await offCooperativePool { handedOver.wait(timeout: .now() + .seconds(120)) == .success })
+        return task
+    }
+
     @Test func neverRunsMoreItemsThanThreads() async throws {
         let pool = BlockingPool(threads: 2)
         let gate = Gate()
-        let calls = (0..<3).map { _ in Task { try await pool.run { gate.item() } } }
+        var calls: [Task<Result<Void, BlockingWorkError>, Never>] = []
+        for _ in 0..<3 { calls.append(await Self.enqueued(pool) { gate.item() }) }
         #expect(await gate.waitStarted(2))
         // Two threads, both held: the third item is queued, not started.
         #expect(await gate.noneStarts(within: 300))
@@ -61,7 +72,7 @@ final class Shared: Sendable {
         #expect(await gate.waitStarted(1))   // the third starts once a thread is free
         gate.release.signal()
         gate.release.signal()
-        for call in calls { try await call.value }
+        for call in calls { try (await call.value).get() }
         #expect(gate.peak.load(ordering: .sequentiallyConsistent) == 2)
         try await pool.shutdown()
     }
@@ -76,7 +87,7 @@ final class Shared: Sendable {
         let call = Task {
             await pool.submit(timeout: nil, lane: nil, enqueued: { enqueued.signal() }) { ran.mark() }
         }
-        #expect(await Self.offCooperativePool { enqueued.wait(timeout: .now() + .seconds(10)) == .success })
+        #expect(await Self.offCooperativePool { enqueued.wait(timeout: .now() + .seconds(120)) == .success })
         call.cancel()
         // Resumed at once, while the only thread is still held.
         let result = await call.value
@@ -162,17 +173,17 @@ final class Shared: Sendable {
         let lane = BlockingLane()
         let gate = Gate()
         let order = Shared()
-        let first = Task { try await pool.run(on: lane) { order.list.withLock { $0.append(1) }; gate.item() } }
+        let first = await Self.enqueued(pool, on: lane) { order.list.withLock { $0.append(1) }; gate.item() }
         #expect(await gate.waitStarted(1))
-        let second = Task { try await pool.run(on: lane) { order.list.withLock { $0.append(2) }; gate.item() } }
+        let second = await Self.enqueued(pool, on: lane) { order.list.withLock { $0.append(2) }; gate.item() }
         // A thread is free, yet the lane's second item waits for its first.
         #expect(await gate.noneStarts(within: 300))
         try await pool.run {}   // other work still gets the free thread
         gate.release.signal()
         #expect(await gate.waitStarted(1))
         gate.release.signal()
-        try await first.value
-        try await second.value
+        try (await first.value).get()
+        try (await second.value).get()
         #expect(order.list.withLock { $0 } == [1, 2])
         #expect(gate.peak.load(ordering: .sequentiallyConsistent) == 1)
         try await pool.shutdown()

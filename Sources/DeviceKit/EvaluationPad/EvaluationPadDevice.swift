@@ -144,12 +144,7 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         state.withLock { $0.wantedSignal = signal }
     }
 
-    /// Called by libusb's hotplug callback (on its event thread).
-    func hotplugEvent(_ event: USBHotplugWatcher.Event) {
-        supervisor.noteHotplug(event)
-        logHotplug(event)
-    }
-
+    /// Logs libusb's hotplug events (the supervisor, told first, acts on them at the next poll).
     private func logHotplug(_ event: USBHotplugWatcher.Event) {
         logger.notice(event == .arrived ? "evaluation pad plugged in" : "evaluation pad unplugged (hotplug)",
                       metadata: ["device": "\(binding.id)"])

@@ -150,12 +150,7 @@ public final class IDCardReaderService: ResettableDevice, Service {
         return await checkStatus()
     }
 
-    /// Called by libusb's hotplug callback (on its event thread).
-    func hotplugEvent(_ event: USBHotplugWatcher.Event) {
-        supervisor.noteHotplug(event)
-        logHotplug(event)
-    }
-
+    /// Logs libusb's hotplug events (the supervisor, told first, acts on them at the next poll).
     private func logHotplug(_ event: USBHotplugWatcher.Event) {
         logger.notice(event == .arrived ? "ID-card reader plugged in" : "ID-card reader unplugged (hotplug)",
                       metadata: ["device": "\(binding.id)"])
