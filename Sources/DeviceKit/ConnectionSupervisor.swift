@@ -44,13 +44,13 @@ public final class ConnectionSupervisor<Connection: Sendable>: Sendable {
     }
 
     /// What `connection(open:)` found.
-    public enum Link {
+    public enum Link<Failure: Error> {
         /// The connection that was already open.
         case open(Connection)
         /// Opened now; `returned` when the device had been open before (re-opened after it came back).
         case opened(Connection, returned: Bool)
-        /// The open failed; wait this long before trying again.
-        case failed(any Error, wait: Duration)
+        /// The open failed with the opener's error; wait this long before trying again.
+        case failed(Failure, wait: Duration)
     }
 
     /// How a failed open is classed.
@@ -112,7 +112,7 @@ public final class ConnectionSupervisor<Connection: Sendable>: Sendable {
 
     /// The open connection, or a new one from `open`. A failure counts towards the backoff and
     /// sets the status (`classify` says whether the device was absent or unusable).
-    public func connection<E: Error>(open: () throws(E) -> Connection, classify: (E) -> OpenFailure) -> Link {
+    public func connection<E: Error>(open: () throws(E) -> Connection, classify: (E) -> OpenFailure) -> Link<E> {
         if let existing = state.withLock({ $0.connection }) { return .open(existing) }
         do throws(E) {
             let connection = try open()

@@ -153,7 +153,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             }
             return device
         case let .failed(error, _):
-            throw error as? V4L2Error ?? V4L2Error(.failed, "\(error)")
+            throw error
         }
     }
 
