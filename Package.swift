@@ -84,7 +84,7 @@ let package = Package(
         ]),
         // Receipt and ticket printers: slips as persisted print jobs through CUPS, paper states, restock.
         .target(name: "Printing", dependencies: [
-            "DeviceKit", "Slips", "Store", "KioskConfig", "CCups", "BlockingWork",
+            "DeviceKit", "Slips", "Store", "KioskConfig", "BlockingWork",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
