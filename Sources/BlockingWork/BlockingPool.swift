@@ -49,8 +49,11 @@ public final class BlockingPool: Sendable {
     private let pool: NIOThreadPool
     private let stopped = Atomic<Bool>(false)
 
-    /// Threads of the shared pool when `ONEWINDOW_BLOCKING_THREADS` does not say otherwise.
-    public static let defaultThreadCount = 4
+    /// Threads of the shared pool when `ONEWINDOW_BLOCKING_THREADS` does not say otherwise: a
+    /// kiosk's steady mix holds up to six at once — the pad's and the reader's bounded waits, a camera
+    /// frame, two printers' IPP calls, a page's fsync — so eight keep one device class from queueing
+    /// behind another, while a burst beyond that still waits instead of growing threads.
+    public static let defaultThreadCount = 8
 
     /// The process's pool: `ONEWINDOW_BLOCKING_THREADS` threads (1…64), else `defaultThreadCount`.
     /// Started on first use, never shut down.
