@@ -49,30 +49,27 @@ final class Shared: Sendable {
         }
     }
 
-    /// Runs `body` on the pool from a new task and returns once the item is in the pool's hands
-    /// (the task may wait long for a thread of its own while the whole suite runs).
-    static func enqueued(_ pool: BlockingPool, on lane: BlockingLane? = nil, _ body: @escaping @Sendable () -> Void) async
-        -> Task<Result<Void, BlockingWorkError>, Never> {
-        let handedOver = DispatchSemaphore(value: 0)
-        let task = Task { await pool.submit(timeout: nil, lane: lane, enqueued: { handedOver.signal() }, body) }
-        #expect(await offCooperativePool { handedOver.wait(timeout: .now() + .seconds(120)) == .success })
-        return task
+    /// Hands a blocking item straight to the pool's threads, without a task: under the whole suite
+    /// a new task may wait minutes for one of the two cooperative threads, a pool thread does not.
+    static func block(_ pool: BlockingPool, with gate: Gate) {
+        pool.schedule { _ in gate.item() }
     }
 
     @Test func neverRunsMoreItemsThanThreads() async throws {
         let pool = BlockingPool(threads: 2)
         let gate = Gate()
-        var calls: [Task<Result<Void, BlockingWorkError>, Never>] = []
-        for _ in 0..<3 { calls.append(await Self.enqueued(pool) { gate.item() }) }
+        for _ in 0..<3 { Self.block(pool, with: gate) }
         #expect(await gate.waitStarted(2))
         // Two threads, both held: the third item is queued, not started.
         #expect(await gate.noneStarts(within: 300))
         #expect(gate.running.load(ordering: .sequentiallyConsistent) == 2)
         gate.release.signal()
         #expect(await gate.waitStarted(1))   // the third starts once a thread is free
+        #expect(gate.running.load(ordering: .sequentiallyConsistent) == 2)
         gate.release.signal()
         gate.release.signal()
-        for call in calls { try (await call.value).get() }
+        try await pool.run {}
+        try await pool.run {}
         #expect(gate.peak.load(ordering: .sequentiallyConsistent) == 2)
         try await pool.shutdown()
     }
@@ -80,22 +77,17 @@ final class Shared: Sendable {
     @Test func aCallCancelledBeforeItStartsNeverRunsItsBody() async throws {
         let pool = BlockingPool(threads: 1)
         let gate = Gate()
-        let blocker = Task { try await pool.run { gate.item() } }
+        Self.block(pool, with: gate)
         #expect(await gate.waitStarted(1))
         let ran = Shared()
-        let enqueued = DispatchSemaphore(value: 0)
-        let call = Task {
-            await pool.submit(timeout: nil, lane: nil, enqueued: { enqueued.signal() }) { ran.mark() }
-        }
-        #expect(await Self.offCooperativePool { enqueued.wait(timeout: .now() + .seconds(120)) == .success })
-        call.cancel()
+        // The test's own task is cancelled once its item is queued behind the held thread.
+        let result = await pool.submit(timeout: nil, lane: nil, enqueued: { withUnsafeCurrentTask { $0?.cancel() } }) { ran.mark() }
         // Resumed at once, while the only thread is still held.
-        let result = await call.value
         if case .failure(.cancelled) = result {} else { Issue.record("expected .cancelled, got \(result)") }
+        #expect(gate.running.load(ordering: .sequentiallyConsistent) == 1)
         gate.release.signal()
-        try await blocker.value
         // The pool is FIFO on one thread: once this has run, the cancelled item was dequeued (and skipped).
-        try await pool.run {}
+        try await pool.runIgnoringCancellation {}
         #expect(ran.ran == false)
         try await pool.shutdown()
     }
@@ -116,14 +108,13 @@ final class Shared: Sendable {
     @Test func aTimeoutWhileWaitingSkipsTheWorkAndSaysSo() async throws {
         let pool = BlockingPool(threads: 1)
         let gate = Gate()
-        let blocker = Task { try await pool.run { gate.item() } }
+        Self.block(pool, with: gate)
         #expect(await gate.waitStarted(1))
         let ran = Shared()
         await #expect(throws: BlockingWorkError.deadlineExceeded(timeout: .milliseconds(50), started: false)) {
             try await pool.run(timeout: .milliseconds(50)) { ran.mark() }
         }
         gate.release.signal()
-        try await blocker.value
         try await pool.run {}
         #expect(ran.ran == false)
         try await pool.shutdown()
@@ -132,9 +123,10 @@ final class Shared: Sendable {
     @Test func aTimeoutWhileRunningResumesTheCallerAtOnce() async throws {
         let pool = BlockingPool(threads: 1)
         let gate = Gate()
-        let call = Task { try await pool.run(timeout: .seconds(1)) { gate.item() } }
-        #expect(await gate.waitStarted(1))
-        let error = await #expect(throws: BlockingWorkError.self) { try await call.value }
+        // The thread is free, so the item starts at once and is still held when the second passes.
+        let error = await #expect(throws: BlockingWorkError.self) {
+            try await pool.run(timeout: .seconds(1)) { gate.item() }
+        }
         #expect(error == .deadlineExceeded(timeout: .seconds(1), started: true))
         #expect(error?.description.contains("did not finish within") == true)
         // The stuck item still holds its thread until it ends by itself.
@@ -173,17 +165,16 @@ final class Shared: Sendable {
         let lane = BlockingLane()
         let gate = Gate()
         let order = Shared()
-        let first = await Self.enqueued(pool, on: lane) { order.list.withLock { $0.append(1) }; gate.item() }
+        lane.enqueue({ _ in order.list.withLock { $0.append(1) }; gate.item() }, on: pool)
         #expect(await gate.waitStarted(1))
-        let second = await Self.enqueued(pool, on: lane) { order.list.withLock { $0.append(2) }; gate.item() }
+        lane.enqueue({ _ in order.list.withLock { $0.append(2) }; gate.item() }, on: pool)
         // A thread is free, yet the lane's second item waits for its first.
         #expect(await gate.noneStarts(within: 300))
         try await pool.run {}   // other work still gets the free thread
         gate.release.signal()
         #expect(await gate.waitStarted(1))
         gate.release.signal()
-        try (await first.value).get()
-        try (await second.value).get()
+        try await pool.run(on: lane) {}   // after both lane items
         #expect(order.list.withLock { $0 } == [1, 2])
         #expect(gate.peak.load(ordering: .sequentiallyConsistent) == 1)
         try await pool.shutdown()
