@@ -43,6 +43,9 @@ let package = Package(
         // The kernel's V4L2 ABI: VIDIOC_* request codes as constants (the macros are not importable).
         .systemLibrary(name: "CV4L2", path: "Sources/CV4L2", providers: [.apt(["linux-libc-dev"])]),
 
+        // The process's one bounded pool for blocking work (libusb, termios, V4L2, libcups, page files):
+        // swift-nio's NIOThreadPool with a fixed thread count, cancellation and per-call timeouts.
+        .target(name: "BlockingWork", dependencies: [.product(name: "NIOPosix", package: "swift-nio")]),
         // The domain: service items, working-day calendar, queue categories. Pure Swift.
         .target(name: "Workflow", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         // GA/T 467 SAM protocol, card decoding and the device-side SAM simulator. Pure Swift, no I/O.
@@ -58,7 +61,7 @@ let package = Package(
         .target(name: "Slips", dependencies: ["Workflow", "KioskConfig", "IDCard", "CQREncode", "CFreeType", "CPNG"]),
         // Device model, simulators and the drivers that talk to C libraries.
         .target(name: "DeviceKit", dependencies: [
-            "KioskConfig", "IDCard", "CCups", "CLibUSB", "CV4L2", "CEvdev", "PageImaging",
+            "KioskConfig", "IDCard", "CCups", "CLibUSB", "CV4L2", "CEvdev", "PageImaging", "BlockingWork",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -75,7 +78,7 @@ let package = Package(
         // The front desk: the workflow's rules applied to the store (filings, audit chain, outbox,
         // supervision, queue tickets, evaluations), each change one transaction.
         .target(name: "FrontDesk", dependencies: [
-            "Workflow", "Store", "KioskConfig",
+            "Workflow", "Store", "KioskConfig", "BlockingWork",
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -83,7 +86,7 @@ let package = Package(
         ]),
         // Receipt and ticket printers: slips as persisted print jobs through CUPS, paper states, restock.
         .target(name: "Printing", dependencies: [
-            "DeviceKit", "Slips", "Store", "KioskConfig", "CCups",
+            "DeviceKit", "Slips", "Store", "KioskConfig", "BlockingWork",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
@@ -160,6 +163,7 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow", "KioskTestSupport"]),
         .testTarget(name: "FrontDeskTests", dependencies: [
             "FrontDesk", "KioskTestSupport", "KioskConfig", "Store", "Workflow",

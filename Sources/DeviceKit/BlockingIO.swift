@@ -1,20 +1,10 @@
-import Dispatch
+import BlockingWork
 
-/// Runs blocking C calls (libcups, libusb, termios) on a dedicated queue, never on the two
-/// threads of Swift's cooperative pool, so a slow device cannot stall the API.
+/// The drivers' former entry point for blocking calls, kept so callers outside DeviceKit compile
+/// unchanged: it runs `body` on `BlockingPool.shared` (the process's one bounded pool), but, having
+/// no error of its own to throw, is not cancellable. New code calls `BlockingPool.shared.run`.
 public enum BlockingIO {
-    private static let queue = DispatchQueue(label: "onewindow.blocking-io", qos: .userInitiated, attributes: .concurrent)
-
     public static func run<T: Sendable, E: Error>(_ body: @escaping @Sendable () throws(E) -> T) async throws(E) -> T {
-        let result: Result<T, E> = await withCheckedContinuation { continuation in
-            queue.async {
-                do throws(E) {
-                    continuation.resume(returning: .success(try body()))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
-        }
-        return try result.get()
+        try await BlockingPool.shared.runIgnoringCancellation(body)
     }
 }

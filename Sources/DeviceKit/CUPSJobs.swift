@@ -25,7 +25,7 @@ public struct CUPSJobState: Sendable, Hashable, Codable {
 }
 
 /// Raw print jobs and queue administration through libcups, each call on its own bounded
-/// connection (blocking: call through `BlockingIO`). Errors are `CUPSProbeError`s.
+/// connection (blocking: call through `BlockingPool`). Errors are `CUPSProbeError`s.
 public enum CUPSJobs {
     public typealias Server = (host: String, port: Int32)
 

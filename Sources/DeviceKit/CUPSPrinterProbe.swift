@@ -1,3 +1,4 @@
+import BlockingWork
 import CCups
 import Foundation
 import KioskConfig
@@ -26,6 +27,9 @@ public enum CUPSProbeError: Error, Sendable, Hashable, CustomStringConvertible {
     case queueNotFound(queue: String, server: String)
     /// Any other IPP failure, with libcups' message.
     case ipp(status: Int, message: String, server: String)
+    /// The call never gave an answer of its own: cancelled before it started, or past its timeout
+    /// on the blocking pool.
+    case interrupted(BlockingWorkError)
 
     public var description: String {
         switch self {
@@ -35,6 +39,8 @@ public enum CUPSProbeError: Error, Sendable, Hashable, CustomStringConvertible {
             "CUPS server \(server) has no queue '\(queue)' (create it with lpadmin or fix 'queue:' in kiosk.yaml)"
         case let .ipp(status, message, server):
             "CUPS server \(server) answered IPP status 0x\(String(status, radix: 16)): \(message)"
+        case let .interrupted(reason):
+            "CUPS was not asked: \(reason)"
         }
     }
 }
@@ -54,7 +60,7 @@ public enum CUPSProbe {
         server.host.hasPrefix("/") ? server.host : "\(server.host):\(server.port)"
     }
 
-    /// Blocking: call through `BlockingIO`.
+    /// Blocking: call through `BlockingPool`.
     public static func queryQueue(_ queue: String, server: (host: String, port: Int32),
                                   timeoutMilliseconds: Int32 = 2000) throws(CUPSProbeError) -> CUPSQueueState {
         let request = ippNewRequest(IPP_OP_GET_PRINTER_ATTRIBUTES)
@@ -139,16 +145,16 @@ public struct CUPSPrinter: KioskDevice {
         let queue = binding.queue ?? binding.id
         let server = CUPSProbe.server(for: binding)
         do {
-            let state = try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSQueueState in
+            let state = try await BlockingPool.shared.run({ () throws(CUPSProbeError) -> CUPSQueueState in
                 try CUPSProbe.queryQueue(queue, server: server)
-            }
+            }, interrupted: CUPSProbeError.interrupted)
             return CUPSStateMapping.report(for: binding, queue: state)
         } catch let error {
             switch error {
             case .queueNotFound:
                 return DeviceStatusReport(binding: binding, status: .noDevice, paper: .unknown,
                                           detail: error.description, action: .configuration)
-            case .serverUnreachable, .ipp:
+            case .serverUnreachable, .ipp, .interrupted:
                 return DeviceStatusReport(binding: binding, status: .offline, paper: .unknown,
                                           detail: error.description, action: .configuration)
             }

@@ -55,41 +55,7 @@ public enum USBBus {
     }
 }
 
-/// Finding one device on libusb's device list, for the drivers that open a device by its ids.
-enum USBDeviceList {
-    /// Runs `body` with the first device whose descriptor has `vendorID:productID`, while libusb's
-    /// device list (and so the device) is held. Returns nil when no such device is attached;
-    /// `listFailed` turns libusb's code into the caller's error when the list cannot be read.
-    static func withFirstDevice<T, E: Error>(in context: OpaquePointer?, vendorID: UInt16, productID: UInt16,
-                                             listFailed: (Int32) -> E,
-                                             _ body: (OpaquePointer) throws(E) -> T) throws(E) -> T? {
-        var list: UnsafeMutablePointer<OpaquePointer?>?
-        let count = libusb_get_device_list(context, &list)
-        guard count >= 0, let list else { throw listFailed(Int32(count)) }
-        defer { libusb_free_device_list(list, 1) }
-        for i in 0..<Int(count) {
-            guard let candidate = list[i] else { continue }
-            var descriptor = libusb_device_descriptor()
-            if libusb_get_device_descriptor(candidate, &descriptor) == 0,
-               descriptor.idVendor == vendorID, descriptor.idProduct == productID {
-                return try body(candidate)
-            }
-        }
-        return nil
-    }
-}
-
 /// libusb's name of an error code (`LIBUSB_ERROR_NO_DEVICE`), for messages.
 func libusbErrorName(_ rc: Int32) -> String {
     libusb_error_name(rc).map { String(cString: $0) } ?? "error \(rc)"
-}
-
-/// Claims `interface` on an open handle; only when a kernel driver holds it (BUSY) is that driver
-/// detached and the claim tried again (a detach ioctl when no driver is bound is avoided). libusb
-/// does not re-attach the driver on release. Returns libusb's code, 0 on success.
-func claimInterfaceDetachingKernelDriver(_ handle: OpaquePointer?, _ interface: Int32) -> Int32 {
-    let claim = libusb_claim_interface(handle, interface)
-    guard claim == LIBUSB_ERROR_BUSY.rawValue, libusb_kernel_driver_active(handle, interface) == 1 else { return claim }
-    let detached = libusb_detach_kernel_driver(handle, interface)
-    return detached == 0 ? libusb_claim_interface(handle, interface) : detached
 }

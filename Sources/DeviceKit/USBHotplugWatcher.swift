@@ -1,12 +1,20 @@
 import CLibUSB
 import Foundation
-import ServiceLifecycle
 import Synchronization
 
 /// Watches for a USB device (by VID:PID) arriving and leaving through libusb's hotplug callback,
 /// on a libusb event thread of its own. Owns its libusb context; `stop()` (or deinit) ends the
 /// thread and frees it.
+///
+/// This thread is the one documented exception to "all blocking work on `BlockingPool`": libusb
+/// delivers hot-plug callbacks only from inside `libusb_handle_events*`, which must be called again
+/// and again for as long as the device is watched — that is, the whole life of kioskd. On the pool
+/// it would hold one of its few threads forever (two, with a reader and a pad), or, cut into short
+/// pool items, add latency and churn to every other device's work. So it has one long-lived thread
+/// per watched device, which only waits inside libusb (200 ms slices, to notice `stop()`), does no
+/// I/O of its own, and hands each event to `ConnectionSupervisor.noteHotplug`.
 public final class USBHotplugWatcher: @unchecked Sendable {
+    /// What libusb reported.
     public enum Event: Sendable {
         case arrived
         case left
@@ -68,6 +76,7 @@ public final class USBHotplugWatcher: @unchecked Sendable {
         thread.start()
     }
 
+    /// Ends the event thread (waiting for it) and frees the context; idempotent.
     public func stop() {
         guard let loop, loop.running.exchange(false, ordering: .relaxed) else { return }
         loop.finished.wait()
@@ -77,32 +86,4 @@ public final class USBHotplugWatcher: @unchecked Sendable {
     }
 
     deinit { stop() }
-}
-
-/// The run loop of a USB device that polls its hardware (the ID-card reader, the HID pad): watches
-/// hot-plug for its ids when it has them, polls, then waits the delay the poll asked for in 50 ms
-/// slices, so a hot-plug event is acted on at once even during a backoff; until graceful shutdown.
-enum USBDevicePollLoop {
-    static func run(hotplugIDs: (vendorID: UInt16, productID: UInt16)?,
-                    onHotplug: @escaping @Sendable (USBHotplugWatcher.Event) -> Void,
-                    hotplugPending: @escaping @Sendable () -> Bool,
-                    poll: @escaping @Sendable () async throws -> Duration) async throws {
-        let watcher = hotplugIDs.flatMap { ids in
-            USBHotplugWatcher(vendorID: ids.vendorID, productID: ids.productID, onEvent: onHotplug)
-        }
-        defer { watcher?.stop() }
-        do {
-            try await cancelWhenGracefulShutdown {
-                while !Task.isCancelled {
-                    let wait = try await poll()
-                    let until = ContinuousClock.now + wait
-                    while ContinuousClock.now < until, !hotplugPending() {
-                        try await Task.sleep(for: min(.milliseconds(50), until - ContinuousClock.now))
-                    }
-                }
-            }
-        } catch is CancellationError {
-            // graceful shutdown
-        }
-    }
 }

@@ -155,7 +155,7 @@ public struct SimulatorRoutes: Sendable {
             case let simulated as SimulatedDevice:
                 simulated.set(status: .online, paper: paper.paperState)
             case let cups as SlipPrinter:
-                do throws(PrintError) { try await cups.simulatePaper(paper) } catch {
+                do throws(PrintError) { try await cups.paperSensor().orRefused(id).simulatePaper(paper) } catch {
                     if case .refused = error { throw APIProblem.notFound("printer \(id) is not simulated: \(error)") }
                     throw APIProblem(.serviceUnavailable, code: "cups", title: "打印服务不可用", detail: "\(error)")
                 }

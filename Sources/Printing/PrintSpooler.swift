@@ -1,3 +1,4 @@
+import BlockingWork
 import DeviceKit
 import Foundation
 import KioskConfig
@@ -6,7 +7,8 @@ import Synchronization
 /// Where a `SlipPrinter` sends its jobs: the few spooler operations it needs (create a job, send
 /// its document, ask after it, cancel, resume the queue) and the queue's state. `CUPSSpooler`
 /// speaks IPP to a CUPS queue; `SimulatedSpooler` is its in-process twin for `driver: simulated`
-/// printers, so a kiosk without CUPS still prints (nowhere) through the same job ledger.
+/// printers, so a kiosk without CUPS still prints (nowhere) through the same job ledger. A real
+/// printer's paper cannot be set: that is `PaperSimulating`, which only the simulators adopt.
 public protocol PrintSpooler: Sendable {
     /// Where the jobs go, for logs and `kioskctl printer list` (`receipt@127.0.0.1:631`).
     var destination: String { get }
@@ -22,13 +24,19 @@ public protocol PrintSpooler: Sendable {
     /// After a restock or a cleared fault: stale reasons cleared, queue accepting and resumed,
     /// held jobs released.
     func resume() async throws(CUPSProbeError)
-    /// Sets a simulated paper sensor; `.refused` for a real printer.
-    func simulatePaper(_ state: SimulatedPaper) async throws(PrintError)
     /// The queue's state as a device report for `binding` (paper from the spooler's reasons only).
     func queueStatus(of binding: DeviceBinding) async -> DeviceStatusReport
 }
 
-/// A raw CUPS queue reached through libcups, each call on its own bounded connection.
+/// A printer whose paper sensor can be set from outside (the demo, tests): the simulated printer
+/// and the demo's capture queues. Real printers do not have it.
+public protocol PaperSimulating: Sendable {
+    /// Sets the simulated sensor. Paper put back does not restart a stopped queue: a restock does.
+    func simulatePaper(_ state: SimulatedPaper) async throws(PrintError)
+}
+
+/// A raw CUPS queue reached through libcups, each call on its own bounded connection, each on the
+/// process's blocking pool.
 public struct CUPSSpooler: PrintSpooler {
     public let queue: String
     let server: CUPSJobs.Server
@@ -43,16 +51,21 @@ public struct CUPSSpooler: PrintSpooler {
 
     public var destination: String { "\(queue)@\(CUPSProbe.display(server))" }
 
+    /// One libcups call on the blocking pool; a call that never ran is `.interrupted`.
+    func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(CUPSProbeError) -> T) async throws(CUPSProbeError) -> T {
+        try await BlockingPool.shared.run(body, interrupted: CUPSProbeError.interrupted)
+    }
+
     public func createJob(name: String) async throws(CUPSProbeError) -> Int32 {
         let (queue, server, timeout) = (queue, server, timeoutMilliseconds)
-        return try await BlockingIO.run { () throws(CUPSProbeError) -> Int32 in
+        return try await blocking { () throws(CUPSProbeError) -> Int32 in
             try CUPSJobs.createJob(queue: queue, server: server, jobName: name, timeoutMilliseconds: timeout)
         }
     }
 
     public func sendDocument(jobId: Int32, document: [UInt8], name: String) async throws(CUPSProbeError) {
         let (queue, server, timeout) = (queue, server, timeoutMilliseconds)
-        try await BlockingIO.run { () throws(CUPSProbeError) in
+        try await blocking { () throws(CUPSProbeError) in
             try CUPSJobs.sendDocument(jobId: jobId, queue: queue, server: server, document: document, name: name,
                                       timeoutMilliseconds: timeout)
         }
@@ -60,58 +73,94 @@ public struct CUPSSpooler: PrintSpooler {
 
     public func job(_ id: Int32) async throws(CUPSProbeError) -> CUPSJobState? {
         let server = server
-        return try await BlockingIO.run { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(id, server: server) }
+        return try await blocking { () throws(CUPSProbeError) -> CUPSJobState? in try CUPSJobs.job(id, server: server) }
     }
 
     public func unfinishedJobs(named name: String) async throws(CUPSProbeError) -> [CUPSJobState] {
         let (queue, server) = (queue, server)
-        return try await BlockingIO.run { () throws(CUPSProbeError) -> [CUPSJobState] in
+        return try await blocking { () throws(CUPSProbeError) -> [CUPSJobState] in
             try CUPSJobs.jobs(queue: queue, server: server).filter { $0.name == name && !$0.isFinished }
         }
     }
 
     public func cancel(_ id: Int32) async throws(CUPSProbeError) {
         let server = server
-        try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.cancel(id, server: server) }
+        try await blocking { () throws(CUPSProbeError) in try CUPSJobs.cancel(id, server: server) }
     }
 
     public func resume() async throws(CUPSProbeError) {
         let (queue, server) = (queue, server)
-        try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.resume(queue: queue, server: server) }
+        try await blocking { () throws(CUPSProbeError) in try CUPSJobs.resume(queue: queue, server: server) }
     }
 
-    /// Only the demo's capture queues (`kiosk-capture:` device URI) have a sensor file to set; their
-    /// printer-state-reasons are set as a real printer's sensor would set them.
-    public func simulatePaper(_ state: SimulatedPaper) async throws(PrintError) {
+    public func queueStatus(of binding: DeviceBinding) async -> DeviceStatusReport {
+        await CUPSPrinter(binding: binding).checkStatus()
+    }
+
+    /// The queue as a demo capture queue (`kiosk-capture:` device URI, a sensor file in its
+    /// directory), or nil when it is a real printer.
+    public func captureQueue() async throws(PrintError) -> CaptureSpooler? {
         let (queue, server) = (queue, server)
         let uri: String?
         do {
-            uri = try await BlockingIO.run { () throws(CUPSProbeError) in try CUPSJobs.deviceURI(queue: queue, server: server) }
+            uri = try await blocking { () throws(CUPSProbeError) in try CUPSJobs.deviceURI(queue: queue, server: server) }
         } catch {
             throw .cups(error)
         }
-        guard let uri, uri.hasPrefix("kiosk-capture:") else {
-            throw .refused("queue \(queue) is a real printer (\(uri ?? "no device URI")); its paper cannot be simulated")
-        }
+        guard let uri, uri.hasPrefix("kiosk-capture:") else { return nil }
         var directory = String(uri.dropFirst("kiosk-capture:".count))
         while directory.hasPrefix("//") { directory.removeFirst() }
-        do {
-            try (state.rawValue + "\n").write(toFile: directory + "/paper", atomically: true, encoding: .utf8)
+        return CaptureSpooler(cups: self, directory: directory)
+    }
+}
+
+/// One of the demo's capture queues: a CUPS queue whose backend (`scripts/cups-backend/kiosk-capture`)
+/// writes jobs into a directory and reads a paper sensor file there. Prints as `CUPSSpooler`; its
+/// paper can be set, and its printer-state-reasons follow as a real printer's sensor would set them.
+public struct CaptureSpooler: PrintSpooler, PaperSimulating {
+    public let cups: CUPSSpooler
+    /// The backend's directory (the sensor is its `paper` file).
+    public let directory: String
+
+    public var destination: String { cups.destination }
+    public func createJob(name: String) async throws(CUPSProbeError) -> Int32 { try await cups.createJob(name: name) }
+    public func sendDocument(jobId: Int32, document: [UInt8], name: String) async throws(CUPSProbeError) {
+        try await cups.sendDocument(jobId: jobId, document: document, name: name)
+    }
+    public func job(_ id: Int32) async throws(CUPSProbeError) -> CUPSJobState? { try await cups.job(id) }
+    public func unfinishedJobs(named name: String) async throws(CUPSProbeError) -> [CUPSJobState] {
+        try await cups.unfinishedJobs(named: name)
+    }
+    public func cancel(_ id: Int32) async throws(CUPSProbeError) { try await cups.cancel(id) }
+    public func resume() async throws(CUPSProbeError) { try await cups.resume() }
+    public func queueStatus(of binding: DeviceBinding) async -> DeviceStatusReport { await cups.queueStatus(of: binding) }
+
+    public func simulatePaper(_ state: SimulatedPaper) async throws(PrintError) {
+        let (queue, server, directory) = (cups.queue, cups.server, directory)
+        do throws(SensorWriteError) {
+            try await BlockingPool.shared.run({ () throws(SensorWriteError) in
+                do {
+                    try (state.rawValue + "\n").write(toFile: directory + "/paper", atomically: true, encoding: .utf8)
+                } catch {
+                    throw SensorWriteError(message: "\(error)")
+                }
+            }, interrupted: { SensorWriteError(message: "\($0)") })
         } catch {
-            throw .refused("cannot write the simulated paper sensor in \(directory): \(error)")
+            throw .refused("cannot write the simulated paper sensor in \(directory): \(error.message)")
         }
         do {
-            try await BlockingIO.run { () throws(CUPSProbeError) in
+            try await cups.blocking { () throws(CUPSProbeError) in
                 try CUPSJobs.setStateReasons(state.cupsReasons, queue: queue, server: server)
             }
         } catch {
             throw .cups(error)
         }
     }
+}
 
-    public func queueStatus(of binding: DeviceBinding) async -> DeviceStatusReport {
-        await CUPSPrinter(binding: binding).checkStatus()
-    }
+/// Why the capture queue's sensor file could not be written.
+struct SensorWriteError: Error {
+    var message: String
 }
 
 /// An in-process printer for `driver: simulated` bindings: a job completes as soon as its document
@@ -119,7 +168,7 @@ public struct CUPSSpooler: PrintSpooler {
 /// stops a real one, and the job waits for `resume()` (a restock) with paper back in. Keeps the
 /// last documents it printed for tests and the demo; forgets everything on restart (a job it no
 /// longer knows is reported lost, so recovery never guesses that it printed).
-public final class SimulatedSpooler: PrintSpooler {
+public final class SimulatedSpooler: PrintSpooler, PaperSimulating {
     public let destination: String
     /// How many printed documents and finished jobs are kept.
     public static let retained = 32

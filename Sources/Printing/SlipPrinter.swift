@@ -331,17 +331,30 @@ public actor SlipPrinter: ResettableDevice {
         return await checkStatus()
     }
 
-    /// Sets a simulated paper sensor: a `driver: simulated` printer's, or the demo's capture queue's
-    /// (`kiosk-capture:` device URI), whose CUPS reasons follow as a real sensor's would. Throws
-    /// `.refused` for a real printer.
-    public func simulatePaper(_ state: SimulatedPaper) async throws(PrintError) {
-        do {
-            try await spooler.simulatePaper(state)
-        } catch {
-            if case let .refused(message) = error { throw .refused("printer \(binding.id): \(message)") }
-            throw error
+    /// The printer's simulated paper sensor — a `driver: simulated` printer's, or the demo's capture
+    /// queue's (`kiosk-capture:` device URI, asked of CUPS) — or nil for a real printer, whose paper
+    /// only a person can change.
+    public func paperSensor() async throws(PrintError) -> PaperSensor? {
+        let simulating: (any PaperSimulating)?
+        if let sensor = spooler as? any PaperSimulating {
+            simulating = sensor
+        } else if let cups = spooler as? CUPSSpooler {
+            simulating = try await cups.captureQueue()
+        } else {
+            simulating = nil
         }
-        logger.notice("simulated paper set", metadata: ["paper": "\(state.rawValue)"])
+        return simulating.map { PaperSensor(sensor: $0, logger: logger) }
+    }
+
+    /// A simulated printer's paper sensor, as `paperSensor()` finds it; each setting is logged.
+    public struct PaperSensor: PaperSimulating {
+        let sensor: any PaperSimulating
+        let logger: Logger
+
+        public func simulatePaper(_ state: SimulatedPaper) async throws(PrintError) {
+            try await sensor.simulatePaper(state)
+            logger.notice("simulated paper set", metadata: ["paper": "\(state.rawValue)"])
+        }
     }
 
     /// Sends a held or failed job again on staff's request. A job that printed is only printed again
@@ -448,11 +461,20 @@ public actor SlipPrinter: ResettableDevice {
     }
 }
 
+extension Optional where Wrapped == SlipPrinter.PaperSensor {
+    /// The sensor, or `.refused` for a real printer (the simulator route's 404).
+    public func orRefused(_ printerId: String) throws(PrintError) -> SlipPrinter.PaperSensor {
+        guard let self else { throw .refused("printer \(printerId) is a real printer; its paper cannot be simulated") }
+        return self
+    }
+}
+
 extension CUPSProbeError {
     var failureKey: String {
         switch self {
         case .serverUnreachable: "cups-unreachable"
         case .queueNotFound: "queue-not-found"
+        case .interrupted: "interrupted"
         case .ipp: "ipp-error"
         }
     }

@@ -53,7 +53,7 @@ import Testing
 
     @Test func paperOutHoldsNewSlipsAndARestockPrintsThemOnce() async throws {
         let rig = try Rig()
-        try await rig.printer.simulatePaper(.out)
+        try await #require(await rig.printer.paperSensor()).simulatePaper(.out)
         let status = await rig.printer.checkStatus()
         #expect(status.paper == .out)
         #expect(status.status == .userError)
@@ -62,7 +62,7 @@ import Testing
         #expect(held.citizenMessage?.contains("请到服务窗口领取") == true)
         #expect(rig.spooler.printed.count == 0)
 
-        try await rig.printer.simulatePaper(.ok)
+        try await #require(await rig.printer.paperSensor()).simulatePaper(.ok)
         let report = try await rig.printer.restock()
         #expect(report.reprinted == [held.jobId])
         #expect(try rig.store.printJob(id: held.jobId)?.state == .printing || rig.spooler.printed.count == 1)

@@ -1,3 +1,4 @@
+import BlockingWork
 import KioskConfig
 import PageImaging
 import Synchronization
@@ -83,11 +84,11 @@ public final class SimulatedCamera: DocumentCamera, ResettableDevice {
 
     static func encode(_ page: SyntheticPage, quality: Int) async throws(CaptureError) -> [UInt8] {
         // Drawing a 5 MP page takes tens of milliseconds: off the cooperative pool.
-        try await BlockingIO.run { () throws(CaptureError) -> [UInt8] in
+        try await BlockingPool.shared.run({ () throws(CaptureError) -> [UInt8] in
             do throws(JPEGError) { return try page.jpeg(quality: quality) } catch {
                 throw CaptureError.unavailable("the simulator could not encode its page: \(error)")
             }
-        }
+        }, interrupted: { CaptureError.unavailable("the simulator did not draw its page: \($0)") })
     }
 
     /// Drops the queued pages and goes back to sharp, well-lit pages.

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import KioskConfig
 import Logging
@@ -23,8 +24,9 @@ public struct EvaluationPadCounters: Sendable, Hashable, Codable {
 /// Drives one evaluation pad (HID, evdev or simulated): keeps it open, reads its keys and hands
 /// them to the attached handler (the rating logic), keeps XFS4IoT-style status and counters, and
 /// survives unplug: the stale connection is dropped (status `powerOff`, `.unavailable` handed on)
-/// and the pad re-opened when it returns, without restarting kioskd. Reads run through
-/// `BlockingIO`, off the cooperative pool.
+/// and the pad re-opened when it returns, without restarting kioskd — the connection's life (open,
+/// backoff, hot-plug, `powerOff`) is its `ConnectionSupervisor`'s. Reads run on the process's
+/// `BlockingPool`, off the cooperative pool.
 public final class EvaluationPadDevice: ResettableDevice, Service {
     public typealias Opener = @Sendable () throws(PadTransportError) -> any PadConnection
     public typealias Handler = @Sendable (PadInput) async -> Void
@@ -42,20 +44,16 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     private let hotplugIDs: (vendorID: UInt16, productID: UInt16)?
 
     private struct State: Sendable {
-        var connection: (any PadConnection)?
-        var report: DeviceStatusReport
         var counters = EvaluationPadCounters()
-        var everConnected = false
         var announcedUnavailable = false
-        var failedOpens = 0
-        /// Set by libusb's hotplug callback; acted on at the next read, which it also hastens.
-        var hotplug: USBHotplugWatcher.Event?
         /// What the pad should show, and what its current connection was last told (nil: nothing yet).
         var wantedSignal = PadSignal.idle
         var shownSignal: PadSignal?
     }
 
     private let state: Mutex<State>
+    /// The pad's connection, its backoff while absent, hot-plug and `powerOff` state.
+    let supervisor: ConnectionSupervisor<any PadConnection>
     private let handler = Mutex<Handler?>(nil)
     private let polling = Mutex(false)
     /// Callers waiting for the read under way (the simulator route, a staff reset): the loop lets
@@ -112,29 +110,31 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         self.readTimeout = readTimeout
         self.simulator = simulator
         self.logger = logger
-        state = Mutex(State(report: DeviceStatusReport(binding: binding, status: .starting)))
+        state = Mutex(State())
+        // Back off while the pad is absent: 0.25, 0.5, 1, 2 s.
+        supervisor = ConnectionSupervisor(binding: binding, backoff: .init(first: .milliseconds(250), doublings: 3, maximum: .seconds(2)),
+                                          wording: .init(absentAdvice: "check the pad's cable",
+                                                         unplugged: "the pad was unplugged; it is re-opened when it returns"),
+                                          close: { $0.close() })
     }
 
     /// Where keys and (un)availability go; one handler (the rating logic).
     public func attach(_ handler: @escaping Handler) { self.handler.withLock { $0 = handler } }
 
-    public func checkStatus() async -> DeviceStatusReport { state.withLock { $0.report } }
+    public func checkStatus() async -> DeviceStatusReport { supervisor.report }
 
-    public var counters: EvaluationPadCounters { state.withLock { $0.counters } }
+    public var counters: EvaluationPadCounters {
+        var counters = state.withLock { $0.counters }
+        counters.unplugs = supervisor.unplugs
+        return counters
+    }
 
     public func run() async throws {
-        try await USBDevicePollLoop.run(
-            hotplugIDs: hotplugIDs, onHotplug: { [weak self] event in self?.hotplugEvent(event) },
-            hotplugPending: { [weak self] in self?.state.withLock { $0.hotplug != nil } ?? false }
-        ) { [self] in
+        try await supervisor.run(hotplugIDs: hotplugIDs, onHotplug: { [weak self] event in self?.logHotplug(event) }) { [self] in
             let wait = await pollOnce(timeout: readTimeout)
             // A caller waiting for the connection (a reset, the simulator) goes before the next read.
             while waiters.load(ordering: .acquiring) > 0 { try await Task.sleep(for: .milliseconds(1)) }
             return wait
-        }
-        state.withLock { s in
-            s.connection?.close()
-            s.connection = nil
         }
     }
 
@@ -144,20 +144,15 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         state.withLock { $0.wantedSignal = signal }
     }
 
-    /// Called by libusb's hotplug callback (on its event thread).
-    func hotplugEvent(_ event: USBHotplugWatcher.Event) {
-        state.withLock { $0.hotplug = event }
+    /// Logs libusb's hotplug events (the supervisor, told first, acts on them at the next poll).
+    private func logHotplug(_ event: USBHotplugWatcher.Event) {
         logger.notice(event == .arrived ? "evaluation pad plugged in" : "evaluation pad unplugged (hotplug)",
                       metadata: ["device": "\(binding.id)"])
     }
 
     /// Staff reset: drops the connection and opens the pad again at once.
     public func reset() async throws -> DeviceStatusReport {
-        state.withLock { s in
-            s.connection?.close()
-            s.connection = nil
-            s.failedOpens = 0
-        }
+        supervisor.reset()
         logger.notice("evaluation pad reset", metadata: ["device": "\(binding.id)"])
         _ = await pollOnce()
         return await checkStatus()
@@ -183,7 +178,11 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
             }
         }
         defer { polling.withLock { $0 = false } }
-        let (inputs, wait) = await BlockingIO.run { () -> ([PadInput], Duration) in self.pollBlocking(timeout: timeout) }
+        // Cancelled before the pool took it (shutdown): no read.
+        guard let read = try? await BlockingPool.shared.run({ () -> ([PadInput], Duration) in self.pollBlocking(timeout: timeout) }) else {
+            return readTimeout
+        }
+        let (inputs, wait) = read
         if let handler = handler.withLock({ $0 }) {
             for input in inputs { await handler(input) }
         }
@@ -192,42 +191,26 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
 
     private func pollBlocking(timeout: Duration) -> ([PadInput], Duration) {
         var inputs: [PadInput] = []
-        switch state.withLock({ s -> USBHotplugWatcher.Event? in defer { s.hotplug = nil }; return s.hotplug }) {
-        case .left?:
-            // Drop the stale handle at once: an unplugged device's handle may not fail by itself.
-            if state.withLock({ $0.connection != nil }) { return unplugged(inputs) }
-        case .arrived?:
-            state.withLock { $0.failedOpens = 0 }
-        case nil:
-            break
-        }
+        // A LEFT event drops the stale handle at once: an unplugged device's handle may not fail by itself.
+        if supervisor.applyHotplug() { return unplugged(inputs, dropped: true) }
         let connection: any PadConnection
-        if let existing = state.withLock({ $0.connection }) {
-            connection = existing
-        } else {
-            do {
-                connection = try opener()
-            } catch {
-                let (everConnected, failures) = state.withLock { s -> (Bool, Int) in
-                    s.failedOpens += 1
-                    return (s.everConnected, s.failedOpens)
-                }
-                switch error {
-                case .notFound, .deviceGone:
-                    setStatus(everConnected ? .powerOff : .noDevice, detail: "\(error): check the pad's cable",
-                              action: everConnected ? .maintenance : .configuration)
-                default:
-                    setStatus(.hardwareError, detail: "\(error)", action: .configuration)
-                }
-                if announceUnavailable() { inputs.append(.unavailable("\(error)")) }
-                // Back off while the pad is absent: 0.25, 0.5, 1, 2 s.
-                return (inputs, min(.milliseconds(250) * (1 << min(failures - 1, 3)), .seconds(2)))
+        let link = supervisor.connection(open: opener) { (error: PadTransportError) in
+            switch error {
+            case .notFound, .deviceGone: .absent
+            default: .unusable
             }
+        }
+        switch link {
+        case let .open(existing):
+            connection = existing
+        case let .failed(error, wait):
+            if announceUnavailable() { inputs.append(.unavailable("\(error)")) }
+            return (inputs, wait)
+        case let .opened(opened, _):
+            connection = opened
             let returned = state.withLock { s -> Bool in
-                s.connection = connection
                 s.shownSignal = nil
-                s.failedOpens = 0
-                defer { s.everConnected = true; s.announcedUnavailable = false }
+                defer { s.announcedUnavailable = false }
                 return s.announcedUnavailable
             }
             logger.notice("evaluation pad opened", metadata: ["device": "\(binding.id)", "connection": "\(connection.description)"])
@@ -254,11 +237,8 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
         } catch .deviceGone {
             return unplugged(inputs)
         } catch {
-            state.withLock { s in
-                s.connection?.close()
-                s.connection = nil
-                s.counters.communicationErrors += 1
-            }
+            supervisor.drop()
+            state.withLock { $0.counters.communicationErrors += 1 }
             logger.warning("evaluation pad read failed", metadata: ["device": "\(binding.id)", "error": "\(error)"])
             setStatus(.hardwareError, detail: "\(error)", action: .reset)
             return (inputs, .milliseconds(250))
@@ -266,15 +246,10 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     }
 
     /// Drops the connection of an unplugged pad: status powerOff, `.unavailable` handed on once.
-    private func unplugged(_ inputs: [PadInput]) -> ([PadInput], Duration) {
+    private func unplugged(_ inputs: [PadInput], dropped: Bool = false) -> ([PadInput], Duration) {
         var inputs = inputs
-        state.withLock { s in
-            s.connection?.close()
-            s.connection = nil
-            s.counters.unplugs += 1
-        }
+        if !dropped { supervisor.unplugged() }
         logger.warning("evaluation pad unplugged", metadata: ["device": "\(binding.id)"])
-        setStatus(.powerOff, detail: "the pad was unplugged; it is re-opened when it returns", action: .maintenance)
         if announceUnavailable() { inputs.append(.unavailable("the pad was unplugged")) }
         return (inputs, .milliseconds(250))
     }
@@ -288,10 +263,6 @@ public final class EvaluationPadDevice: ResettableDevice, Service {
     }
 
     private func setStatus(_ status: DeviceStatus, detail: String?, action: TechnicianAction?) {
-        state.withLock { s in
-            if s.report.status != status || s.report.detail != detail {
-                s.report = DeviceStatusReport(binding: binding, status: status, detail: detail, action: action)
-            }
-        }
+        supervisor.setStatus(status, detail: detail, action: action)
     }
 }

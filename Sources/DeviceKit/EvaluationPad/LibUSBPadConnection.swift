@@ -1,15 +1,15 @@
 import CLibUSB
+import Foundation
 import KioskConfig
 import Synchronization
 
 /// A USB HID evaluation pad through libusb: claims the profile's interface (detaching the kernel's
 /// HID driver if it holds it) and reads input reports from the interrupt IN endpoint, each read
-/// bounded by the caller's timeout. Owns its libusb context and handle; frees them on close/deinit.
+/// bounded by the caller's timeout. Over a `LibUSBDevice`, which owns the context and handle and
+/// frees them on close/deinit.
 public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
     private let lock = Mutex<Void>(())
-    private var context: OpaquePointer?
-    private var handle: OpaquePointer?
-    private let interfaceNumber: Int32
+    private let device: LibUSBDevice
     private let endpoint: UInt8
     private let reportSize: Int
     private var decoder: HIDReportDecoder
@@ -23,36 +23,20 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
             throw .cannotOpen("profile \(profile.name) has no usable hid: section")
         }
         let interface = Int32(hid.interface ?? 0)
-        var ctx: OpaquePointer?
-        let rc = libusb_init(&ctx)
-        guard rc == 0 else { throw .cannotOpen("libusb_init: \(libusbErrorName(rc))") }
-        var opened: OpaquePointer?
-        var location = ""
-        do throws(PadTransportError) {
-            let attached: Void? = try USBDeviceList.withFirstDevice(
-                in: ctx, vendorID: vendorID, productID: productID,
-                listFailed: { PadTransportError.io("libusb_get_device_list: \(libusbErrorName($0))") }
-            ) { device throws(PadTransportError) in
-                location = String(format: "bus %d addr %d", libusb_get_bus_number(device), libusb_get_device_address(device))
-                let openResult = libusb_open(device, &opened)
-                guard openResult == 0 else {
-                    throw openResult == LIBUSB_ERROR_ACCESS.rawValue
-                        ? .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
-                        : .cannotOpen("libusb_open: \(libusbErrorName(openResult))")
-                }
-                // The kernel's usbhid driver binds HID pads: it is detached when it holds the interface.
-                let claim = claimInterfaceDetachingKernelDriver(opened, interface)
-                guard claim == 0 else { throw .cannotOpen("claiming interface \(interface): \(libusbErrorName(claim))") }
-            }
-            guard attached != nil else { throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID)) }
+        do throws(LibUSBDevice.OpenError) {
+            device = try LibUSBDevice(vendorID: vendorID, productID: productID, interface: .number(interface))
         } catch {
-            if let opened { libusb_close(opened) }
-            libusb_exit(ctx)
-            throw error
+            switch error {
+            case let .initFailed(rc): throw .cannotOpen("libusb_init: \(libusbErrorName(rc))")
+            case let .listFailed(rc): throw .io("libusb_get_device_list: \(libusbErrorName(rc))")
+            case .notFound, .noInterface: throw .notFound(String(format: "no USB device %04x:%04x", vendorID, productID))
+            case .accessDenied:
+                throw .cannotOpen(String(format: "permission denied on USB %04x:%04x: give kioskd's user access (a udev rule with MODE/GROUP for these ids) or run as root", vendorID, productID))
+            case let .openFailed(rc): throw .cannotOpen("libusb_open: \(libusbErrorName(rc))")
+            // The kernel's usbhid driver binds HID pads: it was detached when it held the interface.
+            case let .claimFailed(interface, rc): throw .cannotOpen("claiming interface \(interface): \(libusbErrorName(rc))")
+            }
         }
-        context = ctx
-        handle = opened
-        interfaceNumber = interface
         self.endpoint = endpoint
         reportSize = hid.reportSize
         decoder = HIDReportDecoder(keys: hid.keys)
@@ -62,23 +46,10 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
         } else {
             output = nil
         }
-        description = String(format: "usb %04x:%04x ", vendorID, productID) + location
-            + String(format: ", interrupt IN 0x%02X, %d-byte reports", endpoint, hid.reportSize)
+        description = "usb " + device.location + String(format: ", interrupt IN 0x%02X, %d-byte reports", endpoint, hid.reportSize)
     }
 
-    deinit { close() }
-
-    public func close() {
-        lock.withLock { _ in
-            if let handle {
-                libusb_release_interface(handle, interfaceNumber)
-                libusb_close(handle)
-            }
-            if let context { libusb_exit(context) }
-            handle = nil
-            context = nil
-        }
-    }
+    public func close() { device.close() }
 
     /// One interrupt transfer: the report's key events, none when the timeout passed quietly.
     public func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent] {
@@ -98,16 +69,13 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
 
     /// One interrupt IN transfer (under the lock): the report, nil on a quiet timeout.
     private func readReport(timeout: Duration) throws(PadTransportError) -> [UInt8]? {
-        guard let handle else { throw .deviceGone }
+        guard device.isOpen else { throw .deviceGone }
         var report = [UInt8](repeating: 0, count: reportSize)
-        var transferred: Int32 = 0
         let ms = max(1, Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))
-        let rc = report.withUnsafeMutableBufferPointer { buffer in
-            libusb_interrupt_transfer(handle, endpoint, buffer.baseAddress!, Int32(reportSize), &transferred, UInt32(ms))
-        }
+        let (rc, transferred) = device.transfer(.interrupt, endpoint: endpoint, &report, timeoutMilliseconds: ms)
         switch rc {
         case 0:
-            return Array(report.prefix(Int(transferred)))
+            return Array(report.prefix(transferred))
         case LIBUSB_ERROR_TIMEOUT.rawValue:
             return nil
         case LIBUSB_ERROR_NO_DEVICE.rawValue:
@@ -121,13 +89,10 @@ public final class LibUSBPadConnection: RawPadConnection, @unchecked Sendable {
     public func signal(_ signal: PadSignal) throws(PadTransportError) {
         guard let output, var report = output.reports[signal] else { return }
         try lock.withLock { _ throws(PadTransportError) in
-            guard let handle else { throw .deviceGone }
-            var transferred: Int32 = 0
-            let rc = report.withUnsafeMutableBufferPointer { buffer in
-                libusb_interrupt_transfer(handle, output.endpoint, buffer.baseAddress!, Int32(buffer.count), &transferred, 500)
-            }
+            guard device.isOpen else { throw .deviceGone }
+            let (rc, transferred) = device.transfer(.interrupt, endpoint: output.endpoint, &report, timeoutMilliseconds: 500)
             switch rc {
-            case 0 where Int(transferred) == report.count: return
+            case 0 where transferred == report.count: return
             case 0: throw .io("output report \(signal.rawValue): \(transferred) of \(report.count) bytes sent")
             case LIBUSB_ERROR_NO_DEVICE.rawValue: throw .deviceGone
             default: throw .io("output report \(signal.rawValue) on 0x\(String(output.endpoint, radix: 16, uppercase: true)): \(libusbErrorName(rc))")

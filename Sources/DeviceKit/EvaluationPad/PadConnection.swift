@@ -49,7 +49,7 @@ public enum PadSignal: String, Sendable, Hashable {
 }
 
 /// An open pad: reads key events, each call bounded by `timeout` (an empty answer when no key
-/// was touched), and shows a signal if it can. Blocking: call it through `BlockingIO`.
+/// was touched), and shows a signal if it can. Blocking: call it on `BlockingPool`.
 public protocol PadConnection: AnyObject, Sendable {
     var description: String { get }
     func readKeys(timeout: Duration) throws(PadTransportError) -> [PadKeyEvent]

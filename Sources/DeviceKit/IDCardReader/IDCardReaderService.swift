@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import IDCard
 import KioskConfig
@@ -32,7 +33,8 @@ public struct IDCardReaderCounters: Sendable, Hashable, Codable {
 /// every few polls, so a swap for another card is noticed), emits `cardInserted`/`cardRemoved`,
 /// keeps XFS4IoT-style status and counters, and survives unplug:
 /// the stale connection is dropped (status `powerOff`) and the reader re-opened when it returns,
-/// without restarting kioskd. Blocking I/O runs through `BlockingIO`, off the cooperative pool.
+/// without restarting kioskd — the connection's life (open, backoff, hot-plug, `powerOff`) is its
+/// `ConnectionSupervisor`'s. Blocking I/O runs on the process's `BlockingPool`, off the cooperative pool.
 public final class IDCardReaderService: ResettableDevice, Service {
     public typealias Opener = @Sendable () throws(SAMTransportError) -> any SAMConnection
 
@@ -49,18 +51,14 @@ public final class IDCardReaderService: ResettableDevice, Service {
     private let hotplugIDs: (vendorID: UInt16, productID: UInt16)?
 
     private struct State: Sendable {
-        var connection: (any SAMConnection)?
         var tracker: CardPresenceTracker
         var counters = IDCardReaderCounters()
-        var report: DeviceStatusReport
-        var everConnected = false
-        var failedOpens = 0
         var lastPoll: ContinuousClock.Instant?
-        /// Set by libusb's hotplug callback; acted on at the next poll, which it also hastens.
-        var hotplug: USBHotplugWatcher.Event?
     }
 
     private let state: Mutex<State>
+    /// The reader's connection, its backoff while absent, hot-plug and `powerOff` state.
+    let supervisor: ConnectionSupervisor<any SAMConnection>
     /// Set while a poll runs (see `pollOnce`).
     private let polling = Mutex(false)
 
@@ -115,47 +113,45 @@ public final class IDCardReaderService: ResettableDevice, Service {
         self.commandTimeout = commandTimeout
         self.readTimeout = readTimeout
         self.logger = logger
-        state = Mutex(State(tracker: CardPresenceTracker(recheckEvery: recheckEvery),
-                            report: DeviceStatusReport(binding: binding, status: .starting)))
+        state = Mutex(State(tracker: CardPresenceTracker(recheckEvery: recheckEvery)))
+        // Back off while the reader is absent: 2, 4, 8… polls, at most 10 s.
+        supervisor = ConnectionSupervisor(binding: binding,
+                                          backoff: .init(first: pollInterval * 2, doublings: 4, maximum: .seconds(10)),
+                                          wording: .init(absentAdvice: "check the reader's cable and power",
+                                                         unplugged: "the reader was unplugged; it is re-opened when it returns"),
+                                          close: { $0.close() })
     }
 
-    public func checkStatus() async -> DeviceStatusReport { state.withLock { $0.report } }
+    public func checkStatus() async -> DeviceStatusReport { supervisor.report }
 
-    public var counters: IDCardReaderCounters { state.withLock { $0.counters } }
+    public var counters: IDCardReaderCounters {
+        var counters = state.withLock { $0.counters }
+        counters.unplugs = supervisor.unplugs
+        return counters
+    }
 
     /// The identity of the card lying on the reader, if one was read and not yet lifted.
     public var currentCard: CardIdentity? { state.withLock { $0.tracker.current } }
 
     public func run() async throws {
-        try await USBDevicePollLoop.run(
-            hotplugIDs: hotplugIDs, onHotplug: { [weak self] event in self?.hotplugEvent(event) },
-            hotplugPending: { [weak self] in self?.state.withLock { $0.hotplug != nil } ?? false }
-        ) { [self] in await pollOnce() }
-        state.withLock { s in
-            s.connection?.close()
-            s.connection = nil
+        try await supervisor.run(hotplugIDs: hotplugIDs, onHotplug: { [weak self] event in self?.logHotplug(event) }) { [self] in
+            await pollOnce()
         }
     }
 
     /// Staff reset: closes the connection, forgets the card on the reader (announcing its removal)
     /// and the open failures, then opens and polls at once.
     public func reset() async throws -> DeviceStatusReport {
-        let hadCard = state.withLock { s -> Bool in
-            s.connection?.close()
-            s.connection = nil
-            s.failedOpens = 0
-            s.hotplug = nil
-            return s.tracker.reset()
-        }
+        supervisor.reset()
+        let hadCard = state.withLock { $0.tracker.reset() }
         logger.notice("ID-card reader reset", metadata: ["device": "\(binding.id)"])
         if hadCard { events.publish(.cardRemoved) }
         _ = await pollOnce()
         return await checkStatus()
     }
 
-    /// Called by libusb's hotplug callback (on its event thread).
-    func hotplugEvent(_ event: USBHotplugWatcher.Event) {
-        state.withLock { $0.hotplug = event }
+    /// Logs libusb's hotplug events (the supervisor, told first, acts on them at the next poll).
+    private func logHotplug(_ event: USBHotplugWatcher.Event) {
         logger.notice(event == .arrived ? "ID-card reader plugged in" : "ID-card reader unplugged (hotplug)",
                       metadata: ["device": "\(binding.id)"])
     }
@@ -179,7 +175,10 @@ public final class IDCardReaderService: ResettableDevice, Service {
             try? await Task.sleep(for: .milliseconds(2))
         }
         defer { polling.withLock { $0 = false } }
-        let outcome = await BlockingIO.run { () -> PollOutcome in self.pollBlocking(recheck: recheck) }
+        // Cancelled before the pool took it (shutdown): no poll.
+        guard let outcome = try? await BlockingPool.shared.run({ () -> PollOutcome in self.pollBlocking(recheck: recheck) }) else {
+            return pollInterval
+        }
         for event in outcome.events { events.publish(event) }
         return outcome.wait
     }
@@ -193,22 +192,16 @@ public final class IDCardReaderService: ResettableDevice, Service {
         var outcome = PollOutcome(wait: pollInterval)
         // Accumulate powered-on time between polls while connected.
         let now = ContinuousClock.now
+        let connected = supervisor.connection != nil
         state.withLock { s in
-            if let last = s.lastPoll, s.connection != nil {
+            if let last = s.lastPoll, connected {
                 let d = now - last
                 s.counters.secondsPoweredOn += Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             }
             s.lastPoll = now
         }
-        switch state.withLock({ s -> USBHotplugWatcher.Event? in defer { s.hotplug = nil }; return s.hotplug }) {
-        case .left?:
-            // Drop the stale handle at once; the next transfer would fail anyway.
-            handle(.transport(.deviceGone), &outcome)
-        case .arrived?:
-            state.withLock { $0.failedOpens = 0 }
-        case nil:
-            break
-        }
+        // A LEFT event drops the stale handle at once; the next transfer would fail anyway.
+        if supervisor.applyHotplug() { wentAway(&outcome) }
         guard let connection = connectionOrOpen(&outcome) else { return outcome }
         let client = SAMClient(connection: connection, commandTimeout: commandTimeout, readTimeout: readTimeout)
         do throws(IDCardReadError) {
@@ -264,48 +257,38 @@ public final class IDCardReaderService: ResettableDevice, Service {
     }
 
     private func connectionOrOpen(_ outcome: inout PollOutcome) -> (any SAMConnection)? {
-        if let existing = state.withLock({ $0.connection }) { return existing }
-        do {
-            let connection = try opener()
-            state.withLock { s in
-                s.connection = connection
-                s.failedOpens = 0
-                if s.everConnected {
-                    logger.notice("ID-card reader re-opened after it returned", metadata: ["device": "\(binding.id)", "connection": "\(connection.description)"])
-                }
-                s.everConnected = true
+        let link = supervisor.connection(open: opener) { (error: SAMTransportError) in
+            switch error {
+            case .notFound, .deviceGone: .absent
+            default: .unusable
+            }
+        }
+        switch link {
+        case let .open(connection):
+            return connection
+        case let .opened(connection, returned):
+            if returned {
+                logger.notice("ID-card reader re-opened after it returned", metadata: ["device": "\(binding.id)", "connection": "\(connection.description)"])
             }
             return connection
-        } catch {
-            let (everConnected, failures) = state.withLock { s -> (Bool, Int) in
-                s.failedOpens += 1
-                return (s.everConnected, s.failedOpens)
-            }
-            switch error {
-            case .notFound, .deviceGone:
-                setStatus(everConnected ? .powerOff : .noDevice, detail: "\(error): check the reader's cable and power",
-                          action: everConnected ? .maintenance : .configuration)
-            default:
-                setStatus(.hardwareError, detail: "\(error)", action: .configuration)
-            }
-            // Back off while the reader is absent: 1, 2, 4… polls, at most 10 s.
-            outcome.wait = min(pollInterval * (1 << min(failures, 5)), .seconds(10))
+        case let .failed(_, wait):
+            outcome.wait = wait
             return nil
         }
+    }
+
+    /// After the supervisor dropped an unplugged reader: the card on it is gone too.
+    private func wentAway(_ outcome: inout PollOutcome) {
+        let hadCard = state.withLock { $0.tracker.reset() }
+        logger.warning("ID-card reader unplugged", metadata: ["device": "\(binding.id)"])
+        if hadCard { outcome.events.append(.cardRemoved) }
     }
 
     private func handle(_ error: IDCardReadError, _ outcome: inout PollOutcome) {
         switch error {
         case .transport(.deviceGone):
-            let hadCard = state.withLock { s -> Bool in
-                s.connection?.close()
-                s.connection = nil
-                s.counters.unplugs += 1
-                return s.tracker.reset()
-            }
-            logger.warning("ID-card reader unplugged", metadata: ["device": "\(binding.id)"])
-            setStatus(.powerOff, detail: "the reader was unplugged; it is re-opened when it returns", action: .maintenance)
-            if hadCard { outcome.events.append(.cardRemoved) }
+            supervisor.unplugged()
+            wentAway(&outcome)
         case .transport, .frame:
             state.withLock { $0.counters.communicationErrors += 1 }
             logger.warning("ID-card reader communication error", metadata: ["device": "\(binding.id)", "error": "\(error)"])
@@ -331,11 +314,6 @@ public final class IDCardReaderService: ResettableDevice, Service {
     }
 
     private func setStatus(_ status: DeviceStatus, detail: String?, action: TechnicianAction?) {
-        state.withLock { s in
-            let changed = s.report.status != status || s.report.detail != detail
-            if changed {
-                s.report = DeviceStatusReport(binding: binding, status: status, detail: detail, action: action)
-            }
-        }
+        supervisor.setStatus(status, detail: detail, action: action)
     }
 }

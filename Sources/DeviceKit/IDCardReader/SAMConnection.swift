@@ -1,7 +1,7 @@
 import IDCard
 
 /// A link to a SAM module that exchanges one request frame for one response frame. Blocking:
-/// callers run it through `BlockingIO`, never on the cooperative pool.
+/// callers run it on `BlockingPool`, never on the cooperative pool.
 public protocol SAMConnection: AnyObject, Sendable {
     /// Human-readable description (`usb 0400:c35a bus 1 addr 11 (split endpoints)`).
     var description: String { get }

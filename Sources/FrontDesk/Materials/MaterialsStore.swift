@@ -71,7 +71,7 @@ public struct MaterialsStore: Sendable {
                 "the filing's pages would take \(held + bytes.count) bytes, at most \(limits.maximumFilingBytes) are allowed"))
         }
         let written: (sha256: String, created: Bool)
-        do { written = try files.write(bytes) } catch { throw .materials(error) }
+        do { written = try await files.write(bytes) } catch { throw .materials(error) }
         do {
             let count = try await desk.addPage(draftID: draftID, materialCode: materialCode, sha256: written.sha256, byteCount: bytes.count)
             return (written.sha256, count)

@@ -1,3 +1,4 @@
+import BlockingWork
 import Crypto
 import Foundation
 #if canImport(Glibc)
@@ -8,7 +9,8 @@ import Glibc
 /// temporary file, fsynced, renamed into place and the directory fsynced, so after a crash a page
 /// is either whole or absent. Free space is checked (statvfs) before writing, keeping `reserveBytes`
 /// for the database; a write that still runs out of space (ENOSPC, EDQUOT) removes its temporary
-/// file and reports `diskFull` — nothing half-written is ever left under a page's name.
+/// file and reports `diskFull` — nothing half-written is ever left under a page's name. The write and
+/// its fsyncs (up to 10 MB a page) run on the process's blocking pool, never on the cooperative pool.
 public struct PageFiles: Sendable {
     public let directory: String
     /// Free bytes that must remain after a page is written (the database and its WAL need room too).
@@ -40,8 +42,17 @@ public struct PageFiles: Sendable {
 
     public func path(_ sha256: String) -> String { directory + "/" + sha256 + ".jpg" }
 
-    /// Stores the bytes once per content; returns the SHA-256 and whether a new file was written.
-    public func write(_ bytes: [UInt8]) throws(MaterialsError) -> (sha256: String, created: Bool) {
+    /// Stores the bytes once per content, on the blocking pool; returns the SHA-256 and whether a new
+    /// file was written. A caller cancelled before the write began gets `ioFailed` and nothing is written.
+    public func write(_ bytes: [UInt8]) async throws(MaterialsError) -> (sha256: String, created: Bool) {
+        try await BlockingPool.shared.run({ () throws(MaterialsError) -> (sha256: String, created: Bool) in
+            try self.writeBlocking(bytes)
+        }, interrupted: { MaterialsError(.ioFailed, "the page was not stored: \($0)") })
+    }
+
+    /// `write` on the calling thread (blocking: the benchmark's file-alone figure, or a caller already
+    /// on the blocking pool).
+    public func writeBlocking(_ bytes: [UInt8]) throws(MaterialsError) -> (sha256: String, created: Bool) {
         let sha = Self.sha256(bytes)
         let target = path(sha)
         if FileManager.default.fileExists(atPath: target) { return (sha, false) }

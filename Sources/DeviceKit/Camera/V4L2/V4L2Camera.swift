@@ -1,4 +1,4 @@
-import Dispatch
+import BlockingWork
 import KioskConfig
 import Logging
 import PageImaging
@@ -8,20 +8,21 @@ import Synchronization
 /// node when first needed, sets the profile's controls, and for each page sets the capture format,
 /// streams, takes one frame and stops: MJPEG frames are kept as they come, YUYV frames are encoded
 /// to JPEG with libjpeg-turbo. Unplugged (ENODEV) → `powerOff`, the handle is dropped and the node
-/// opened afresh at the next status check or capture. All device work runs on the camera's own
-/// serial queue, never on the cooperative pool, and every call is bounded by the profile's timeouts.
+/// opened afresh at the next status check or capture. All device work runs on the process's blocking
+/// pool, one item at a time through the camera's own lane (the node is not thread-safe), never on the
+/// cooperative pool, and every call is bounded by the profile's timeouts.
 public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Sendable {
     public let binding: DeviceBinding
     public let profile: CameraProfile
     public let path: String
     let logger: Logger
-    private let queue: DispatchQueue
-    /// Only touched on `queue`.
-    private var device: V4L2Device?
+    /// The camera's items on the blocking pool run one at a time, in order.
+    private let lane = BlockingLane()
+    /// The open node (opened, dropped and re-opened only by work on `lane`) and whether it was ever
+    /// open: a node that disappears afterwards was unplugged (`powerOff`), one that never existed is
+    /// a configuration matter (`noDevice`).
+    let supervisor: ConnectionSupervisor<V4L2Device>
     private let lastStatus = Mutex<DeviceStatus>(.starting)
-    /// Whether the camera was opened once: a node that disappears afterwards was unplugged
-    /// (`powerOff`), one that never existed is a configuration matter (`noDevice`).
-    private let everOpened = Atomic<Bool>(false)
     /// Captures and previews under way: a status check then reports the last state instead of
     /// queueing a QUERYCAP behind a stream that may take seconds (and timing out spuriously).
     private let streaming = Atomic<Int>(0)
@@ -31,7 +32,11 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
         self.profile = profile
         path = binding.path ?? "/dev/video0"
         self.logger = logger
-        queue = DispatchQueue(label: "onewindow.camera.\(binding.id)")
+        // The camera is opened on demand (a status check, a capture), never polled: no backoff.
+        supervisor = ConnectionSupervisor(binding: binding, backoff: .init(first: .zero, doublings: 0, maximum: .zero),
+                                          wording: .init(absentAdvice: "check the camera's cable",
+                                                         unplugged: "the camera was unplugged; it is re-opened when it answers again"),
+                                          close: { $0.close() })
     }
 
     /// Loads the binding's profile (`devices/cameras/<profile>.yaml`, default `generic-uvc-5mp`).
@@ -54,7 +59,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             lastStatus.withLock { $0 = .online }
             return DeviceStatusReport(binding: binding, status: .online)
         case let .failure(error):
-            let status = Self.status(for: error, everOpened: everOpened.load(ordering: .relaxed))
+            let status = Self.status(for: error, everOpened: supervisor.everConnected)
             lastStatus.withLock { $0 = status }
             return DeviceStatusReport(binding: binding, status: status, detail: error.description, action: Self.action(for: error))
         }
@@ -77,11 +82,11 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
 
     /// Closes the node; the next use opens it afresh.
     public func reset() async throws -> DeviceStatusReport {
-        _ = await run(timeoutMilliseconds: profile.openTimeoutMilliseconds) { camera throws(V4L2Error) in camera.drop() }
+        _ = await run(timeoutMilliseconds: profile.openTimeoutMilliseconds) { camera throws(V4L2Error) in camera.drop(unplugged: false) }
         return await checkStatus()
     }
 
-    // MARK: work on the camera's queue
+    // MARK: work on the camera's lane
 
     /// What the screen is told of a driver failure.
     static func captureError(_ error: V4L2Error) -> CaptureError {
@@ -107,7 +112,7 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
             lastStatus.withLock { $0 = .online }
             return bytes
         case let .failure(error):
-            lastStatus.withLock { $0 = Self.status(for: error, everOpened: everOpened.load(ordering: .relaxed)) }
+            lastStatus.withLock { $0 = Self.status(for: error, everOpened: supervisor.everConnected) }
             logger.warning("camera capture failed", metadata: ["device": "\(binding.id)", "error": "\(error)"])
             throw error
         }
@@ -136,7 +141,24 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
 
     /// The open device, opening it and setting the profile's controls when there is none.
     private func openedDevice() throws(V4L2Error) -> V4L2Device {
-        if let device { return device }
+        let link = supervisor.connection(open: { () throws(V4L2Error) -> V4L2Device in try self.openNode() }) { (error: V4L2Error) in
+            error.code == .gone || error.code == .noDevice ? .absent : .unusable
+        }
+        switch link {
+        case let .open(device):
+            return device
+        case let .opened(device, returned):
+            if returned {
+                logger.notice("camera re-opened after it returned", metadata: ["device": "\(binding.id)", "path": "\(path)"])
+            }
+            return device
+        case let .failed(error, _):
+            throw error
+        }
+    }
+
+    /// Opens the node, checks it streams and sets the profile's controls.
+    private func openNode() throws(V4L2Error) -> V4L2Device {
         let opened = try V4L2Device(path: path)
         let caps = try opened.capabilities()
         guard caps.canCapture, caps.canStream else {
@@ -151,40 +173,39 @@ public final class V4L2Camera: DocumentCamera, ResettableDevice, @unchecked Send
                 logger.info("camera has no such control; skipped", metadata: ["device": "\(binding.id)", "control": "\(control.name)"])
             }
         }
-        device = opened
-        if !everOpened.exchange(true, ordering: .relaxed) {
+        if !supervisor.everConnected {
             logger.info("camera opened", metadata: ["device": "\(binding.id)", "card": "\(caps.card)", "path": "\(path)"])
-        } else {
-            logger.notice("camera re-opened after it returned", metadata: ["device": "\(binding.id)", "path": "\(path)"])
         }
         return opened
     }
 
-    private func drop() {
-        if device != nil { logger.warning("camera handle dropped; it is re-opened when it answers again", metadata: ["device": "\(binding.id)"]) }
-        device?.close()
-        device = nil
+    /// Drops the handle of a camera that went away (`unplugged`) or is reset; the next use opens it afresh.
+    private func drop(unplugged: Bool) {
+        guard supervisor.connection != nil else { return }
+        logger.warning("camera handle dropped; it is re-opened when it answers again", metadata: ["device": "\(binding.id)"])
+        if unplugged { supervisor.unplugged() } else { supervisor.drop() }
     }
 
-    /// Runs `body` on the camera's queue; an unplugged device is dropped so it is re-opened later.
+    /// Runs `body` on the camera's lane; an unplugged device is dropped so it is re-opened later.
     /// If the work does not finish within the timeout the caller gets `.timedOut` at once (the stuck
-    /// call finishes on the queue by itself; later work waits behind it and times out too).
+    /// call finishes on its thread by itself; later work of the lane waits behind it and times out too).
     private func run<T: Sendable>(timeoutMilliseconds: Int, _ body: @escaping @Sendable (V4L2Camera) throws(V4L2Error) -> T) async
         -> Result<T, V4L2Error> {
-        let once = Mutex<CheckedContinuation<Result<T, V4L2Error>, Never>?>(nil)
-        return await withCheckedContinuation { continuation in
-            once.withLock { $0 = continuation }
-            queue.async {
-                let result: Result<T, V4L2Error>
-                do throws(V4L2Error) { result = .success(try body(self)) } catch {
-                    if error.code == .gone || error.code == .noDevice { self.drop() }
-                    result = .failure(error)
+        let path = self.path
+        do throws(V4L2Error) {
+            return .success(try await BlockingPool.shared.run(timeout: .milliseconds(timeoutMilliseconds), on: lane, { () throws(V4L2Error) -> T in
+                do throws(V4L2Error) { return try body(self) } catch {
+                    if error.code == .gone || error.code == .noDevice { self.drop(unplugged: true) }
+                    throw error
                 }
-                once.withLock { $0.take() }?.resume(returning: result)
-            }
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(timeoutMilliseconds)) {
-                once.withLock { $0.take() }?.resume(returning: .failure(V4L2Error(.timedOut, "\(self.path) did not answer within \(timeoutMilliseconds) ms")))
-            }
+            }, interrupted: { reason in
+                switch reason {
+                case .deadlineExceeded: V4L2Error(.timedOut, "\(path) did not answer within \(timeoutMilliseconds) ms")
+                case .cancelled, .poolStopped: V4L2Error(.failed, "\(path) was not asked: \(reason)")
+                }
+            }))
+        } catch {
+            return .failure(error)
         }
     }
 
