@@ -1,4 +1,5 @@
 import Foundation
+import Workflow
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -21,7 +22,7 @@ public final class DeviceStatusBoard: Sendable {
 
     /// Stores a round's reports and returns those whose status or paper changed.
     @discardableResult
-    public func update(_ reports: [DeviceStatusReport], at date: Date = Date()) -> [(old: DeviceStatusReport?, new: DeviceStatusReport)] {
+    public func update(_ reports: [DeviceStatusReport], at date: Date = SystemClock().now()) -> [(old: DeviceStatusReport?, new: DeviceStatusReport)] {
         latest.withLock { current in
             let previous = Dictionary((current?.reports ?? []).map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             current = Snapshot(reports: reports, takenAt: date)

@@ -1,4 +1,5 @@
 import Foundation
+import Workflow
 import KioskConfig
 
 /// A device's state, after XFS4IoT's `Common.Status.device`.
@@ -56,13 +57,13 @@ public struct DeviceStatusReport: Sendable, Hashable, Codable {
     public var checkedAt: Date
 
     public init(id: String, kind: DeviceKind, driver: DriverKind, status: DeviceStatus, paper: PaperState? = nil,
-                detail: String? = nil, action: TechnicianAction? = nil, checkedAt: Date = Date()) {
+                detail: String? = nil, action: TechnicianAction? = nil, checkedAt: Date = SystemClock().now()) {
         self.id = id; self.kind = kind; self.driver = driver; self.status = status; self.paper = paper
         self.detail = detail; self.action = action; self.checkedAt = checkedAt
     }
 
     public init(binding: DeviceBinding, status: DeviceStatus, paper: PaperState? = nil, detail: String? = nil,
-                action: TechnicianAction? = nil, checkedAt: Date = Date()) {
+                action: TechnicianAction? = nil, checkedAt: Date = SystemClock().now()) {
         self.init(id: binding.id, kind: binding.kind, driver: binding.driver, status: status, paper: paper,
                   detail: detail, action: action, checkedAt: checkedAt)
     }

@@ -85,7 +85,7 @@ public struct Kiosk: Sendable {
         try store.claimIdentity(kioskID: settings.kiosk.id, regionCode: settings.kiosk.regionCode, now: startedAt)
         let built = DeviceFactory.makeDevices(for: settings.devices, profilesDirectory: configuration.profilesDirectory, logger: logger)
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
-                                                      kioskId: settings.kiosk.id, logger: logger)
+                                                      kioskId: settings.kiosk.id, clock: options.clock, logger: logger)
         let licences = SessionLicences()
         let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, licences: licences, logger: logger)
         let platform = try PlatformConnection.adapter(for: settings.upstream, logger: logger)

@@ -206,7 +206,7 @@ public final class SimulatedSpooler: PrintSpooler, PaperSimulating {
 
     /// Job ids start from the clock, so a restarted kiosk never takes a job id the store still
     /// remembers from the previous run for one of its own.
-    public init(name: String, firstJobId: Int32 = Int32(truncatingIfNeeded: Int(Date().timeIntervalSince1970) % 1_000_000_000)) {
+    public init(name: String, firstJobId: Int32 = Int32.random(in: 1...999_999_999)) {
         destination = "\(name) (simulated)"
         state = Mutex(Queue(nextId: max(firstJobId, 1)))
     }

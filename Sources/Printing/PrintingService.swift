@@ -3,6 +3,7 @@ import KioskConfig
 import Logging
 import ServiceLifecycle
 import Store
+import Workflow
 
 /// Follows every printer's jobs a few times a second (recovering, at its first round, jobs a
 /// previous run left mid-submission) until the kiosk shuts down.
@@ -30,6 +31,7 @@ public struct PrintingService: Service {
 /// saying why).
 public enum PrinterFleet {
     public static func attach(to devices: [any KioskDevice], profilesDirectory: String, store: KioskStore, kioskId: String,
+                              clock: any KioskClock = SystemClock(),
                               logger: Logger) -> (devices: [any KioskDevice], printers: [SlipPrinter]) {
         var printers: [SlipPrinter] = []
         let replaced = devices.map { device -> any KioskDevice in
@@ -37,7 +39,7 @@ public enum PrinterFleet {
             guard binding.driver == .cups || binding.driver == .simulated, binding.kind == .receiptPrinter || binding.kind == .ticketPrinter else { return device }
             do {
                 let printer = try SlipPrinter(binding: binding, profilesDirectory: profilesDirectory, store: store,
-                                              kioskId: kioskId, logger: logger)
+                                              kioskId: kioskId, logger: logger, clock: clock)
                 printers.append(printer)
                 return printer
             } catch {

@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import Workflow
 import KioskConfig
 import Logging
 import Slips
@@ -99,6 +100,8 @@ public actor SlipPrinter: ResettableDevice {
     /// Where the jobs go: a CUPS queue, or the in-process simulator of a `driver: simulated` binding.
     public nonisolated let spooler: any PrintSpooler
     let store: KioskStore
+    /// The time jobs, restocks and reprint windows go by.
+    let clock: any KioskClock
     let kioskId: String
     let logger: Logger
     private var encoder: EscPosEncoder?
@@ -108,7 +111,8 @@ public actor SlipPrinter: ResettableDevice {
 
     /// `spooler` defaults to the binding's CUPS queue, or a simulated printer for `driver: simulated`.
     public init(binding: DeviceBinding, profilesDirectory: String, store: KioskStore, kioskId: String, logger: Logger,
-                spooler: (any PrintSpooler)? = nil) throws(ConfigError) {
+                spooler: (any PrintSpooler)? = nil, clock: any KioskClock = SystemClock()) throws(ConfigError) {
+        self.clock = clock
         self.binding = binding
         profileName = binding.profile ?? PrinterProfile.defaultName(for: binding.kind)
         profile = try PrinterProfile.load(name: profileName, profilesDirectory: profilesDirectory)
@@ -136,7 +140,7 @@ public actor SlipPrinter: ResettableDevice {
             job = try store.addPrintJob(printerId: binding.id, template: document.kind, reference: reference, document: bytes,
                                         paperMillimetres: layout.paperLengthMillimetres, cuts: cuts,
                                         state: blocked ? .held : .queued,
-                                        reason: blocked ? (status.detail ?? status.status.rawValue) : nil)
+                                        reason: blocked ? (status.detail ?? status.status.rawValue) : nil, now: clock.now())
         } catch {
             throw .store("\(error)")
         }
@@ -287,7 +291,8 @@ public actor SlipPrinter: ResettableDevice {
     /// After a new roll or a cleared jam: clear CUPS' stale reasons, resume the queue, release held
     /// jobs (the waiting slip prints, once), start the roll counters again, and send each held or
     /// failed slip of the last hours once.
-    public func restock(now: Date = Date()) async throws(PrintError) -> RestockReport {
+    public func restock(now: Date? = nil) async throws(PrintError) -> RestockReport {
+        let now = now ?? clock.now()
         do {
             try await spooler.resume()
         } catch {
@@ -373,7 +378,7 @@ public actor SlipPrinter: ResettableDevice {
             let copy: PrintJob
             do {
                 copy = try store.addPrintJob(printerId: binding.id, template: job.template, reference: job.reference, document: marked,
-                                             paperMillimetres: job.paperMillimetres + 4, cuts: job.cuts, state: .queued, reprintOf: job.id)
+                                             paperMillimetres: job.paperMillimetres + 4, cuts: job.cuts, state: .queued, reprintOf: job.id, now: clock.now())
             } catch {
                 throw .store("\(error)")
             }
@@ -439,7 +444,7 @@ public actor SlipPrinter: ResettableDevice {
                             countAttempt: Bool = false, useAutomaticReprint: Bool = false) -> PrintJob? {
         do {
             return try store.transitionPrintJob(id, from: from, to: to, cupsJobId: cupsJobId, reason: reason,
-                                                countAttempt: countAttempt, useAutomaticReprint: useAutomaticReprint)
+                                                countAttempt: countAttempt, useAutomaticReprint: useAutomaticReprint, now: clock.now())
         } catch {
             logger.error("cannot record print job state", metadata: ["job": "\(id)", "to": "\(to.rawValue)", "error": "\(error)"])
             return nil

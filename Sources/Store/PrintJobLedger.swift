@@ -77,7 +77,7 @@ extension KioskStore {
     /// Records a new job in `state` (`queued` to print now, `held` when the printer cannot).
     public func addPrintJob(printerId: String, template: String, reference: String?, document: [UInt8],
                             paperMillimetres: Double, cuts: Int, state: PrintJobState, reason: String? = nil,
-                            reprintOf: Int64? = nil, now: Date = Date()) throws -> PrintJob {
+                            reprintOf: Int64? = nil, now: Date) throws -> PrintJob {
         try pool.write { db in
             try db.execute(sql: """
                 INSERT INTO printJob (printerId, template, reference, document, paperMillimetres, cuts, state, reason,
@@ -114,7 +114,7 @@ extension KioskStore {
     @discardableResult
     public func transitionPrintJob(_ id: Int64, from: [PrintJobState], to: PrintJobState, cupsJobId: Int32?? = nil,
                                    reason: String?? = nil, countAttempt: Bool = false, useAutomaticReprint: Bool = false,
-                                   now: Date = Date()) throws -> PrintJob? {
+                                   now: Date) throws -> PrintJob? {
         try pool.write { db in
             var sets = ["state = ?", "updatedAt = ?"]
             var arguments: StatementArguments = [to.rawValue, now]
@@ -159,7 +159,7 @@ extension KioskStore {
     }
 
     /// A new roll: per-roll counters start again from zero.
-    public func recordRestock(printerId: String, now: Date = Date()) throws -> PrinterCounters {
+    public func recordRestock(printerId: String, now: Date) throws -> PrinterCounters {
         try pool.write { db in
             var counters = try Self.fetchCounters(db, printerId: printerId)
             counters.rollStartedAt = now

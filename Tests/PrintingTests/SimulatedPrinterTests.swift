@@ -98,8 +98,8 @@ import Testing
         let rig = try Rig()
         // A job the previous run handed over (CUPS id recorded, state printing) …
         let job = try rig.store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A003", document: [0x1B, 0x40],
-                                            paperMillimetres: 40, cuts: 1, state: .queued)
-        _ = try rig.store.transitionPrintJob(job.id, from: [.queued], to: .printing, cupsJobId: 777)
+                                            paperMillimetres: 40, cuts: 1, state: .queued, now: Date())
+        _ = try rig.store.transitionPrintJob(job.id, from: [.queued], to: .printing, cupsJobId: 777, now: Date())
         // … is unknown to the new run's simulator: failed as lost, kept for a reprint, never assumed printed.
         await rig.printer.followActiveJobs()
         let after = try #require(try rig.store.printJob(id: job.id))

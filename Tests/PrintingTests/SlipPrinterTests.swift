@@ -199,8 +199,8 @@ import Testing
         let server = CUPSProbe.server(for: b)
         func job(_ text: String) throws -> PrintJob {
             let job = try store.addPrintJob(printerId: "receipt", template: "test", reference: nil,
-                                            document: [0x1B, 0x40] + Array(text.utf8) + [0x0A], paperMillimetres: 10, cuts: 0, state: .queued)
-            return try #require(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true))
+                                            document: [0x1B, 0x40] + Array(text.utf8) + [0x0A], paperMillimetres: 10, cuts: 0, state: .queued, now: Date())
+            return try #require(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()))
         }
         // 1. Died after Create-Job, before recording its id: CUPS has a job without a document.
         let a = try job("a: created, id not recorded")
@@ -208,11 +208,11 @@ import Testing
         // 2. Died after recording the id, before Send-Document.
         let b2 = try job("b: id recorded, no document")
         let bId = try CUPSJobs.createJob(queue: "receipt", server: server, jobName: b2.cupsJobName(kioskId: "TZ01"))
-        try store.transitionPrintJob(b2.id, from: [.submitting], to: .submitting, cupsJobId: bId)
+        try store.transitionPrintJob(b2.id, from: [.submitting], to: .submitting, cupsJobId: bId, now: Date())
         // 3. Died after Send-Document, before recording `printing`.
         let c = try job("c: document sent")
         let cId = try CUPSJobs.createJob(queue: "receipt", server: server, jobName: c.cupsJobName(kioskId: "TZ01"))
-        try store.transitionPrintJob(c.id, from: [.submitting], to: .submitting, cupsJobId: cId)
+        try store.transitionPrintJob(c.id, from: [.submitting], to: .submitting, cupsJobId: cId, now: Date())
         try CUPSJobs.sendDocument(jobId: cId, queue: "receipt", server: server, document: c.document, name: "c")
 
         let restarted = try printer(b, store: store)

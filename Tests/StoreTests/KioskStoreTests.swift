@@ -118,24 +118,24 @@ import Testing
         defer { dir.remove() }
         let store = try KioskStore.open(directory: dir.path)
         let job = try store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A007", document: [1, 2, 3],
-                                        paperMillimetres: 60, cuts: 1, state: .queued)
+                                        paperMillimetres: 60, cuts: 1, state: .queued, now: Date())
         #expect(job.state == .queued && job.document == [1, 2, 3] && job.reference == "A007")
         // Two processes race to send it: only one wins.
-        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true) != nil)
-        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true) == nil)
-        let printing = try store.transitionPrintJob(job.id, from: [.submitting], to: .printing, cupsJobId: 42)
+        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()) != nil)
+        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()) == nil)
+        let printing = try store.transitionPrintJob(job.id, from: [.submitting], to: .printing, cupsJobId: 42, now: Date())
         #expect(printing?.cupsJobId == 42 && printing?.attempts == 1)
-        let done = try store.transitionPrintJob(job.id, from: [.printing], to: .completed)
+        let done = try store.transitionPrintJob(job.id, from: [.printing], to: .completed, now: Date())
         #expect(done?.completedAt != nil)
         // A completed job is never sent again.
-        #expect(try store.transitionPrintJob(job.id, from: [.queued, .held, .failed], to: .submitting) == nil)
+        #expect(try store.transitionPrintJob(job.id, from: [.queued, .held, .failed], to: .submitting, now: Date()) == nil)
         let counters = try store.printerCounters(printerId: "receipt")
         #expect(counters.totalSlips == 1 && counters.rollCuts == 1 && counters.rollPaperMillimetres == 60)
         // Job numbers are never reused.
         let next = try store.addPrintJob(printerId: "receipt", template: "ticket", reference: nil, document: [],
-                                         paperMillimetres: 1, cuts: 0, state: .held, reason: "out of paper")
+                                         paperMillimetres: 1, cuts: 0, state: .held, reason: "out of paper", now: Date())
         #expect(next.id > job.id)
-        let restocked = try store.recordRestock(printerId: "receipt")
+        let restocked = try store.recordRestock(printerId: "receipt", now: Date())
         #expect(restocked.rollSlips == 0 && restocked.totalSlips == 1 && restocked.restocks == 1 && restocked.rollStartedAt != nil)
     }
 }

@@ -2,8 +2,9 @@ import Foundation
 import KioskTestSupport
 import Testing
 
-/// The joints the architecture keeps: SQL only behind Store's repositories. These scan the product's sources (not the tests, which may look at the
-/// raw tables), so a statement slipped in anywhere else fails `make test`.
+/// The joints the architecture keeps: SQL only behind Store's repositories, and the time only
+/// from the one clock. These scan the product's sources (not the tests, which may look at the
+/// raw tables), so a statement or a `Date()` slipped in anywhere else fails `make test`.
 @Suite struct OneDoorTests {
     /// Every `.swift` file under `Sources/`, with its path relative to the repository.
     static func sources() throws -> [(path: String, lines: [Substring])] {
@@ -42,6 +43,15 @@ import Testing
         #expect(found.isEmpty, "SQL outside Store (put it in a repository of Sources/Store/Repositories):\n\(found.joined(separator: "\n"))")
         // The check can fail: Store itself is full of SQL.
         #expect(!(try Self.findings(sql, in: files, outside: { $0.hasPrefix("Sources/Store/") })).isEmpty)
+    }
+
+    @Test func theTimeComesOnlyFromTheClock() throws {
+        let files = try Self.sources()
+        let clockFile = "Sources/Workflow/KioskClock.swift"
+        let wallClock = [#"\bDate\(\)"#, #"Date\.now\b"#, #"\bDate\(timeIntervalSinceNow:"#]
+        let found = try Self.findings(wallClock, in: files, outside: { $0 != clockFile })
+        #expect(found.isEmpty, "the wall clock read outside \(clockFile) (take a KioskClock):\n\(found.joined(separator: "\n"))")
+        #expect(!(try Self.findings(wallClock, in: files, outside: { $0 == clockFile })).isEmpty)
     }
 }
 
