@@ -141,13 +141,15 @@ enum UpstreamBench {
                                           payload: #"{"filingNumber":"\#(number)","sha256":"\#(sha)"}"#, at: created)
                     shas.append(sha)
                 }
-                let payload = """
-                    {"applicant":{"documentKind":"resident","idNumber":"11010519491231002X","name":"张三","verifiedByCard":true},\
-                    "bundleCode":null,"commitmentSigned":false,"decision":"accepted","deferredMaterials":[],"heldMaterials":{"M01":"电子证照"},\
-                    "itemCode":"11370481004396815B3707104001000001","kioskID":"TZ01","number":"\(number)",\
-                    "pages":{"M02":["\(shas[0])"],"M26":["\(shas[1])"]},"promisedDeadline":"2026-11-24","receivedDay":"2026-11-23",\
-                    "regionCode":"370481","siblingNumbers":[],"submittedAt":"2026-11-23T02:00:00Z"}
-                    """
+                // The filing exactly as the front desk writes it (the relay reads it back as a FilingMessage).
+                let filing = FilingMessage(
+                    number: number, itemCode: "11370481004396815B3707104001000001", bundleCode: nil, siblingNumbers: [],
+                    applicant: Applicant(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true),
+                    decision: "accepted", receivedDay: "2026-11-23", promisedDeadline: "2026-11-24", deferredMaterials: [],
+                    heldMaterials: ["M01": "电子证照"], pages: ["M02": [shas[0]], "M26": [shas[1]]], commitmentSigned: false,
+                    mailTo: nil, kioskID: "TZ01", regionCode: "370481", submittedAt: created,
+                    progressToken: String(format: "bench%027d", i), responsible: nil)
+                let payload = try OutboxMessage.filing(filing).storedPayload()
                 try tx.outbox.enqueue(kind: .filing, subject: number, orderKey: number, payload: payload, at: created)
             }
         }
