@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "IDCardTests", dependencies: ["IDCard", "KioskTestSupport"]),
         .testTarget(name: "SlipsTests", dependencies: ["Slips", "KioskTestSupport", "KioskConfig", "Workflow"]),
         .testTarget(name: "KioskConfigTests", dependencies: ["KioskConfig", "KioskTestSupport"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport", "Workflow", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport", "PageImaging", "KioskConfig"]),
         .testTarget(name: "PageImagingTests", dependencies: ["PageImaging", "KioskTestSupport"]),
         .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),

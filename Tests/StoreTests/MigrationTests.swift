@@ -4,7 +4,6 @@ import GRDB
 import KioskTestSupport
 @testable import Store
 import Testing
-import Upstream
 
 @Suite struct MigrationTests {
     @Test func v5KeysAndSchedulesRowsWrittenBeforeIt() async throws {
@@ -38,7 +37,7 @@ import Upstream
         #expect(rows.allSatisfy { ($0["state"] as String) == "pending" && ($0["attempts"] as Int) == 0 })
         #expect(rows.allSatisfy { ($0["nextAttemptAt"] as Date?) == written })
         // The relay sees them: the filing and the ticket's rating head their keys; the rating of the filing waits behind it.
-        let heads = try await OutboxLedger(store: store).dueHeads(now: written, limit: 10)
+        let heads = try await store.read { try $0.outbox.dueHeads(now: written, limit: 10) }
         #expect(heads.map(\.id) == [1, 3])
         let plan = try await store.pool.read { db in
             try Row.fetchAll(db, sql: """

@@ -2,7 +2,6 @@ import Foundation
 import KioskTestSupport
 import Store
 import Testing
-import Upstream
 
 /// The relay's queries are answered from indexes, never by walking the outbox: a plan that scans
 /// the table or picks the state index for `delivered` (every delivered row) makes the relay slow
@@ -12,7 +11,7 @@ import Upstream
         let directory = try TemporaryDirectory("plans")
         defer { directory.remove() }
         let store = try KioskStore.open(directory: directory.path)
-        let plans = try await OutboxLedger(store: store).relayQueryPlans()
+        let plans = try await store.read { try $0.outbox.relayQueryPlans() }
         #expect(Set(plans.keys) == ["dueHeads", "nextInKey", "deliveredPage", "payload"])
         for (name, steps) in plans {
             #expect(!steps.isEmpty, "\(name) has no plan")
