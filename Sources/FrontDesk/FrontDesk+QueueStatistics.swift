@@ -2,27 +2,6 @@ import Foundation
 import Store
 import Workflow
 
-/// One day's queue figures for one category, as the platform receives them (no personal data:
-/// counts and waiting times only).
-public struct QueueCategoryStatistics: Sendable, Hashable, Codable {
-    public var category: String
-    public var categoryName: String?
-    public var issued: Int
-    /// Tickets checked in from an appointment (called before ordinary ones).
-    public var priority: Int
-    /// Called to a window (served, skipped or still at the window when the day closed).
-    public var called: Int
-    public var served: Int
-    /// Called but the holder did not come (过号).
-    public var skipped: Int
-    public var cancelled: Int
-    /// Still waiting when the day closed (never called).
-    public var unserved: Int
-    /// Mean and longest wait from issue to call, in whole seconds, over the called tickets.
-    public var averageWaitSeconds: Int?
-    public var longestWaitSeconds: Int?
-}
-
 /// What the outbox carries for a closed queue day (`kind = queueStatistics`).
 public struct QueueDayStatistics: Sendable, Hashable, Codable {
     public var kioskID: String
@@ -88,12 +67,10 @@ extension FrontDesk {
     /// One day's figures per category, in the configured categories' order (unknown codes last).
     func queueCategoryStatistics(_ tx: StoreTransaction, day: CivilDate) throws -> [QueueCategoryStatistics] {
         let order = Dictionary(categories.enumerated().map { ($0.element.code, $0.offset) }, uniquingKeysWith: { first, _ in first })
-        return try tx.queue.dayFigures(day: day).map { f in
-            QueueCategoryStatistics(
-                category: f.category, categoryName: categories.first { $0.code == f.category }?.name,
-                issued: f.issued, priority: f.priority, called: f.called, served: f.served, skipped: f.skipped,
-                cancelled: f.cancelled, unserved: f.unserved, averageWaitSeconds: f.averageWaitSeconds,
-                longestWaitSeconds: f.longestWaitSeconds)
+        return try tx.queue.dayFigures(day: day).map { figures in
+            var named = figures
+            named.categoryName = categories.first { $0.code == figures.category }?.name
+            return named
         }.sorted { (order[$0.category] ?? .max, $0.category) < (order[$1.category] ?? .max, $1.category) }
     }
 }

@@ -272,7 +272,7 @@ public struct CitizenRoutes: Sendable {
         router.delete("/api/v1/filings/{id}/materials/{material}/pages/{sha256}") { _, context -> HTTPResponse.Status in
             let draft = try await openDraft(try context.parameters.require("id"))
             let removed = try await desk.removePage(draftID: draft.id, materialCode: try! context.parameters.require("material"),
-                                sha256: try! context.parameters.require("sha256"))
+                                                    sha256: try! context.parameters.require("sha256"))
             guard removed else { throw APIProblem.notFound("no such page") }
             return .noContent
         }

@@ -279,8 +279,8 @@ public struct StaffRoutes: Sendable {
                 throw APIProblem.invalid("note must be 1–500 characters")
             }
             // The step, its audit record (by this staff member) and its outbox row are one transaction.
-            let moved = try await desk.moveRectification(id: id, to: next, by: login.role == .technician ? .technician : .staff, note: body.note,
-                                       staffName: login.name)
+            let moved = try await desk.moveRectification(id: id, to: next, by: login.role == .technician ? .technician : .staff,
+                                                   note: body.note, staffName: login.name)
             return RectificationSummary(moved, today: desk.today())
         }
 

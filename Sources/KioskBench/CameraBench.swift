@@ -45,7 +45,7 @@ enum CameraBench {
             _ = try await materials.addPage(stored, desk: desk, draftID: draft.id, materialCode: "M03")
         })
         let files = PageFiles(directory: "\(scratch)/camera/bare")
-        await report("  the file alone (write + fsync + rename + dir fsync)", try await measure(100) { _ = try await files.write(await nextPage()) })
+        report("  the file alone (write + fsync + rename + dir fsync)", try await measure(100) { _ = try await files.write(await nextPage()) })
         report("  SHA-256 of the page", measure(100) { _ = PageFiles.sha256(sharp) })
         // The same file steps without the two fsyncs, to separate the disk's flush from our work.
         let unsynced = "\(scratch)/camera/unsynced"

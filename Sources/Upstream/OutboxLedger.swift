@@ -81,7 +81,7 @@ public struct OutboxLedger: Sendable {
     /// was recorded (false: another sender recorded that attempt, or the row was retried meanwhile).
     public func record(_ attempts: [Attempt]) async throws -> [Bool] {
         guard !attempts.isEmpty else { return [] }
-        return try await store.write { [self] tx in try attempts.map { try Self.record($0, in: tx.outbox) } }
+        return try await store.write { tx in try attempts.map { try Self.record($0, in: tx.outbox) } }
     }
 
     private static func record(_ attempt: Attempt, in outbox: OutboxRepository) throws -> Bool {

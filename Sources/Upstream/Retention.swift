@@ -107,14 +107,14 @@ public final class Retention: Service, Sendable {
 
     /// Submitted, not yet minimised drafts whose every filing row and page row was delivered before `cutoff`.
     func confirmedDrafts(before cutoff: Date, limit: Int) async throws -> [String] {
-        try await store.read { [self] tx in try tx.drafts.confirmedForMinimising(before: cutoff, limit: limit) }
+        try await store.read { tx in try tx.drafts.confirmedForMinimising(before: cutoff, limit: limit) }
     }
 
     /// Minimises one draft in one transaction; returns the page hashes no longer needed by any
     /// draft that still keeps its pages.
     func minimise(draft id: String) async throws -> [String] {
         let now = clock.now()
-        return try await store.write { [self] tx in
+        return try await store.write { tx in
             let masked: String
             if let json = try tx.drafts.find(id: id)?.applicantJSON,
                let applicant = try? JSONDecoder().decode(Applicant.self, from: Data(json.utf8)) {

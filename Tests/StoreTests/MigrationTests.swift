@@ -29,7 +29,7 @@ import Testing
         let store = try KioskStore.open(directory: directory.path)
         #expect(try store.appliedMigrations().suffix(5) == ["v5: outbox delivery", "v6: progress sync", "v7: retention",
                                                             "v8: outbox lookups by subject", "v9: collection and delivery"])
-        let rows = try await store.pool.read { db in
+        let rows = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, orderKey, state, attempts, nextAttemptAt FROM outbox ORDER BY id")
         }
         #expect(rows.map { $0["orderKey"] as String } == ["370481-TZ01-20261123-00001", "370481-TZ01-20261123-00001", "ticket:7",

@@ -23,18 +23,32 @@ public struct AppointmentRow: Sendable, Hashable {
     public var ticketID: Int64?
 }
 
-/// One category's figures for a hall day (counts and waits in days, as SQLite's julianday gives them).
-public struct QueueDayFigures: Sendable, Hashable {
+/// One day's queue figures for one category, as the platform receives them (no personal data:
+/// counts and waiting times only).
+public struct QueueCategoryStatistics: Sendable, Hashable, Codable {
     public var category: String
+    public var categoryName: String?
     public var issued: Int
+    /// Tickets checked in from an appointment (called before ordinary ones).
     public var priority: Int
+    /// Called to a window (served, skipped or still at the window when the day closed).
     public var called: Int
     public var served: Int
+    /// Called but the holder did not come (过号).
     public var skipped: Int
     public var cancelled: Int
+    /// Still waiting when the day closed (never called).
     public var unserved: Int
+    /// Mean and longest wait from issue to call, in whole seconds, over the called tickets.
     public var averageWaitSeconds: Int?
     public var longestWaitSeconds: Int?
+
+    public init(category: String, categoryName: String?, issued: Int, priority: Int, called: Int, served: Int, skipped: Int,
+                cancelled: Int, unserved: Int, averageWaitSeconds: Int?, longestWaitSeconds: Int?) {
+        self.category = category; self.categoryName = categoryName; self.issued = issued; self.priority = priority
+        self.called = called; self.served = served; self.skipped = skipped; self.cancelled = cancelled; self.unserved = unserved
+        self.averageWaitSeconds = averageWaitSeconds; self.longestWaitSeconds = longestWaitSeconds
+    }
 }
 
 /// The queue's storage: tickets and their daily numbering per category, windows and the categories
@@ -60,7 +74,7 @@ public protocol QueueRepository {
     func appointment(applicantKey: String, day: CivilDate) throws -> AppointmentRow?
     func linkAppointment(id: String, ticketID: Int64) throws
     func ticketDays(after: CivilDate?, before: CivilDate) throws -> [CivilDate]
-    func dayFigures(day: CivilDate) throws -> [QueueDayFigures]
+    func dayFigures(day: CivilDate) throws -> [QueueCategoryStatistics]
 }
 
 /// The single kiosk's queue, in its SQLite store.
@@ -194,7 +208,7 @@ public struct SQLiteQueueRepository: QueueRepository {
                          arguments: [after?.dayNumber ?? Int.min, before.dayNumber]).map(CivilDate.init(dayNumber:))
     }
 
-    public func dayFigures(day: CivilDate) throws -> [QueueDayFigures] {
+    public func dayFigures(day: CivilDate) throws -> [QueueCategoryStatistics] {
         func seconds(_ days: Double?) -> Int? { days.map { Int(($0 * 86_400).rounded()) } }
         return try Row.fetchAll(db, sql: """
             SELECT category, COUNT(*) AS issued, SUM(priority) AS priority,
@@ -204,7 +218,7 @@ public struct SQLiteQueueRepository: QueueRepository {
                    MAX(CASE WHEN calledAt IS NOT NULL THEN julianday(calledAt) - julianday(issuedAt) END) AS longestWait
             FROM queueTicket WHERE day = ? GROUP BY category
             """, arguments: [day.dayNumber]).map { row in
-            QueueDayFigures(category: row["category"], issued: row["issued"], priority: row["priority"] ?? 0, called: row["called"] ?? 0,
+            QueueCategoryStatistics(category: row["category"], categoryName: nil, issued: row["issued"], priority: row["priority"] ?? 0, called: row["called"] ?? 0,
                             served: row["served"] ?? 0, skipped: row["skipped"] ?? 0, cancelled: row["cancelled"] ?? 0,
                             unserved: row["unserved"] ?? 0, averageWaitSeconds: seconds(row["averageWait"]),
                             longestWaitSeconds: seconds(row["longestWait"]))
