@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
@@ -89,6 +90,7 @@ let package = Package(
             "DeviceKit", "Slips", "Store", "KioskConfig", "BlockingWork",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ]),
         // The provincial platform: the adapter protocol, its HTTPS and simulated implementations, and
         // the outbox relay that delivers every outbox row exactly once, in order per filing.
@@ -104,7 +106,10 @@ let package = Package(
         ], exclude: ["platform-openapi.yaml"]),
         // The use cases below the transports (routes, kioskctl): printing a citizen's slips with
         // printer failover, taking a queue ticket.
-        .target(name: "KioskServices", dependencies: ["FrontDesk", "Printing", "Slips", "DeviceKit", "Store", "Workflow", "KioskConfig"]),
+        .target(name: "KioskServices", dependencies: [
+            "FrontDesk", "Printing", "Slips", "DeviceKit", "Store", "Workflow", "KioskConfig", "PageImaging", "Upstream",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
             "DeviceKit", "KioskConfig", "Store", "FrontDesk", "Workflow", "Printing", "Slips", "IDCard", "CMalloc", "Upstream", "PageImaging",
@@ -118,11 +123,12 @@ let package = Package(
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "CoreMetrics", package: "swift-metrics"),
             .product(name: "Yams", package: "Yams"),
         ], resources: [.copy("openapi.yaml"), .copy("Screen")]),
         // Wires config, store, devices and API into one ServiceGroup; shared by kioskd and tests.
         .target(name: "KioskRuntime", dependencies: [
-            "KioskAPI", "Upstream", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
+            "KioskAPI", "KioskServices", "Upstream", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -135,7 +141,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
-            "FrontDesk", "Workflow", "Upstream", "PageImaging",
+            "FrontDesk", "Workflow", "Upstream", "PageImaging", "KioskServices",
             "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -164,6 +170,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "BlockingWorkTests", dependencies: ["BlockingWork"]),
+        .testTarget(name: "KioskServicesTests", dependencies: ["KioskServices", "FrontDesk", "Workflow"]),
         .testTarget(name: "WorkflowTests", dependencies: ["Workflow", "KioskTestSupport"]),
         .testTarget(name: "FrontDeskTests", dependencies: [
             "FrontDesk", "KioskTestSupport", "KioskConfig", "Store", "Workflow",
@@ -177,7 +184,7 @@ let package = Package(
         .testTarget(name: "PageImagingTests", dependencies: ["PageImaging", "KioskTestSupport"]),
         .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
         .testTarget(name: "KioskAPITests", dependencies: [
-            "KioskAPI", "KioskRuntime", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream", "Slips",
+            "KioskAPI", "KioskRuntime", "KioskServices", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream", "Slips",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
         ]),

@@ -38,7 +38,7 @@ public final class DeviceStatusBoard: Sendable {
 /// Polls every device's status on an interval (a swift-service-lifecycle `Service`), keeps the
 /// board current and logs each change of state once.
 public struct DeviceMonitor: Service {
-    public typealias TransitionHandler = @Sendable (_ old: DeviceStatusReport?, _ new: DeviceStatusReport) -> Void
+    public typealias TransitionHandler = @Sendable (_ old: DeviceStatusReport?, _ new: DeviceStatusReport) async -> Void
 
     private let devices: [any KioskDevice]
     private let board: DeviceStatusBoard
@@ -89,7 +89,7 @@ public struct DeviceMonitor: Service {
             } else {
                 logger.warning("device needs attention", metadata: metadata)
             }
-            onTransition?(old, new)
+            await onTransition?(old, new)
         }
         return !reports.contains { $0.status == .starting }
     }

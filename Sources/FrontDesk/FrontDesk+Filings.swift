@@ -163,18 +163,29 @@ extension FrontDesk {
     /// materials now held for the applicant and, per filing, one outbox row per distinct page followed by
     /// the filing's own row (same order key: the filing number) — all in one transaction.
     public func submit(draftID: String, commitmentSigned: Bool = false, mailTo: String? = nil) async throws(FrontDeskError) -> SubmissionResult {
+        try await submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailTo: mailTo).result
+    }
+
+    /// `submit`, for a caller that also prints: the draft is loaded once, inside the transaction,
+    /// and its applicant and session come back with the result (for the notices and the ratings). `visitIsLive` is asked,
+    /// inside the transaction, whether the draft's session is still live: a draft whose visit
+    /// ended is refused (`sessionEnded`) and nothing is filed.
+    public func submitDraft(draftID: String, commitmentSigned: Bool = false, mailTo: String? = nil,
+                            visitIsLive: @escaping @Sendable (String) -> Bool = { _ in true })
+        async throws(FrontDeskError) -> (result: SubmissionResult, applicant: Applicant?, sessionID: String?) {
         let now = clock.now()
         let moment = hall.moment(now)
         return try await write { [self] tx in
             let draft = try loadDraft(tx, id: draftID)
             guard draft.state == .open else { throw WorkflowError.draftClosed(draftID) }
+            if let session = draft.sessionID, !visitIsLive(session) { throw WorkflowError.sessionEnded(session) }
             guard let items = catalogue.items(of: draft.subject) else { throw WorkflowError.unknownSubject(draft.subject) }
             let decision = AcceptanceDecision.decide(items: items, supplied: draft.supplied, commitmentSigned: commitmentSigned,
                                                      submittedAt: moment, deadlines: deadlines)
             let decisions: [ItemDecision]
             switch decision {
-            case let .incomplete(missing): return .incomplete(missing: missing)
-            case let .commitmentRequired(deferred): return .commitmentRequired(deferred: deferred)
+            case let .incomplete(missing): return (.incomplete(missing: missing), draft.applicant, draft.sessionID)
+            case let .commitmentRequired(deferred): return (.commitmentRequired(deferred: deferred), draft.applicant, draft.sessionID)
             case let .submit(d): decisions = d
             }
             let uncovered = deadlines.uncoveredYears(from: moment.day, to: decisions.map(\.promisedDeadline).max() ?? moment.day)
@@ -247,7 +258,7 @@ extension FrontDesk {
                     light: supervised ? .green : nil, worstLight: supervised ? .green : nil, deferred: d.deferred))
             }
             try tx.drafts.markSubmitted(id: draftID, commitmentSigned: commitmentSigned, mailTo: mailTo, at: now)
-            return .filed(records)
+            return (.filed(records), applicant, draft.sessionID)
         }
     }
 }

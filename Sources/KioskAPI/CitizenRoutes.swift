@@ -33,6 +33,14 @@ public struct CitizenRoutes: Sendable {
     let slips: SlipDesk
     /// Taking a ticket (check-in of an appointment, or a new ticket).
     let tickets: TicketCounter
+    /// The visit behind a request: its live session and open draft.
+    let visit: CitizenVisit
+    /// A material's page from the camera or an upload, checked and stored.
+    let capture: PageCapture
+    /// Submitting a draft and printing its notices.
+    let submission: FilingSubmission
+    /// Who may rate, and the rating.
+    let ratings: RatingDesk
 
     public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: MaterialsStore,
                 events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil,
@@ -53,6 +61,10 @@ public struct CitizenRoutes: Sendable {
                                                           template: template, reference: reference))
         }
         tickets = TicketCounter(desk: desk)
+        visit = CitizenVisit(desk: desk, sessions: sessions)
+        capture = PageCapture(visit: visit, pages: pages, camera: camera)
+        submission = FilingSubmission(visit: visit, slips: slips)
+        ratings = RatingDesk(desk: desk, sessions: sessions)
     }
 
     // MARK: bodies and answers
@@ -184,7 +196,7 @@ public struct CitizenRoutes: Sendable {
 
     public func add(to router: Router<KioskRequestContext>) {
         if let padRatings {
-            EvaluationPromptRoutes(desk: desk, pad: padRatings, gate: RatingGate(desk: desk, sessions: sessions)).add(to: router)
+            EvaluationPromptRoutes(pad: padRatings, ratings: ratings).add(to: router)
         }
         router.get("/api/v1/catalog/items") { _, _ -> [ItemSummary] in
             desk.catalogue.items.map { item in
@@ -221,15 +233,13 @@ public struct CitizenRoutes: Sendable {
             return .noContent
         }
         router.get("/api/v1/sessions/{id}/identity") { _, context -> MaskedIdentity in
-            let session = try liveSession(try context.parameters.require("id"))
-            guard let identity = session.identity else {
-                throw APIProblem(.notFound, code: "no-card", title: "请将身份证放在读卡区", detail: "no ID card was read in this session")
-            }
+            let identity = try visit.applicant(inSession: try context.parameters.require("id"), forFiling: false)
             return MaskedIdentity(name: PersonalDataMask.name(identity.name), idNumber: PersonalDataMask.idNumber(identity.idNumber),
                                   documentKind: identity.documentKind)
         }
         router.post("/api/v1/sessions/{id}/filings") { request, context -> EditedResponse<DraftView> in
-            let session = try liveSession(try context.parameters.require("id"))
+            let sessionID = try context.parameters.require("id")
+            _ = try visit.liveSession(sessionID)
             let body = try await request.decodeJSON(NewFiling.self, context: context)
             let subject: FilingSubject
             switch (body.itemCode, body.bundleCode) {
@@ -237,53 +247,33 @@ public struct CitizenRoutes: Sendable {
             case let (nil, code?): subject = .bundle(code)
             default: throw APIProblem.invalid("give exactly one of itemCode and bundleCode")
             }
-            guard let applicant = session.identity else {
-                throw APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
-            }
-            let draft = try await desk.openDraft(subject: subject, applicant: applicant, sessionID: session.id)
+            let draft = try await visit.openFiling(subject, sessionID: sessionID)
             return EditedResponse(status: .created, response: view(draft))
         }
         router.get("/api/v1/filings/{id}") { _, context -> DraftView in
-            await view(try openDraft(try context.parameters.require("id")))
+            view(try await visit.openDraft(try context.parameters.require("id")))
         }
         router.post("/api/v1/filings/{id}/materials/{material}/pages") { request, context -> EditedResponse<PageAdded> in
-            let draft = try await openDraft(try context.parameters.require("id"))
-            let material = try context.parameters.require("material")
-            guard draft.slots.contains(where: { $0.requirement.material.code == material }) else {
-                throw APIProblem.notFound("the filing asks for no material \(material)")
-            }
-            var bytes = try await request.pageBody(limit: pages.maximumPageBytes)
-            if bytes.isEmpty {
-                // No upload: take the page from the document camera, then check it before keeping it.
-                guard let camera else {
-                    throw APIProblem(.serviceUnavailable, code: "no-camera", title: "高拍仪暂时无法使用，请联系工作人员",
-                                     detail: "no document camera is configured; upload the page as image/jpeg")
-                }
-                bytes = try await CameraCapture.page(from: camera)
-            } else {
-                // An uploaded page meets the same check as a captured one (every page is checked).
-                try await CameraCapture.checked(bytes, thresholds: camera?.profile.thresholds ?? .standard, source: "uploaded")
-            }
-            let (sha, count) = try await CameraCapture.storing { () async throws(MaterialsStore.AddError) in
-                try await pages.addPage(bytes, desk: desk, draftID: draft.id, materialCode: material)
-            }
+            let upload = try await request.pageBody(limit: capture.maximumPageBytes)
+            let (sha, count) = try await capture.addPage(draftID: try context.parameters.require("id"),
+                                                         material: try context.parameters.require("material"), upload: upload)
             return EditedResponse(status: .created, response: PageAdded(sha256: sha, pages: count))
         }
         router.delete("/api/v1/filings/{id}/materials/{material}/pages/{sha256}") { _, context -> HTTPResponse.Status in
-            let draft = try await openDraft(try context.parameters.require("id"))
+            let draft = try await visit.openDraft(try context.parameters.require("id"))
             let removed = try await desk.removePage(draftID: draft.id, materialCode: try! context.parameters.require("material"),
                                                     sha256: try! context.parameters.require("sha256"))
             guard removed else { throw APIProblem.notFound("no such page") }
             return .noContent
         }
         router.post("/api/v1/filings/{id}/submit") { request, context -> EditedResponse<Submitted> in
-            let draft = try await openDraft(try context.parameters.require("id"))
+            let draftID = try context.parameters.require("id")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
             if let mail = body.mailTo, mail.trimmingCharacters(in: .whitespaces).count < 5 || mail.count > 200 {
                 throw APIProblem.invalid("mailTo must be a postal address of 5–200 characters")
             }
-            let result = try await desk.submit(draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
-            switch result {
+            let outcome = try await submission.submit(draftID: draftID, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
+            switch outcome {
             case let .incomplete(missing):
                 throw APIProblem(.unprocessableContent, code: "incomplete-materials", title: "材料不齐，请补齐以下材料后再提交",
                                  detail: "required materials are missing: \(missing.map(\.code).joined(separator: ", "))",
@@ -299,12 +289,7 @@ public struct CitizenRoutes: Sendable {
                                      .object(["code": .string(m.code), "name": .string(m.name), "howToSupply": .string(m.howToSupply),
                                               "deadline": .string(m.deadline.description)])
                                  })])
-            case let .filed(records):
-                // The session that submitted may rate what it filed (and nobody else without the slip's code).
-                if let session = draft.sessionID {
-                    for number in records.compactMap(\.number) { sessions.recordService(.filing(number), in: session) }
-                }
-                let slip = await printNotices(records, draftID: draft.id, commitmentSigned: body.commitmentSigned ?? false)
+            case let .filed(records, slip):
                 let filings = records.map { r in
                     Submitted.Filing(number: r.number ?? "", itemCode: r.itemCode, status: r.status.description,
                                      promisedDeadline: r.promisedDeadline?.description ?? r.receivedDay?.description,
@@ -314,7 +299,7 @@ public struct CitizenRoutes: Sendable {
                 let first = filings[0]
                 return EditedResponse(status: .created, response: Submitted(
                     number: first.number, status: first.status, missingMaterials: first.missingMaterials,
-                    promisedDeadline: first.promisedDeadline, progressUrl: first.progressUrl, slip: slip, filings: filings))
+                    promisedDeadline: first.promisedDeadline, progressUrl: first.progressUrl, slip: SlipView(slip), filings: filings))
             }
         }
 
@@ -335,28 +320,19 @@ public struct CitizenRoutes: Sendable {
 
         router.post("/api/v1/tickets") { request, context -> EditedResponse<TicketIssued> in
             let body = try await request.decodeJSON(TicketBody.self, context: context)
-            var applicant: Applicant? = nil
-            if let id = body.sessionId { applicant = try liveSession(id).identity }
-            let ticket = try await tickets.ticket(category: body.category, applicant: applicant)
-            if let session = body.sessionId { sessions.recordService(.ticket(ticket.id), in: session) }
-            let slip = await printTicket(ticket)
+            let (ticket, slip) = try await tickets.take(category: body.category, sessionID: body.sessionId, visit: visit, slips: slips)
             return EditedResponse(status: .created, response: TicketIssued(
                 ticket: ticket.number.description, category: ticket.category, waiting: ticket.waitingAhead,
-                priority: ticket.priority, slip: slip))
+                priority: ticket.priority, slip: SlipView(slip)))
         }
 
         router.post("/api/v1/evaluations") { request, context -> EditedResponse<EvaluationRecorded> in
             let body = try await request.decodeJSON(EvaluationBody.self, context: context)
-            let subject: EvaluationSubject
-            switch (body.filingNumber, body.ticket) {
-            case let (number?, nil): subject = .filing(number)
-            case let (nil, ticket?):
-                let found = try await desk.ticket(number: ticket)
-                subject = .ticket(found.id)
-            default: throw APIProblem.invalid("give exactly one of filingNumber and ticket")
+            guard let subject = try await ratings.subject(filingNumber: body.filingNumber, ticket: body.ticket) else {
+                throw APIProblem.invalid("give exactly one of filingNumber and ticket")
             }
-            try await RatingGate(desk: desk, sessions: sessions).admit(subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
-            let record = try await desk.rate(subject, level: body.level, comment: body.comment, channel: "screen")
+            let record = try await ratings.rate(subject, level: body.level, comment: body.comment, sessionId: body.sessionId,
+                                                ratingCode: body.ratingCode, channel: "screen")
             return EditedResponse(status: .created, response: EvaluationRecorded(
                 id: record.id, level: record.level.rawValue, levelName: record.level.chineseName,
                 rectification: record.rectification?.status.rawValue))
@@ -364,23 +340,6 @@ public struct CitizenRoutes: Sendable {
     }
 
     // MARK: helpers
-
-    func liveSession(_ id: String) throws -> CitizenSession {
-        guard let session = sessions.touch(id) else {
-            throw APIProblem(.notFound, code: "session-ended", title: "本次办理已结束，请重新开始", detail: "no open session \(id)")
-        }
-        return session
-    }
-
-    /// An open draft whose session is still live (its idle clock restarted).
-    func openDraft(_ id: String) async throws -> Draft {
-        let draft = try await desk.draft(id: id)
-        guard draft.state == .open else {
-            throw APIProblem(.conflict, code: "draft-closed", title: "本次申请已提交或已结束", detail: "draft \(id) is \(draft.state)")
-        }
-        if let session = draft.sessionID { _ = try liveSession(session) }
-        return draft
-    }
 
     func view(_ draft: Draft) -> DraftView {
         DraftView(id: draft.id, title: draft.title, subject: "\(draft.subject)", materials: draft.slots.map { slot in
@@ -393,24 +352,6 @@ public struct CitizenRoutes: Sendable {
 
     static func deferredView(_ m: DeferredMaterial) -> DeferredMaterialView {
         DeferredMaterialView(code: m.code, name: m.name, howToSupply: m.howToSupply, deadline: m.deadline.description)
-    }
-
-    /// The printer for a slip (see `SlipDesk.printer(for:)`).
-    func printer(for kind: DeviceKind) -> SlipPrinter? { slips.printer(for: kind) }
-
-    /// Prints and announces the outcome on the event stream.
-    func print(_ document: SlipDocument, on printer: SlipPrinter, reference: String) async throws(PrintError) -> PrintOutcome {
-        try await slips.print(document, on: printer, reference: reference)
-    }
-
-    /// Prints one notice per filing; answers the first slip's state.
-    func printNotices(_ records: [FilingRecord], draftID: String, commitmentSigned: Bool) async -> SlipView {
-        let applicant = (try? await desk.applicant(draftID: draftID)) ?? nil
-        return SlipView(await slips.printNotices(records, applicant: applicant, commitmentSigned: commitmentSigned))
-    }
-
-    func printTicket(_ ticket: QueueTicket) async -> SlipView {
-        SlipView(await slips.printTicket(ticket))
     }
 }
 

@@ -3,19 +3,19 @@ import FrontDesk
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KioskServices
 import Workflow
 
 /// The screen's side of the pad: ask for the rating of a completed service
 /// (`POST /api/v1/evaluations/prompt`), withdraw it (`DELETE …`), see what is asked (`GET …`).
 struct EvaluationPromptRoutes: Sendable {
-    let desk: FrontDesk
     let pad: PadRatingService
-    let gate: RatingGate
+    let ratings: RatingDesk
 
     struct PromptBody: Decodable {
         var filingNumber: String?
         var ticket: String?
-        /// The session that received the service, or the slip's rating code (see `RatingGate`).
+        /// The session that received the service, or the slip's rating code (see `RatingDesk`).
         var sessionId: String?
         var ratingCode: String?
     }
@@ -43,12 +43,12 @@ struct EvaluationPromptRoutes: Sendable {
                 rating = .filing(number)
             case let (nil, ticket?):
                 guard !ticket.isEmpty, ticket.count <= 16 else { throw APIProblem.invalid("ticket must be 1–16 characters") }
-                let found = try await desk.ticket(number: ticket)
+                let found = try await ratings.desk.ticket(number: ticket)
                 rating = .ticket(id: found.id, number: found.number.description)
             default:
                 throw APIProblem.invalid("give exactly one of filingNumber and ticket")
             }
-            try await gate.admit(rating.subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
+            try await ratings.admit(rating.subject, sessionId: body.sessionId, ratingCode: body.ratingCode)
             do throws(PadPromptError) {
                 let prompt = try await pad.ask(rating)
                 return EditedResponse(status: .accepted, response: PromptView(

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -49,10 +50,7 @@ public struct EventRoutes: Sendable {
                         feed.finish()
                     }
                     let ticker = Task {
-                        while !Task.isCancelled {
-                            try? await Task.sleep(for: keepAlive)
-                            feed.yield(": keep-alive\n\n")
-                        }
+                        for await _ in AsyncTimerSequence.repeating(every: keepAlive) { feed.yield(": keep-alive\n\n") }
                     }
                     defer {
                         forward.cancel()

@@ -2,6 +2,7 @@ import DeviceKit
 import Foundation
 import Hummingbird
 import Upstream
+import KioskServices
 
 /// The answer of `GET /api/v1/health`.
 public struct HealthResponse: ResponseCodable, Sendable {

@@ -1,6 +1,7 @@
 import DeviceKit
 import Hummingbird
 import KioskConfig
+import KioskServices
 
 /// Builds the routers of the API: the citizen door (health, catalogue, sessions, filings,
 /// progress, tickets, evaluations, events, simulators, metrics, the OpenAPI document) and the
@@ -42,7 +43,7 @@ public enum KioskRouter {
         let router = Router(context: KioskRequestContext.self, options: .autoGenerateHeadEndpoints)
         let routes = RouteTable()
         // Outermost first: metrics see the final status of every answer, problems are answers.
-        if let (metrics, _) = parts.metrics { router.add(middleware: MetricsMiddleware(metrics: metrics)) }
+        if parts.metrics != nil { router.add(middleware: MetricsMiddleware()) }
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
         if let maintenance = parts.maintenance { router.add(middleware: MaintenanceGate(maintenance: maintenance)) }

@@ -2,6 +2,7 @@ import Foundation
 import FrontDesk
 import HTTPTypes
 import Hummingbird
+import KioskServices
 import NIOCore
 import Workflow
 
@@ -99,6 +100,8 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try error.problem.response(from: request, context: context)
         } catch let error as WorkflowError {
             return try FrontDeskError.workflow(error).problem.response(from: request, context: context)
+        } catch let refusal as CitizenRefusal {
+            return try refusal.problem.response(from: request, context: context)
         } catch let error as HTTPError {
             let title = switch error.status {
             case .notFound: "未找到该页面"
@@ -191,6 +194,64 @@ extension FrontDeskError {
     }
 }
 
+extension CitizenRefusal {
+    /// The refusal as the screen's problem: each case its own stable type.
+    public var problem: APIProblem {
+        switch self {
+        case let .sessionEnded(id):
+            return APIProblem(.notFound, code: "session-ended", title: "本次办理已结束，请重新开始", detail: "no open session \(id)")
+        case let .noCard(forFiling):
+            return forFiling
+                ? APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
+                : APIProblem(.notFound, code: "no-card", title: "请将身份证放在读卡区", detail: "no ID card was read in this session")
+        case let .noSuchMaterial(code):
+            return APIProblem.notFound("the filing asks for no material \(code)")
+        case .noCamera:
+            return APIProblem(.serviceUnavailable, code: "no-camera", title: "高拍仪暂时无法使用，请联系工作人员",
+                              detail: "no document camera is configured; upload the page as image/jpeg")
+        case let .captureFailed(error):
+            return APIProblem(error == .noPage ? .conflict : .serviceUnavailable, code: "capture-failed",
+                              title: error.chineseMessage, detail: error.description)
+        case let .pageQuality(verdict, thresholds, source):
+            let problem = verdict.problem
+            var extensions: [String: ProblemValue] = ["reason": .string(problem?.rawValue ?? "unreadable")]
+            if let f = verdict.figures {
+                extensions["figures"] = .object([
+                    "sharpness": .int(Int(f.sharpness.rounded())), "meanLuminance": .int(Int(f.meanLuminance.rounded())),
+                    "clippedPercent": .int(Int((f.clippedFraction * 100).rounded())),
+                ])
+            }
+            let figures = verdict.figures.map {
+                ": sharpness \(Int($0.sharpness)) (min \(Int(thresholds.minimumSharpness))), mean luminance \(Int($0.meanLuminance)) (\(Int(thresholds.minimumMeanLuminance))–\(Int(thresholds.maximumMeanLuminance)))"
+            } ?? ""
+            return APIProblem(.unprocessableContent, code: "page-quality", title: problem?.chineseMessage ?? "图像无法识别，请重新拍摄",
+                              detail: "the \(source) page failed the quality check (\(problem?.rawValue ?? "unreadable"))" + figures
+                                  + (verdict.detail.map { ": \($0)" } ?? "") + "; it was not kept",
+                              extensions: extensions)
+        case let .pageNotStored(m):
+            let status: HTTPResponse.Status = switch m.code {
+            case .notJPEG: .unprocessableContent
+            case .pageTooLarge, .filingTooLarge: .contentTooLarge
+            case .diskFull, .ioFailed: .init(code: 507, reasonPhrase: "Insufficient Storage")
+            }
+            let code = switch m.code {
+            case .notJPEG: "not-jpeg"
+            case .pageTooLarge: "page-too-large"
+            case .filingTooLarge: "filing-too-large"
+            case .diskFull: "disk-full"
+            case .ioFailed: "store-failed"
+            }
+            return APIProblem(status, code: code, title: m.chineseMessage, detail: m.message)
+        case let .ratingCodeWrong(subject):
+            return APIProblem(.forbidden, code: "rating-code-wrong", title: "评价码不正确，请核对凭条上的评价码",
+                              detail: "the rating code does not belong to \(subject)")
+        case let .ratingNotAllowed(subject):
+            return APIProblem(.forbidden, code: "rating-not-allowed", title: "请在办理后评价，或输入凭条上的评价码",
+                              detail: "a rating needs the sessionId that received \(subject), or its ratingCode from the slip")
+        }
+    }
+}
+
 extension WorkflowError {
     /// The HTTP status and the stable problem code of each rule's refusal.
     var problemStatusAndCode: (HTTPResponse.Status, String) {
@@ -201,6 +262,7 @@ extension WorkflowError {
         case .notFound: (.notFound, "not-found")
         case .transition: (.conflict, "transition-not-allowed")
         case .draftClosed: (.conflict, "draft-closed")
+        case .sessionEnded: (.notFound, "session-ended")
         case .unknownCategory: (.notFound, "unknown-category")
         case .dailyLimitReached: (.conflict, "daily-limit-reached")
         case .alreadyWaiting: (.conflict, "already-waiting")

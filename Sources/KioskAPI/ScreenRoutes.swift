@@ -116,7 +116,7 @@ public struct ScreenRoutes: Sendable {
         router.post("/api/v1/sessions/{id}/keepalive") { _, context -> KeptAlive in
             // Only the page's handling of a citizen's tap sends this: the preview, the event stream
             // and the page's own checks carry no session and never keep one alive.
-            let session = try citizen.liveSession(try context.parameters.require("id"))
+            let session = try citizen.visit.liveSession(try context.parameters.require("id"))
             return KeptAlive(id: session.id, expiresAt: session.expiresAt(timeout: citizen.sessions.timeout))
         }
         router.get("/api/v1/queue/categories") { _, _ -> [QueueCategoryView] in
@@ -171,23 +171,11 @@ public struct ScreenRoutes: Sendable {
         do { guide = try ServiceGuide(subject: subject, catalogue: citizen.desk.catalogue) } catch {
             throw APIProblem.notFound("no such item or bundle")
         }
-        let reference: String = switch subject {
-        case let .item(code): "notice:\(code)"
-        case let .bundle(code): "notice:\(code)"
-        }
-        guard let printer = citizen.printer(for: .receiptPrinter) else {
+        guard let outcome = await citizen.slips.printOneTimeNotice(guide, subject: subject) else {
             throw APIProblem(.serviceUnavailable, code: "no-printer", title: "告知单暂无法打印，请在屏幕上查看或到服务窗口咨询",
                              detail: "no printer is configured")
         }
-        let document = OneTimeNotice(guide: guide, printedAt: citizen.desk.clock.now()).document(context: citizen.slipContext)
-        do {
-            let outcome = try await citizen.print(document, on: printer, reference: reference)
-            return EditedResponse(status: .created, response: NoticePrinted(jobId: outcome.jobId, state: outcome.state.rawValue,
-                                                                           message: outcome.citizenMessage))
-        } catch {
-            return EditedResponse(status: .created, response: NoticePrinted(jobId: nil, state: "failed",
-                                                                           message: "告知单打印失败，请在屏幕上查看或到服务窗口咨询"))
-        }
+        return EditedResponse(status: .created, response: NoticePrinted(jobId: outcome.jobId, state: outcome.state, message: outcome.message))
     }
 
     /// A QR symbol as an SVG with its quiet zone, one unit per module.

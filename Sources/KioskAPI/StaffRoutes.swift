@@ -1,6 +1,7 @@
 import DeviceKit
 import Foundation
 import FrontDesk
+import KioskServices
 import HTTPTypes
 import Hummingbird
 import KioskConfig
@@ -63,20 +64,8 @@ public struct StaffRoutes: Sendable {
         var expiresAt: Date
     }
 
-    /// Something staff should look at.
-    public struct Alert: ResponseEncodable, Sendable, Hashable {
-        public var code: String
-        /// info, warning or critical.
-        public var severity: String
-        /// The device id, `outbox`, `maintenance`, `supervision`…
-        public var source: String
-        /// Chinese, for the staff screen.
-        public var title: String
-        /// English, for technicians.
-        public var detail: String
-        public var action: String?
-        public var since: Date?
-    }
+    /// Something staff should look at (see `StaffAlerts`).
+    public typealias Alert = StaffAlert
 
     struct ResetAnswer: ResponseEncodable {
         var device: String
@@ -239,7 +228,7 @@ public struct StaffRoutes: Sendable {
             // Optional body {"duplicate": false}: reprint only a slip that did not come out.
             let body = try await request.decodeJSON(ReprintBody.self, context: context, emptyAs: ReprintBody(duplicate: nil))
             let jobID = try await desk.latestPrintJobID(reference: number)
-            guard let jobID, let job = try? desk.store.printJob(id: jobID),
+            guard let jobID, let job = try? await desk.store.printJob(id: jobID),
                   let printer = printers.first(where: { $0.binding.id == job.printerId }) else {
                 throw APIProblem.notFound("no printed slip for filing \(number)")
             }
@@ -361,85 +350,20 @@ public struct StaffRoutes: Sendable {
         events.publish(.deviceStatus, await device.checkStatus())
     }
 
-    /// What needs attention now: devices, held slips, maintenance, the outbox, red cards.
+    /// What needs attention now (see `StaffAlerts`): the staff door's lockouts are this route's own reading.
     func alerts(now: Date? = nil) async -> [Alert] {
         let now = now ?? desk.clock.now()
-        var alerts: [Alert] = []
-        for report in board.snapshot?.reports ?? [] where !report.isHealthy || report.paper == .low || report.detail != nil {
-            let (code, severity, title): (String, String, String) = switch (report.status, report.paper) {
-            case (_, .out?): ("paper-out", "critical", "\(report.id) 缺纸，请更换纸卷")
-            case (_, .jammed?): ("paper-jam", "critical", "\(report.id) 卡纸，请清理")
-            case (_, .low?): ("paper-low", "warning", "\(report.id) 纸张将尽，请准备新纸卷")
-            case (.powerOff, _), (.noDevice, _): ("device-absent", "critical", "\(report.id) 未连接，请检查线缆和电源")
-            case (.hardwareError, _): ("device-error", "critical", "\(report.id) 故障，请复位或联系技术人员")
-            case (.offline, _): ("device-offline", "critical", "\(report.id) 离线")
-            case (.userError, _): ("device-needs-staff", "critical", "\(report.id) 需要人工处理")
-            default: ("device-note", "info", "\(report.id) 有提示信息")
-            }
-            alerts.append(Alert(code: code, severity: severity, source: report.id, title: title,
-                                detail: report.detail ?? report.status.rawValue, action: report.action?.rawValue, since: report.checkedAt))
-        }
-        if let reading = disk?.reading(), reading.state == "full" || reading.state == "low" {
-            let full = reading.state == "full"
-            alerts.append(Alert(code: full ? "disk-full" : "disk-low", severity: full ? "critical" : "warning", source: "disk",
-                                title: full ? "数据盘空间已满，无法保存办件和材料，请立即联系技术人员" : "数据盘空间即将用完，请联系技术人员清理",
-                                detail: "\(DataDisk.megabytes(reading.freeBytes)) free on the data directory's file system (reserve \(DataDisk.megabytes(reading.reserveBytes)))"
-                                    + (full ? "; captures, filings, tickets and staff actions are refused until space is freed" : ""),
-                                action: "maintenance", since: nil))
-        }
-        for lock in door.recentLockouts(now: now) {
-            let holding = lock.until > now
-            let (code, title, detail): (String, String, String) = switch lock.scope {
-            case .door: ("staff-door-locked", holding ? "工作人员登录已被锁定（多次密码错误）" : "工作人员登录曾被锁定（多次密码错误）",
-                         "the staff door locked after too many wrong PINs, until \(lock.until)")
-            case let .account(name): ("staff-account-locked", holding ? "账号 \(name) 已被锁定（连续密码错误）" : "账号 \(name) 曾被锁定（连续密码错误）",
-                                      "account '\(name)' locked after wrong PINs in a row, until \(lock.until)")
-            }
-            alerts.append(Alert(code: code, severity: holding ? "critical" : "warning", source: "staff-door", title: title,
-                                detail: detail + "; if nobody on staff did this, someone is guessing PINs", action: nil, since: lock.since))
-        }
-        let state = maintenance.current
-        if state.on {
-            alerts.append(Alert(code: "maintenance", severity: state.automatic ? "critical" : "info", source: "maintenance",
-                                title: "自助终端处于维护模式", detail: state.reasons.joined(separator: "; "), action: nil, since: state.since))
-        }
-        if let outbox = try? await OutboxLedger(store: desk.store).report(now: now, rowLimit: 0) {
-            if let age = outbox.oldestAgeSeconds, age > 3600 {
-                alerts.append(Alert(code: "outbox-behind", severity: age > 86_400 ? "critical" : "warning", source: "outbox",
-                                    title: "有 \(outbox.depth) 条记录尚未上报省级平台",
-                                    detail: "\(outbox.depth) outbox rows waiting, the oldest for \(Int(age / 60)) min"
-                                        + (outbox.lastError.map { "; last error: \($0)" } ?? ""), action: nil, since: now - age))
-            }
-            if outbox.stuck > 0 {
-                alerts.append(Alert(code: "outbox-stuck", severity: "warning", source: "outbox",
-                                    title: "有 \(outbox.stuck) 条记录多次上报失败，仍在定时重试",
-                                    detail: "\(outbox.stuck) rows stuck (still retried slowly); last error: \(outbox.lastError ?? "-"); retry now with POST /api/v1/staff/outbox/retry or `kioskctl outbox retry --all`",
-                                    action: "retry", since: outbox.lastFailureAt))
-            }
-            for rejection in outbox.rejections.prefix(10) {
-                alerts.append(Alert(code: "outbox-rejected", severity: "critical", source: "outbox",
-                                    title: "省级平台拒收了 \(rejection.subject)，请核实后重新上报",
-                                    detail: "row \(rejection.id) (\(rejection.kind)) rejected: \(rejection.reason); \(rejection.blockedRows) later row(s) wait behind it",
-                                    action: "retry", since: rejection.rejectedAt))
+        let lockouts = door.recentLockouts(now: now).map { lock -> StaffAlerts.Lockout in
+            switch lock.scope {
+            case .door: StaffAlerts.Lockout(account: nil, since: lock.since, until: lock.until)
+            case let .account(name): StaffAlerts.Lockout(account: name, since: lock.since, until: lock.until)
             }
         }
-        if let overdue = try? await desk.overdueRectifications(), !overdue.isEmpty {
-            alerts.append(Alert(code: "rectification-overdue", severity: "warning", source: "supervision",
-                                title: "有 \(overdue.count) 条差评整改已超过办理期限",
-                                detail: "rectifications past their deadline: " + overdue.prefix(5).map { "#\($0.id) (\($0.status.rawValue), due \($0.deadline))" }.joined(separator: ", ")
-                                    + "; move them with POST /api/v1/staff/rectifications/{id}/move or `kioskctl rectifications move`",
-                                action: nil, since: nil))
-        }
-        if let notices = try? await desk.supervisionNotices(limit: 20), !notices.isEmpty {
-            alerts.append(Alert(code: "red-card", severity: "warning", source: "supervision",
-                                title: "有 \(notices.count) 件办件超期2个工作日以上（红灯督办）",
-                                detail: "overdue filings: \(notices.prefix(5).map(\.filingNumber).joined(separator: ", "))", action: nil,
-                                since: notices.map(\.issuedAt).min()))
-        }
-        return alerts
+        return await StaffAlerts(desk: desk, board: board, disk: disk, maintenance: maintenance).alerts(now: now, lockouts: lockouts)
     }
 }
 
+extension StaffAlert: ResponseEncodable {}
 extension RestockReport: ResponseEncodable {}
 extension PrintOutcome: ResponseEncodable {}
 extension MaintenanceMode.State: ResponseEncodable {}

@@ -4,6 +4,7 @@ import Foundation
 import FrontDesk
 import IDCard
 import KioskAPI
+import KioskServices
 import Logging
 import ServiceLifecycle
 import Upstream

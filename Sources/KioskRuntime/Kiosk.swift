@@ -3,6 +3,7 @@ import FrontDesk
 import Foundation
 import Hummingbird
 import KioskAPI
+import KioskServices
 import KioskConfig
 import Logging
 import Printing
@@ -149,7 +150,7 @@ public struct Kiosk: Sendable {
                                     interval: .milliseconds(Int((settings.monitoring?.deviceStatusIntervalSeconds ?? 5) * 1000)),
                                     logger: logger) { _, new in
             do {
-                try store.recordDeviceStatus(deviceID: new.id, status: new.status.rawValue, paper: new.paper?.rawValue,
+                try await store.recordDeviceStatus(deviceID: new.id, status: new.status.rawValue, paper: new.paper?.rawValue,
                                               detail: new.detail, at: new.checkedAt)
             } catch {
                 historyLogger.error("cannot record device status change", metadata: ["device": "\(new.id)", "error": "\(error)"])

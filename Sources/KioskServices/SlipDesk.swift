@@ -130,20 +130,20 @@ public struct SlipDesk: Sendable {
             return SlipOutcome(jobId: nil, state: "failed", message: "请记住您的号码：\(ticket.number)")
         }
     }
-}
 
-/// The use case "take a queue ticket": a card holder with an appointment today in the category
-/// checks in (a priority ticket, the same one if already checked in); anyone else gets a new
-/// ticket, one waiting ticket per person per category.
-public struct TicketCounter: Sendable {
-    let desk: FrontDesk
-
-    public init(desk: FrontDesk) { self.desk = desk }
-
-    public func ticket(category: String, applicant: Applicant?) async throws(FrontDeskError) -> QueueTicket {
-        if let applicant, let checkedIn = try await desk.checkIn(applicant: applicant), checkedIn.category == category {
-            return checkedIn
+    /// Prints the item's or bundle's one-time notice (一次性告知单); nil when no printer is configured.
+    public func printOneTimeNotice(_ guide: ServiceGuide, subject: FilingSubject) async -> SlipOutcome? {
+        let reference: String = switch subject {
+        case let .item(code): "notice:\(code)"
+        case let .bundle(code): "notice:\(code)"
         }
-        return try await desk.issueTicket(category: category, applicant: applicant)
+        guard let printer = printer(for: .receiptPrinter) else { return nil }
+        let document = OneTimeNotice(guide: guide, printedAt: desk.clock.now()).document(context: context)
+        do {
+            let outcome = try await print(document, on: printer, reference: reference)
+            return SlipOutcome(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)
+        } catch {
+            return SlipOutcome(jobId: nil, state: "failed", message: "告知单打印失败，请在屏幕上查看或到服务窗口咨询")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import DeviceKit
 import KioskConfig
 import Logging
@@ -17,11 +18,10 @@ public struct PrintingService: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                for printer in printers { await printer.followActiveJobs() }
-                try? await Task.sleep(for: interval)
-            }
+        // The first round at once (it recovers what a previous run left mid-submission), then on the timer.
+        for printer in printers { await printer.followActiveJobs() }
+        for await _ in AsyncTimerSequence.repeating(every: interval).cancelOnGracefulShutdown() {
+            for printer in printers { await printer.followActiveJobs() }
         }
     }
 }

@@ -137,7 +137,7 @@ public actor SlipPrinter: ResettableDevice {
         let blocked = !status.isHealthy && status.status != .busy
         let job: PrintJob
         do {
-            job = try store.addPrintJob(printerId: binding.id, template: document.kind, reference: reference, document: bytes,
+            job = try await store.addPrintJob(printerId: binding.id, template: document.kind, reference: reference, document: bytes,
                                         paperMillimetres: layout.paperLengthMillimetres, cuts: cuts,
                                         state: blocked ? .held : .queued,
                                         reason: blocked ? (status.detail ?? status.status.rawValue) : nil, now: clock.now())
@@ -147,7 +147,7 @@ public actor SlipPrinter: ResettableDevice {
         if blocked {
             logger.warning("slip held: printer cannot print", metadata: ["job": "\(job.id)", "template": "\(document.kind)",
                                                                           "reason": "\(status.detail ?? status.status.rawValue)"])
-            countFailure(failureKey(status))
+            await countFailure(failureKey(status))
             return PrintOutcome(job)
         }
         var current = await send(job, from: [.queued])
@@ -160,8 +160,8 @@ public actor SlipPrinter: ResettableDevice {
     /// Sends a queued, held or failed job to CUPS in two steps (create, then the document), recording
     /// the CUPS job id in between so recovery always knows whether CUPS has it.
     private func send(_ job: PrintJob, from: [PrintJobState], automaticReprint: Bool = false) async -> PrintJob {
-        guard let claimed = transition(job.id, from: from, to: .submitting, countAttempt: true, useAutomaticReprint: automaticReprint) else {
-            return (try? store.printJob(id: job.id)) ?? job  // another process sent it
+        guard let claimed = await transition(job.id, from: from, to: .submitting, countAttempt: true, useAutomaticReprint: automaticReprint) else {
+            return (try? await store.printJob(id: job.id)) ?? job  // another process sent it
         }
         let name = claimed.cupsJobName(kioskId: kioskId)
         let cupsJobId: Int32
@@ -169,10 +169,10 @@ public actor SlipPrinter: ResettableDevice {
             cupsJobId = try await spooler.createJob(name: name)
         } catch {
             logger.error("print job not accepted by CUPS", metadata: ["job": "\(job.id)", "error": "\(error)"])
-            countFailure(error.failureKey)
-            return transition(job.id, from: [.submitting], to: .failed, reason: error.description) ?? claimed
+            await countFailure(error.failureKey)
+            return await transition(job.id, from: [.submitting], to: .failed, reason: error.description) ?? claimed
         }
-        _ = transition(job.id, from: [.submitting], to: .submitting, cupsJobId: cupsJobId)
+        _ = await transition(job.id, from: [.submitting], to: .submitting, cupsJobId: cupsJobId)
         let document = claimed.document
         do {
             try await spooler.sendDocument(jobId: cupsJobId, document: document, name: name)
@@ -180,19 +180,19 @@ public actor SlipPrinter: ResettableDevice {
             // The document may or may not have arrived whole (a lost answer is not a lost job): let
             // recovery ask CUPS, which cancels and resends only a job still waiting for its document.
             logger.error("print job document not confirmed", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "error": "\(error)"])
-            countFailure(error.failureKey)
-            guard let pending = try? store.printJob(id: job.id) else { return claimed }
+            await countFailure(error.failureKey)
+            guard let pending = try? await store.printJob(id: job.id) else { return claimed }
             return await recoverSubmitting(pending, resendIfMissing: false)
         }
         logger.info("slip sent", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "template": "\(job.template)"])
-        return transition(job.id, from: [.submitting], to: .printing) ?? claimed
+        return await transition(job.id, from: [.submitting], to: .printing) ?? claimed
     }
 
     /// Follows the job until it leaves CUPS' hands, stops for paper, or the time is up.
     public func waitForCompletion(of id: Int64, upTo limit: Duration) async -> PrintJob? {
         let deadline = ContinuousClock.now + limit
         var last: PrintJob?
-        while let job = try? store.printJob(id: id) {
+        while let job = try? await store.printJob(id: id) {
             let followed = job.state.isActive ? await follow(job) : job
             last = followed
             if !followed.state.isActive || followed.state == .waitingForPaper || ContinuousClock.now >= deadline { break }
@@ -206,7 +206,7 @@ public actor SlipPrinter: ResettableDevice {
 
     /// One round over this printer's active jobs (the service calls this a few times a second).
     public func followActiveJobs() async {
-        guard let jobs = try? store.printJobs(printerId: binding.id, states: [.printing, .waitingForPaper, .submitting], limit: 200) else { return }
+        guard let jobs = try? await store.printJobs(printerId: binding.id, states: [.printing, .waitingForPaper, .submitting], limit: 200) else { return }
         for job in jobs.reversed() { _ = await follow(job) }
     }
 
@@ -221,31 +221,31 @@ public actor SlipPrinter: ResettableDevice {
             return job  // CUPS unreachable: the job is where it was; try again next round
         }
         guard let state else {
-            countFailure("lost")
-            return transition(job.id, from: [.printing, .waitingForPaper], to: .failed,
+            await countFailure("lost")
+            return await transition(job.id, from: [.printing, .waitingForPaper], to: .failed,
                               reason: "CUPS no longer knows job \(cupsJobId) (cupsd restarted without its spool?)") ?? job
         }
         if state.isCompleted {
             logger.info("slip printed", metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)"])
-            return transition(job.id, from: [.printing, .waitingForPaper], to: .completed) ?? job
+            return await transition(job.id, from: [.printing, .waitingForPaper], to: .completed) ?? job
         }
         if state.isFailed {
             let reason = "CUPS job \(cupsJobId) \(state.state == CUPSJobState.canceled ? "canceled" : "aborted")"
                 + (state.reasons.isEmpty ? "" : " (\(state.reasons.joined(separator: ", ")))")
-            countFailure(state.state == CUPSJobState.canceled ? "canceled" : "aborted")
-            return transition(job.id, from: [.printing, .waitingForPaper], to: .failed, reason: reason) ?? job
+            await countFailure(state.state == CUPSJobState.canceled ? "canceled" : "aborted")
+            return await transition(job.id, from: [.printing, .waitingForPaper], to: .failed, reason: reason) ?? job
         }
         // Pending or processing: is the queue stopped for paper, a jam, a cover?
         let report = await queueStatus()
         if !report.isHealthy && report.status != .busy {
             if job.state == .printing {
                 logger.warning("slip waiting: printer stopped", metadata: ["job": "\(job.id)", "reason": "\(report.detail ?? "")"])
-                countFailure(failureKey(report))
+                await countFailure(failureKey(report))
             }
-            return transition(job.id, from: [.printing, .waitingForPaper], to: .waitingForPaper, reason: report.detail) ?? job
+            return await transition(job.id, from: [.printing, .waitingForPaper], to: .waitingForPaper, reason: report.detail) ?? job
         }
         if job.state == .waitingForPaper {
-            return transition(job.id, from: [.waitingForPaper], to: .printing, reason: .some(nil)) ?? job
+            return await transition(job.id, from: [.waitingForPaper], to: .printing, reason: .some(nil)) ?? job
         }
         return job
     }
@@ -261,7 +261,7 @@ public actor SlipPrinter: ResettableDevice {
                 for orphan in orphans { try? await spooler.cancel(orphan.id) }
             }
             logger.notice("recovered job never reached CUPS: sending it", metadata: ["job": "\(job.id)"])
-            guard let queued = transition(job.id, from: [.submitting], to: .queued) else { return job }
+            guard let queued = await transition(job.id, from: [.submitting], to: .queued) else { return job }
             return await send(queued, from: [.queued])
         }
         let found: CUPSJobState?
@@ -274,15 +274,15 @@ public actor SlipPrinter: ResettableDevice {
         guard let found, !found.isFailed, !waitingForDocument else {
             if found != nil, waitingForDocument { try? await spooler.cancel(cupsJobId) }
             guard resendIfMissing else {
-                return transition(job.id, from: [.submitting], to: .failed, cupsJobId: .some(nil),
+                return await transition(job.id, from: [.submitting], to: .failed, cupsJobId: .some(nil),
                                   reason: "CUPS did not take the job's document") ?? job
             }
             logger.notice("recovered job has no document in CUPS: sending it afresh", metadata: ["job": "\(job.id)"])
-            guard let queued = transition(job.id, from: [.submitting], to: .queued, cupsJobId: .some(nil)) else { return job }
+            guard let queued = await transition(job.id, from: [.submitting], to: .queued, cupsJobId: .some(nil)) else { return job }
             return await send(queued, from: [.queued])
         }
         logger.notice("recovered job is in CUPS: following it, not sending again", metadata: ["job": "\(job.id)", "cupsJob": "\(found.id)"])
-        guard let adopted = transition(job.id, from: [.submitting], to: .printing) else { return job }
+        guard let adopted = await transition(job.id, from: [.submitting], to: .printing) else { return job }
         return await follow(adopted)
     }
 
@@ -302,9 +302,9 @@ public actor SlipPrinter: ResettableDevice {
         let waiting: [PrintJob]
         let candidates: [PrintJob]
         do {
-            counters = try store.recordRestock(printerId: binding.id, now: now)
-            waiting = try store.printJobs(printerId: binding.id, states: [.waitingForPaper], limit: 500)
-            candidates = try store.printJobs(printerId: binding.id, states: [.held, .failed], limit: 500)
+            counters = try await store.recordRestock(printerId: binding.id, now: now)
+            waiting = try await store.printJobs(printerId: binding.id, states: [.waitingForPaper], limit: 500)
+            candidates = try await store.printJobs(printerId: binding.id, states: [.held, .failed], limit: 500)
         } catch {
             throw .store("\(error)")
         }
@@ -366,7 +366,7 @@ public actor SlipPrinter: ResettableDevice {
     /// as a new job marked 补打 when `duplicate` is set; a job still in CUPS is never sent twice.
     public func reprint(jobId: Int64, duplicate: Bool = false) async throws(PrintError) -> PrintOutcome {
         let found: PrintJob?
-        do { found = try store.printJob(id: jobId) } catch { throw .store("\(error)") }
+        do { found = try await store.printJob(id: jobId) } catch { throw .store("\(error)") }
         guard let job = found, job.printerId == binding.id else { throw .unknownJob(jobId) }
         switch job.state {
         case .completed:
@@ -377,7 +377,7 @@ public actor SlipPrinter: ResettableDevice {
             let marked = try encode(SlipLayout(mark, profile: profile)) + job.document
             let copy: PrintJob
             do {
-                copy = try store.addPrintJob(printerId: binding.id, template: job.template, reference: job.reference, document: marked,
+                copy = try await store.addPrintJob(printerId: binding.id, template: job.template, reference: job.reference, document: marked,
                                              paperMillimetres: job.paperMillimetres + 4, cuts: job.cuts, state: .queued, reprintOf: job.id, now: clock.now())
             } catch {
                 throw .store("\(error)")
@@ -396,7 +396,7 @@ public actor SlipPrinter: ResettableDevice {
     /// slips are kept for reprint.
     public func checkStatus() async -> DeviceStatusReport {
         var report = await queueStatus()
-        if let held = try? store.printJobs(printerId: binding.id, states: [.held, .failed, .waitingForPaper], limit: 100), !held.isEmpty {
+        if let held = try? await store.printJobs(printerId: binding.id, states: [.held, .failed, .waitingForPaper], limit: 100), !held.isEmpty {
             let note = "\(held.count) slip(s) kept for reprint"
             report.detail = report.detail.map { "\($0); \(note)" } ?? note
         }
@@ -407,7 +407,7 @@ public actor SlipPrinter: ResettableDevice {
     func queueStatus() async -> DeviceStatusReport {
         var report = await spooler.queueStatus(of: binding)
         guard report.status != .noDevice else { return report }
-        let counters = try? store.printerCounters(printerId: binding.id)
+        let counters = try? await store.printerCounters(printerId: binding.id)
         if report.paper == .unknown {
             if profile.paper.sensors == .none && report.status.isServing {
                 report.paper = .notSupported
@@ -424,8 +424,8 @@ public actor SlipPrinter: ResettableDevice {
         return report
     }
 
-    public func counters() throws(PrintError) -> PrinterCounters {
-        do { return try store.printerCounters(printerId: binding.id) } catch { throw .store("\(error)") }
+    public func counters() async throws(PrintError) -> PrinterCounters {
+        do { return try await store.printerCounters(printerId: binding.id) } catch { throw .store("\(error)") }
     }
 
     // MARK: - Helpers
@@ -441,9 +441,9 @@ public actor SlipPrinter: ResettableDevice {
     }
 
     private func transition(_ id: Int64, from: [PrintJobState], to: PrintJobState, cupsJobId: Int32?? = nil, reason: String?? = nil,
-                            countAttempt: Bool = false, useAutomaticReprint: Bool = false) -> PrintJob? {
+                            countAttempt: Bool = false, useAutomaticReprint: Bool = false) async -> PrintJob? {
         do {
-            return try store.transitionPrintJob(id, from: from, to: to, cupsJobId: cupsJobId, reason: reason,
+            return try await store.transitionPrintJob(id, from: from, to: to, cupsJobId: cupsJobId, reason: reason,
                                                 countAttempt: countAttempt, useAutomaticReprint: useAutomaticReprint, now: clock.now())
         } catch {
             logger.error("cannot record print job state", metadata: ["job": "\(id)", "to": "\(to.rawValue)", "error": "\(error)"])
@@ -451,8 +451,8 @@ public actor SlipPrinter: ResettableDevice {
         }
     }
 
-    private func countFailure(_ key: String) {
-        do { try store.countPrinterFailure(printerId: binding.id, reason: key) } catch {
+    private func countFailure(_ key: String) async {
+        do { try await store.countPrinterFailure(printerId: binding.id, reason: key) } catch {
             logger.error("cannot count printer failure", metadata: ["error": "\(error)"])
         }
     }

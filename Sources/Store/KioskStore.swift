@@ -147,20 +147,31 @@ public final class KioskStore: Sendable {
     }
 
     /// Appends a device state change to the history technicians read.
-    public func recordDeviceStatus(deviceID: String, status: String, paper: String?, detail: String?, at date: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: "INSERT INTO deviceStatusChange (deviceId, status, paper, detail, changedAt) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [deviceID, status, paper, detail, date])
-        }
+    public func recordDeviceStatus(deviceID: String, status: String, paper: String?, detail: String?, at date: Date) async throws {
+        try await write { tx in try tx.deviceStatus.record(deviceID: deviceID, status: status, paper: paper, detail: detail, at: date) }
     }
 
     /// The most recent device state changes, newest first.
-    public func deviceStatusHistory(limit: Int = 50) throws -> [DeviceStatusChange] {
-        try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM deviceStatusChange ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
-                DeviceStatusChange(deviceID: $0["deviceId"], status: $0["status"], paper: $0["paper"],
-                                   detail: $0["detail"], changedAt: $0["changedAt"])
-            }
+    public func deviceStatusHistory(limit: Int = 50) async throws -> [DeviceStatusChange] {
+        try await read { tx in try tx.deviceStatus.history(limit: limit) }
+    }
+}
+
+/// Device state changes inside one store transaction.
+public struct DeviceStatusRepository {
+    let db: Database
+
+    /// Appends a device state change.
+    public func record(deviceID: String, status: String, paper: String?, detail: String?, at date: Date) throws {
+        try db.execute(sql: "INSERT INTO deviceStatusChange (deviceId, status, paper, detail, changedAt) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [deviceID, status, paper, detail, date])
+    }
+
+    /// The most recent changes, newest first.
+    public func history(limit: Int) throws -> [DeviceStatusChange] {
+        try Row.fetchAll(db, sql: "SELECT * FROM deviceStatusChange ORDER BY id DESC LIMIT ?", arguments: [limit]).map {
+            DeviceStatusChange(deviceID: $0["deviceId"], status: $0["status"], paper: $0["paper"],
+                               detail: $0["detail"], changedAt: $0["changedAt"])
         }
     }
 }

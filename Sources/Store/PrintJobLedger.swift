@@ -71,42 +71,41 @@ public struct PrinterCounters: Sendable, Hashable, Codable {
     }
 }
 
-/// The store's print-job ledger and printer counters. State changes are conditional updates, so two
-/// processes (kioskd and `kioskctl printer restock`) can never both send the same job.
-extension KioskStore {
+/// The print-job ledger and printer counters inside one store transaction. State changes are
+/// conditional updates, so two processes (kioskd and `kioskctl printer restock`) can never both
+/// send the same job.
+public struct PrintJobRepository {
+    let db: Database
+
     /// Records a new job in `state` (`queued` to print now, `held` when the printer cannot).
     public func addPrintJob(printerId: String, template: String, reference: String?, document: [UInt8],
                             paperMillimetres: Double, cuts: Int, state: PrintJobState, reason: String? = nil,
                             reprintOf: Int64? = nil, now: Date) throws -> PrintJob {
-        try pool.write { db in
-            try db.execute(sql: """
-                INSERT INTO printJob (printerId, template, reference, document, paperMillimetres, cuts, state, reason,
-                                      reprintOf, createdAt, updatedAt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [printerId, template, reference, Data(document), paperMillimetres, cuts, state.rawValue,
-                                 reason, reprintOf, now, now])
-            return try Self.fetchJob(db, id: db.lastInsertedRowID)!
-        }
+        try db.execute(sql: """
+            INSERT INTO printJob (printerId, template, reference, document, paperMillimetres, cuts, state, reason,
+                                  reprintOf, createdAt, updatedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [printerId, template, reference, Data(document), paperMillimetres, cuts, state.rawValue,
+                             reason, reprintOf, now, now])
+        return try Self.fetchJob(db, id: db.lastInsertedRowID)!
     }
 
     public func printJob(id: Int64) throws -> PrintJob? {
-        try pool.read { db in try Self.fetchJob(db, id: id) }
+        try Self.fetchJob(db, id: id)
     }
 
     /// Jobs of a printer (all printers when nil), newest first.
     public func printJobs(printerId: String? = nil, states: [PrintJobState]? = nil, limit: Int = 50) throws -> [PrintJob] {
-        try pool.read { db in
-            var sql = "SELECT * FROM printJob WHERE 1=1"
-            var arguments: StatementArguments = []
-            if let printerId { sql += " AND printerId = ?"; arguments += [printerId] }
-            if let states {
-                sql += " AND state IN (\(states.map { _ in "?" }.joined(separator: ",")))"
-                for state in states { arguments += [state.rawValue] }
-            }
-            sql += " ORDER BY id DESC LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.job)
+        var sql = "SELECT * FROM printJob WHERE 1=1"
+        var arguments: StatementArguments = []
+        if let printerId { sql += " AND printerId = ?"; arguments += [printerId] }
+        if let states {
+            sql += " AND state IN (\(states.map { _ in "?" }.joined(separator: ",")))"
+            for state in states { arguments += [state.rawValue] }
         }
+        sql += " ORDER BY id DESC LIMIT ?"
+        arguments += [limit]
+        return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.job)
     }
 
     /// Moves a job from one of `from` to `to`; returns the updated job, or nil if it was not in
@@ -115,61 +114,55 @@ extension KioskStore {
     public func transitionPrintJob(_ id: Int64, from: [PrintJobState], to: PrintJobState, cupsJobId: Int32?? = nil,
                                    reason: String?? = nil, countAttempt: Bool = false, useAutomaticReprint: Bool = false,
                                    now: Date) throws -> PrintJob? {
-        try pool.write { db in
-            var sets = ["state = ?", "updatedAt = ?"]
-            var arguments: StatementArguments = [to.rawValue, now]
-            if let cupsJobId {
-                sets.append("cupsJobId = ?")
-                let value: Int64? = cupsJobId.map { Int64($0) }
-                arguments += [value]
-            }
-            if let reason { sets.append("reason = ?"); arguments += [reason] }
-            if countAttempt { sets.append("attempts = attempts + 1") }
-            if useAutomaticReprint { sets.append("automaticReprintUsed = 1") }
-            if to == .completed {
-                sets.append("completedAt = ?")
-                arguments += [now]
-                if reason == nil { sets.append("reason = NULL") }  // printed: whatever delayed it is over
-            }
-            arguments += [id]
-            for state in from { arguments += [state.rawValue] }
-            try db.execute(sql: "UPDATE printJob SET \(sets.joined(separator: ", ")) WHERE id = ? AND state IN (\(from.map { _ in "?" }.joined(separator: ",")))",
-                           arguments: arguments)
-            guard db.changesCount == 1 else { return nil }
-            let job = try Self.fetchJob(db, id: id)!
-            if to == .completed {
-                try Self.countCompletion(db, job: job)
-            }
-            return job
+        var sets = ["state = ?", "updatedAt = ?"]
+        var arguments: StatementArguments = [to.rawValue, now]
+        if let cupsJobId {
+            sets.append("cupsJobId = ?")
+            let value: Int64? = cupsJobId.map { Int64($0) }
+            arguments += [value]
         }
+        if let reason { sets.append("reason = ?"); arguments += [reason] }
+        if countAttempt { sets.append("attempts = attempts + 1") }
+        if useAutomaticReprint { sets.append("automaticReprintUsed = 1") }
+        if to == .completed {
+            sets.append("completedAt = ?")
+            arguments += [now]
+            if reason == nil { sets.append("reason = NULL") }  // printed: whatever delayed it is over
+        }
+        arguments += [id]
+        for state in from { arguments += [state.rawValue] }
+        try db.execute(sql: "UPDATE printJob SET \(sets.joined(separator: ", ")) WHERE id = ? AND state IN (\(from.map { _ in "?" }.joined(separator: ",")))",
+                       arguments: arguments)
+        guard db.changesCount == 1 else { return nil }
+        let job = try Self.fetchJob(db, id: id)!
+        if to == .completed {
+            try Self.countCompletion(db, job: job)
+        }
+        return job
     }
 
     /// The printer's counters (zeros before its first slip).
     public func printerCounters(printerId: String) throws -> PrinterCounters {
-        try pool.read { db in try Self.fetchCounters(db, printerId: printerId) }
+        try Self.fetchCounters(db, printerId: printerId)
     }
 
     /// Adds one failure of `reason` to the printer's statistics.
     public func countPrinterFailure(printerId: String, reason: String) throws {
-        try pool.write { db in
-            var counters = try Self.fetchCounters(db, printerId: printerId)
-            counters.failures[reason, default: 0] += 1
-            try Self.saveCounters(db, counters)
-        }
+        var counters = try Self.fetchCounters(db, printerId: printerId)
+        counters.failures[reason, default: 0] += 1
+        try Self.saveCounters(db, counters)
     }
 
     /// A new roll: per-roll counters start again from zero.
     public func recordRestock(printerId: String, now: Date) throws -> PrinterCounters {
-        try pool.write { db in
-            var counters = try Self.fetchCounters(db, printerId: printerId)
-            counters.rollStartedAt = now
-            counters.rollSlips = 0
-            counters.rollCuts = 0
-            counters.rollPaperMillimetres = 0
-            counters.restocks += 1
-            try Self.saveCounters(db, counters)
-            return counters
-        }
+        var counters = try Self.fetchCounters(db, printerId: printerId)
+        counters.rollStartedAt = now
+        counters.rollSlips = 0
+        counters.rollCuts = 0
+        counters.rollPaperMillimetres = 0
+        counters.restocks += 1
+        try Self.saveCounters(db, counters)
+        return counters
     }
 
     // MARK: - Rows
@@ -231,5 +224,56 @@ extension KioskStore {
               totalPaperMillimetres = excluded.totalPaperMillimetres, failures = excluded.failures, restocks = excluded.restocks
             """, arguments: [c.printerId, c.rollStartedAt, c.rollSlips, c.rollCuts, c.rollPaperMillimetres, c.totalSlips,
                              c.totalCuts, c.totalPaperMillimetres, failures, c.restocks])
+    }
+}
+
+/// The print-job ledger through the store's own queue (`read`/`write`): no fsync of a print job's
+/// state change runs on the cooperative pool, even from `SlipPrinter`'s actor.
+extension KioskStore {
+    /// Records a new job in `state` (`queued` to print now, `held` when the printer cannot).
+    public func addPrintJob(printerId: String, template: String, reference: String?, document: [UInt8],
+                            paperMillimetres: Double, cuts: Int, state: PrintJobState, reason: String? = nil,
+                            reprintOf: Int64? = nil, now: Date) async throws -> PrintJob {
+        try await write { tx in
+            try tx.printJobs.addPrintJob(printerId: printerId, template: template, reference: reference, document: document,
+                                         paperMillimetres: paperMillimetres, cuts: cuts, state: state, reason: reason,
+                                         reprintOf: reprintOf, now: now)
+        }
+    }
+
+    public func printJob(id: Int64) async throws -> PrintJob? {
+        try await read { tx in try tx.printJobs.printJob(id: id) }
+    }
+
+    /// Jobs of a printer (all printers when nil), newest first.
+    public func printJobs(printerId: String? = nil, states: [PrintJobState]? = nil, limit: Int = 50) async throws -> [PrintJob] {
+        try await read { tx in try tx.printJobs.printJobs(printerId: printerId, states: states, limit: limit) }
+    }
+
+    /// Moves a job from one of `from` to `to`; returns the updated job, or nil if it was not in
+    /// `from` (another process got there first).
+    @discardableResult
+    public func transitionPrintJob(_ id: Int64, from: [PrintJobState], to: PrintJobState, cupsJobId: Int32?? = nil,
+                                   reason: String?? = nil, countAttempt: Bool = false, useAutomaticReprint: Bool = false,
+                                   now: Date) async throws -> PrintJob? {
+        try await write { tx in
+            try tx.printJobs.transitionPrintJob(id, from: from, to: to, cupsJobId: cupsJobId, reason: reason, countAttempt: countAttempt,
+                                                useAutomaticReprint: useAutomaticReprint, now: now)
+        }
+    }
+
+    /// The printer's counters (zeros before its first slip).
+    public func printerCounters(printerId: String) async throws -> PrinterCounters {
+        try await read { tx in try tx.printJobs.printerCounters(printerId: printerId) }
+    }
+
+    /// Adds one failure of `reason` to the printer's statistics.
+    public func countPrinterFailure(printerId: String, reason: String) async throws {
+        try await write { tx in try tx.printJobs.countPrinterFailure(printerId: printerId, reason: reason) }
+    }
+
+    /// A new roll: per-roll counters start again from zero.
+    public func recordRestock(printerId: String, now: Date) async throws -> PrinterCounters {
+        try await write { tx in try tx.printJobs.recordRestock(printerId: printerId, now: now) }
     }
 }

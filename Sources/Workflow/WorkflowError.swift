@@ -12,6 +12,8 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case transition(FilingTransitionError)
     /// The draft was already submitted or abandoned.
     case draftClosed(String)
+    /// The citizen's visit (the screen's session) that opened the draft has ended or timed out.
+    case sessionEnded(String)
     /// The queue category is unknown.
     case unknownCategory(String)
     /// The category has issued its daily limit of tickets.
@@ -39,6 +41,7 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .notFound(what): "no \(what)"
         case let .transition(e): e.description
         case let .draftClosed(id): "draft \(id) was already submitted or abandoned"
+        case let .sessionEnded(id): "no open session \(id)"
         case let .unknownCategory(c): "no queue category \(c)"
         case let .dailyLimitReached(c, limit): "category \(c) issued its \(limit) tickets for today"
         case let .alreadyWaiting(t): "this person already waits with ticket \(t) in this category"
@@ -59,6 +62,7 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case .unknownMaterial: "该材料不属于本事项"
         case .transition: "当前办件状态不允许此操作"
         case .draftClosed: "本次申请已提交或已结束"
+        case .sessionEnded: "本次办理已结束，请重新开始"
         case .unknownCategory: "未找到该业务类别"
         case .dailyLimitReached: "今日该业务号已取完，请明日再来或网上预约"
         case .alreadyWaiting: "您已取号，正在排队中，请留意叫号"

@@ -56,8 +56,8 @@ struct PrinterCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        func printer(ofJob id: Int64) throws -> SlipPrinter {
-            guard let job = try store.printJob(id: id) else {
+        func printer(ofJob id: Int64) async throws -> SlipPrinter {
+            guard let job = try await store.printJob(id: id) else {
                 Console.err("no print job \(id) (see `kioskctl printer jobs`)")
                 throw ExitCode(2)
             }
@@ -181,7 +181,7 @@ struct PrinterCommand: AsyncParsableCommand {
 
         func run() async throws {
             let context = try Context(options)
-            let printer = try context.printer(ofJob: job)
+            let printer = try await context.printer(ofJob: job)
             do {
                 var outcome = try await printer.reprint(jobId: job, duplicate: duplicate)
                 if outcome.state.isActive, let done = await printer.waitForCompletion(of: outcome.jobId, upTo: .seconds(15)) {
@@ -213,7 +213,7 @@ struct PrinterCommand: AsyncParsableCommand {
                 }
                 states = [parsed]
             }
-            let jobs = try context.store.printJobs(printerId: name, states: states, limit: limit)
+            let jobs = try await context.store.printJobs(printerId: name, states: states, limit: limit)
             struct Row: Encodable {
                 var id: Int64; var printer, template, state: String; var reference, reason: String?
                 var cupsJobId: Int32?; var attempts: Int; var bytes: Int; var createdAt: Date; var completedAt: Date?; var reprintOf: Int64?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FrontDesk
+import KioskServices
 import IDCard
 import KioskConfig
 import Store
@@ -295,7 +296,8 @@ struct QueueCommand: AsyncParsableCommand {
         @Argument(help: "Category code.") var category: String
         func run() async throws {
             let desk = try options.desk(creating: true)
-            let t = try await deskCall { () async throws(FrontDeskError) in try await desk.issueTicket(category: category) }
+            // The same use case as the screen's ticket button (a card holder's appointment would check in there).
+            let t = try await deskCall { () async throws(FrontDeskError) in try await TicketCounter(desk: desk).ticket(category: category, applicant: nil) }
             Console.out("\(t.number) (\(t.categoryName)), \(t.waitingAhead) ahead, id \(t.id)")
         }
     }

@@ -9,6 +9,7 @@ import PageImaging
 import Testing
 @testable import KioskAPI
 @testable import KioskRuntime
+import KioskServices
 
 /// The camera's preview for the screen (rate-limited) and the simulator's generated pages.
 @Suite struct CameraRoutesTests {

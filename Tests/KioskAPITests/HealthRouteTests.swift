@@ -74,6 +74,6 @@ import Testing
             }
         }
         // The first round's states were recorded in the store's history.
-        #expect(try kiosk.store.deviceStatusHistory().count == 5)
+        #expect(try await kiosk.store.deviceStatusHistory().count == 5)
     }
 }

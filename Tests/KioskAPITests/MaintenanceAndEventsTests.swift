@@ -13,6 +13,7 @@ import PageImaging
 import Testing
 @testable import KioskAPI
 @testable import KioskRuntime
+import KioskServices
 
 /// Automatic maintenance from device states, the event log's resume semantics, the simulators
 /// of pad, camera and printers, and the session timeout's wipe.

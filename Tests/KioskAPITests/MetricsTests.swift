@@ -8,8 +8,8 @@ import Testing
 @testable import KioskAPI
 @testable import KioskRuntime
 
-/// `GET /metrics`: Prometheus text with the request counters by route pattern and the kiosk's
-/// state read at scrape time.
+/// `GET /metrics`: Prometheus text with the kiosk's state read at scrape time (the request
+/// counters by route pattern: `MetricsEndToEndTests`, against a real kioskd).
 @Suite struct MetricsTests {
     @Test func requestsDevicesSessionsAndOutboxAreExposed() async throws {
         let data = try TemporaryDirectory("metrics")
@@ -26,10 +26,9 @@ import Testing
                 return String(buffer: response.body)
             }
             let lines = Set(text.split(separator: "\n").map(String.init))
-            #expect(lines.contains(#"kiosk_http_requests_total{method="POST",route="/api/v1/sessions",status="201"} 1"#))
-            // A concrete path is counted under its pattern, so labels stay bounded.
-            #expect(lines.contains(#"kiosk_http_requests_total{method="GET",route="/api/v1/catalog/items/{code}",status="404"} 1"#))
-            #expect(text.contains(#"kiosk_http_request_duration_seconds_bucket{method="POST",route="/api/v1/sessions",le="#))
+            // The request counters are one per process (swift-metrics' MetricsSystem), which this
+            // test shares with every other in-process kiosk: MetricsEndToEndTests counts them.
+            #expect(text.contains("kiosk_http_requests_total{"))
             #expect(lines.contains("kiosk_sessions_open 1.0"))
             #expect(lines.contains("kiosk_outbox_depth 0.0"))
             #expect(lines.contains(#"kiosk_device_up{device="camera",kind="documentCamera"} 1.0"#))

@@ -10,6 +10,7 @@ import NIOCore
 import Testing
 @testable import KioskAPI
 @testable import KioskRuntime
+import KioskServices
 
 /// The defects of the security review (issue 17), each reproduced as the attacker did it: PIN
 /// guessing with one's own PIN in between, ratings by filing number alone, a full disk nobody
@@ -132,7 +133,7 @@ import Testing
             let code = try await kiosk.desk.ratingCode(for: .filing(number))
             #expect(code.count == 12 && code.allSatisfy(\.isNumber))
             let jobID = try await #require(try kiosk.desk.latestPrintJobID(reference: number))
-            let slip = try #require(try kiosk.store.printJob(id: jobID)).document
+            let slip = try #require(try await kiosk.store.printJob(id: jobID)).document
             #expect(String(decoding: slip, as: UTF8.self).contains(String(code.prefix(4)) + " " + String(code.dropFirst(4).prefix(4))))
             let progress = try await client.execute(uri: "/api/v1/progress/\(token)", method: .get) { try json($0.body) }
             #expect(progress["ratingCode"] as? String == code)

@@ -47,7 +47,7 @@ import Testing
     /// The printed notice's text: the slip's ESC/POS bytes decoded as GB18030 (raster lines aside).
     func notice(_ kiosk: Kiosk, number: String) async throws -> String {
         let jobID = try #require(try await kiosk.desk.latestPrintJobID(reference: number))
-        let bytes = try #require(try kiosk.store.printJob(id: jobID)).document
+        let bytes = try #require(try await kiosk.store.printJob(id: jobID)).document
         let gb18030 = String.Encoding(rawValue: 0x8000_0632)
         return try EscPosReader(bytes).textLines.compactMap { String(data: Data($0), encoding: gb18030) }.joined(separator: "\n")
     }

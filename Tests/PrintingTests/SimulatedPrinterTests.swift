@@ -41,7 +41,7 @@ import Testing
         let outcome = try await rig.printer.print(ticket("A001"), reference: "A001", waitUpTo: .seconds(2))
         #expect(outcome.state == .completed)
         #expect(outcome.citizenMessage == nil)
-        let job = try #require(try rig.store.printJob(id: outcome.jobId))
+        let job = try #require(try await rig.store.printJob(id: outcome.jobId))
         #expect(job.cupsJobId == 500)
         let printed = rig.spooler.printed
         #expect(printed.count == 1)
@@ -65,9 +65,9 @@ import Testing
         try await #require(await rig.printer.paperSensor()).simulatePaper(.ok)
         let report = try await rig.printer.restock()
         #expect(report.reprinted == [held.jobId])
-        #expect(try rig.store.printJob(id: held.jobId)?.state == .printing || rig.spooler.printed.count == 1)
+        #expect(try await rig.store.printJob(id: held.jobId)?.state == .printing || rig.spooler.printed.count == 1)
         await rig.printer.followActiveJobs()
-        #expect(try rig.store.printJob(id: held.jobId)?.state == .completed)
+        #expect(try await rig.store.printJob(id: held.jobId)?.state == .completed)
         // A second restock and more rounds print nothing again.
         _ = try await rig.printer.restock()
         await rig.printer.followActiveJobs()
@@ -97,12 +97,12 @@ import Testing
     @Test func aJobTheSimulatorForgotIsReportedLostNotPrinted() async throws {
         let rig = try Rig()
         // A job the previous run handed over (CUPS id recorded, state printing) …
-        let job = try rig.store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A003", document: [0x1B, 0x40],
+        let job = try await rig.store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A003", document: [0x1B, 0x40],
                                             paperMillimetres: 40, cuts: 1, state: .queued, now: Date())
-        _ = try rig.store.transitionPrintJob(job.id, from: [.queued], to: .printing, cupsJobId: 777, now: Date())
+        _ = try await rig.store.transitionPrintJob(job.id, from: [.queued], to: .printing, cupsJobId: 777, now: Date())
         // … is unknown to the new run's simulator: failed as lost, kept for a reprint, never assumed printed.
         await rig.printer.followActiveJobs()
-        let after = try #require(try rig.store.printJob(id: job.id))
+        let after = try #require(try await rig.store.printJob(id: job.id))
         #expect(after.state == .failed)
         #expect(after.reason?.contains("no longer knows job 777") == true)
         #expect(rig.spooler.printed.count == 0)
@@ -112,7 +112,7 @@ import Testing
         let reprinted = try await rig.printer.reprint(jobId: job.id)
         #expect(reprinted.state == .printing)
         await rig.printer.followActiveJobs()
-        #expect(try rig.store.printJob(id: job.id)?.state == .completed)
+        #expect(try await rig.store.printJob(id: job.id)?.state == .completed)
         #expect(rig.spooler.printed.count == 1)
     }
 }

@@ -62,10 +62,10 @@ import Testing
     func waitForState(_ printer: SlipPrinter, job: Int64, store: KioskStore, _ state: PrintJobState) async throws -> PrintJob? {
         for _ in 0..<200 {
             await printer.followActiveJobs()
-            if let job = try store.printJob(id: job), job.state == state { return job }
+            if let job = try await store.printJob(id: job), job.state == state { return job }
             try await Task.sleep(for: .milliseconds(25))
         }
-        return try store.printJob(id: job)
+        return try await store.printJob(id: job)
     }
 
     @Test func aSlipArrivesByteExactAndItsQRScansFromThePrintedBytes() async throws {
@@ -76,7 +76,7 @@ import Testing
         let outcome = try await printer.print(acceptanceSlip(), reference: "370481-TZ01-20261122-00017", waitUpTo: .seconds(10))
         #expect(outcome.state == .completed)
         #expect(outcome.citizenMessage == nil)
-        let job = try #require(try store.printJob(id: outcome.jobId))
+        let job = try #require(try await store.printJob(id: outcome.jobId))
         let profile = try PrinterProfile.load(name: "generic-58mm", profilesDirectory: RepoPaths.devices)
         let expected = try EscPosEncoder().encode(SlipLayout(acceptanceSlip(), profile: profile))
         let printed = try await waitForJobs(cups, count: 1)
@@ -88,7 +88,7 @@ import Testing
         let decoded = try reader.images.flatMap { try QRDecoder.decode(imageBytes: $0.pbm) }
         #expect(decoded == ["https://zwfw.tengzhou.gov.cn/kiosk/p/Q7mZ2xK9aB3d"])
 
-        let counters = try store.printerCounters(printerId: "receipt")
+        let counters = try await store.printerCounters(printerId: "receipt")
         #expect(counters.totalSlips == 1 && counters.totalCuts == 1 && counters.totalPaperMillimetres > 50)
     }
 
@@ -128,7 +128,7 @@ import Testing
         let again = try await printer.restock()
         #expect(again.resumed.isEmpty && again.reprinted.isEmpty)
         #expect(try await waitForJobs(cups, count: 3).count == 2)
-        let counters = try store.printerCounters(printerId: "receipt")
+        let counters = try await store.printerCounters(printerId: "receipt")
         #expect(counters.rollSlips == 0 && counters.totalSlips == 2 && counters.restocks == 2)
         #expect(counters.failures["paper-out"] == 2)
     }
@@ -161,7 +161,7 @@ import Testing
         #expect(status.detail?.contains("not reachable") == true)
         let outcome = try await printer.print(acceptanceSlip())
         #expect(outcome.state == .held)
-        #expect(try store.printJob(id: outcome.jobId)?.document.isEmpty == false)
+        #expect(try await store.printJob(id: outcome.jobId)?.document.isEmpty == false)
     }
 
     @Test func aRestartWhileTheJobWaitsForPaperDoesNotSendItAgain() async throws {
@@ -181,7 +181,7 @@ import Testing
         let store = try KioskStore.open(directory: data.path)
         let restarted = try printer(binding(cups), store: store)
         for _ in 0..<5 { await restarted.followActiveJobs() }
-        #expect(try store.printJob(id: jobId)?.state == .waitingForPaper)
+        #expect(try await store.printJob(id: jobId)?.state == .waitingForPaper)
         try cups.setPaper("ok", queue: "receipt")
         _ = try await restarted.restock()
         #expect(try await waitForState(restarted, job: jobId, store: store, .completed)?.state == .completed)
@@ -197,29 +197,29 @@ import Testing
         let store = try KioskStore.open(directory: data.path)
         let b = binding(cups)
         let server = CUPSProbe.server(for: b)
-        func job(_ text: String) throws -> PrintJob {
-            let job = try store.addPrintJob(printerId: "receipt", template: "test", reference: nil,
+        func job(_ text: String) async throws -> PrintJob {
+            let job = try await store.addPrintJob(printerId: "receipt", template: "test", reference: nil,
                                             document: [0x1B, 0x40] + Array(text.utf8) + [0x0A], paperMillimetres: 10, cuts: 0, state: .queued, now: Date())
-            return try #require(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()))
+            return try #require(try await store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()))
         }
         // 1. Died after Create-Job, before recording its id: CUPS has a job without a document.
-        let a = try job("a: created, id not recorded")
+        let a = try await job("a: created, id not recorded")
         _ = try CUPSJobs.createJob(queue: "receipt", server: server, jobName: a.cupsJobName(kioskId: "TZ01"))
         // 2. Died after recording the id, before Send-Document.
-        let b2 = try job("b: id recorded, no document")
+        let b2 = try await job("b: id recorded, no document")
         let bId = try CUPSJobs.createJob(queue: "receipt", server: server, jobName: b2.cupsJobName(kioskId: "TZ01"))
-        try store.transitionPrintJob(b2.id, from: [.submitting], to: .submitting, cupsJobId: bId, now: Date())
+        try await store.transitionPrintJob(b2.id, from: [.submitting], to: .submitting, cupsJobId: bId, now: Date())
         // 3. Died after Send-Document, before recording `printing`.
-        let c = try job("c: document sent")
+        let c = try await job("c: document sent")
         let cId = try CUPSJobs.createJob(queue: "receipt", server: server, jobName: c.cupsJobName(kioskId: "TZ01"))
-        try store.transitionPrintJob(c.id, from: [.submitting], to: .submitting, cupsJobId: cId, now: Date())
+        try await store.transitionPrintJob(c.id, from: [.submitting], to: .submitting, cupsJobId: cId, now: Date())
         try CUPSJobs.sendDocument(jobId: cId, queue: "receipt", server: server, document: c.document, name: "c")
 
         let restarted = try printer(b, store: store)
         for j in [a, b2, c] {
             #expect(try await waitForState(restarted, job: j.id, store: store, .completed)?.state == .completed)
         }
-        #expect(try store.printJob(id: c.id)?.cupsJobId == cId, "the sent job is followed, not sent again")
+        #expect(try await store.printJob(id: c.id)?.cupsJobId == cId, "the sent job is followed, not sent again")
         let printed = try await waitForJobs(cups, count: 3)
         #expect(printed.map { String(decoding: $0.dropFirst(2).dropLast(), as: UTF8.self) }.sorted()
                 == ["a: created, id not recorded", "b: id recorded, no document", "c: document sent"])
@@ -234,7 +234,7 @@ import Testing
         await #expect(throws: PrintError.self) { _ = try await printer.reprint(jobId: outcome.jobId) }
         let copy = try await printer.reprint(jobId: outcome.jobId, duplicate: true)
         #expect(copy.jobId != outcome.jobId)
-        #expect(try store.printJob(id: copy.jobId)?.reprintOf == outcome.jobId)
+        #expect(try await store.printJob(id: copy.jobId)?.reprintOf == outcome.jobId)
         _ = try await waitForState(printer, job: copy.jobId, store: store, .completed)
         let printed = try await waitForJobs(cups, count: 2)
         try #require(printed.count == 2)

@@ -100,42 +100,42 @@ import Testing
         }
     }
 
-    @Test func recordsDeviceHistoryNewestFirst() throws {
+    @Test func recordsDeviceHistoryNewestFirst() async throws {
         let dir = try TemporaryDirectory("store")
         defer { dir.remove() }
         let store = try KioskStore.open(directory: dir.path)
-        try store.recordDeviceStatus(deviceID: "receipt", status: "online", paper: "unknown", detail: nil, at: Date(timeIntervalSince1970: 100))
-        try store.recordDeviceStatus(deviceID: "receipt", status: "userError", paper: "out", detail: "out of paper", at: Date(timeIntervalSince1970: 200))
-        let history = try store.deviceStatusHistory()
+        try await store.recordDeviceStatus(deviceID: "receipt", status: "online", paper: "unknown", detail: nil, at: Date(timeIntervalSince1970: 100))
+        try await store.recordDeviceStatus(deviceID: "receipt", status: "userError", paper: "out", detail: "out of paper", at: Date(timeIntervalSince1970: 200))
+        let history = try await store.deviceStatusHistory()
         #expect(history.map(\.status) == ["userError", "online"])
         #expect(history.first?.paper == "out")
     }
 }
 
 @Suite struct PrintJobLedgerTests {
-    @Test func aJobMovesOnlyFromTheStatesItIsIn() throws {
+    @Test func aJobMovesOnlyFromTheStatesItIsIn() async throws {
         let dir = try TemporaryDirectory("store")
         defer { dir.remove() }
         let store = try KioskStore.open(directory: dir.path)
-        let job = try store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A007", document: [1, 2, 3],
+        let job = try await store.addPrintJob(printerId: "receipt", template: "ticket", reference: "A007", document: [1, 2, 3],
                                         paperMillimetres: 60, cuts: 1, state: .queued, now: Date())
         #expect(job.state == .queued && job.document == [1, 2, 3] && job.reference == "A007")
         // Two processes race to send it: only one wins.
-        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()) != nil)
-        #expect(try store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()) == nil)
-        let printing = try store.transitionPrintJob(job.id, from: [.submitting], to: .printing, cupsJobId: 42, now: Date())
+        #expect(try await store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()) != nil)
+        #expect(try await store.transitionPrintJob(job.id, from: [.queued], to: .submitting, countAttempt: true, now: Date()) == nil)
+        let printing = try await store.transitionPrintJob(job.id, from: [.submitting], to: .printing, cupsJobId: 42, now: Date())
         #expect(printing?.cupsJobId == 42 && printing?.attempts == 1)
-        let done = try store.transitionPrintJob(job.id, from: [.printing], to: .completed, now: Date())
+        let done = try await store.transitionPrintJob(job.id, from: [.printing], to: .completed, now: Date())
         #expect(done?.completedAt != nil)
         // A completed job is never sent again.
-        #expect(try store.transitionPrintJob(job.id, from: [.queued, .held, .failed], to: .submitting, now: Date()) == nil)
-        let counters = try store.printerCounters(printerId: "receipt")
+        #expect(try await store.transitionPrintJob(job.id, from: [.queued, .held, .failed], to: .submitting, now: Date()) == nil)
+        let counters = try await store.printerCounters(printerId: "receipt")
         #expect(counters.totalSlips == 1 && counters.rollCuts == 1 && counters.rollPaperMillimetres == 60)
         // Job numbers are never reused.
-        let next = try store.addPrintJob(printerId: "receipt", template: "ticket", reference: nil, document: [],
+        let next = try await store.addPrintJob(printerId: "receipt", template: "ticket", reference: nil, document: [],
                                          paperMillimetres: 1, cuts: 0, state: .held, reason: "out of paper", now: Date())
         #expect(next.id > job.id)
-        let restocked = try store.recordRestock(printerId: "receipt", now: Date())
+        let restocked = try await store.recordRestock(printerId: "receipt", now: Date())
         #expect(restocked.rollSlips == 0 && restocked.totalSlips == 1 && restocked.restocks == 1 && restocked.rollStartedAt != nil)
     }
 }

@@ -24,6 +24,10 @@ public struct StoreTransaction {
     public var evaluations: EvaluationRepository { EvaluationRepository(db: db) }
     /// The kiosk's own secret and counters.
     public var kiosk: KioskRepository { KioskRepository(db: db) }
+    /// Print jobs and printer counters.
+    public var printJobs: PrintJobRepository { PrintJobRepository(db: db) }
+    /// The history of device state changes technicians read.
+    public var deviceStatus: DeviceStatusRepository { DeviceStatusRepository(db: db) }
 }
 
 extension KioskStore {

@@ -3,7 +3,7 @@ import FrontDesk
 import Synchronization
 import Testing
 import Workflow
-@testable import KioskAPI
+@testable import KioskServices
 
 /// Why a session ended, as the screen's `sessionEnded` says: another person's card ends the
 /// open session as `anotherCard` (and wipes it); a session whose time was up, replaced before the

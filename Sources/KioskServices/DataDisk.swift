@@ -31,7 +31,7 @@ public struct DataDisk: Sendable {
     }
 
     /// Megabytes, for the sentences staff read.
-    static func megabytes(_ bytes: Int64?) -> String {
+    public static func megabytes(_ bytes: Int64?) -> String {
         bytes.map { String(format: "%.1f MB", Double($0) / 1_048_576) } ?? "?"
     }
 }

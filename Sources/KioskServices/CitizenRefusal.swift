@@ -1,0 +1,29 @@
+import DeviceKit
+import FrontDesk
+import PageImaging
+import Workflow
+
+/// Why a citizen's request was refused by a use case (a visit that ended, a camera that could not
+/// take the page, a page that failed its check, a rating nobody may give). The domain's own
+/// refusals stay `FrontDeskError`/`WorkflowError`; each case here has its own problem type,
+/// mapped once in KioskAPI's `Problem.swift`.
+public enum CitizenRefusal: Error, Sendable {
+    /// No live session with this id (ended, timed out, or never opened).
+    case sessionEnded(String)
+    /// The session has no ID card read yet; `forFiling` when a filing was being opened.
+    case noCard(forFiling: Bool)
+    /// The draft's subject asks for no such material.
+    case noSuchMaterial(String)
+    /// No document camera is configured, and no page was uploaded.
+    case noCamera
+    /// The camera could not take the page.
+    case captureFailed(CaptureError)
+    /// The page (captured or uploaded, as `source` says) failed the sharpness/exposure check; it was not kept.
+    case pageQuality(QualityVerdict, thresholds: QualityThresholds, source: String)
+    /// The materials store refused the page (size limits, a full disk, I/O).
+    case pageNotStored(MaterialsError)
+    /// Neither the session that received `subject` nor its rating code came with the rating.
+    case ratingNotAllowed(EvaluationSubject)
+    /// The rating code given does not belong to `subject`.
+    case ratingCodeWrong(EvaluationSubject)
+}

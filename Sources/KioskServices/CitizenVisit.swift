@@ -1,0 +1,43 @@
+import FrontDesk
+import Workflow
+
+/// The citizen's visit as the use cases see it: the live session behind a request (its idle clock
+/// restarted) and the open draft it works on. Every citizen use case starts here.
+public struct CitizenVisit: Sendable {
+    public let desk: FrontDesk
+    public let sessions: CitizenSessions
+
+    public init(desk: FrontDesk, sessions: CitizenSessions) {
+        self.desk = desk
+        self.sessions = sessions
+    }
+
+    /// The live session `id`, its idle clock restarted.
+    public func liveSession(_ id: String) throws(CitizenRefusal) -> CitizenSession {
+        guard let session = sessions.touch(id) else { throw .sessionEnded(id) }
+        return session
+    }
+
+    /// The applicant whose card the live session `id` read.
+    public func applicant(inSession id: String, forFiling: Bool) throws(CitizenRefusal) -> Applicant {
+        guard let identity = try liveSession(id).identity else { throw .noCard(forFiling: forFiling) }
+        return identity
+    }
+
+    /// An open draft whose session is still live (its idle clock restarted).
+    public func openDraft(_ id: String) async throws -> Draft {
+        let draft = try await desk.draft(id: id)
+        guard draft.state == .open else { throw WorkflowError.draftClosed(id) }
+        if let session = draft.sessionID { _ = try liveSession(session) }
+        return draft
+    }
+
+    /// Opens a draft for `subject` on the live session's applicant.
+    public func openFiling(_ subject: FilingSubject, sessionID: String) async throws -> Draft {
+        let applicant = try applicant(inSession: sessionID, forFiling: true)
+        return try await desk.openDraft(subject: subject, applicant: applicant, sessionID: sessionID)
+    }
+
+    /// Whether session `id` is live now (a submit refuses a draft whose visit ended).
+    @Sendable public func isLive(_ id: String) -> Bool { sessions.touch(id) != nil }
+}
