@@ -95,7 +95,7 @@ let package = Package(
         // The provincial platform: the adapter protocol, its HTTPS and simulated implementations, and
         // the outbox relay that delivers every outbox row exactly once, in order per filing.
         .target(name: "Upstream", dependencies: [
-            "Store", "FrontDesk", "Workflow", "KioskConfig", "IDCard",
+            "Store", "FrontDesk", "Workflow", "KioskConfig", "IDCard", "BlockingWork",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -12,18 +12,40 @@ public struct OutboxLedger: Sendable {
 
     // MARK: what to send
 
-    /// Rows due at `now` that head their key: pending or stuck, next attempt reached, and no earlier
-    /// undelivered row with the same key (a rejected row holds back the rows after it). Oldest
-    /// due first, at most `limit` (so memory does not grow with the backlog).
-    public func dueHeads(now: Date, limit: Int) async throws -> [OutboxRow] {
-        try await store.read { try $0.outbox.dueHeads(now: now, limit: limit) }
+    static func isDue(_ row: OutboxRow, now: Date) -> Bool {
+        (row.state == .pending || row.state == .stuck) && (row.nextAttemptAt ?? .distantPast) <= now
     }
 
-    /// The row after `row` in its key, if it is due at `now` (pending or stuck, next attempt reached).
-    public func nextDue(after row: OutboxRow, now: Date) async throws -> OutboxRow? {
-        try await store.read { try $0.outbox.nextInKey(after: row) }.flatMap { next in
-            (next.state == .pending || next.state == .stuck) && (next.nextAttemptAt ?? .distantPast) <= now ? next : nil
+    /// A row as the relay sends it: with what sending it needs, read in the same store read as the
+    /// row itself (one hop to the store's queue a row, not three).
+    public struct Sending: Sendable, Hashable {
+        public var row: OutboxRow
+        /// The stored message (every kind but a page, whose bytes are its file).
+        public var payload: String?
+        /// For a page: an earlier row that already delivered the same bytes (then it is not sent again).
+        public var deliveredBy: Int64?
+    }
+
+    /// Rows due at `now` that head their key: pending or stuck, next attempt reached, and no earlier
+    /// undelivered row with the same key (a rejected row holds back the rows after it). Oldest
+    /// due first, at most `limit` (so memory does not grow with the backlog), each with what sending it needs.
+    public func dueHeadsToSend(now: Date, limit: Int) async throws -> [Sending] {
+        try await store.read { tx in try tx.outbox.dueHeads(now: now, limit: limit).map { try Self.sending($0, tx) } }
+    }
+
+    /// The row after `row` in its key, if it is due at `now` (pending or stuck, next attempt
+    /// reached), with what sending it needs.
+    public func nextToSend(after row: OutboxRow, now: Date) async throws -> Sending? {
+        try await store.read { tx in
+            guard let next = try tx.outbox.nextInKey(after: row), Self.isDue(next, now: now) else { return nil }
+            return try Self.sending(next, tx)
         }
+    }
+
+    static func sending(_ row: OutboxRow, _ tx: StoreTransaction) throws -> Sending {
+        row.kind == .page
+            ? Sending(row: row, payload: nil, deliveredBy: try tx.outbox.deliveredPageRow(sha256: row.subject, other: row.id))
+            : Sending(row: row, payload: try tx.outbox.payload(id: row.id), deliveredBy: nil)
     }
 
     /// The earliest next attempt of a row that can be sent (pending or stuck, heading its key);
@@ -40,11 +62,6 @@ public struct OutboxLedger: Sendable {
     /// The JSON payload of a row (read only when it is sent).
     public func payload(id: Int64) async throws -> String? {
         try await store.read { try $0.outbox.payload(id: id) }
-    }
-
-    /// Another row that already delivered the page with this SHA-256 (the page need not be sent again).
-    public func deliveredPageRow(sha256: String, other id: Int64) async throws -> Int64? {
-        try await store.read { try $0.outbox.deliveredPageRow(sha256: sha256, other: id) }
     }
 
     /// A row by id.

@@ -1,3 +1,4 @@
+import BlockingWork
 import FrontDesk
 import Foundation
 import Workflow
@@ -105,8 +106,8 @@ public final class OutboxRelay: Service, Sendable {
     @discardableResult
     public func runOnce(now: Date? = nil) async -> Pass {
         let now = now ?? clock.now()
-        let heads: [OutboxRow]
-        do { heads = try await ledger.dueHeads(now: now, limit: options.batchSize) } catch {
+        let heads: [OutboxLedger.Sending]
+        do { heads = try await ledger.dueHeadsToSend(now: now, limit: options.batchSize) } catch {
             logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
             return Pass()
         }
@@ -152,16 +153,16 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// Sends `head` and, while each succeeds, the key's next due rows; returns the attempts made.
-    private func deliverKey(from head: OutboxRow, now: Date) async -> [OutboxLedger.Attempt] {
+    private func deliverKey(from head: OutboxLedger.Sending, now: Date) async -> [OutboxLedger.Attempt] {
         var attempts: [OutboxLedger.Attempt] = []
-        var row = head
+        var sending = head
         while true {
-            let attempt = await attempt(row, now: now)
+            let attempt = await attempt(sending, now: now)
             attempts.append(attempt)
             guard case .delivered = attempt.outcome else { return attempts }
             do {
-                guard let next = try await ledger.nextDue(after: row, now: now) else { return attempts }
-                row = next
+                guard let next = try await ledger.nextToSend(after: sending.row, now: now) else { return attempts }
+                sending = next
             } catch {
                 logger.error("outbox relay cannot read the outbox", metadata: ["error": "\(error)"])
                 return attempts
@@ -170,10 +171,11 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// One attempt of one row and what became of it (recorded with the rest of the pass).
-    private func attempt(_ row: OutboxRow, now: Date) async -> OutboxLedger.Attempt {
+    private func attempt(_ sending: OutboxLedger.Sending, now: Date) async -> OutboxLedger.Attempt {
+        let row = sending.row
         let result: Result<String?, PlatformError>
         do {
-            result = .success(try await send(row))
+            result = .success(try await send(sending))
         } catch {
             result = .failure(error)
         }
@@ -201,14 +203,14 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// Sends one row; returns the platform's reference (a filing's case id).
-    private func send(_ row: OutboxRow) async throws(PlatformError) -> String? {
+    private func send(_ sending: OutboxLedger.Sending) async throws(PlatformError) -> String? {
+        let row = sending.row
         if row.kind == .page {
             // A page goes by its bytes (the row's subject is its SHA-256), once for all filings.
-            if let earlier = try await storeCall({ try await ledger.deliveredPageRow(sha256: row.subject, other: row.id) }) {
-                return "page delivered with row \(earlier)"
-            }
+            if let earlier = sending.deliveredBy { return "page delivered with row \(earlier)" }
             let bytes: [UInt8]?
-            do { bytes = try pages.bytes(sha256: row.subject) } catch {
+            // Reading a 5 MB page file is blocking work: on the bounded pool, not a cooperative thread.
+            do { bytes = try await BlockingPool.shared.runIgnoringCancellation { [pages] in try pages.bytes(sha256: row.subject) } } catch {
                 throw .transient("cannot read page \(row.subject): \(error)")
             }
             guard let bytes else { throw .permanent("page file missing: \(row.subject)") }
@@ -216,7 +218,7 @@ public final class OutboxRelay: Service, Sendable {
             return nil
         }
         let key = Self.idempotencyKey(kioskID: options.kioskID, rowID: row.id)
-        switch try await message(row) {
+        switch try message(row, payload: sending.payload) {
         case .page:
             return nil
         case let .filing(filing):
@@ -237,15 +239,10 @@ public final class OutboxRelay: Service, Sendable {
 
     /// The row's typed message. A payload that does not read back as its kind's message is
     /// refused for good (the row waits for staff), never sent as something else.
-    private func message(_ row: OutboxRow) async throws(PlatformError) -> OutboxMessage {
-        guard let text = try await storeCall({ try await ledger.payload(id: row.id) }) else { throw .transient("row \(row.id) vanished from the outbox") }
+    private func message(_ row: OutboxRow, payload: String?) throws(PlatformError) -> OutboxMessage {
+        guard let text = payload else { throw .transient("row \(row.id) vanished from the outbox") }
         do { return try OutboxMessage(kind: row.kind, storedPayload: text) } catch {
             throw .permanent("outbox row \(row.id) (\(row.kind.rawValue)) cannot be read as its message: \(error)")
         }
-    }
-
-    /// A store read during a send; its failure is transient (the row is tried again).
-    private func storeCall<T>(_ body: () async throws -> T) async throws(PlatformError) -> T {
-        do { return try await body() } catch { throw .transient("store: \(error)") }
     }
 }
