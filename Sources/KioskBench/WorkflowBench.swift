@@ -25,6 +25,9 @@ enum WorkflowBench {
             }
             drafts.append(draft.id)
         }
+        // What the hop to the store's own queue and back costs by itself (no SQL, no fsync): the
+        // part of every figure below that keeps an fsync off the cooperative threads.
+        await report("store round trip (an empty read)", try measure(400) { _ = try await store.read { _ in 0 } })
         var next = 0
         await report("submit a filing durably (decide+number+audit+outbox)", try measure(drafts.count) {
             guard case .filed = try await desk.submit(draftID: drafts[next]) else { throw BenchError("not filed") }
