@@ -173,3 +173,30 @@ public struct DeviceStatusChange: Sendable, Hashable {
     public var detail: String?
     public var changedAt: Date
 }
+
+extension KioskStore {
+    /// Writes the heartbeat row in its own transaction through the one writer (busy lock, WAL append,
+    /// fsync) and returns how many beats the store has recorded. kioskd's watchdog tells systemd the
+    /// store is alive only when this completes; it throws or hangs when the writer cannot write.
+    public func heartbeat(at date: Date) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            Self.queue.async {
+                continuation.resume(with: Result {
+                    try self.pool.write { db in
+                        try db.execute(sql: """
+                            INSERT INTO storeHeartbeat (id, beatAt, beats) VALUES (1, ?, 1)
+                            ON CONFLICT (id) DO UPDATE SET beatAt = excluded.beatAt, beats = beats + 1
+                            """, arguments: [date])
+                        return try Int.fetchOne(db, sql: "SELECT beats FROM storeHeartbeat WHERE id = 1") ?? 0
+                    }
+                })
+            }
+        }
+    }
+
+    /// When the heartbeat was last written (nil before kioskd's watchdog first ran).
+    public func lastHeartbeat() throws -> Date? {
+        try pool.read { db in try Date.fetchOne(db, sql: "SELECT beatAt FROM storeHeartbeat WHERE id = 1") }
+    }
+}
+
