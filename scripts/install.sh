@@ -88,6 +88,11 @@ for template in "$ROOT"/deploy/systemd/*.service.in; do
 done
 say "systemd units in $(d "$UNITDIR")"
 
+# udev rules from the device profiles.
+install -d "$(d "$UDEVDIR")"
+"$BUILD_DIR/kioskctl" udev rules --profiles "$ROOT/devices" --group "$KIOSK_USER" -o "$(d "$UDEVDIR")/70-onewindow.rules"
+say "udev rules in $(d "$UDEVDIR")/70-onewindow.rules"
+
 if [ "$SYSTEM_SETUP" = 1 ]; then
   if ! id -u "$KIOSK_USER" >/dev/null 2>&1; then
     useradd --system --home-dir "$STATEDIR" --shell /usr/sbin/nologin --groups lp "$KIOSK_USER"

@@ -39,7 +39,7 @@ import Testing
         #expect(kioskYAML.contains("\nprofilesDirectory: /usr/local/share/onewindow/devices\n"))
         #expect(kioskYAML.contains("\ndataDirectory: /var/lib/onewindow "))
         #expect(fm.fileExists(atPath: stage.file("etc/onewindow/calendar")))
-        // The units with this installation's paths.
+        // The units with this installation's paths, and the udev rules from the profiles.
         let unit = try String(contentsOfFile: stage.file("etc/systemd/system/onewindow-kioskd.service"), encoding: .utf8)
         #expect(unit.contains("ExecStart=/usr/local/bin/kioskd --config /etc/onewindow --data /var/lib/onewindow"))
         #expect(unit.contains("Type=notify") && unit.contains("WatchdogSec=30s") && unit.contains("Restart=on-failure"))
@@ -47,6 +47,8 @@ import Testing
         let browser = try String(contentsOfFile: stage.file("etc/systemd/system/onewindow-kiosk-browser.service"), encoding: .utf8)
         #expect(browser.contains("After=onewindow-kioskd.service"))
         #expect(browser.contains("ExecStart=/usr/local/lib/onewindow/kiosk-session.sh http://127.0.0.1:8080/"))
+        let rules = try String(contentsOfFile: stage.file("etc/udev/rules.d/70-onewindow.rules"), encoding: .utf8)
+        #expect(rules == (try String(contentsOfFile: RepoPaths.root + "/deploy/udev/70-onewindow.rules", encoding: .utf8)))
 
         // A second install keeps the hall's own settings.
         try "# the hall's own\n".write(toFile: stage.file("etc/onewindow/queue.yaml"), atomically: true, encoding: .utf8)
