@@ -6,7 +6,7 @@ SWIFT ?= swift
 DEMO_PORT ?= 8080
 DEMO_CUPS_PORT ?= 8631
 
-.PHONY: demo test bench bench-api bench-screen bench-busy screens build bootstrap clean fixtures
+.PHONY: demo test bench bench-api bench-screen bench-busy screens build bootstrap clean fixtures install udev-rules
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -59,3 +59,17 @@ clean:
 fixtures:
 	swift build --product kiosk-fixtures
 	.build/debug/kiosk-fixtures devices
+
+# Installs kioskd, kioskctl, the configuration (never over a hall's own files), the device
+# profiles, the systemd units and the udev rules (scripts/install.sh; DESTDIR=… stages into a tree,
+# PREFIX, CONFDIR, STATEDIR, UNITDIR, UDEVDIR, KIOSK_USER move things).
+install:
+	$(SWIFT) build -c release --product kioskd
+	$(SWIFT) build -c release --product kioskctl
+	scripts/install.sh
+
+# Regenerates deploy/udev/70-onewindow.rules from devices/ (a test keeps the two in step).
+udev-rules:
+	$(SWIFT) build --product kioskctl
+	.build/debug/kioskctl udev rules --profiles devices -o deploy/udev/70-onewindow.rules
+

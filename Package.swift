@@ -130,6 +130,8 @@ let package = Package(
         .target(name: "KioskRuntime", dependencies: [
             "KioskAPI", "KioskServices", "Upstream", "DeviceKit", "KioskConfig", "Store", "Printing", "FrontDesk", "Slips", "IDCard", "Workflow",
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

@@ -23,6 +23,9 @@ PACKAGES=(
   # the touch screen: a real headless Chromium driven by Selenium (Debian's, for /usr/bin/python3),
   # and Mandarin voice prompts
   chromium chromium-driver python3-selenium espeak-ng
+  # running unattended: systemd-analyze verifies the units; the sqlite3 shell holds the store's
+  # write lock in the watchdog test
+  systemd sqlite3
 )
 
 missing=()

@@ -89,6 +89,8 @@ public struct EvaluationPadProfile: Sendable, Hashable, Codable {
     public var evdev: Evdev?
     /// Presses closer than this to the previous press count once (default 300 ms).
     public var debounceMilliseconds: Int?
+    /// How udev recognises a keyboard-mode pad (its USB ids); a HID pad is known by `hid`.
+    public var udev: UdevMatch?
 
     /// The debounce window in seconds.
     public var debounceSeconds: Double { Double(debounceMilliseconds ?? 300) / 1000 }

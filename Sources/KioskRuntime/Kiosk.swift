@@ -6,6 +6,7 @@ import KioskAPI
 import KioskServices
 import KioskConfig
 import Logging
+import NIOPosix
 import Printing
 import Slips
 import ServiceLifecycle
@@ -232,18 +233,26 @@ public struct Kiosk: Sendable {
         KioskRouter.make(.init(health: health, staff: staffRoutes))
     }
 
-    /// The HTTP application with the kiosk's background services attached.
-    public func makeApplication(logger: Logger) -> some ApplicationProtocol {
+    /// The HTTP application with the kiosk's background services attached; with `notifier` (kioskd
+    /// started by systemd with `Type=notify`) the watchdog that tells systemd it is ready and alive.
+    public func makeApplication(logger: Logger, notifier: SystemdNotifier? = nil,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) -> some ApplicationProtocol {
         let listen = self.listen
+        let listening = ListeningFlag()
         var app = Application(
             router: makeRouter(),
             server: KioskHTTPServer.builder,
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "OneWindow"),
             onServerRunning: { channel in
+                listening.set()
                 logger.notice("kioskd listening", metadata: ["address": "http://\(listen)",
                                                             "api": "http://\(listen)/api/v1/health"])
             },
             logger: logger)
+        if let notifier {
+            app.addServices(makeWatchdog(notifier: notifier, environment: environment, isListening: { listening.isSet },
+                                         logger: logger))
+        }
         if let staffListen {
             app.addServices(Application(
                 router: makeStaffRouter(),
@@ -273,6 +282,37 @@ public struct Kiosk: Sendable {
         return app
     }
 
+    /// The systemd watchdog of this kiosk: its event loops, store writer and outbox relay watched,
+    /// its health summarised in `STATUS=`.
+    func makeWatchdog(notifier: SystemdNotifier, environment: [String: String], isListening: @escaping @Sendable () -> Bool,
+                      logger: Logger) -> KioskWatchdog {
+        let health = self.health
+        let listen = self.listen
+        // An attempt's whole deadline is three times the adapter's timeout (HTTPPlatformAdapter).
+        let relayDeadline = Duration.seconds(3 * max(1, configuration.settings.upstream.timeoutSeconds))
+        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        let clock = self.clock
+        return KioskWatchdog(
+            notifier: notifier,
+            settings: .init(timeout: SystemdNotifier.watchdogTimeout(environment: environment), relayDeadline: relayDeadline),
+            store: store, relay: relay.progress, eventLoops: loops,
+            isServing: { isListening() && health.health().status != "starting" },
+            devicesStarting: { health.health().devices.filter { $0.status == .starting }.map(\.id) },
+            summary: { Self.statusLine(health.health(), listen: listen) },
+            now: { clock.now() }, logger: logger)
+    }
+
+    /// The kiosk's health as the one line `systemctl status` shows.
+    static func statusLine(_ health: HealthResponse, listen: HostPort) -> String {
+        let online = health.devices.filter(\.isHealthy).count
+        var parts = ["\(health.status) on http://\(listen)", "devices \(online)/\(health.devices.count) ok"]
+        if let upstream = health.upstream {
+            parts.append("outbox \(upstream.depth) waiting (\(upstream.state))")
+        }
+        if let reasons = health.reasons, !reasons.isEmpty { parts.append(reasons.joined(separator: "; ")) }
+        return parts.joined(separator: " · ")
+    }
+
     /// Serves until SIGTERM or SIGINT.
     public func run(logger: Logger) async throws {
         logger.info("kioskd starting", metadata: [
@@ -280,7 +320,7 @@ public struct Kiosk: Sendable {
             "config": "\(configuration.directory)", "data": "\(dataDirectory)",
             "devices": "\(configuration.settings.devices.map { "\($0.id)=\($0.driver.rawValue)" }.joined(separator: ","))",
         ])
-        try await makeApplication(logger: logger).runService()
+        try await makeApplication(logger: logger, notifier: SystemdNotifier()).runService()
         logger.info("kioskd stopped")
     }
 }

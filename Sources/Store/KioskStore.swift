@@ -184,3 +184,165 @@ public struct DeviceStatusChange: Sendable, Hashable {
     public var detail: String?
     public var changedAt: Date
 }
+
+extension KioskStore {
+    /// Writes the heartbeat row in its own transaction through the one writer (busy lock, WAL append,
+    /// fsync) and returns how many beats the store has recorded. kioskd's watchdog tells systemd the
+    /// store is alive only when this completes; it throws or hangs when the writer cannot write.
+    public func heartbeat(at date: Date) async throws -> Int {
+        try await withCheckedThrowingContinuation { continuation in
+            Self.queue.async {
+                continuation.resume(with: Result {
+                    try self.pool.write { db in
+                        try db.execute(sql: """
+                            INSERT INTO storeHeartbeat (id, beatAt, beats) VALUES (1, ?, 1)
+                            ON CONFLICT (id) DO UPDATE SET beatAt = excluded.beatAt, beats = beats + 1
+                            """, arguments: [date])
+                        return try Int.fetchOne(db, sql: "SELECT beats FROM storeHeartbeat WHERE id = 1") ?? 0
+                    }
+                })
+            }
+        }
+    }
+
+    /// When the heartbeat was last written (nil before kioskd's watchdog first ran).
+    public func lastHeartbeat() throws -> Date? {
+        try pool.read { db in try Date.fetchOne(db, sql: "SELECT beatAt FROM storeHeartbeat WHERE id = 1") }
+    }
+}
+
+/// What a backup of the store holds (its `manifest.json`).
+public struct StoreBackupManifest: Codable, Sendable, Hashable {
+    /// The kiosk the backup belongs to: a restore anywhere else is refused.
+    public var kioskID: String
+    public var regionCode: String
+    /// When the snapshot was taken (the kiosk's clock).
+    public var takenAt: Date
+    /// The migrations the backed-up database has (a newer one than this OneWindow knows is refused).
+    public var migrations: [String]
+    /// The database file in the backup directory.
+    public var databaseFile: String
+    public var databaseBytes: Int64
+    /// The page files copied beside it (`pages/`), and their bytes.
+    public var pageFiles: Int
+    public var pageBytes: Int64
+
+    public init(kioskID: String, regionCode: String, takenAt: Date, migrations: [String], databaseFile: String, databaseBytes: Int64,
+                pageFiles: Int, pageBytes: Int64) {
+        self.kioskID = kioskID
+        self.regionCode = regionCode
+        self.takenAt = takenAt
+        self.migrations = migrations
+        self.databaseFile = databaseFile
+        self.databaseBytes = databaseBytes
+        self.pageFiles = pageFiles
+        self.pageBytes = pageBytes
+    }
+}
+
+extension KioskStore {
+    /// Copies the live database to `path` with SQLite's online backup API (`sqlite3_backup_*`,
+    /// through GRDB): a consistent snapshot while kioskd keeps writing, never a file copy of a
+    /// database in use. Copied a few hundred pages a step so writers wait at most one step; the copy
+    /// is checked (`quick_check`), made one self-contained file (journal mode DELETE), and only then
+    /// moved to `path`. Returns the kiosk identity and migrations of the snapshot.
+    public func backup(to path: String) throws(StoreError) -> (kioskID: String, regionCode: String, migrations: [String]) {
+        let partial = path + ".partial"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            let destination = try DatabaseQueue(path: partial)
+            try pool.backup(to: destination, pagesPerStep: 256)
+            let (identity, migrations, check) = try destination.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = DELETE")
+                let row = try Row.fetchOne(db, sql: "SELECT kioskId, regionCode FROM kioskIdentity WHERE id = 1")
+                let migrations = try Migrations.migrator.appliedMigrations(db)
+                let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                return (row.map { ($0["kioskId"] as String, $0["regionCode"] as String) }, migrations, check)
+            }
+            try destination.close()
+            guard check == ["ok"] else {
+                throw StoreError(code: .corrupt, message: "the backup copy failed its integrity check (\(check.prefix(3).joined(separator: "; ")))")
+            }
+            guard let identity else {
+                throw StoreError(code: .sqlite, message: "the store has no kiosk identity yet: nothing to back up")
+            }
+            try FileManager.default.moveItem(atPath: partial, toPath: path)
+            return (identity.0, identity.1, migrations)
+        } catch let error as StoreError {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw StoreError(code: .sqlite, message: "cannot back up \(self.path) to \(path): \(error)")
+        }
+    }
+
+    /// The kiosk identity and migrations of a backup's database, read-only; refuses a file that
+    /// is not a sound OneWindow database.
+    public static func inspectBackup(at path: String) throws(StoreError) -> (kioskID: String, regionCode: String, migrations: [String]) {
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(code: .dataDirectory, message: "no backup database at \(path)")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            return try queue.read { db in
+                let check = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                guard check == ["ok"] else {
+                    throw StoreError(code: .corrupt, message: "the backup \(path) is corrupt (\(check.prefix(3).joined(separator: "; ")))")
+                }
+                guard try db.tableExists("kioskIdentity"),
+                      let row = try Row.fetchOne(db, sql: "SELECT kioskId, regionCode FROM kioskIdentity WHERE id = 1") else {
+                    throw StoreError(code: .corrupt, message: "\(path) is not a OneWindow kiosk store (no kiosk identity)")
+                }
+                return (row["kioskId"], row["regionCode"], try Migrations.migrator.appliedMigrations(db))
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError where [.SQLITE_CORRUPT, .SQLITE_NOTADB].contains(error.resultCode) {
+            throw StoreError(code: .corrupt, message: "the backup \(path) is not a sound database (\(error.message ?? "\(error.resultCode)"))")
+        } catch {
+            throw StoreError(code: .sqlite, message: "cannot read the backup \(path): \(error)")
+        }
+    }
+
+    /// Replaces this store's content with the backup database at `path` through the online backup
+    /// API (the backup is the source, this store the destination), after checking that the backup
+    /// is sound, belongs to `kioskID`/`regionCode` and has no migration this OneWindow does not know;
+    /// then migrates it to this version and checks the result. Nothing is changed when a check fails.
+    public func restore(from path: String, kioskID: String, regionCode: String) throws(StoreError) {
+        let backup = try Self.inspectBackup(at: path)
+        guard backup.kioskID == kioskID, backup.regionCode == regionCode else {
+            throw StoreError(code: .identityMismatch,
+                             message: "the backup \(path) belongs to kiosk \(backup.kioskID) in region \(backup.regionCode), not \(kioskID) in \(regionCode): refusing to restore another kiosk's filings here")
+        }
+        let known = Set(Migrations.migrator.migrations)
+        if let unknown = backup.migrations.first(where: { !known.contains($0) }) {
+            throw StoreError(code: .newerSchema, message: "the backup \(path) was written by a newer OneWindow (migration '\(unknown)'); restore it with that version")
+        }
+        do {
+            var configuration = Configuration()
+            configuration.readonly = true
+            let source = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? source.close() }
+            try source.backup(to: pool, pagesPerStep: 256)
+            try Migrations.migrator.migrate(pool)
+            let check = try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+            guard check == ["ok"] else {
+                throw StoreError(code: .corrupt, message: "the restored store failed its integrity check (\(check.prefix(3).joined(separator: "; ")))")
+            }
+            try checkpointAndTruncateWAL()
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(code: .sqlite, message: "cannot restore \(path) into \(self.path): \(error)")
+        }
+    }
+
+    /// `PRAGMA quick_check` of the live store: `["ok"]` when sound, else the first problems.
+    public func quickCheck() throws -> [String] {
+        try pool.read { db in try String.fetchAll(db, sql: "PRAGMA quick_check") }
+    }
+}

@@ -306,6 +306,15 @@ enum Migrations {
                 t.add(column: "mailing", .text)
             }
         }
+        migrator.registerMigration("v10: store heartbeat") { db in
+            // One row kioskd's watchdog rewrites every few seconds: a real write through the writer
+            // (lock, WAL append, fsync) whose completion tells systemd the store is not wedged.
+            try db.create(table: "storeHeartbeat") { t in
+                t.column("id", .integer).primaryKey().check { $0 == 1 }
+                t.column("beatAt", .datetime).notNull()
+                t.column("beats", .integer).notNull()
+            }
+        }
         return migrator
     }
 }

@@ -68,6 +68,8 @@ public final class OutboxRelay: Service, Sendable {
     /// Told what each pass that attempted something did, once its outcomes are recorded (kioskd's
     /// `OutboxWatch`, so health turns `offline` at the first failed attempt).
     let onPass: (@Sendable (Pass) async -> Void)?
+    /// Marked at every loop turn and every finished attempt (kioskd's watchdog reads it).
+    public let progress = RelayProgress()
 
     public init(store: KioskStore, platform: any PlatformAdapter, pages: any PageSource, policy: RetryPolicy = RetryPolicy(),
                 options: Options, clock: any KioskClock = SystemClock(), jitter: any JitterSource = SystemJitter(),
@@ -89,6 +91,7 @@ public final class OutboxRelay: Service, Sendable {
         logger.info("outbox relay started", metadata: ["concurrency": "\(options.concurrency)"])
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
+                self.progress.mark()
                 let pass = await self.runOnce()
                 if pass.heads >= self.options.batchSize { continue }
                 try? await Task.sleep(for: self.options.idleInterval)
@@ -180,6 +183,7 @@ public final class OutboxRelay: Service, Sendable {
             result = .failure(error)
         }
         let at = clock.now()
+        progress.mark()
         switch result {
         case let .success(reference):
             return .init(row: row, at: at, outcome: .delivered(platformRef: reference))

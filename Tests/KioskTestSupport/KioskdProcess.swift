@@ -24,7 +24,11 @@ public final class KioskdProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: try RepoPaths.binary("kioskd"))
         process.arguments = ["--config", config, "--listen", "127.0.0.1:\(port)", "--data", data.path,
                              "--log-format", "json"] + extraArguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        // A test run under systemd must not have its kioskd notify the real manager: the
+        // notification variables reach kioskd only when the test gives them.
+        var inherited = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { inherited[name] = nil }
+        process.environment = inherited.merging(environment) { _, new in new }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errPipe
         let buffer = stderrBuffer

@@ -48,6 +48,8 @@ public struct CameraProfile: Sendable, Hashable, Codable {
     public var timeouts: Timeouts?
     public var jpegQuality: Int?
     public var quality: QualityThresholds?
+    /// How udev recognises the camera (its USB ids) for its stable name and permissions.
+    public var udev: UdevMatch?
 
     public init(name: String, capture: Mode, preview: Mode? = nil, controls: [Control]? = nil, optionalControls: Bool? = nil,
                 buffers: Int? = nil, warmupFrames: Int? = nil, timeouts: Timeouts? = nil, jpegQuality: Int? = nil,

@@ -49,6 +49,8 @@ public struct IDCardProfile: Sendable, Hashable, Codable {
     public var timeouts: Timeouts?
     /// How often the service looks for a card.
     public var pollIntervalMilliseconds: Int?
+    /// How udev recognises a serial reader (its USB-serial bridge); a USB reader is known by `usb`.
+    public var udev: UdevMatch?
 
     /// Loads `devices/idcard/<name>.yaml` under `profilesDirectory`.
     public static func load(name: String, profilesDirectory: String) throws(ConfigError) -> IDCardProfile {
