@@ -39,7 +39,7 @@ enum SupportBundle {
             }
             struct History: Encodable { var device, status: String; var paper, detail: String?; var at: Date }
             let outbox = try? await OutboxLedger(store: store).report(now: doctor.now, rowLimit: 20)
-            let history = ((try? store.deviceStatusHistory(limit: 200)) ?? []).map {
+            let history = ((try? await store.deviceStatusHistory(limit: 200)) ?? []).map {
                 History(device: $0.deviceID, status: $0.status, paper: $0.paper, detail: $0.detail.map(masked), at: $0.changedAt)
             }
             let printJobs = try? await store.read { try $0.kiosk.printJobCount() }
