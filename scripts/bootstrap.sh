@@ -23,6 +23,8 @@ PACKAGES=(
   # the touch screen: a real headless Chromium driven by Selenium (Debian's, for /usr/bin/python3),
   # and Mandarin voice prompts
   chromium chromium-driver python3-selenium espeak-ng
+  # hall mode: the shared queue's PostgreSQL server, started privately by the tests (never a service)
+  postgresql
 )
 
 missing=()
