@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // C libraries, wrapped once at the edge.
@@ -70,11 +71,13 @@ let package = Package(
         // Document pages as images: JPEG decode at reduced scale and encode (libturbojpeg), the page
         // quality check (sharpness, exposure) and the simulator's synthetic pages. No device I/O.
         .target(name: "PageImaging", dependencies: ["CTurboJPEG"]),
-        // SQLite persistence through GRDB.
+        // SQLite persistence through GRDB; the hall's shared queue on PostgreSQL (postgres-nio).
         .target(name: "Store", dependencies: [
             "Workflow",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The front desk: the workflow's rules applied to the store (filings, audit chain, outbox,
         // supervision, queue tickets, evaluations), each change one transaction.
@@ -189,6 +192,11 @@ let package = Package(
             "KioskAPI", "KioskRuntime", "KioskServices", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream", "Slips",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Yams", package: "Yams"),
+        ]),
+        // Hall mode against a real PostgreSQL server the tests start (initdb in a temp dir, loopback).
+        .testTarget(name: "HallTests", dependencies: [
+            "FrontDesk", "Store", "KioskConfig", "Workflow", "KioskTestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // The touch screen in a real headless Chromium (scripts/screen-test.py) against a real kioskd and cupsd.
         .testTarget(name: "ScreenTests", dependencies: ["KioskTestSupport", "Slips"]),

@@ -26,6 +26,8 @@ PACKAGES=(
   # running unattended: systemd-analyze verifies the units; the sqlite3 shell holds the store's
   # write lock in the watchdog test
   systemd sqlite3
+  # hall mode: the shared queue's PostgreSQL server, started privately by the tests (never a service)
+  postgresql
 )
 
 missing=()

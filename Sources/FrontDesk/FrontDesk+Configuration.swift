@@ -10,7 +10,7 @@ extension FrontDesk {
     /// The front desk of a loaded configuration: its catalogue, queue categories, calendar and rules.
     public convenience init(configuration: KioskConfiguration, store: KioskStore, clock: any KioskClock = SystemClock(),
                             licences: any ElectronicLicenceLookup = CardReadLicences(),
-                            logger: Logger = Logger(label: "onewindow.frontdesk")) {
+                            logger: Logger = Logger(label: "onewindow.frontdesk"), hallLink: HallLink? = nil) {
         let settings = configuration.settings
         self.init(store: store, catalogue: configuration.catalogue, categories: configuration.queueCategories,
                   calendar: configuration.calendar,
@@ -18,7 +18,19 @@ extension FrontDesk {
                                         timeZone: TimeZone(identifier: settings.kiosk.timeZone) ?? .current,
                                         publicBaseURL: settings.kiosk.publicBaseURL, officeHours: configuration.officeHours,
                                         rectificationWorkingDays: settings.workflow?.rectificationWorkingDays ?? 5),
-                  clock: clock, licences: licences, logger: logger)
+                  clock: clock, licences: licences, logger: logger, hallLink: hallLink)
+    }
+}
+
+extension HallLink {
+    /// Hall mode from kiosk.yaml: the link to the hall's shared queue; nil for a single kiosk
+    /// (no `hall:`, or `store: sqlite`). Makes no connection yet (the database may be down).
+    public static func make(for settings: KioskSettings, logger: Logger) throws -> HallLink? {
+        guard let hall = settings.hall, hall.store == .postgres, let url = hall.url else { return nil }
+        var hallLogger = logger
+        hallLogger[metadataKey: "hall"] = "postgres"
+        let store = try HallStore(url: url, operationTimeout: .milliseconds(Int((hall.timeoutSeconds ?? 3) * 1000)), logger: hallLogger)
+        return HallLink(store: store, kioskID: settings.kiosk.id, skipGrace: TimeInterval((hall.skipGraceMinutes ?? 30) * 60), logger: hallLogger)
     }
 }
 

@@ -54,8 +54,9 @@ extension FrontDesk {
         // a comment cut short without the citizen knowing).
         if let comment, comment.count > Self.maximumCommentLength { throw .workflow(.commentTooLong(maximum: Self.maximumCommentLength)) }
         let trimmed = comment
+        let hallState = try await hallTicketState(subject)
         let id: Int64 = try await write { [self] tx in
-            try Self.requireRateable(tx, subject)
+            try Self.requireRateable(tx, subject, hallState: hallState)
             let id = try tx.evaluations.insert(subject: subject, level: value, comment: trimmed, channel: channel, at: now)
             var deadline: CivilDate? = nil
             if value.isNegative {
@@ -122,18 +123,20 @@ extension FrontDesk {
     /// Checks, without recording anything, that `subject` may be rated now (exists, is a service
     /// that took place, not rated yet): what the pad checks before it asks for a rating.
     public func checkRateable(_ subject: EvaluationSubject) async throws(FrontDeskError) {
-        try await read { tx in try Self.requireRateable(tx, subject) }
+        let hallState = try await hallTicketState(subject)
+        try await read { tx in try Self.requireRateable(tx, subject, hallState: hallState) }
     }
 
     /// The rating rules of `rate` and `checkRateable`: a filing that was submitted and decided,
     /// or a ticket that was called or served, not rated before.
-    private static func requireRateable(_ tx: StoreTransaction, _ subject: EvaluationSubject) throws {
+    /// In hall mode a ticket lives in the hall store: its state is read there first (`hallState`).
+    private static func requireRateable(_ tx: StoreTransaction, _ subject: EvaluationSubject, hallState: TicketState?) throws {
         switch subject {
         case let .filing(number):
             guard let status = try tx.filings.status(number: number) else { throw WorkflowError.notFound("filing \(number)") }
             guard status != .draft, status != .submitted else { throw WorkflowError.notRateable(subject.description) }
         case let .ticket(id):
-            guard let state = try tx.queue.ticketState(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
+            guard let state = try hallState ?? tx.queue.ticketState(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
             guard state == .called || state == .served else { throw WorkflowError.notRateable(subject.description) }
         }
         if try tx.evaluations.isRated(subject) { throw WorkflowError.alreadyRated(subject: subject.description) }

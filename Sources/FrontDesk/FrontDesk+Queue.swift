@@ -15,6 +15,10 @@ public struct QueueTicket: Sendable, Hashable {
     public var issuedAt: Date
     /// Tickets of the category that will be called before this one (while waiting).
     public var waitingAhead: Int
+    /// The unguessable token of the ticket's queue-position page (hall mode; nil on a single kiosk).
+    public var token: String? = nil
+    /// When it was called to its window.
+    public var calledAt: Date? = nil
 }
 
 /// An appointment (预约) made on the platform, checked in at the kiosk by ID card.
@@ -36,6 +40,7 @@ extension FrontDesk {
     /// day and are never issued twice (the day's last sequence is stored per category).
     public func issueTicket(category code: String, applicant: Applicant? = nil) async throws(FrontDeskError) -> QueueTicket {
         guard let category = categories.first(where: { $0.code == code }) else { throw .workflow(.unknownCategory(code)) }
+        if let hallLink { return try await hallIssue(hallLink, category: category, applicant: applicant, appointmentID: nil) }
         return try await issue(category: category, applicant: applicant, appointmentID: nil)
     }
 
@@ -44,6 +49,7 @@ extension FrontDesk {
     /// same ticket again if already checked in.
     public func checkIn(applicant: Applicant) async throws(FrontDeskError) -> QueueTicket? {
         let today = self.today()
+        if let hallLink { return try await hallCheckIn(hallLink, applicant: applicant, day: today) }
         let found: (String, String, Int64?)? = try await read { [self] tx in
             try tx.queue.appointment(applicantKey: try applicantKey(tx, idNumber: applicant.idNumber), day: today)
                 .map { ($0.id, $0.category, $0.ticketID) }
@@ -56,6 +62,7 @@ extension FrontDesk {
 
     /// Records appointments received from the platform (the ID number is kept only as the applicant key).
     public func importAppointments(_ appointments: [Appointment]) async throws(FrontDeskError) {
+        if let hallLink { return try await hallImport(hallLink, appointments) }
         try await write { [self] tx in
             for a in appointments {
                 guard categories.contains(where: { $0.code == a.category }) else { throw WorkflowError.unknownCategory(a.category) }
@@ -92,7 +99,13 @@ extension FrontDesk {
 
     /// One ticket with its current place in the queue.
     public func ticket(id: Int64) async throws(FrontDeskError) -> QueueTicket {
-        try await read { [self] tx in
+        if let hallLink {
+            guard let row = try await hallCall(hallLink, { () async throws(HallStoreError) in try await hallLink.store.ticket(id: id) }) else {
+                throw .workflow(.notFound("ticket \(id)"))
+            }
+            return makeTicket(row)
+        }
+        return try await read { [self] tx in
             guard let row = try tx.queue.ticket(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
             return makeTicket(row)
         }
@@ -101,6 +114,12 @@ extension FrontDesk {
     /// Today's ticket with this number (e.g. `A007`).
     public func ticket(number: String) async throws(FrontDeskError) -> QueueTicket {
         let today = self.today()
+        if let hallLink {
+            guard let row = try await hallCall(hallLink, { () async throws(HallStoreError) in
+                try await hallLink.store.ticket(number: number.uppercased(), day: today)
+            }) else { throw .workflow(.notFound("ticket \(number) today")) }
+            return makeTicket(row)
+        }
         let id = try await read { tx in try tx.queue.ticketID(number: number.uppercased(), day: today) }
         guard let id else { throw .workflow(.notFound("ticket \(number) today")) }
         return try await ticket(id: id)
@@ -109,6 +128,9 @@ extension FrontDesk {
     /// People waiting today in a category (人数).
     public func waitingCount(category: String) async throws(FrontDeskError) -> Int {
         let today = self.today()
+        if let hallLink {
+            return try await hallCall(hallLink, { () async throws(HallStoreError) in try await hallLink.store.waitingCounts(day: today) })[category] ?? 0
+        }
         return try await read { tx in try tx.queue.waitingCount(category: category, day: today) }
     }
 
@@ -116,12 +138,19 @@ extension FrontDesk {
     public func assignWindow(_ window: String, categories codes: [String]) async throws(FrontDeskError) {
         for code in codes where !categories.contains(where: { $0.code == code }) { throw .workflow(.unknownCategory(code)) }
         let now = clock.now()
+        if let hallLink {
+            return try await hallCall(hallLink) { () async throws(HallStoreError) in try await hallLink.store.assignWindow(window, categories: codes, at: now) }
+        }
         try await write { tx in try tx.queue.assignWindow(window, categories: codes, at: now) }
     }
 
     /// The categories each window serves.
     public func windows() async throws(FrontDeskError) -> [String: [String]] {
-        try await read { tx in try tx.queue.windows() }
+        if let hallLink {
+            let rows = try await hallCall(hallLink) { () async throws(HallStoreError) in try await hallLink.store.windows() }
+            return Dictionary(rows.map { ($0.id, $0.categories) }, uniquingKeysWith: { first, _ in first })
+        }
+        return try await read { tx in try tx.queue.windows() }
     }
 
     /// Calls the next ticket for a window (priority check-ins first, then issue order, across the
@@ -129,6 +158,7 @@ extension FrontDesk {
     public func callNext(window: String) async throws(FrontDeskError) -> QueueTicket? {
         let now = clock.now()
         let today = hall.moment(now).day
+        if hallLink != nil { return try await callNext(window: window, staff: nil) }
         let id: Int64? = try await write { tx in
             guard let codes = try tx.queue.windowCategories(window) else {
                 throw WorkflowError.notFound("window \(window) (assign it categories first)")
@@ -142,6 +172,17 @@ extension FrontDesk {
     /// Marks a called ticket as not shown up (过号) or served, or cancels a waiting one.
     public func finishTicket(id: Int64, as state: TicketState) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
+        if let hallLink {
+            let from: [TicketState] = switch state {
+            case .skipped: [.called, .waiting]
+            case .served: [.called]
+            case .cancelled: [.waiting]
+            default: []
+            }
+            return makeTicket(try await hallCall(hallLink) { () async throws(HallStoreError) in
+                try await hallLink.store.setTicketState(id: id, to: state, allowedFrom: from, at: now)
+            })
+        }
         try await write { tx in
             guard let current = try tx.queue.ticketState(id: id) else { throw WorkflowError.notFound("ticket \(id)") }
             let allowed: Bool = switch (current, state) {

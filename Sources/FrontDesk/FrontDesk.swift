@@ -40,6 +40,8 @@ public final class FrontDesk: Sendable {
     let licences: any ElectronicLicenceLookup
     let logger: Logger
     let hall: HallTime
+    /// The hall's shared queue (hall mode); nil: the queue is this kiosk's own, in its SQLite store.
+    public let hallLink: HallLink?
     /// The kiosk secret applicant keys are made with, read from the store once.
     private let applicantSecret = Mutex<SymmetricKey?>(nil)
     private let scrubPending = Mutex(false)
@@ -47,7 +49,8 @@ public final class FrontDesk: Sendable {
     public init(store: KioskStore, catalogue: Catalogue, categories: [QueueCategory], calendar: WorkingCalendar,
                 rules: FrontDeskRules, clock: any KioskClock = SystemClock(),
                 licences: any ElectronicLicenceLookup = CardReadLicences(),
-                logger: Logger = Logger(label: "onewindow.frontdesk")) {
+                logger: Logger = Logger(label: "onewindow.frontdesk"), hallLink: HallLink? = nil) {
+        self.hallLink = hallLink
         self.store = store
         self.catalogue = catalogue
         self.categories = categories
@@ -153,6 +156,9 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
     case workflow(WorkflowError)
     /// The database refused the write (full disk, I/O error…); nothing was changed.
     case storage(String)
+    /// The hall's shared queue database cannot be reached (hall mode): no ticket was issued and no
+    /// window step was taken (a request whose answer was lost is reconciled when it returns).
+    case hallUnavailable(String)
 
     /// A rule's refusal as `.workflow`, anything else (SQLite, decoding) as `.storage`.
     init(_ error: any Error) {
@@ -168,6 +174,7 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .workflow(e): e.description
         case let .storage(message): "the store could not be written, nothing was changed: \(message)"
+        case let .hallUnavailable(message): "the hall queue database is unreachable, no ticket was issued: \(message)"
         }
     }
 
@@ -175,6 +182,7 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .workflow(e): e.chineseMessage
         case .storage: "系统暂时无法保存，请稍后再试或联系工作人员"
+        case .hallUnavailable: "排队叫号系统暂时连接不上，暂停取号，请稍后再试或到服务台咨询"
         }
     }
 }

@@ -172,6 +172,8 @@ public struct CitizenRoutes: Sendable {
         var waiting: Int
         var priority: Bool
         var slip: SlipView
+        /// Hall mode: the ticket's live queue-position page (its QR).
+        var positionUrl: String?
     }
 
     struct EvaluationBody: Decodable {
@@ -318,12 +320,28 @@ public struct CitizenRoutes: Sendable {
                             body: .init(byteBuffer: ByteBuffer(string: ProgressPage.html(progress))))
         }
 
+        router.get("/api/v1/queue/position/{token}") { _, context -> QueuePosition in
+            let token = try context.parameters.require("token")
+            guard desk.isHallMode, QueuePositionPage.isWellFormed(token), let ticket = try await desk.ticket(token: token) else {
+                throw APIProblem.notFound("no ticket with this queue-position token")
+            }
+            return QueuePosition(ticket)
+        }
+        router.get("/q/{token}") { _, context -> Response in
+            let token = try context.parameters.require("token")
+            var position: QueuePosition? = nil
+            if desk.isHallMode, QueuePositionPage.isWellFormed(token) { position = try await desk.ticket(token: token).map(QueuePosition.init) }
+            return Response(status: position == nil ? .notFound : .ok,
+                            headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: QueuePositionPage.html(position))))
+        }
+
         router.post("/api/v1/tickets") { request, context -> EditedResponse<TicketIssued> in
             let body = try await request.decodeJSON(TicketBody.self, context: context)
             let (ticket, slip) = try await tickets.take(category: body.category, sessionID: body.sessionId, visit: visit, slips: slips)
             return EditedResponse(status: .created, response: TicketIssued(
                 ticket: ticket.number.description, category: ticket.category, waiting: ticket.waitingAhead,
-                priority: ticket.priority, slip: SlipView(slip)))
+                priority: ticket.priority, slip: SlipView(slip), positionUrl: ticket.token.map(desk.queuePositionURL(token:))))
         }
 
         router.post("/api/v1/evaluations") { request, context -> EditedResponse<EvaluationRecorded> in

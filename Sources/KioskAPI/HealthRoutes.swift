@@ -1,5 +1,6 @@
 import DeviceKit
 import Foundation
+import FrontDesk
 import Hummingbird
 import Upstream
 import KioskServices
@@ -21,6 +22,9 @@ public struct HealthResponse: ResponseCodable, Sendable {
     public var disk: DataDisk.Reading?
     /// Why the kiosk is `degraded`, in English for technicians (absent when `ok`).
     public var reasons: [String]?
+    /// Hall mode: the shared queue's database (`state` `ok`, `unreachable` — tickets are refused —
+    /// or `unknown` before the first check). Absent on a single kiosk.
+    public var hall: HallLink.Status?
 }
 
 /// The outbox as health reports it: `state` is `ok`, `offline` (the platform's last attempt failed
@@ -58,10 +62,12 @@ public struct HealthRoutes: Sendable {
     let maintenance: MaintenanceMode?
     let upstream: OutboxWatch?
     let disk: DataDisk?
+    let hall: HallLink?
 
     public init(board: DeviceStatusBoard, kioskID: String, version: String, maintenance: MaintenanceMode? = nil,
-                upstream: OutboxWatch? = nil, disk: DataDisk? = nil) {
+                upstream: OutboxWatch? = nil, disk: DataDisk? = nil, hall: HallLink? = nil) {
         self.disk = disk
+        self.hall = hall
         self.board = board
         self.kioskID = kioskID
         self.version = version
@@ -73,10 +79,11 @@ public struct HealthRoutes: Sendable {
         let state = maintenance?.current
         let outbox = upstream.flatMap { watch in watch.report.map { UpstreamHealth(platform: watch.platform, report: $0) } }
         let diskNow = disk?.reading()
+        let hallNow = hall?.status
         guard let snapshot = board.snapshot else {
             return HealthResponse(status: "starting", version: version, kioskId: kioskID, devices: [], checkedAt: nil,
                                   maintenance: state?.on, maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox,
-                                  disk: diskNow)
+                                  disk: diskNow, hall: hallNow)
         }
         var reasons: [String] = snapshot.reports.filter { !$0.isHealthy }.map { "device \($0.id) is \($0.status.rawValue)" + ($0.detail.map { ": \($0)" } ?? "") }
         if state?.on == true { reasons.append("maintenance: " + (state?.reasons.joined(separator: "; ") ?? "on")) }
@@ -84,10 +91,13 @@ public struct HealthRoutes: Sendable {
         if let diskNow, diskNow.state == "full" {
             reasons.append("data disk full: \(DataDisk.megabytes(diskNow.freeBytes)) free, under the \(DataDisk.megabytes(diskNow.reserveBytes)) reserve; captures and filings are refused")
         }
+        if let hallNow, hallNow.state == "unreachable" {
+            reasons.append("hall database unreachable: tickets are refused until it returns" + (hallNow.lastError.map { " (\($0))" } ?? ""))
+        }
         return HealthResponse(status: reasons.isEmpty ? "ok" : "degraded", version: version, kioskId: kioskID,
                               devices: snapshot.reports, checkedAt: snapshot.takenAt, maintenance: state?.on,
                               maintenanceReasons: state?.on == true ? state?.reasons : nil, upstream: outbox, disk: diskNow,
-                              reasons: reasons.isEmpty ? nil : reasons)
+                              reasons: reasons.isEmpty ? nil : reasons, hall: hallNow)
     }
 
     public func add(to router: Router<KioskRequestContext>) {

@@ -7,6 +7,8 @@ import Synchronization
 public enum KioskEventType: String, Sendable, CaseIterable {
     case cardInserted, cardRemoved, deviceStatus, padPrompt, padPressed, padPromptEnded, slipPrinted, sessionExpiring, sessionEnded,
          maintenance
+    /// A window called (or recalled) a ticket: the hall display shows and speaks it.
+    case ticketCalled
     /// Sent to a reconnecting screen whose missed events are no longer kept: re-read the state.
     case resync
 }

@@ -190,6 +190,8 @@ extension FrontDeskError {
             return APIProblem(status, code: code, title: workflow.chineseMessage, detail: workflow.description)
         case .storage:
             return APIProblem(.serviceUnavailable, code: "storage", title: chineseMessage, detail: description)
+        case .hallUnavailable:
+            return APIProblem(.serviceUnavailable, code: "hall-unavailable", title: chineseMessage, detail: description)
         }
     }
 }
@@ -272,6 +274,11 @@ extension WorkflowError {
         case .ticketStep: (.conflict, "ticket-step-not-allowed")
         case .notRateable: (.conflict, "not-rateable")
         case .commentTooLong: (.unprocessableContent, "comment-too-long")
+        case .windowPaused: (.conflict, "window-paused")
+        case .windowHeldBy: (.forbidden, "window-held-by-other")
+        case .windowNotOpen: (.conflict, "window-not-open")
+        case .nothingCalled: (.conflict, "nothing-called")
+        case .skipGraceExpired: (.conflict, "skip-grace-expired")
         }
     }
 }

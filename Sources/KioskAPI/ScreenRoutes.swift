@@ -26,9 +26,12 @@ public struct ScreenRoutes: Sendable {
         public var previewsPerSecond: Int
         public var addressPrefix: String?
         public var towns: [ScreenSettings.Town]
+        /// How many times the hall display speaks each call (kiosk.yaml `hall.callRepeat`, default 2).
+        public var callRepeat: Int
 
         public init(hallName: String, kioskId: String, consultationPhone: String?, voicePrompts: Bool, sessionTimeoutSeconds: Int,
-                    warningSeconds: Int, previewsPerSecond: Int, addressPrefix: String?, towns: [ScreenSettings.Town]) {
+                    warningSeconds: Int, previewsPerSecond: Int, addressPrefix: String?, towns: [ScreenSettings.Town], callRepeat: Int = 2) {
+            self.callRepeat = callRepeat
             self.hallName = hallName
             self.kioskId = kioskId
             self.consultationPhone = consultationPhone
@@ -104,6 +107,12 @@ public struct ScreenRoutes: Sendable {
     public func add(to router: Router<KioskRequestContext>) {
         router.get("/") { _, _ -> Response in
             try asset("index.html")
+        }
+        router.get("/hall") { _, _ -> Response in
+            try asset("hall.html")
+        }
+        router.get("/window") { _, _ -> Response in
+            try asset("window.html")
         }
         router.get("/screen/{file}") { _, context -> Response in
             try asset(try context.parameters.require("file"))
@@ -232,7 +241,9 @@ public actor VoicePrompts {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let count = (try? FileManager.default.contentsOfDirectory(atPath: directory).count) ?? 0
         let keep = count < cacheLimit
-        let target = keep ? path + ".part" : directory + "/uncached-\(UUID().uuidString).wav"
+        // Each request speaks into its own file: two asking for the same prompt at once (the hall
+        // display and a phone, two displays) never write one file together.
+        let target = keep ? path + ".\(UUID().uuidString).part" : directory + "/uncached-\(UUID().uuidString).wav"
         try await Self.speak(text, to: target, executable: executable)
         defer { if !keep { try? FileManager.default.removeItem(atPath: target) } }
         guard let bytes = FileManager.default.contents(atPath: target), !bytes.isEmpty else {

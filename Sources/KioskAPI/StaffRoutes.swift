@@ -108,6 +108,7 @@ public struct StaffRoutes: Sendable {
         // and the role once, and hands the login to the route in `context.staffLogin`.
         let staff = router.group("/api/v1/staff").add(middleware: StaffLoginMiddleware(door: door, needs: .staff))
         let technician = router.group("/api/v1/staff").add(middleware: StaffLoginMiddleware(door: door, needs: .technician))
+        addWindowRoutes(to: router)
         router.post("/api/v1/staff/login") { request, context -> LoginAnswer in
             let body = try await request.decodeJSON(LoginBody.self, context: context)
             guard PINHash.pinLengths.contains(body.pin.count), body.pin.allSatisfy({ $0.isASCII && $0.isNumber }) else {

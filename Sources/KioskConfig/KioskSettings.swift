@@ -150,7 +150,37 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         }
     }
 
+    /// Hall mode: the queue shared by the hall's kiosks and windows (`hall: {store: postgres, url: …}`).
+    /// Absent or `store: sqlite`: the single kiosk numbers its own tickets in its SQLite store.
+    public struct Hall: Sendable, Hashable, Codable {
+        public enum StoreKind: String, Sendable, Hashable, Codable, CaseIterable {
+            /// The kiosk's own SQLite store (the default; no server).
+            case sqlite
+            /// The hall's PostgreSQL server at `url`.
+            case postgres
+        }
+
+        public var store: StoreKind
+        /// `postgres://user[:password]@host[:port]/database` (`?sslmode=require` for TLS).
+        public var url: String?
+        /// Minutes a skipped ticket (过号) may be put back in the queue (default 30).
+        public var skipGraceMinutes: Int?
+        /// Seconds one hall database call may take before the kiosk calls it unreachable (default 3).
+        public var timeoutSeconds: Double?
+        /// Seconds between the link checks that feed health and the reconcile (default 2).
+        public var checkIntervalSeconds: Double?
+        /// How many times the hall display (`/hall`) speaks each call (1–5, default 2).
+        public var callRepeat: Int?
+
+        public init(store: StoreKind, url: String? = nil, skipGraceMinutes: Int? = nil, timeoutSeconds: Double? = nil,
+                    checkIntervalSeconds: Double? = nil) {
+            self.store = store; self.url = url; self.skipGraceMinutes = skipGraceMinutes; self.timeoutSeconds = timeoutSeconds
+            self.checkIntervalSeconds = checkIntervalSeconds
+        }
+    }
+
     public var kiosk: Identity
+    public var hall: Hall?
     public var api: API
     /// Where the database and captured pages live; relative paths are relative to the config directory.
     public var dataDirectory: String

@@ -146,6 +146,34 @@ struct Validator {
         if session.warningSeconds < 0 || session.warningSeconds >= session.inactivityTimeoutSeconds {
             error(file, ["session", "warningSeconds"], "warningSeconds must be at least 0 and less than inactivityTimeoutSeconds")
         }
+        if let hall = settings.hall {
+            switch hall.store {
+            case .sqlite:
+                if hall.url != nil { error(file, ["hall", "url"], "url is only for store: postgres (store: sqlite keeps the queue in the kiosk's own store)") }
+            case .postgres:
+                if let url = hall.url {
+                    let parts = URLComponents(string: url)
+                    if parts == nil || !["postgres", "postgresql"].contains(parts?.scheme ?? "") || (parts?.host ?? "").isEmpty
+                        || (parts?.path ?? "").count < 2 {
+                        error(file, ["hall", "url"], "url '\(url.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression))' must be postgres://user@host[:port]/database")
+                    }
+                } else {
+                    error(file, ["hall", "store"], "store: postgres needs url: postgres://user@host[:port]/database")
+                }
+            }
+            if let minutes = hall.skipGraceMinutes, !(0...240).contains(minutes) {
+                error(file, ["hall", "skipGraceMinutes"], "skipGraceMinutes must be 0–240 (got \(minutes))")
+            }
+            if let seconds = hall.timeoutSeconds, !(0.1...60).contains(seconds) {
+                error(file, ["hall", "timeoutSeconds"], "timeoutSeconds must be 0.1–60 (got \(seconds))")
+            }
+            if let times = hall.callRepeat, !(1...5).contains(times) {
+                error(file, ["hall", "callRepeat"], "callRepeat must be 1–5 (got \(times))")
+            }
+            if let seconds = hall.checkIntervalSeconds, !(0.2...300).contains(seconds) {
+                error(file, ["hall", "checkIntervalSeconds"], "checkIntervalSeconds must be 0.2–300 (got \(seconds))")
+            }
+        }
         let up = settings.upstream
         if !isWebURL(up.endpoint, allowPlainHTTP: false) {
             error(file, ["upstream", "endpoint"], "endpoint '\(up.endpoint)' must be an https URL (plain http only to a loopback address)")

@@ -89,7 +89,9 @@ public struct Kiosk: Sendable {
         let (devices, printers) = PrinterFleet.attach(to: built, profilesDirectory: configuration.profilesDirectory, store: store,
                                                       kioskId: settings.kiosk.id, clock: options.clock, logger: logger)
         let licences = SessionLicences()
-        let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, licences: licences, logger: logger)
+        let hallLink = try HallLink.make(for: settings, logger: logger)
+        let desk = FrontDesk(configuration: configuration, store: store, clock: options.clock, licences: licences, logger: logger,
+                             hallLink: hallLink)
         let platform = try PlatformConnection.adapter(for: settings.upstream, logger: logger)
         var upstreamLogger = logger
         upstreamLogger[metadataKey: "upstream"] = "\(settings.upstream.effectivePlatform.rawValue)"
@@ -171,7 +173,7 @@ public struct Kiosk: Sendable {
 
     var health: HealthRoutes {
         HealthRoutes(board: board, kioskID: configuration.settings.kiosk.id, version: OneWindowVersion.current, maintenance: maintenance,
-                     upstream: outboxWatch, disk: dataDisk)
+                     upstream: outboxWatch, disk: dataDisk, hall: desk.hallLink)
     }
 
     var staffRoutes: StaffRoutes {
@@ -224,7 +226,7 @@ public struct Kiosk: Sendable {
                             voicePrompts: screen.voicePrompts ?? true, sessionTimeoutSeconds: settings.session.inactivityTimeoutSeconds,
                             warningSeconds: settings.session.warningSeconds,
                             previewsPerSecond: settings.materials?.previewsPerSecond ?? 4, addressPrefix: screen.addressPrefix,
-                            towns: screen.towns ?? []),
+                            towns: screen.towns ?? [], callRepeat: settings.hall?.callRepeat ?? 2),
             citizen: citizen, voiceCache: dataDirectory + "/voice")
     }
 
@@ -272,6 +274,11 @@ public struct Kiosk: Sendable {
         app.addServices(outboxWatch)
         app.addServices(retention)
         app.addServices(MemoryTrimmer(interval: .seconds(60)))
+        if let hallLink = desk.hallLink {
+            let seconds = configuration.settings.hall?.checkIntervalSeconds ?? 2
+            app.addServices(HallLinkService(link: hallLink, clock: clock, interval: .milliseconds(Int(seconds * 1000))))
+            app.addServices(HallCallFeed(desk: desk, events: events, logger: logger))
+        }
         if let padRatings { app.addServices(padRatings) }
         for case let reader as IDCardReaderService in devices {
             app.addServices(CardSessionBridge(reader: reader, sessions: sessions, events: events, logger: logger,
@@ -324,3 +331,4 @@ public struct Kiosk: Sendable {
         logger.info("kioskd stopped")
     }
 }
+

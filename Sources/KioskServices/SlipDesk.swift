@@ -121,7 +121,7 @@ public struct SlipDesk: Sendable {
             return SlipOutcome(jobId: nil, state: "noPrinter", message: "请记住您的号码：\(ticket.number)")
         }
         let document = QueueTicketSlip(ticket: ticket.number.description, categoryName: ticket.categoryName, waiting: ticket.waitingAhead,
-                                       issuedAt: ticket.issuedAt,
+                                       issuedAt: ticket.issuedAt, qrURL: ticket.token.map(desk.queuePositionURL(token:)),
                                        ratingCode: try? await desk.ratingCode(for: .ticket(ticket.id))).document(context: context)
         do {
             let outcome = try await print(document, on: printer, reference: "ticket:\(ticket.id)")

@@ -32,6 +32,16 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case notRateable(String)
     /// A rating's comment is longer than the platform takes.
     case commentTooLong(maximum: Int)
+    /// The window is paused (暂停服务) with this reason.
+    case windowPaused(window: String, reason: String)
+    /// Another staff member is signed in at the window.
+    case windowHeldBy(window: String, staff: String)
+    /// Nobody is signed in at the window (open it first).
+    case windowNotOpen(window: String)
+    /// The window has no called ticket for this step.
+    case nothingCalled(window: String)
+    /// A skipped ticket came back after the re-queue grace.
+    case skipGraceExpired(ticket: String)
 
     public var description: String {
         switch self {
@@ -51,6 +61,11 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .ticketStep(from, to): "a \(from.rawValue) ticket cannot become \(to.rawValue)"
         case let .notRateable(s): "\(s) cannot be rated yet"
         case let .commentTooLong(maximum): "a rating's comment may be at most \(maximum) characters"
+        case let .windowPaused(window, reason): "window \(window) is paused (\(reason))"
+        case let .windowHeldBy(window, staff): "staff member \(staff) is signed in at window \(window)"
+        case let .windowNotOpen(window): "nobody is signed in at window \(window): open it first"
+        case let .nothingCalled(window): "window \(window) has no called ticket"
+        case let .skipGraceExpired(ticket): "ticket \(ticket) was skipped longer ago than the re-queue grace"
         }
     }
 
@@ -72,6 +87,11 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case .ticketStep: "该号码当前状态不允许此操作"
         case .notRateable: "服务完成后才能评价"
         case let .commentTooLong(maximum): "评价意见请不超过\(maximum)字"
+        case .windowPaused: "该窗口暂停服务"
+        case .windowHeldBy: "该窗口已有其他工作人员登录"
+        case .windowNotOpen: "请先登录该窗口"
+        case .nothingCalled: "该窗口当前没有已呼叫的号码"
+        case .skipGraceExpired: "过号时间已超过规定时限，请重新取号"
         }
     }
 }

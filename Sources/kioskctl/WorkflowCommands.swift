@@ -4,6 +4,7 @@ import FrontDesk
 import KioskServices
 import IDCard
 import KioskConfig
+import Logging
 import Store
 import Workflow
 
@@ -19,7 +20,9 @@ struct DeskOptions: ParsableArguments {
     func desk(creating: Bool = false) throws -> FrontDesk {
         let configuration = try loadConfiguration(config)
         let store = try openKioskStore(data: data, configuration: configuration, creating: creating)
-        return FrontDesk(configuration: configuration, store: store)
+        // Hall mode: the queue commands work on the hall's shared queue (kiosk.yaml's hall.url).
+        let hallLink = try HallLink.make(for: configuration.settings, logger: Logger(label: "kioskctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return FrontDesk(configuration: configuration, store: store, hallLink: hallLink)
     }
 }
 
@@ -30,6 +33,7 @@ func deskCall<T>(_ body: () async throws(FrontDeskError) -> T) async throws -> T
     } catch {
         Console.err("\(error)")
         if case .storage = error { throw ExitCode(74) }
+        if case .hallUnavailable = error { throw ExitCode(69) }
         throw ExitCode(2)
     }
 }
@@ -221,7 +225,7 @@ struct SupervisionCommand: AsyncParsableCommand {
 struct QueueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue", abstract: "Queue tickets: waiting counts, issue, call the next, skip, assign windows.",
-        subcommands: [Status.self, Issue.self, Call.self, Skip.self, Window.self, Appointments.self], defaultSubcommand: Status.self)
+        subcommands: [Status.self, Issue.self, Call.self, Skip.self, Requeue.self, Window.self, Appointments.self], defaultSubcommand: Status.self)
 
     /// `kioskctl queue appointments import FILE.csv`: appointments staff drop in, checked in by ID card at the kiosk.
     struct Appointments: AsyncParsableCommand {
@@ -280,13 +284,22 @@ struct QueueCommand: AsyncParsableCommand {
                                 waiting: try await deskCall { () async throws(FrontDeskError) in try await desk.waitingCount(category: c.code) }))
             }
             let windows = try await deskCall { () async throws(FrontDeskError) in try await desk.windows() }
+            let hallWindows = desk.isHallMode ? try await deskCall { () async throws(FrontDeskError) in try await desk.serviceWindows() } : nil
             if options.json {
-                struct Out: Encodable { var categories: [Row]; var windows: [String: [String]] }
-                Console.json(Out(categories: rows, windows: windows))
+                struct Out: Encodable { var categories: [Row]; var windows: [String: [String]]; var hall: [ServiceWindow]? }
+                Console.json(Out(categories: rows, windows: windows, hall: hallWindows))
                 return
             }
+            if let link = desk.hallLink { Console.out("hall queue: \(link.store.redactedURL)") }
             for r in rows { Console.out("\(r.prefix)  \(r.name.padded(14))  waiting \(r.waiting)") }
-            for (w, cats) in windows.sorted(by: { $0.key < $1.key }) { Console.out("window \(w): \(cats.joined(separator: ", "))") }
+            if let hallWindows {
+                for w in hallWindows {
+                    Console.out("window \(w.id): \(w.categories.joined(separator: ", "))" + (w.staff.map { "  staff \($0)" } ?? "  (nobody signed in)")
+                                + (w.paused ? "  PAUSED: \(w.pauseReason ?? "")" : ""))
+                }
+            } else {
+                for (w, cats) in windows.sorted(by: { $0.key < $1.key }) { Console.out("window \(w): \(cats.joined(separator: ", "))") }
+            }
         }
     }
 
@@ -324,6 +337,17 @@ struct QueueCommand: AsyncParsableCommand {
             let desk = try options.desk(creating: true)
             let t = try await deskCall { () async throws(FrontDeskError) in try await desk.finishTicket(id: id, as: .skipped) }
             Console.out("\(t.number): \(t.state.chineseName)")
+        }
+    }
+
+    struct Requeue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Put a skipped ticket (过号) back in the queue within the hall's grace (hall mode).")
+        @OptionGroup var options: DeskOptions
+        @Argument(help: "Ticket number, e.g. A007.") var number: String
+        func run() async throws {
+            let desk = try options.desk(creating: true)
+            let t = try await deskCall { () async throws(FrontDeskError) in try await desk.requeue(number: number) }
+            Console.out("\(t.number): \(t.state.chineseName), \(t.waitingAhead) ahead")
         }
     }
 

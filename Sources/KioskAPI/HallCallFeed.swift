@@ -1,0 +1,43 @@
+import Foundation
+import FrontDesk
+import Logging
+import ServiceLifecycle
+
+/// Brings every call of the hall (any window, worked through any kiosk) to this kiosk's event
+/// stream as `ticketCalled`, so a hall display on any kioskd shows and speaks them all: it reads
+/// the hall store's new calls every `interval` (a display shows a call well within a second).
+/// Calls made before kioskd started are not replayed.
+public struct HallCallFeed: Service {
+    let desk: FrontDesk
+    let events: KioskEventLog
+    let interval: Duration
+    let logger: Logger
+
+    public init(desk: FrontDesk, events: KioskEventLog, interval: Duration = .milliseconds(200), logger: Logger) {
+        self.desk = desk
+        self.events = events
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var last: Int64?
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                if let seen = last {
+                    for call in try await desk.hallCalls(after: seen) {
+                        events.publish(.ticketCalled, TicketCalledEvent(ticket: call.ticket, window: call.window, category: call.category,
+                                                                        categoryName: call.categoryName, recall: call.recall, calledAt: call.at))
+                        last = call.id
+                    }
+                } else {
+                    last = try await desk.lastHallCallID()
+                }
+            } catch {
+                // The hall database is away: the link's check reports it; calls resume when it returns.
+            }
+            let interval = interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
