@@ -210,6 +210,13 @@ extension WorkflowError {
         case .ticketStep: (.conflict, "ticket-step-not-allowed")
         case .notRateable: (.conflict, "not-rateable")
         case .commentTooLong: (.unprocessableContent, "comment-too-long")
+        case .nothingOwed: (.conflict, "nothing-owed")
+        case .deferralLapsed: (.conflict, "deferral-lapsed")
+        case .identityMismatch: (.forbidden, "identity-mismatch")
+        case .identificationLocked: (.tooManyRequests, "identification-locked")
+        case .nothingCaptured: (.unprocessableContent, "nothing-captured")
+        case .wrongDraftKind: (.conflict, "wrong-draft-kind")
+        case .invalidMailingAddress: (.unprocessableContent, "invalid-mailing-address")
         }
     }
 }

@@ -430,6 +430,16 @@ public struct StaffRoutes: Sendable {
                                     + "; move them with POST /api/v1/staff/rectifications/{id}/move or `kioskctl rectifications move`",
                                 action: nil, since: nil))
         }
+        if let due = try? await desk.deferralsDueSoon(), !due.isEmpty {
+            // A working day before the catalogue's consequence applies to a 容缺 filing (退件 / 不予受理).
+            let filings = Set(due.map(\.filingNumber)).count
+            alerts.append(Alert(code: "deferral-due", severity: due.contains(where: \.lapsed) ? "critical" : "warning", source: "supervision",
+                                title: "有 \(filings) 件容缺受理办件的补交材料即将到期，逾期将按退件或不予受理处理",
+                                detail: "deferred materials due by the next working day: " + due.prefix(5).map {
+                                    "\($0.filingNumber) \($0.materialName) (due \($0.deadline), then \($0.consequence.rawValue)\($0.lapsed ? ", past" : ""))"
+                                }.joined(separator: ", ") + "; remind the applicant or record the material at a window",
+                                action: nil, since: nil))
+        }
         if let notices = try? await desk.supervisionNotices(limit: 20), !notices.isEmpty {
             alerts.append(Alert(code: "red-card", severity: "warning", source: "supervision",
                                 title: "有 \(notices.count) 件办件超期2个工作日以上（红灯督办）",
