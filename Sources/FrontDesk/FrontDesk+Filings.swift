@@ -21,6 +21,10 @@ public struct Draft: Sendable, Hashable {
     public var state: DraftState
     public var slots: [Slot]
     public var createdAt: Date
+    /// For a supplement (补交): the filing it completes (its slots are the materials still owed).
+    public var supplementFor: String?
+    /// For a supplement: the materials the filing still owes, with their deadlines.
+    public var owed: [DeferredMaterial] = []
     /// Who it is for (nil once abandoned and wiped); never shown unmasked outside the desk.
     var applicant: Applicant?
     var applicantKey: String
@@ -70,12 +74,20 @@ extension FrontDesk {
     func loadDraft(_ tx: StoreTransaction, id: String) throws -> Draft {
         guard let row = try tx.drafts.find(id: id) else { throw WorkflowError.notFound("draft \(id)") }
         let subject = row.subject
-        guard let requirements = catalogue.materialList(for: subject) else { throw WorkflowError.unknownSubject(subject) }
+        guard var requirements = catalogue.materialList(for: subject) else { throw WorkflowError.unknownSubject(subject) }
+        var owed: [DeferredMaterial] = []
+        if let number = row.supplementFor {
+            // A supplement asks only for what the filing still owes.
+            owed = (try tx.filings.find(number: number)?.deferred ?? []).filter(\.isOwed)
+            let codes = Set(owed.map(\.code))
+            requirements = requirements.filter { codes.contains($0.material.code) }
+        }
         // An abandoned draft's applicant was wiped ('{}'): it then holds nothing.
         let applicant = try? JSONDecoder().decode(Applicant.self, from: Data(row.applicantJSON.utf8))
         let key = row.applicantKey
         let pages = try tx.drafts.pages(draftID: id)
-        let held = try tx.drafts.heldMaterials(applicantKey: key).mapValues { HeldMaterialSource.earlierFiling(number: $0) }
+        let held = row.supplementFor != nil ? [:]
+            : try tx.drafts.heldMaterials(applicantKey: key).mapValues { HeldMaterialSource.earlierFiling(number: $0) }
         let available: [String: String] = applicant.map { self.licences.licences(for: $0) } ?? [:]
         let slots = requirements.map { r in
             var source = held[r.material.code]
@@ -88,8 +100,9 @@ extension FrontDesk {
         case let .item(code): catalogue.item(code: code)?.name ?? code
         case let .bundle(code): catalogue.bundle(code: code)?.name ?? code
         }
-        return Draft(id: id, subject: subject, title: title, sessionID: row.sessionID, state: row.state, slots: slots,
-                     createdAt: row.createdAt, applicant: applicant, applicantKey: key)
+        return Draft(id: id, subject: subject, title: row.supplementFor == nil ? title : "补交材料：\(title)", sessionID: row.sessionID,
+                     state: row.state, slots: slots, createdAt: row.createdAt, supplementFor: row.supplementFor, owed: owed,
+                     applicant: applicant, applicantKey: key)
     }
 
     /// Records a captured page (by its SHA-256; the bytes live in the materials store) for a
@@ -162,23 +175,27 @@ extension FrontDesk {
     /// filings, their audit records (draft → submitted → accepted/conditionallyAccepted), the
     /// materials now held for the applicant and, per filing, one outbox row per distinct page followed by
     /// the filing's own row (same order key: the filing number) — all in one transaction.
-    public func submit(draftID: String, commitmentSigned: Bool = false, mailTo: String? = nil) async throws(FrontDeskError) -> SubmissionResult {
-        try await submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailTo: mailTo).result
+    public func submit(draftID: String, commitmentSigned: Bool = false, mailing: MailingAddress? = nil) async throws(FrontDeskError) -> SubmissionResult {
+        try await submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailing: mailing).result
     }
 
     /// `submit`, for a caller that also prints: the draft is loaded once, inside the transaction,
-    /// and its applicant and session come back with the result (for the notices and the ratings). `visitIsLive` is asked,
-    /// inside the transaction, whether the draft's session is still live: a draft whose visit
-    /// ended is refused (`sessionEnded`) and nothing is filed.
-    public func submitDraft(draftID: String, commitmentSigned: Bool = false, mailTo: String? = nil,
+    /// and its applicant and session come back with the result (for the notices and the ratings).
+    /// `visitIsLive` is asked, inside the transaction, whether the draft's session is still live: a
+    /// draft whose visit ended is refused (`sessionEnded`) and nothing is filed.
+    public func submitDraft(draftID: String, commitmentSigned: Bool = false, mailing mailing0: MailingAddress? = nil,
                             visitIsLive: @escaping @Sendable (String) -> Bool = { _ in true })
         async throws(FrontDeskError) -> (result: SubmissionResult, applicant: Applicant?, sessionID: String?) {
+        let mailing: MailingAddress?
+        do { mailing = try mailing0?.validated() } catch { throw .workflow(error) }
+        let mailingJSON = mailing.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }
         let now = clock.now()
         let moment = hall.moment(now)
         return try await write { [self] tx in
             let draft = try loadDraft(tx, id: draftID)
             guard draft.state == .open else { throw WorkflowError.draftClosed(draftID) }
             if let session = draft.sessionID, !visitIsLive(session) { throw WorkflowError.sessionEnded(session) }
+            guard draft.supplementFor == nil else { throw WorkflowError.wrongDraftKind(draft: draftID, supplement: true) }
             guard let items = catalogue.items(of: draft.subject) else { throw WorkflowError.unknownSubject(draft.subject) }
             let decision = AcceptanceDecision.decide(items: items, supplied: draft.supplied, commitmentSigned: commitmentSigned,
                                                      submittedAt: moment, deadlines: deadlines)
@@ -225,7 +242,7 @@ extension FrontDesk {
                 let subject = "filing:\(number)"
                 let submitted = try FilingLifecycle.next(from: .draft, on: .submit, by: .kiosk)
                 try appendAudit(tx, subject: subject, actor: .kiosk, at: now, event: "submit", from: FilingStatus.draft.description,
-                                to: submitted.description, reason: mailTo == nil ? nil : "送达方式：邮寄")
+                                to: submitted.description, reason: mailing == nil ? nil : "送达方式：邮寄")
                 let event: FilingEvent = d.status == .accepted ? .accept : .acceptConditionally
                 let decided = try FilingLifecycle.next(from: submitted, on: event, by: .kiosk)
                 try appendAudit(tx, subject: subject, actor: .kiosk, at: now, event: event.description,
@@ -249,7 +266,7 @@ extension FrontDesk {
                     applicant: applicant, decision: decided.description, receivedDay: d.receivedDay.description,
                     promisedDeadline: supervised ? d.promisedDeadline.description : nil, deferredMaterials: d.deferred,
                     heldMaterials: held.filter { itemCodes.contains($0.key) }, pages: pages.filter { itemCodes.contains($0.key) },
-                    commitmentSigned: commitmentSigned, mailTo: mailTo, kioskID: rules.kioskID, regionCode: rules.regionCode,
+                    commitmentSigned: commitmentSigned, mailing: mailing, kioskID: rules.kioskID, regionCode: rules.regionCode,
                     submittedAt: now, progressToken: token, responsible: item.responsible)), at: now)
                 records.append(FilingRecord(
                     id: id, draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number.description,
@@ -257,7 +274,7 @@ extension FrontDesk {
                     promisedDeadline: supervised ? d.promisedDeadline : nil, concludedDay: nil,
                     light: supervised ? .green : nil, worstLight: supervised ? .green : nil, deferred: d.deferred))
             }
-            try tx.drafts.markSubmitted(id: draftID, commitmentSigned: commitmentSigned, mailTo: mailTo, at: now)
+            try tx.drafts.markSubmitted(id: draftID, commitmentSigned: commitmentSigned, mailTo: mailingJSON, at: now)
             return (.filed(records), applicant, draft.sessionID)
         }
     }

@@ -11,6 +11,8 @@ public struct SupervisionSweep: Sendable, Hashable {
     public var changed: Int
     /// Filing numbers that turned red now and got a supervision notice (督办通知).
     public var newNotices: [String]
+    /// Filing numbers whose deferred material lapsed now: the catalogue's consequence was applied.
+    public var lapsedDeferrals: [String] = []
 }
 
 /// A supervision notice recorded for a red light.
@@ -22,9 +24,10 @@ public struct SupervisionNotice: Sendable, Hashable {
 }
 
 extension FrontDesk {
-    /// Recomputes the light of every open promised filing (suspended ones are paused: 特别程序 time
-    /// does not count), stores changed lights and the worst light each ever had, and records a
-    /// supervision notice the first time a filing turns red.
+    /// Applies the consequence of every deferred material past its deadline (退件 / 不予受理, once:
+    /// see `applyLapsedDeferrals`), then recomputes the light of every open promised filing
+    /// (suspended ones are paused: 特别程序 time does not count), stores changed lights and the
+    /// worst light each ever had, and records a supervision notice the first time a filing turns red.
     @discardableResult
     public func sweepSupervision() async throws(FrontDeskError) -> SupervisionSweep {
         let now = clock.now()
@@ -36,6 +39,10 @@ extension FrontDesk {
             var changed = 0
             var notices: [String] = []
             var lastAudit = try tx.audit.last()
+            let lapsed = try applyLapsedDeferrals(tx, today: today, at: now, audit: &lastAudit)
+            if !lapsed.isEmpty {
+                logger.notice("deferred materials lapsed: the catalogue's consequence applied", metadata: ["filings": "\(lapsed.count)"])
+            }
             // Read everything first (a cursor must not be open while the same table is updated).
             let rows = try tx.filings.openSupervised()
             for row in rows {
@@ -71,7 +78,7 @@ extension FrontDesk {
                 let shown = notices.prefix(10).joined(separator: ",") + (notices.count > 10 ? ",…" : "")
                 logger.warning("supervision: \(notices.count) filing(s) turned red (see kioskctl supervision)", metadata: ["filings": "\(shown)"])
             }
-            return SupervisionSweep(today: today, counts: counts, changed: changed, newNotices: notices)
+            return SupervisionSweep(today: today, counts: counts, changed: changed, newNotices: notices, lapsedDeferrals: lapsed)
         }
     }
 

@@ -21,6 +21,8 @@ public enum OutboxMessage: Sendable, Hashable {
     case queueStatistics(QueueDayStatistics)
     /// A closed month's rating figures.
     case ratingStatistics(RatingMonthStatistics)
+    /// Deferred materials handed in later (补交), or lapsed with the catalogue's consequence applied.
+    case supplement(SupplementMessage)
 
     /// The row kind the store files the message under.
     public var kind: OutboxKind {
@@ -32,6 +34,7 @@ public enum OutboxMessage: Sendable, Hashable {
         case .supervisionNotice: .supervisionNotice
         case .queueStatistics: .queueStatistics
         case .ratingStatistics: .ratingStatistics
+        case .supplement: .supplement
         }
     }
 
@@ -47,6 +50,7 @@ public enum OutboxMessage: Sendable, Hashable {
         case let .supervisionNotice(m): try encoder.encode(m)
         case let .queueStatistics(m): try encoder.encode(m)
         case let .ratingStatistics(m): try encoder.encode(m)
+        case let .supplement(m): try encoder.encode(m)
         }
         return String(decoding: data, as: UTF8.self)
     }
@@ -65,6 +69,7 @@ public enum OutboxMessage: Sendable, Hashable {
         case .supervisionNotice: self = .supervisionNotice(try decoder.decode(SupervisionNoticeMessage.self, from: data))
         case .queueStatistics: self = .queueStatistics(try decoder.decode(QueueDayStatistics.self, from: data))
         case .ratingStatistics: self = .ratingStatistics(try decoder.decode(RatingMonthStatistics.self, from: data))
+        case .supplement: self = .supplement(try decoder.decode(SupplementMessage.self, from: data))
         case .unrecognised: throw OutboxMessageError(description: "an outbox row of a kind this version does not know")
         }
     }
@@ -100,6 +105,9 @@ public struct FilingMessage: Sendable, Hashable, Codable {
     public var heldMaterials: [String: String]
     public var pages: [String: [String]]
     public var commitmentSigned: Bool
+    /// Where the result is mailed (邮寄送达), as its parts and a phone; nil to collect it.
+    public var mailing: MailingAddress?
+    /// The same address in one line (rows written before `mailing` carry only this).
     public var mailTo: String?
     public var kioskID: String
     public var regionCode: String
@@ -111,12 +119,13 @@ public struct FilingMessage: Sendable, Hashable, Codable {
 
     public init(number: String, itemCode: String, bundleCode: String?, siblingNumbers: [String], applicant: Applicant,
                 decision: String, receivedDay: String, promisedDeadline: String?, deferredMaterials: [DeferredMaterial],
-                heldMaterials: [String: String], pages: [String: [String]], commitmentSigned: Bool, mailTo: String?,
+                heldMaterials: [String: String], pages: [String: [String]], commitmentSigned: Bool, mailing: MailingAddress?,
                 kioskID: String, regionCode: String, submittedAt: Date, progressToken: String, responsible: Responsible?) {
         self.number = number; self.itemCode = itemCode; self.bundleCode = bundleCode; self.siblingNumbers = siblingNumbers
         self.applicant = applicant; self.decision = decision; self.receivedDay = receivedDay
         self.promisedDeadline = promisedDeadline; self.deferredMaterials = deferredMaterials; self.heldMaterials = heldMaterials
-        self.pages = pages; self.commitmentSigned = commitmentSigned; self.mailTo = mailTo; self.kioskID = kioskID
+        self.pages = pages; self.commitmentSigned = commitmentSigned; self.mailing = mailing
+        self.mailTo = mailing?.line; self.kioskID = kioskID
         self.regionCode = regionCode; self.submittedAt = submittedAt; self.progressToken = progressToken
         self.responsible = responsible
     }
@@ -149,4 +158,44 @@ public struct SupervisionNoticeMessage: Sendable, Hashable, Codable {
     public var light: String
     public var issuedAt: Date
     public var kioskID: String
+}
+
+/// What the outbox carries when a 容缺 filing's deferred materials are handed in (补交: `supplied`,
+/// with the pages of each, after them in the same order) or when one lapsed and the catalogue's
+/// consequence was applied (`lapsed`). No personal data: the platform knows the filing's applicant.
+public struct SupplementMessage: Sendable, Hashable, Codable {
+    /// One material handed in, with its pages' SHA-256s (uploaded before this message).
+    public struct Supplied: Sendable, Hashable, Codable {
+        public var code: String
+        public var name: String
+        public var pages: [String]
+
+        public init(code: String, name: String, pages: [String]) {
+            self.code = code; self.name = name; self.pages = pages
+        }
+    }
+
+    /// `supplied` or `lapsed`.
+    public var outcome: String
+    public var filingNumber: String
+    public var itemCode: String
+    /// Materials handed in now (empty when lapsed).
+    public var supplied: [Supplied]
+    /// Materials still owed after this, with their deadlines (empty when lapsed or complete).
+    public var stillOwed: [DeferredMaterial]
+    /// Materials that lapsed (empty when supplied).
+    public var lapsed: [DeferredMaterial]
+    /// The filing's status after this (`accepted` once nothing is owed, `withdrawn`/`rejected` when lapsed).
+    public var status: String
+    /// When lapsed: `withdraw` (退件) or `reject` (不予受理).
+    public var consequence: String?
+    public var at: Date
+    public var kioskID: String
+
+    public init(outcome: String, filingNumber: String, itemCode: String, supplied: [Supplied], stillOwed: [DeferredMaterial],
+                lapsed: [DeferredMaterial], status: String, consequence: String?, at: Date, kioskID: String) {
+        self.outcome = outcome; self.filingNumber = filingNumber; self.itemCode = itemCode; self.supplied = supplied
+        self.stillOwed = stillOwed; self.lapsed = lapsed; self.status = status; self.consequence = consequence
+        self.at = at; self.kioskID = kioskID
+    }
 }

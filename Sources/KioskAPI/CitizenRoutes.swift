@@ -126,6 +126,9 @@ public struct CitizenRoutes: Sendable {
     }
 
     struct SubmitBody: Decodable {
+        /// Mail the result (邮寄送达) to this address and phone; absent to collect it at a window.
+        var mailing: MailingAddress?
+        /// Replaced by `mailing` (refused, so an old client never silently loses its address).
         var mailTo: String?
         var commitmentSigned: Bool?
     }
@@ -271,10 +274,10 @@ public struct CitizenRoutes: Sendable {
         router.post("/api/v1/filings/{id}/submit") { request, context -> EditedResponse<Submitted> in
             let draftID = try context.parameters.require("id")
             let body = try await request.decodeJSON(SubmitBody.self, context: context)
-            if let mail = body.mailTo, mail.trimmingCharacters(in: .whitespaces).count < 5 || mail.count > 200 {
-                throw APIProblem.invalid("mailTo must be a postal address of 5–200 characters")
+            if body.mailTo != nil {
+                throw APIProblem.invalid("mailTo was replaced by mailing {phone, region, town, street?, community?, detail, recipient?}")
             }
-            let outcome = try await submission.submit(draftID: draftID, commitmentSigned: body.commitmentSigned ?? false, mailTo: body.mailTo)
+            let outcome = try await submission.submit(draftID: draftID, commitmentSigned: body.commitmentSigned ?? false, mailing: body.mailing)
             switch outcome {
             case let .incomplete(missing):
                 throw APIProblem(.unprocessableContent, code: "incomplete-materials", title: "材料不齐，请补齐以下材料后再提交",
@@ -304,6 +307,8 @@ public struct CitizenRoutes: Sendable {
                     promisedDeadline: first.promisedDeadline, progressUrl: first.progressUrl, slip: SlipView(slip), filings: filings))
             }
         }
+
+        addSupplements(to: router)
 
         router.get("/api/v1/progress/{token}") { _, context -> FilingProgress in
             let token = try context.parameters.require("token")

@@ -279,6 +279,13 @@ extension WorkflowError {
         case .windowNotOpen: (.conflict, "window-not-open")
         case .nothingCalled: (.conflict, "nothing-called")
         case .skipGraceExpired: (.conflict, "skip-grace-expired")
+        case .nothingOwed: (.conflict, "nothing-owed")
+        case .deferralLapsed: (.conflict, "deferral-lapsed")
+        case .identityMismatch: (.forbidden, "identity-mismatch")
+        case .identificationLocked: (.tooManyRequests, "identification-locked")
+        case .nothingCaptured: (.unprocessableContent, "nothing-captured")
+        case .wrongDraftKind: (.conflict, "wrong-draft-kind")
+        case .invalidMailingAddress: (.unprocessableContent, "invalid-mailing-address")
         }
     }
 }

@@ -21,7 +21,16 @@ enum ProgressPage {
             if let deadline = p.promisedDeadline { body += "<p>承诺办结日期：\(escape(deadline))</p>" }
             if !p.deferredMaterials.isEmpty {
                 body += "<h2>容缺后补材料</h2><ul>"
-                for m in p.deferredMaterials { body += "<li>\(escape(m.name))：\(escape(m.howToSupply))，请于\(escape(m.deadline.description))前补交</li>" }
+                for m in p.deferredMaterials {
+                    let consequence = m.effectiveConsequence.chineseName
+                    if m.suppliedAt != nil {
+                        body += "<li>\(escape(m.name))：已补交</li>"
+                    } else if m.lapsedAt != nil {
+                        body += "<li>\(escape(m.name))：逾期（\(escape(m.deadline.description))前）未补交，本件已按<b>\(escape(consequence))</b>处理</li>"
+                    } else {
+                        body += "<li>\(escape(m.name))：\(escape(m.howToSupply))，请于\(escape(m.deadline.description))前补交；逾期未补交的，按\(escape(consequence))处理</li>"
+                    }
+                }
                 body += "</ul>"
             }
             if let result = p.result {

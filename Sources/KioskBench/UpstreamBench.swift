@@ -147,7 +147,7 @@ enum UpstreamBench {
                     applicant: Applicant(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true),
                     decision: "accepted", receivedDay: "2026-11-23", promisedDeadline: "2026-11-24", deferredMaterials: [],
                     heldMaterials: ["M01": "电子证照"], pages: ["M02": [shas[0]], "M26": [shas[1]]], commitmentSigned: false,
-                    mailTo: nil, kioskID: "TZ01", regionCode: "370481", submittedAt: created,
+                    mailing: nil, kioskID: "TZ01", regionCode: "370481", submittedAt: created,
                     progressToken: String(format: "bench%027d", i), responsible: nil)
                 let payload = try OutboxMessage.filing(filing).storedPayload()
                 try tx.outbox.enqueue(kind: .filing, subject: number, orderKey: number, payload: payload, at: created)

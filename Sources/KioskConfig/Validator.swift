@@ -478,6 +478,10 @@ struct Validator {
                 if deferral.withinWorkingDays < 1 {
                     error(file, mat + ["deferral", "withinWorkingDays"], "withinWorkingDays must be at least 1")
                 }
+                if deferral.consequence == nil {
+                    warning(file, mat + ["deferral"],
+                            "the deferral of \(material.name) states no consequence (withdraw 退件 or reject 不予受理): 退件 applies when it lapses")
+                }
                 if item.promisedTimeLimit.unit == .workingDays && deferral.withinWorkingDays > item.promisedTimeLimit.value {
                     error(file, mat + ["deferral", "withinWorkingDays"],
                           "the deadline for \(material.name) (\(deferral.withinWorkingDays) working days) exceeds the promised time limit (\(item.promisedTimeLimit.value))")

@@ -25,8 +25,8 @@ public struct FilingSubmission: Sendable {
         self.slips = slips
     }
 
-    public func submit(draftID: String, commitmentSigned: Bool, mailTo: String?) async throws -> Outcome {
-        let (result, applicant, session) = try await visit.desk.submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailTo: mailTo,
+    public func submit(draftID: String, commitmentSigned: Bool, mailing: MailingAddress?) async throws -> Outcome {
+        let (result, applicant, session) = try await visit.desk.submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailing: mailing,
                                                                    visitIsLive: visit.isLive)
         switch result {
         case let .incomplete(missing): return .incomplete(missing)

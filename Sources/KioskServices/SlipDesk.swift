@@ -110,9 +110,38 @@ public struct SlipDesk: Sendable {
             applicantIDNumber: applicant?.idNumber ?? "", acceptedAt: acceptedAt, department: item.implementingBody,
             promisedDeadline: deadline, promisedTimeLimit: limit,
             missing: record.deferred.map { .init(name: $0.name, howToSupply: $0.howToSupply, deadline: $0.deadline.description) },
-            commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
+            ifLate: Self.ifLate(record.deferred), commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
             acceptedLocallyOnly: acceptedLocallyOnly, ratingCode: ratingCode,
             responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person).document(context: context)
+    }
+
+    /// What the catalogue says happens when a deferred material is late, as the notice prints it.
+    static func ifLate(_ deferred: [DeferredMaterial]) -> String? {
+        guard !deferred.isEmpty else { return nil }
+        return deferred.contains { $0.effectiveConsequence == .reject }
+            ? "逾期未补交的，不予受理，已提交材料退回，需重新申请。"
+            : "逾期未补交的，视为撤回申请（退件），已提交材料退回，需重新申请。"
+    }
+
+    /// The 补交 receipt (补交材料收件凭证) of a supplement handed in.
+    public func printSupplement(_ record: SupplementRecord, applicant: Applicant?) async -> SlipOutcome {
+        guard let printer = printer(for: .receiptPrinter), let number = record.filing.number else {
+            return SlipOutcome(jobId: nil, state: "noPrinter", message: "补交凭证暂无法打印，可扫描受理单二维码查看进度")
+        }
+        let item = desk.catalogue.item(code: record.filing.itemCode)
+        let document = SupplementReceipt(
+            filingNumber: number, itemName: record.itemName, applicantName: applicant?.name ?? "",
+            applicantIDNumber: applicant?.idNumber ?? "", suppliedAt: record.at,
+            supplied: record.supplied.map { .init(name: $0.name, pages: $0.pages.count) },
+            stillOwed: record.stillOwed.map { .init(name: $0.name, deadline: $0.deadline.description, ifLate: $0.effectiveConsequence.chineseName) },
+            statusName: record.filing.status.chineseName, progressURL: desk.progressURL(token: record.filing.progressToken),
+            consultationPhone: item?.consultationPhone).document(context: context)
+        do {
+            let printed = try await print(document, on: printer, reference: "supplement:\(number)")
+            return SlipOutcome(jobId: printed.jobId, state: printed.state.rawValue, message: printed.citizenMessage)
+        } catch {
+            return SlipOutcome(jobId: nil, state: "failed", message: "补交凭证打印失败，请到服务窗口领取")
+        }
     }
 
     /// A queue ticket's slip on the ticket printer; without one, the screen says the number to remember.

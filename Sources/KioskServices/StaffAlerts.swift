@@ -27,7 +27,8 @@ public struct StaffAlert: Codable, Sendable, Hashable {
 /// The use case "what needs staff attention now": which reading is an alert, how severe, and what
 /// it tells staff to do — devices (paper out/low/jammed, absent, failed), the data disk, the
 /// staff door's lockouts, maintenance, the outbox (behind for over an hour, stuck, rejected),
-/// overdue 差评 rectifications and red-light supervision notices. The staff API shows the list;
+/// overdue 差评 rectifications, 补交 materials due by the next working day and red-light
+/// supervision notices. The staff API shows the list;
 /// the thresholds live only here.
 public struct StaffAlerts: Sendable {
     /// A lockout of the staff door (`account` nil) or of one account.
@@ -121,6 +122,16 @@ public struct StaffAlerts: Sendable {
                                 title: "有 \(overdue.count) 条差评整改已超过办理期限",
                                 detail: "rectifications past their deadline: " + overdue.prefix(5).map { "#\($0.id) (\($0.status.rawValue), due \($0.deadline))" }.joined(separator: ", ")
                                     + "; move them with POST /api/v1/staff/rectifications/{id}/move or `kioskctl rectifications move`",
+                                action: nil, since: nil))
+        }
+        if let due = try? await desk.deferralsDueSoon(), !due.isEmpty {
+            // A working day before the catalogue's consequence applies to a 容缺 filing (退件 / 不予受理).
+            let filings = Set(due.map(\.filingNumber)).count
+            alerts.append(StaffAlert(code: "deferral-due", severity: due.contains(where: \.lapsed) ? "critical" : "warning", source: "supervision",
+                                title: "有 \(filings) 件容缺受理办件的补交材料即将到期，逾期将按退件或不予受理处理",
+                                detail: "deferred materials due by the next working day: " + due.prefix(5).map {
+                                    "\($0.filingNumber) \($0.materialName) (due \($0.deadline), then \($0.consequence.rawValue)\($0.lapsed ? ", past" : ""))"
+                                }.joined(separator: ", ") + "; remind the applicant or record the material at a window",
                                 action: nil, since: nil))
         }
         if let notices = try? await desk.supervisionNotices(limit: 20), !notices.isEmpty {

@@ -315,6 +315,22 @@ enum Migrations {
                 t.column("beats", .integer).notNull()
             }
         }
+        migrator.registerMigration("v11: deferred materials handed in later (补交) or lapsed") { db in
+            // What the catalogue said becomes of the filing if the material does not follow
+            // (withdraw 退件 | reject 不予受理; null in rows from before: 退件), and when its deadline
+            // passed without it and that was applied (once: the sweep sets it in the same transaction).
+            try db.alter(table: "deferredMaterial") { t in
+                t.add(column: "consequence", .text)
+                t.add(column: "lapsedAt", .datetime)
+            }
+            // The sweep and the staff alerts read the still-owed materials by deadline.
+            try db.execute(sql: "CREATE INDEX deferredMaterial_owed ON deferredMaterial (deadline) WHERE suppliedAt IS NULL AND lapsedAt IS NULL")
+            // A supplement (补交) is put together like a draft (pages captured in a session, wiped if
+            // the session ends first); it names the filing it completes.
+            try db.alter(table: "draft") { t in
+                t.add(column: "supplementFor", .text)
+            }
+        }
         return migrator
     }
 }

@@ -98,6 +98,13 @@ public final class HTTPPlatformAdapter: PlatformAdapter {
         return try decode(PlatformReceipt.self, answer, what: "supervision notice receipt")
     }
 
+    public func postSupplement(_ supplement: SupplementMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        let number = supplement.filingNumber.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? supplement.filingNumber
+        let answer = try await call(.POST, "/v1/filings/\(number)/supplements", body: try Self.json(supplement), contentType: "application/json",
+                                    idempotencyKey: idempotencyKey)
+        return try decode(PlatformReceipt.self, answer, what: "supplement receipt")
+    }
+
     /// The reference API's JSON (`platform-openapi.yaml`): the message's fields, sorted keys, ISO 8601 times.
     static func json(_ message: some Encodable) throws(PlatformError) -> [UInt8] {
         let encoder = JSONEncoder()

@@ -235,6 +235,8 @@ public final class OutboxRelay: Service, Sendable {
             return try await platform.postRatingStatistics(statistics, idempotencyKey: key).caseId
         case let .supervisionNotice(notice):
             return try await platform.postSupervisionNotice(notice, idempotencyKey: key).caseId
+        case let .supplement(supplement):
+            return try await platform.postSupplement(supplement, idempotencyKey: key).caseId
         }
     }
 

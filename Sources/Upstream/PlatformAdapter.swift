@@ -27,6 +27,10 @@ public protocol PlatformAdapter: Sendable {
     /// Sends a supervision notice (督办通知单) of a filing two working days past its promised
     /// deadline, naming the responsible department, with a key that stays the same across retries.
     func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt
+    /// Sends a 补交 (deferred materials handed in, after their pages) or a lapse (a deferred material
+    /// past its deadline, the catalogue's consequence applied) of a filing the platform has, with a
+    /// key that stays the same across retries.
+    func postSupplement(_ supplement: SupplementMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt
     /// The electronic licences (电子证照) the licence library holds for an ID number.
     func licences(holder idNumber: String) async throws(PlatformError) -> [PlatformLicence]
     /// The appointments (预约) made on the platform for a hall day (`YYYY-MM-DD`), for check-in by ID card.

@@ -93,6 +93,10 @@ public actor SimulatedPlatform: PlatformAdapter {
     public func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
         remember(idempotencyKey)
     }
+
+    public func postSupplement(_ supplement: SupplementMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
+        remember(idempotencyKey)
+    }
 }
 
 /// The last keys seen, oldest dropped first once `capacity` is reached.

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a material counts as supplied without new pages (一次办事提交一份材料 / 无证明).
 public enum HeldMaterialSource: Sendable, Hashable, Codable {
     /// Supplied with an earlier filing of the same applicant at this kiosk.
@@ -41,16 +43,52 @@ public struct MissingMaterial: Sendable, Hashable, Codable {
     public var forItems: [String]
 }
 
+/// What becomes of a 容缺 filing whose deferred material has not followed by its deadline.
+public enum DeferralConsequence: String, Sendable, Hashable, Codable, CaseIterable {
+    /// 退件: the application is taken as withdrawn (`withdrawn`).
+    case withdraw
+    /// 不予受理: the application is not accepted after all (`rejected`); a filing the department
+    /// has already started handling is withdrawn instead (the lifecycle has no rejection there).
+    case reject
+
+    /// `退件` / `不予受理`.
+    public var chineseName: String {
+        switch self {
+        case .withdraw: "退件"
+        case .reject: "不予受理"
+        }
+    }
+
+    /// The lifecycle event that applies it to a filing in `status`.
+    public func event(from status: FilingStatus) -> FilingEvent {
+        self == .reject && status == .conditionallyAccepted ? .reject : .withdraw
+    }
+}
+
 /// A deferrable material accepted as missing (容缺), with the day it must follow by.
 public struct DeferredMaterial: Sendable, Hashable, Codable {
     public var code: String
     public var name: String
     public var howToSupply: String
     public var deadline: CivilDate
+    /// What happens if it has not followed by `deadline` (nil in rows written before it was stored: 退件).
+    public var consequence: DeferralConsequence?
+    /// When it was handed in (补交); nil while still owed.
+    public var suppliedAt: Date?
+    /// When its deadline passed without it and the consequence was applied.
+    public var lapsedAt: Date?
 
-    public init(code: String, name: String, howToSupply: String, deadline: CivilDate) {
+    public init(code: String, name: String, howToSupply: String, deadline: CivilDate, consequence: DeferralConsequence? = nil,
+                suppliedAt: Date? = nil, lapsedAt: Date? = nil) {
         self.code = code; self.name = name; self.howToSupply = howToSupply; self.deadline = deadline
+        self.consequence = consequence; self.suppliedAt = suppliedAt; self.lapsedAt = lapsedAt
     }
+
+    /// The consequence that applies (退件 when the catalogue named none).
+    public var effectiveConsequence: DeferralConsequence { consequence ?? .withdraw }
+
+    /// Still owed: neither handed in nor lapsed.
+    public var isOwed: Bool { suppliedAt == nil && lapsedAt == nil }
 }
 
 /// The decision for one item of a submission.
@@ -98,7 +136,8 @@ public enum AcceptanceDecision: Sendable, Hashable {
                     let deferral = material.deferral!  // effectiveNeed is .deferrable only with a deferral
                     deferred.append(DeferredMaterial(
                         code: material.code, name: material.name, howToSupply: deferral.howToSupply,
-                        deadline: deadlines.deferredMaterialDeadline(deferral, received: received, promised: promised)))
+                        deadline: deadlines.deferredMaterialDeadline(deferral, received: received, promised: promised),
+                        consequence: deferral.consequence))
                 case .required:
                     if var known = missing[material.code] {
                         known.forItems.append(item.name)

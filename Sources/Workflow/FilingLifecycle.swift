@@ -14,7 +14,8 @@ public enum FilingDelivery: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// Where a filing (办件) is in its life, after the domain's lifecycle: draft → submitted (收件) →
-/// accepted (受理) | conditionallyAccepted (容缺受理) | rejected (不予受理) | correctionNotified
+/// accepted (受理) | conditionallyAccepted (容缺受理 → accepted once every deferred material is handed
+/// in, or rejected / withdrawn when one lapses) | rejected (不予受理) | correctionNotified
 /// (补齐补正告知 → accepted, or withdrawn 退件) → inProgress (承办/审核) ⇄ suspended (特别程序) →
 /// concluded (approved | denied) → delivered (collected | mailed); withdrawn at any open stage.
 public enum FilingStatus: Sendable, Hashable, Codable, CustomStringConvertible {
@@ -186,6 +187,8 @@ public enum FilingLifecycle {
         case (.submitted, .notifyCorrection): return .correctionNotified
         case (.submitted, .withdraw): return .withdrawn
         case (.correctionNotified, .accept): return .accepted
+        case (.conditionallyAccepted, .accept): return .accepted        // every deferred material handed in (补交)
+        case (.conditionallyAccepted, .reject): return .rejected        // a deferred material lapsed: 不予受理
         case (.correctionNotified, .withdraw): return .withdrawn   // 退件
         case (.accepted, .startHandling), (.conditionallyAccepted, .startHandling): return .inProgress
         case (.accepted, .withdraw), (.conditionallyAccepted, .withdraw): return .withdrawn

@@ -110,10 +110,20 @@ public struct Material: Sendable, Hashable, Codable {
         case other
     }
 
-    /// How and by when a deferrable material may follow (容缺后补).
+    /// How and by when a deferrable material may follow (容缺后补), and what happens to the filing
+    /// when it does not.
     public struct Deferral: Sendable, Hashable, Codable {
         public var howToSupply: String
         public var withinWorkingDays: Int
+        /// What the filing becomes when the material has not followed by its deadline (the
+        /// catalogue states it; 退件 when it does not).
+        public var consequence: DeferralConsequence?
+
+        public init(howToSupply: String, withinWorkingDays: Int, consequence: DeferralConsequence? = nil) {
+            self.howToSupply = howToSupply
+            self.withinWorkingDays = withinWorkingDays
+            self.consequence = consequence
+        }
     }
 
     public var code: String
@@ -136,6 +146,10 @@ public struct ServiceBundle: Sendable, Hashable, Codable {
     public var name: String
     public var description: String?
     public var itemCodes: [String]
+
+    public init(code: String, name: String, description: String? = nil, itemCodes: [String]) {
+        self.code = code; self.name = name; self.description = description; self.itemCodes = itemCodes
+    }
 }
 
 /// A queue-ticket category (排队叫号): tickets are numbered with its prefix, e.g. A007.

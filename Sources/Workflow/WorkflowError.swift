@@ -42,6 +42,20 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case nothingCalled(window: String)
     /// A skipped ticket came back after the re-queue grace.
     case skipGraceExpired(ticket: String)
+    /// 补交: the filing owes no deferred material (none deferred, all handed in, or it is closed).
+    case nothingOwed(filing: String)
+    /// 补交: a deferred material's deadline passed; the catalogue's consequence applies (or was applied).
+    case deferralLapsed(filing: String, consequence: DeferralConsequence)
+    /// 补交: the card read or the ID number's last characters are not the filing's applicant's.
+    case identityMismatch(filing: String)
+    /// 补交: too many wrong ID endings for this filing today; staff must help.
+    case identificationLocked(filing: String)
+    /// 补交: no owed material has all its pages captured yet.
+    case nothingCaptured(filing: String)
+    /// A supplement is submitted as a supplement, a filing as a filing.
+    case wrongDraftKind(draft: String, supplement: Bool)
+    /// A part of the mailing address (邮寄送达) is missing or malformed.
+    case invalidMailingAddress(field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -66,6 +80,14 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .windowNotOpen(window): "nobody is signed in at window \(window): open it first"
         case let .nothingCalled(window): "window \(window) has no called ticket"
         case let .skipGraceExpired(ticket): "ticket \(ticket) was skipped longer ago than the re-queue grace"
+        case let .nothingOwed(f): "filing \(f) owes no deferred material"
+        case let .deferralLapsed(f, c): "a deferred material of filing \(f) is past its deadline: \(c.rawValue) (\(c.chineseName)) applies"
+        case let .identityMismatch(f): "the identity given is not the applicant of filing \(f)"
+        case let .identificationLocked(f): "too many wrong ID endings for filing \(f) today"
+        case let .nothingCaptured(f): "no owed material of filing \(f) has all its pages captured"
+        case let .wrongDraftKind(d, supplement): supplement ? "draft \(d) is a supplement: submit it at /api/v1/supplements/{id}/submit"
+            : "draft \(d) is a filing, not a supplement"
+        case let .invalidMailingAddress(field, reason): "mailing.\(field) must be \(reason)"
         }
     }
 
@@ -92,6 +114,13 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case .windowNotOpen: "请先登录该窗口"
         case .nothingCalled: "该窗口当前没有已呼叫的号码"
         case .skipGraceExpired: "过号时间已超过规定时限，请重新取号"
+        case .nothingOwed: "该办件没有需要补交的材料"
+        case let .deferralLapsed(_, c): "补交期限已过，本件按\(c.chineseName)处理"
+        case .identityMismatch: "身份信息与该办件不符，请核对受理单号和身份证号码后四位"
+        case .identificationLocked: "核验错误次数过多，请持身份证到人工窗口办理"
+        case .nothingCaptured: "请先拍摄需要补交的材料"
+        case .wrongDraftKind: "本次办理类型有误，请返回首页重新开始"
+        case let .invalidMailingAddress(field, _): field == "phone" ? "请填写正确的收件人手机号码或固定电话" : "请填写完整的邮寄地址"
         }
     }
 }

@@ -32,7 +32,7 @@ public final class FakePlatform: Sendable {
 
     /// Which calls a fault applies to.
     public enum Call: String, Sendable, Hashable {
-        case page, filing, status, evaluation, queueStatistics, ratingStatistics, supervisionNotice, appointments, licences
+        case page, filing, status, evaluation, queueStatistics, ratingStatistics, supervisionNotice, supplement, appointments, licences
     }
 
     /// One applied (first-time) request.
@@ -220,6 +220,27 @@ public final class FakePlatform: Sendable {
                 s.evaluations[key] = answer
                 s.applied.append(Applied(call: .supervisionNotice, key: key, body: body))
                 return (201, answer)
+            case .supplement:
+                if let first = s.evaluations[key] { return (200, first) }
+                // Strict as the platform is: the filing known, the outcome named, every page of a
+                // supplied material uploaded before it.
+                guard let object = try? JSONSerialization.jsonObject(with: Data(fullBody)) as? [String: Any],
+                      let number = object["filingNumber"] as? String, s.filings[number] != nil,
+                      let outcome = object["outcome"] as? String, ["supplied", "lapsed"].contains(outcome),
+                      object["status"] is String else {
+                    return (422, #"{"title":"invalid supplement","detail":"a known filingNumber, the outcome and the status are required"}"#)
+                }
+                let pages = (object["supplied"] as? [[String: Any]] ?? []).flatMap { $0["pages"] as? [String] ?? [] }
+                if outcome == "supplied", pages.isEmpty {
+                    return (422, #"{"title":"invalid supplement","detail":"a supplied supplement names its pages"}"#)
+                }
+                if let missing = pages.first(where: { !s.pages.contains($0) }) {
+                    return (422, #"{"title":"unknown page","detail":"page \#(missing) was not uploaded"}"#)
+                }
+                let answer = #"{"caseId":"BJ-\#(s.evaluations.count + 1)","status":"received"}"#
+                s.evaluations[key] = answer
+                s.applied.append(Applied(call: .supplement, key: key, body: body))
+                return (201, answer)
             case .evaluation:
                 if let first = s.evaluations[key] { return (200, first) }
                 let answer = #"{"caseId":"EVAL-\#(s.evaluations.count + 1)","status":"received"}"#
@@ -306,6 +327,9 @@ final class FakePlatformHandler: ChannelInboundHandler {
                 return respond(context: context, status: 400, json: #"{"title":"date required"}"#)
             }
             call = .appointments; key = String(date)
+        case (.POST, 4) where parts[0] == "v1" && parts[1] == "filings" && parts[3] == "supplements":
+            guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
+            call = .supplement; key = k
         case (.POST, 3) where parts == ["v1", "supervision", "notices"]:
             guard let k = idempotencyKey else { return respond(context: context, status: 400, json: #"{"title":"Idempotency-Key required"}"#) }
             call = .supervisionNotice; key = k

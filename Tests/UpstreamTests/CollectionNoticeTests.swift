@@ -55,7 +55,8 @@ import Workflow
                     try await rig.desk.addPage(draftID: draft.id, materialCode: code, sha256: sha, byteCount: 20)
                 }
             }
-            guard case let .filed(records) = try await rig.desk.submit(draftID: draft.id, mailTo: "滕州市荆河街道杏坛社区善国北路12号") else {
+            guard case let .filed(records) = try await rig.desk.submit(draftID: draft.id, mailing: MailingAddress(
+                phone: "13800001234", region: "山东省枣庄市滕州市", town: "荆河街道", street: "善国北路", community: "杏坛社区", detail: "12号")) else {
                 Issue.record("not filed")
                 return
             }

@@ -177,7 +177,7 @@ extension FilingMessage {
         FilingMessage(number: number, itemCode: "ITEM", bundleCode: nil, siblingNumbers: [],
                       applicant: Applicant(name: "张三", idNumber: "11010519491231002X", verifiedByCard: true), decision: "accepted",
                       receivedDay: "2026-11-23", promisedDeadline: nil, deferredMaterials: [], heldMaterials: [:], pages: [:],
-                      commitmentSigned: false, mailTo: nil, kioskID: "TZ01", regionCode: "370481",
+                      commitmentSigned: false, mailing: nil, kioskID: "TZ01", regionCode: "370481",
                       submittedAt: Date(timeIntervalSince1970: 0), progressToken: "t", responsible: nil)
     }
 }

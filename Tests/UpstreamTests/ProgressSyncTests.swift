@@ -39,6 +39,7 @@ final class ScriptedPlatform: PlatformAdapter, Sendable {
     func postQueueStatistics(_ statistics: QueueDayStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
     func postRatingStatistics(_ statistics: RatingMonthStatistics, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
     func postSupervisionNotice(_ notice: SupervisionNoticeMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
+    func postSupplement(_ supplement: SupplementMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt { throw .permanent("not in this script") }
     func postEvaluation(_ evaluation: EvaluationMessage, idempotencyKey: String) async throws(PlatformError) -> PlatformReceipt {
         throw .permanent("not in this script")
     }

@@ -10,7 +10,8 @@ struct FilingLifecycleTests {
                      .notifyCorrection: .correctionNotified, .withdraw: .withdrawn],
         .correctionNotified: [.accept: .accepted, .withdraw: .withdrawn],
         .accepted: [.startHandling: .inProgress, .withdraw: .withdrawn],
-        .conditionallyAccepted: [.startHandling: .inProgress, .withdraw: .withdrawn],
+        // 补交 completes it (accept); a lapsed deferred material rejects or withdraws it.
+        .conditionallyAccepted: [.startHandling: .inProgress, .withdraw: .withdrawn, .accept: .accepted, .reject: .rejected],
         .inProgress: [.suspend: .suspended, .conclude(.approved): .concluded(.approved), .conclude(.denied): .concluded(.denied),
                       .withdraw: .withdrawn],
         .suspended: [.resume: .inProgress, .withdraw: .withdrawn],

@@ -5,9 +5,11 @@ import { h, button, screen, digitPad } from './ui.js';
 
 function d(state) { return state.delivery; }
 
-export function mailTo(state, kiosk) {
+// The address as the API takes it: its parts and the phone (邮寄送达).
+export function mailing(state, kiosk) {
   const v = d(state);
-  return S.delivery.mailTo(kiosk.settings?.addressPrefix || '', v.town, v.street, v.community, v.house, v.phone);
+  return { phone: v.phone, region: kiosk.settings?.addressPrefix || '', town: v.town, street: v.street || undefined,
+    community: v.community || undefined, detail: S.delivery.house(v.house) };
 }
 
 export function render(state, act, kiosk) {
@@ -51,7 +53,7 @@ export function render(state, act, kiosk) {
   } else {
     body = h('div', { class: 'entry' },
       h('dl', { class: 'facts', id: 'mail-address' }, h('dt', {}, S.delivery.modeLabel), h('dd', {}, `● ${S.delivery.mail}`),
-        h('dt', {}, S.delivery.address), h('dd', {}, `${kiosk.settings?.addressPrefix || ''}${v.town}${v.street}${v.community}${v.house}号`),
+        h('dt', {}, S.delivery.address), h('dd', {}, `${kiosk.settings?.addressPrefix || ''}${v.town}${v.street}${v.community}${S.delivery.house(v.house)}`),
         h('dt', {}, S.delivery.phoneLabel), h('dd', {}, v.phone)),
       h('div', { class: 'row' }, button(S.delivery.change, () => upd({ step: 'phone' }), { id: 'change-address' })));
   }

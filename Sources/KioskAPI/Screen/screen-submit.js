@@ -3,13 +3,13 @@
 // URL the slip carries). A printer fault shows the held-slip message the API answers.
 import { S } from './strings.js';
 import { h, button, screen } from './ui.js';
-import { mailTo } from './screen-delivery.js';
+import { mailing } from './screen-delivery.js';
 
 export function install(act) {
   act.submit = async () => {
     const st = act.state();
     const body = {};
-    if (st.delivery.mode === 'mail') body.mailTo = mailTo(st, act.kiosk);
+    if (st.delivery.mode === 'mail') body.mailing = mailing(st, act.kiosk);
     if (st.commitment) body.commitmentSigned = true;
     act.set({ screen: 'printing', busy: true });
     const a = await act.call('POST', `/api/v1/filings/${st.draft.id}/submit`, body);

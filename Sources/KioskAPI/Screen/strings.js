@@ -117,7 +117,7 @@ export const S = {
     del: '退格',
     clear: '清空',
     noMail: '本机暂不支持邮寄，请选择窗口领取',
-    mailTo: (prefix, town, street, community, house, phone) => `${prefix}${town}${street}${community}${house}号（收件电话${phone}）`,
+    house: (house) => `${house}号`,
   },
 
   submit: {
@@ -211,6 +211,13 @@ export const S = {
       'not-rateable': '请办理完成后再评价',
       'invalid-level': '请重新选择评价等级',
       'comment-too-long': '请缩短评价意见后重试',
+      'nothing-owed': '无需补交，可扫描受理单二维码查看进度',
+      'deferral-lapsed': '请到人工窗口咨询，或重新申请',
+      'identity-mismatch': '请核对受理单号和身份证号码后四位，或将身份证放在读卡区',
+      'identification-locked': '请持身份证到人工窗口办理',
+      'nothing-captured': '请将材料平放在高拍仪下方拍摄后再提交',
+      'wrong-draft-kind': '请返回首页重新开始',
+      'invalid-mailing-address': '请返回修改邮寄地址和电话，或选择窗口领取',
       'storage': '请稍后再试，或到人工窗口办理',
       'internal': '请稍后再试，或到人工窗口办理',
       'pad-unavailable': '请在屏幕上评价',

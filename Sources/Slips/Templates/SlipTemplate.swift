@@ -9,6 +9,7 @@ public enum SlipTemplate: String, Sendable, Hashable, Codable, CaseIterable {
     case oneTimeNotice = "one-time-notice"
     case evaluationThanks = "evaluation-thanks"
     case testPage = "test-page"
+    case supplement
 
     /// Why a template's input JSON was refused, naming the field.
     public struct InputError: Error, Sendable, CustomStringConvertible {
@@ -31,6 +32,7 @@ public enum SlipTemplate: String, Sendable, Hashable, Codable, CaseIterable {
             case .oneTimeNotice: return try decoder.decode(OneTimeNotice.self, from: json).document(context: context)
             case .evaluationThanks: return try decoder.decode(EvaluationThanks.self, from: json).document(context: context)
             case .testPage: return try decoder.decode(PrinterTestPage.self, from: json).document(context: context)
+            case .supplement: return try decoder.decode(SupplementReceipt.self, from: json).document(context: context)
             }
         } catch let error as DecodingError {
             throw InputError(template: self, message: Self.explain(error))

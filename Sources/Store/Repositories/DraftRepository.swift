@@ -24,6 +24,8 @@ public struct DraftRow: Sendable, Hashable {
     public var state: DraftState
     public var createdAt: Date
     public var mailTo: String?
+    /// For a supplement (补交): the number of the filing it completes.
+    public var supplementFor: String?
 }
 
 /// Drafts, their captured pages (by SHA-256) and the materials held per applicant.
@@ -32,11 +34,11 @@ public struct DraftRepository {
 
     /// Records a new open draft.
     public func insert(id: String, subject: FilingSubject, sessionID: String?, applicantKey: String, applicantJSON: String,
-                       at date: Date) throws {
+                       supplementFor: String? = nil, at date: Date) throws {
         try db.execute(sql: """
-            INSERT INTO draft (id, subjectKind, subjectCode, sessionId, applicantKey, applicant, state, createdAt)
-            VALUES (?, ?, ?, ?, ?, ?, 'open', ?)
-            """, arguments: [id, subject.storageKind, subject.code, sessionID, applicantKey, applicantJSON, date])
+            INSERT INTO draft (id, subjectKind, subjectCode, sessionId, applicantKey, applicant, state, createdAt, supplementFor)
+            VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)
+            """, arguments: [id, subject.storageKind, subject.code, sessionID, applicantKey, applicantJSON, date, supplementFor])
     }
 
     /// The draft with this id.
@@ -117,7 +119,7 @@ public struct DraftRepository {
                                        arguments: StatementArguments(hashes)))
     }
 
-    /// Marks a draft submitted, with the commitment and the mailing address.
+    /// Marks a draft submitted, with the commitment and the mailing address (JSON of its parts).
     public func markSubmitted(id: String, commitmentSigned: Bool, mailTo: String?, at date: Date) throws {
         try db.execute(sql: "UPDATE draft SET state = 'submitted', commitmentSigned = ?, mailTo = ?, submittedAt = ? WHERE id = ?",
                        arguments: [commitmentSigned, mailTo, date, id])
@@ -149,10 +151,12 @@ public struct DraftRepository {
 
     // MARK: retention
 
-    /// Submitted, not yet minimised drafts whose every filing row and page row was delivered before `cutoff`.
+    /// Submitted, not yet minimised drafts whose every filing row and page row was delivered before `cutoff`
+    /// (a supplement's: its supplement row and its pages).
     public func confirmedForMinimising(before cutoff: Date, limit: Int) throws -> [String] {
         try String.fetchAll(db, sql: """
-            SELECT d.id FROM draft d
+            SELECT id FROM (
+            SELECT d.id, d.submittedAt FROM draft d
             WHERE d.state = 'submitted' AND d.minimisedAt IS NULL
               AND EXISTS (SELECT 1 FROM filing f WHERE f.draftId = d.id)
               AND NOT EXISTS (
@@ -163,8 +167,17 @@ public struct DraftRepository {
               AND NOT EXISTS (
                 SELECT 1 FROM filing f JOIN outbox o ON o.orderKey = f.number AND o.kind = 'page'
                 WHERE f.draftId = d.id AND (o.state <> 'delivered' OR o.deliveredAt > ?))
-            ORDER BY d.submittedAt LIMIT ?
-            """, arguments: [cutoff, cutoff, limit])
+            UNION ALL
+            -- A supplement (补交) once its message and every one of its pages were delivered before the cutoff.
+            SELECT d.id, d.submittedAt FROM draft d
+            WHERE d.state = 'submitted' AND d.minimisedAt IS NULL AND d.supplementFor IS NOT NULL
+              AND EXISTS (SELECT 1 FROM outbox o WHERE o.kind = 'supplement' AND o.subject = 'supplement:' || d.id
+                            AND o.state = 'delivered' AND o.deliveredAt <= ?)
+              AND NOT EXISTS (
+                SELECT 1 FROM draftPage p JOIN outbox o ON o.subject = p.sha256 AND o.kind = 'page' AND o.orderKey = d.supplementFor
+                WHERE p.draftId = d.id AND (o.state <> 'delivered' OR o.deliveredAt > ?))
+            ) ORDER BY submittedAt LIMIT ?
+            """, arguments: [cutoff, cutoff, cutoff, cutoff, limit])
     }
 
     /// Minimises a confirmed draft: its applicant replaced by `maskedApplicantJSON`, no mailing
@@ -191,7 +204,8 @@ extension DraftRow {
         let code: String = row["subjectCode"]
         self.init(id: row["id"], subject: (row["subjectKind"] as String) == "bundle" ? .bundle(code) : .item(code),
                   sessionID: row["sessionId"], applicantKey: row["applicantKey"], applicantJSON: row["applicant"],
-                  state: DraftState(rawValue: row["state"]) ?? .abandoned, createdAt: row["createdAt"], mailTo: row["mailTo"])
+                  state: DraftState(rawValue: row["state"]) ?? .abandoned, createdAt: row["createdAt"], mailTo: row["mailTo"],
+                  supplementFor: row["supplementFor"])
     }
 }
 

@@ -71,8 +71,9 @@ public struct FilingRepository {
                              receivedDay.dayNumber, promisedDeadline?.dayNumber, light?.rawValue, light?.rawValue, date, date])
         let id = db.lastInsertedRowID
         for m in deferred {
-            try db.execute(sql: "INSERT INTO deferredMaterial (filingId, materialCode, name, howToSupply, deadline) VALUES (?, ?, ?, ?, ?)",
-                           arguments: [id, m.code, m.name, m.howToSupply, m.deadline.dayNumber])
+            try db.execute(sql: """
+                INSERT INTO deferredMaterial (filingId, materialCode, name, howToSupply, deadline, consequence) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [id, m.code, m.name, m.howToSupply, m.deadline.dayNumber, m.consequence?.rawValue])
         }
         return id
     }
@@ -227,12 +228,81 @@ public struct FilingRepository {
     }
 }
 
+/// A still-owed deferred material of an open filing, as the supervision sweep and the staff alerts read it.
+public struct OwedDeferralRow: Sendable, Hashable {
+    public var filingID: Int64
+    public var number: String
+    public var itemCode: String
+    public var status: FilingStatus
+    public var materialCode: String
+    public var materialName: String
+    public var deadline: CivilDate
+    public var consequence: DeferralConsequence?
+}
+
+extension FilingRepository {
+    // MARK: deferred materials (补交)
+
+    /// Open filings of an applicant (by applicant key) that still owe a deferred material, oldest first.
+    public func owing(applicantKey: String) throws -> [FilingRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT f.* FROM filing f JOIN draft d ON d.id = f.draftId
+            WHERE d.applicantKey = ? AND d.supplementFor IS NULL AND f.number IS NOT NULL
+              AND EXISTS (SELECT 1 FROM deferredMaterial m WHERE m.filingId = f.id AND m.suppliedAt IS NULL AND m.lapsedAt IS NULL)
+            ORDER BY f.id
+            """, arguments: [applicantKey]).map { try FilingRecord(db, row: $0) }
+    }
+
+    /// The applicant key and applicant (JSON, masked once minimised) the filing was made for.
+    public func applicant(number: String) throws -> (key: String, json: String)? {
+        try Row.fetchOne(db, sql: """
+            SELECT d.applicantKey, d.applicant FROM filing f JOIN draft d ON d.id = f.draftId WHERE f.number = ?
+            """, arguments: [number]).map { ($0["applicantKey"], $0["applicant"]) }
+    }
+
+    /// Records that these deferred materials of a filing were handed in; how many were still owed.
+    public func markSupplied(filingID: Int64, materialCodes: [String], at date: Date) throws -> Int {
+        guard !materialCodes.isEmpty else { return 0 }
+        try db.execute(sql: """
+            UPDATE deferredMaterial SET suppliedAt = ?
+            WHERE filingId = ? AND suppliedAt IS NULL AND lapsedAt IS NULL AND materialCode IN (\(materialCodes.sqlPlaceholders))
+            """, arguments: [date, filingID] + StatementArguments(materialCodes))
+        return db.changesCount
+    }
+
+    /// Still-owed deferred materials whose deadline is on or before `day`, of open filings, by deadline.
+    /// Reads only the owed rows (a partial index on the deadline), however many filings are open.
+    public func owedDeferrals(dueOnOrBefore day: CivilDate) throws -> [OwedDeferralRow] {
+        try Row.fetchAll(db, sql: """
+            SELECT m.filingId, f.number, f.itemCode, f.status, m.materialCode, m.name, m.deadline, m.consequence
+            FROM deferredMaterial m JOIN filing f ON f.id = m.filingId
+            WHERE m.suppliedAt IS NULL AND m.lapsedAt IS NULL AND m.deadline <= ? AND f.number IS NOT NULL
+            ORDER BY m.deadline, m.filingId
+            """, arguments: [day.dayNumber]).compactMap { row in
+            guard let status = FilingStatus(row["status"] as String) else { return nil }
+            return OwedDeferralRow(filingID: row["filingId"], number: row["number"], itemCode: row["itemCode"], status: status,
+                                   materialCode: row["materialCode"], materialName: row["name"],
+                                   deadline: CivilDate(dayNumber: row["deadline"]),
+                                   consequence: (row["consequence"] as String?).flatMap(DeferralConsequence.init(rawValue:)))
+        }
+    }
+
+    /// Marks every still-owed deferred material of a filing lapsed (its consequence applied); how many.
+    public func markLapsed(filingID: Int64, at date: Date) throws -> Int {
+        try db.execute(sql: "UPDATE deferredMaterial SET lapsedAt = ? WHERE filingId = ? AND suppliedAt IS NULL AND lapsedAt IS NULL",
+                       arguments: [date, filingID])
+        return db.changesCount
+    }
+}
+
 extension FilingRecord {
     init(_ db: Database, row: Row) throws {
         let id: Int64 = row["id"]
         let deferred = try Row.fetchAll(db, sql: "SELECT * FROM deferredMaterial WHERE filingId = ? ORDER BY rowid", arguments: [id]).map {
             DeferredMaterial(code: $0["materialCode"], name: $0["name"], howToSupply: $0["howToSupply"],
-                             deadline: CivilDate(dayNumber: $0["deadline"]))
+                             deadline: CivilDate(dayNumber: $0["deadline"]),
+                             consequence: ($0["consequence"] as String?).flatMap(DeferralConsequence.init(rawValue:)),
+                             suppliedAt: $0["suppliedAt"], lapsedAt: $0["lapsedAt"])
         }
         self.init(id: id, draftID: row["draftId"], itemCode: row["itemCode"], bundleCode: row["bundleCode"], number: row["number"],
                   status: FilingStatus(row["status"] as String) ?? .draft, progressToken: row["progressToken"],

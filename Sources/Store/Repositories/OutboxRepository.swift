@@ -17,6 +17,8 @@ public enum OutboxKind: String, Sendable, Hashable, Codable, CaseIterable {
     case queueStatistics
     /// A closed month's rating figures.
     case ratingStatistics
+    /// Deferred materials of a 容缺 filing handed in later (补交), or lapsed with their consequence applied.
+    case supplement
     /// A kind this version does not know (written by another build): never sent, shown to staff.
     case unrecognised
 }
