@@ -60,6 +60,17 @@ import Testing
         }
     }
 
+    /// The captured job files whose bytes contain `text`.
+    static func files(containing text: String, in cups: PrivateCUPS) -> [String] {
+        let needle = Data(text.utf8)
+        return ["receipt", "ticket"].flatMap { queue -> [String] in
+            let directory = cups.outputDirectory(queue: queue)
+            return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { name in
+                name.hasSuffix(".bin") && (FileManager.default.contents(atPath: directory + "/" + name)?.range(of: needle) != nil)
+            }.map { queue + "/" + $0 }
+        }
+    }
+
     /// The invariants on a running kioskd after a restart; each broken one as a sentence.
     static func invariants(after round: Int, ledger: Ledger, kioskctl: String, fixture: ConfigFixture, data: TemporaryDirectory,
                            cups: PrivateCUPS) throws -> [String] {
@@ -73,7 +84,9 @@ import Testing
         for number in ledger.filings.keys where !numbers.contains(number) { broken.append("round \(round): acknowledged filing \(number) lost") }
         if numbers.count > ledger.submitsSent { broken.append("round \(round): \(numbers.count) filings from \(ledger.submitsSent) submits") }
         for number in numbers where slips(containing: number, in: cups) > 1 {
-            broken.append("round \(round): the notice of \(number) printed \(slips(containing: number, in: cups)) times")
+            let jobs = try ChildProcess.run(kioskctl, ["printer", "jobs", "--json", "--limit", "1000"] + args, environment: ["CUPS_SERVER": cups.server])
+            broken.append("round \(round): the notice of \(number) printed \(slips(containing: number, in: cups)) times: "
+                          + "\(files(containing: number, in: cups)); jobs: \(jobs.stdout.replacingOccurrences(of: "\n", with: " "))")
         }
         let audit = try ChildProcess.run(kioskctl, ["audit", "verify"] + args)
         if audit.status != 0 { broken.append("round \(round): audit chain: \(audit.stdout) \(audit.stderr)") }
