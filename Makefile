@@ -6,7 +6,7 @@ SWIFT ?= swift
 DEMO_PORT ?= 8080
 DEMO_CUPS_PORT ?= 8631
 
-.PHONY: demo test bench bench-api bench-screen bench-busy screens build bootstrap clean fixtures install udev-rules
+.PHONY: demo test bench bench-api bench-screen bench-busy screens build bootstrap clean fixtures install udev-rules bench-crash
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -73,3 +73,9 @@ udev-rules:
 	$(SWIFT) build --product kioskctl
 	.build/debug/kioskctl udev rules --profiles devices -o deploy/udev/70-onewindow.rules
 
+# The crash-point test with 50 random SIGKILLs (make test runs 5): a real kioskd under a mixed
+# workload, invariants checked after every restart; prints its figures. CRASH_SEED changes the points.
+bench-crash: bootstrap
+	$(SWIFT) build --build-tests
+	ONEWINDOW_CRASH_POINTS=$(or $(CRASH_POINTS),50) $(if $(CRASH_SEED),ONEWINDOW_CRASH_SEED=$(CRASH_SEED)) \
+		$(SWIFT) test --skip-build --filter CrashPointTests

@@ -177,9 +177,17 @@ public final class KioskWatchdog: Service, Sendable {
         }
     }
 
+    /// Whether the last notification failed (a failure is logged once, not at every tick).
+    private let failing = Mutex(false)
+
     private func send(_ assignments: [String]) {
-        do { try notifier.notify(assignments) } catch {
-            logger.error("cannot notify systemd", metadata: ["error": "\(error)"])
+        do {
+            try notifier.notify(assignments)
+            if failing.withLock({ let was = $0; $0 = false; return was }) { logger.notice("systemd notifications go through again") }
+        } catch {
+            if !failing.withLock({ let was = $0; $0 = true; return was }) {
+                logger.error("cannot notify systemd", metadata: ["error": "\(error)"])
+            }
         }
     }
 

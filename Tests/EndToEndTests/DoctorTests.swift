@@ -114,7 +114,13 @@ import Testing
         let cups = try await blocking { try PrivateCUPS(queues: ["receipt", "ticket"]) }
         defer { cups.stop() }
         let (result, parsed) = try await Self.doctor(fixture, data, cups: cups) {
-            // Overwrite the middle of the database file (past its header) with garbage.
+            // Everything into the database file first (kioskctl may leave it in the WAL), then
+            // overwrite pages past the header with garbage.
+            let checkpoint = try ChildProcess.run(try ChildProcess.which("sqlite3", package: "sqlite3"),
+                                                  [data.file("kiosk.sqlite"), "PRAGMA wal_checkpoint(TRUNCATE);"])
+            guard checkpoint.status == 0 else { throw TestSupportError("checkpoint: \(checkpoint.stderr)") }
+            let size = (try FileManager.default.attributesOfItem(atPath: data.file("kiosk.sqlite"))[.size] as? NSNumber)?.intValue ?? 0
+            guard size > 4096 + 16_384 else { throw TestSupportError("the store is only \(size) bytes") }
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: data.file("kiosk.sqlite")))
             try handle.seek(toOffset: 4096)
             try handle.write(contentsOf: Data(repeating: 0xA5, count: 16_384))
