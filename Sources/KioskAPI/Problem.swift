@@ -217,6 +217,8 @@ extension WorkflowError {
         case .nothingCaptured: (.unprocessableContent, "nothing-captured")
         case .wrongDraftKind: (.conflict, "wrong-draft-kind")
         case .invalidMailingAddress: (.unprocessableContent, "invalid-mailing-address")
+        case .invalidPrincipal: (.conflict, "invalid-principal")   // not expressible in the schema (the check character)
+        case .authorizationNotListed: (.conflict, "principal-card-required")
         }
     }
 }
