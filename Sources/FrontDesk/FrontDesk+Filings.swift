@@ -27,6 +27,10 @@ public struct Draft: Sendable, Hashable {
     public var owed: [DeferredMaterial] = []
     /// Who it is for (nil once abandoned and wiped); never shown unmasked outside the desk.
     var applicant: Applicant?
+    /// 帮办代办: who files for the applicant (the card read in the session), nil for one's own filing.
+    var agent: Applicant?
+    /// Whether an agent files this for someone else.
+    public var isAgentFiling: Bool { agent != nil }
     var applicantKey: String
 
     public var supplied: SuppliedMaterials {
@@ -51,17 +55,27 @@ extension FrontDesk {
     /// Opens a draft for an item or bundle, for an applicant identified in a session. Materials the
     /// applicant supplied with an earlier filing at this kiosk, or that an electronic licence covers,
     /// are marked held and not asked for again.
-    public func openDraft(subject: FilingSubject, applicant: Applicant, sessionID: String? = nil) async throws(FrontDeskError) -> Draft {
+    ///
+    /// 帮办代办: with an `agent` (the card read in the session) the draft is the principal's
+    /// (`applicant`); a principal who was entered rather than read from their card must bring the
+    /// items' 授权委托书 (required in the draft), and an item that lists none is refused.
+    public func openDraft(subject: FilingSubject, applicant: Applicant, agent: Applicant? = nil,
+                          sessionID: String? = nil) async throws(FrontDeskError) -> Draft {
         guard let items = catalogue.items(of: subject) else { throw .workflow(.unknownSubject(subject)) }
         if let unsupported = items.first(where: { !$0.supportsKiosk }) {
             throw .workflow(.notOfferedAtKiosk(itemCode: unsupported.implementationCode))
         }
+        if agent != nil {
+            do { _ = try AgentFiling.items(items, principalReadFromCard: applicant.verifiedByCard) } catch { throw .workflow(error) }
+        }
         let now = clock.now()
         let id = UUID().uuidString.lowercased()
         let applicantJSON = String(decoding: try! JSONEncoder().encode(applicant), as: UTF8.self)
+        let agentJSON = agent.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }
         try await write { [self] tx in
             try tx.drafts.insert(id: id, subject: subject, sessionID: sessionID,
-                                 applicantKey: try applicantKey(tx, idNumber: applicant.idNumber), applicantJSON: applicantJSON, at: now)
+                                 applicantKey: try applicantKey(tx, idNumber: applicant.idNumber), applicantJSON: applicantJSON,
+                                 agentJSON: agentJSON, at: now)
         }
         return try await draft(id: id)
     }
@@ -84,6 +98,15 @@ extension FrontDesk {
         }
         // An abandoned draft's applicant was wiped ('{}'): it then holds nothing.
         let applicant = try? JSONDecoder().decode(Applicant.self, from: Data(row.applicantJSON.utf8))
+        let agent = row.agentJSON.flatMap { try? JSONDecoder().decode(Applicant.self, from: Data($0.utf8)) }
+        if agent != nil, applicant?.verifiedByCard == false {
+            // An entered principal: the power of attorney is required.
+            requirements = requirements.map { r in
+                var r = r
+                if r.material.name == AgentFiling.authorizationMaterialName { r.need = .required }
+                return r
+            }
+        }
         let key = row.applicantKey
         let pages = try tx.drafts.pages(draftID: id)
         let held = row.supplementFor != nil ? [:]
@@ -102,7 +125,7 @@ extension FrontDesk {
         }
         return Draft(id: id, subject: subject, title: row.supplementFor == nil ? title : "补交材料：\(title)", sessionID: row.sessionID,
                      state: row.state, slots: slots, createdAt: row.createdAt, supplementFor: row.supplementFor, owed: owed,
-                     applicant: applicant, applicantKey: key)
+                     applicant: applicant, agent: agent, applicantKey: key)
     }
 
     /// Records a captured page (by its SHA-256; the bytes live in the materials store) for a
@@ -180,12 +203,13 @@ extension FrontDesk {
     }
 
     /// `submit`, for a caller that also prints: the draft is loaded once, inside the transaction,
-    /// and its applicant and session come back with the result (for the notices and the ratings).
+    /// and its applicant, agent (帮办代办) and session come back with the result (for the notices and
+    /// the ratings).
     /// `visitIsLive` is asked, inside the transaction, whether the draft's session is still live: a
     /// draft whose visit ended is refused (`sessionEnded`) and nothing is filed.
     public func submitDraft(draftID: String, commitmentSigned: Bool = false, mailing mailing0: MailingAddress? = nil,
                             visitIsLive: @escaping @Sendable (String) -> Bool = { _ in true })
-        async throws(FrontDeskError) -> (result: SubmissionResult, applicant: Applicant?, sessionID: String?) {
+        async throws(FrontDeskError) -> (result: SubmissionResult, applicant: Applicant?, agent: Applicant?, sessionID: String?) {
         let mailing: MailingAddress?
         do { mailing = try mailing0?.validated() } catch { throw .workflow(error) }
         let mailingJSON = mailing.map { String(decoding: try! JSONEncoder().encode($0), as: UTF8.self) }
@@ -196,13 +220,16 @@ extension FrontDesk {
             guard draft.state == .open else { throw WorkflowError.draftClosed(draftID) }
             if let session = draft.sessionID, !visitIsLive(session) { throw WorkflowError.sessionEnded(session) }
             guard draft.supplementFor == nil else { throw WorkflowError.wrongDraftKind(draft: draftID, supplement: true) }
-            guard let items = catalogue.items(of: draft.subject) else { throw WorkflowError.unknownSubject(draft.subject) }
+            guard var items = catalogue.items(of: draft.subject) else { throw WorkflowError.unknownSubject(draft.subject) }
+            if draft.agent != nil, let principal = draft.applicant {
+                items = try AgentFiling.items(items, principalReadFromCard: principal.verifiedByCard)
+            }
             let decision = AcceptanceDecision.decide(items: items, supplied: draft.supplied, commitmentSigned: commitmentSigned,
                                                      submittedAt: moment, deadlines: deadlines)
             let decisions: [ItemDecision]
             switch decision {
-            case let .incomplete(missing): return (.incomplete(missing: missing), draft.applicant, draft.sessionID)
-            case let .commitmentRequired(deferred): return (.commitmentRequired(deferred: deferred), draft.applicant, draft.sessionID)
+            case let .incomplete(missing): return (.incomplete(missing: missing), draft.applicant, draft.agent, draft.sessionID)
+            case let .commitmentRequired(deferred): return (.commitmentRequired(deferred: deferred), draft.applicant, draft.agent, draft.sessionID)
             case let .submit(d): decisions = d
             }
             let uncovered = deadlines.uncoveredYears(from: moment.day, to: decisions.map(\.promisedDeadline).max() ?? moment.day)
@@ -267,7 +294,7 @@ extension FrontDesk {
                     promisedDeadline: supervised ? d.promisedDeadline.description : nil, deferredMaterials: d.deferred,
                     heldMaterials: held.filter { itemCodes.contains($0.key) }, pages: pages.filter { itemCodes.contains($0.key) },
                     commitmentSigned: commitmentSigned, mailing: mailing, kioskID: rules.kioskID, regionCode: rules.regionCode,
-                    submittedAt: now, progressToken: token, responsible: item.responsible)), at: now)
+                    submittedAt: now, progressToken: token, responsible: item.responsible, agent: draft.agent)), at: now)
                 records.append(FilingRecord(
                     id: id, draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number.description,
                     status: decided, progressToken: token, caseType: item.caseType, receivedDay: d.receivedDay,
@@ -275,7 +302,7 @@ extension FrontDesk {
                     light: supervised ? .green : nil, worstLight: supervised ? .green : nil, deferred: d.deferred))
             }
             try tx.drafts.markSubmitted(id: draftID, commitmentSigned: commitmentSigned, mailTo: mailingJSON, at: now)
-            return (.filed(records), applicant, draft.sessionID)
+            return (.filed(records), applicant, draft.agent, draft.sessionID)
         }
     }
 }
@@ -284,5 +311,10 @@ extension FrontDesk {
     /// The applicant of a draft (for printing its notice); nil once the draft was abandoned and wiped.
     public func applicant(draftID: String) async throws(FrontDeskError) -> Applicant? {
         try await draft(id: draftID).applicant
+    }
+
+    /// The agent who filed a draft for its applicant (帮办代办), for printing its notice; nil otherwise.
+    public func agent(draftID: String) async throws(FrontDeskError) -> Applicant? {
+        try await draft(id: draftID).agent
     }
 }

@@ -116,11 +116,15 @@ public struct FilingMessage: Sendable, Hashable, Codable {
     public var progressToken: String
     /// The window and person responsible, as the notice prints them.
     public var responsible: Responsible?
+    /// 帮办代办: the agent (家属, 代办员) who filed for `applicant`, read from their card.
+    public var agent: Applicant?
 
     public init(number: String, itemCode: String, bundleCode: String?, siblingNumbers: [String], applicant: Applicant,
                 decision: String, receivedDay: String, promisedDeadline: String?, deferredMaterials: [DeferredMaterial],
                 heldMaterials: [String: String], pages: [String: [String]], commitmentSigned: Bool, mailing: MailingAddress?,
-                kioskID: String, regionCode: String, submittedAt: Date, progressToken: String, responsible: Responsible?) {
+                kioskID: String, regionCode: String, submittedAt: Date, progressToken: String, responsible: Responsible?,
+                agent: Applicant? = nil) {
+        self.agent = agent
         self.number = number; self.itemCode = itemCode; self.bundleCode = bundleCode; self.siblingNumbers = siblingNumbers
         self.applicant = applicant; self.decision = decision; self.receivedDay = receivedDay
         self.promisedDeadline = promisedDeadline; self.deferredMaterials = deferredMaterials; self.heldMaterials = heldMaterials

@@ -99,6 +99,31 @@ public struct CitizenRoutes: Sendable {
         var documentKind: String?
     }
 
+    /// 帮办代办: the principal entered (name and ID number), or nothing to read the principal's card next.
+    struct PrincipalBody: Decodable {
+        var name: String?
+        var idNumber: String?
+    }
+
+    /// The agent and the principal of a session, masked.
+    struct AgentView: ResponseEncodable {
+        var agent: MaskedIdentity?
+        var principal: MaskedIdentity?
+        /// The principal's card was read (else entered, and the 授权委托书 is required).
+        var principalReadFromCard: Bool?
+        var awaitingPrincipalCard: Bool
+
+        init(_ session: CitizenSession) {
+            func masked(_ a: Applicant) -> MaskedIdentity {
+                MaskedIdentity(name: PersonalDataMask.name(a.name), idNumber: PersonalDataMask.idNumber(a.idNumber), documentKind: a.documentKind)
+            }
+            agent = session.principal == nil && !session.awaitingPrincipalCard ? nil : session.identity.map(masked)
+            principal = session.principal.map(masked)
+            principalReadFromCard = session.principal?.verifiedByCard
+            awaitingPrincipalCard = session.awaitingPrincipalCard
+        }
+    }
+
     struct NewFiling: Decodable {
         var itemCode: String?
         var bundleCode: String?
@@ -309,6 +334,26 @@ public struct CitizenRoutes: Sendable {
         }
 
         addSupplements(to: router)
+        router.post("/api/v1/sessions/{id}/principal") { request, context -> AgentView in
+            let session = try visit.liveSession(try context.parameters.require("id"))
+            guard let agent = session.identity else {
+                throw APIProblem(.conflict, code: "no-card", title: "请代办人先将本人身份证放在读卡区",
+                                 detail: "an agent filing starts with the agent's ID card read")
+            }
+            let body = try await request.decodeJSON(PrincipalBody.self, context: context, emptyAs: PrincipalBody())
+            var principal: Applicant? = nil
+            switch (body.name, body.idNumber) {
+            case (nil, nil): break   // the principal's card comes next
+            case let (name?, number?): principal = try AgentFiling.enteredPrincipal(name: name, idNumber: number)
+            default: throw APIProblem.invalid("give both name and idNumber of the principal, or neither to read the principal's card")
+            }
+            if principal?.idNumber == agent.idNumber { throw WorkflowError.invalidPrincipal(reason: "the principal is the agent") }
+            guard let updated = sessions.fileForPrincipal(session.id, principal: principal) else { throw APIProblem.notFound("no open session") }
+            return AgentView(updated)
+        }
+        router.get("/api/v1/sessions/{id}/principal") { _, context -> AgentView in
+            AgentView(try visit.liveSession(try context.parameters.require("id")))
+        }
 
         router.get("/api/v1/progress/{token}") { _, context -> FilingProgress in
             let token = try context.parameters.require("token")

@@ -206,6 +206,9 @@ extension CitizenRefusal {
             return forFiling
                 ? APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
                 : APIProblem(.notFound, code: "no-card", title: "请将身份证放在读卡区", detail: "no ID card was read in this session")
+        case .principalCardAwaited:
+            return APIProblem(.conflict, code: "principal-card-awaited", title: "请将被代办人的身份证放在读卡区",
+                              detail: "an agent filing waits for the principal's card (or POST …/principal with the name and ID number)")
         case let .noSuchMaterial(code):
             return APIProblem.notFound("the filing asks for no material \(code)")
         case .noCamera:
@@ -286,6 +289,8 @@ extension WorkflowError {
         case .nothingCaptured: (.unprocessableContent, "nothing-captured")
         case .wrongDraftKind: (.conflict, "wrong-draft-kind")
         case .invalidMailingAddress: (.unprocessableContent, "invalid-mailing-address")
+        case .invalidPrincipal: (.conflict, "invalid-principal")   // not expressible in the schema (the check character)
+        case .authorizationNotListed: (.conflict, "principal-card-required")
         }
     }
 }

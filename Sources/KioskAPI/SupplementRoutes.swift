@@ -74,7 +74,8 @@ extension CitizenRoutes {
             let session = try visit.liveSession(try context.parameters.require("id"))
             let body = try await request.decodeJSON(OpenSupplementBody.self, context: context)
             guard session.identity != nil || body.idNumberTail != nil else {
-                throw APIProblem.invalid("read the ID card in this session, or give idNumberTail (the ID number's last four characters)")
+                throw APIProblem(.conflict, code: "no-card", title: "请将身份证放在读卡区，或输入身份证号码后四位",
+                                 detail: "read the ID card in this session, or give idNumberTail (the ID number's last four characters)")
             }
             // The card read wins; the number's ending is for a citizen without the card at hand.
             let draft = try await desk.openSupplement(filingNumber: body.filingNumber, applicant: session.identity,

@@ -12,6 +12,8 @@ public enum CitizenRefusal: Error, Sendable {
     case sessionEnded(String)
     /// The session has no ID card read yet; `forFiling` when a filing was being opened.
     case noCard(forFiling: Bool)
+    /// 帮办代办: the agent asked to read the principal's card, and it has not been read yet.
+    case principalCardAwaited
     /// The draft's subject asks for no such material.
     case noSuchMaterial(String)
     /// No document camera is configured, and no page was uploaded.

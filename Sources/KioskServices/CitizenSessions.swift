@@ -10,6 +10,10 @@ public struct CitizenSession: Sendable {
     public var createdAt: Date
     public var lastActivity: Date
     public var identity: Applicant?
+    /// 帮办代办: the person `identity` (the agent) files for, read from their card or entered.
+    public var principal: Applicant?
+    /// 帮办代办: the next other card read is the principal's, not a new citizen's.
+    public var awaitingPrincipalCard = false
     /// Whether `sessionExpiring` was already announced for the current idle period.
     var warned = false
     /// The services this session received (filings submitted, tickets issued): the ones its
@@ -89,8 +93,19 @@ public final class CitizenSessions: Sendable {
     public func cardInserted(_ applicant: Applicant) async -> CitizenSession {
         let now = clock.now()
         let joined = sessions.withLock { all -> CitizenSession? in
-            guard let (id, s) = all.first, s.expiresAt(timeout: timeout) > now,
-                  s.identity == nil || s.identity?.idNumber == applicant.idNumber else { return nil }
+            guard let (id, s) = all.first, s.expiresAt(timeout: timeout) > now else { return nil }
+            if s.awaitingPrincipalCard, let agent = s.identity, agent.idNumber != applicant.idNumber {
+                // The agent asked for the principal's card: it joins the session as the principal.
+                var updated = s
+                updated.principal = applicant
+                updated.awaitingPrincipalCard = false
+                updated.lastActivity = now
+                all[id] = updated
+                return updated
+            }
+            // The principal's card read again (the reader re-reads a card lying on it) is no new citizen.
+            if s.principal?.verifiedByCard == true, s.principal?.idNumber == applicant.idNumber { return s }
+            guard s.identity == nil || s.identity?.idNumber == applicant.idNumber else { return nil }
             var updated = s
             updated.identity = applicant
             updated.lastActivity = now
@@ -124,6 +139,20 @@ public final class CitizenSessions: Sendable {
     }
 
     public var count: Int { sessions.withLock { $0.count } }
+
+    /// 帮办代办: the card read so far is the agent's; the principal is `principal` (entered), or,
+    /// when nil, the next other card read. Nil when the session is not live.
+    public func fileForPrincipal(_ id: String, principal: Applicant?) -> CitizenSession? {
+        let now = clock.now()
+        return sessions.withLock { all -> CitizenSession? in
+            guard var s = all[id], s.expiresAt(timeout: timeout) > now else { return nil }
+            s.principal = principal
+            s.awaitingPrincipalCard = principal == nil
+            s.lastActivity = now
+            all[id] = s
+            return s
+        }
+    }
 
     /// Notes that the session received `subject` (a filing it submitted, a ticket it took).
     public func recordService(_ subject: EvaluationSubject, in id: String) {

@@ -32,10 +32,14 @@ public struct CitizenVisit: Sendable {
         return draft
     }
 
-    /// Opens a draft for `subject` on the live session's applicant.
+    /// Opens a draft for `subject` in the live session: the card holder's own, or, 帮办代办, the
+    /// principal's with the card holder as the agent (refused while the principal's card is awaited).
     public func openFiling(_ subject: FilingSubject, sessionID: String) async throws -> Draft {
-        let applicant = try applicant(inSession: sessionID, forFiling: true)
-        return try await desk.openDraft(subject: subject, applicant: applicant, sessionID: sessionID)
+        let session = try liveSession(sessionID)
+        guard let card = session.identity else { throw CitizenRefusal.noCard(forFiling: true) }
+        if session.awaitingPrincipalCard { throw CitizenRefusal.principalCardAwaited }
+        return try await desk.openDraft(subject: subject, applicant: session.principal ?? card,
+                                        agent: session.principal == nil ? nil : card, sessionID: sessionID)
     }
 
     /// Whether session `id` is live now (a submit refuses a draft whose visit ended).

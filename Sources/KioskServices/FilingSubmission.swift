@@ -26,7 +26,7 @@ public struct FilingSubmission: Sendable {
     }
 
     public func submit(draftID: String, commitmentSigned: Bool, mailing: MailingAddress?) async throws -> Outcome {
-        let (result, applicant, session) = try await visit.desk.submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailing: mailing,
+        let (result, applicant, agent, session) = try await visit.desk.submitDraft(draftID: draftID, commitmentSigned: commitmentSigned, mailing: mailing,
                                                                    visitIsLive: visit.isLive)
         switch result {
         case let .incomplete(missing): return .incomplete(missing)
@@ -36,7 +36,7 @@ public struct FilingSubmission: Sendable {
             if let session {
                 for number in records.compactMap(\.number) { visit.sessions.recordService(.filing(number), in: session) }
             }
-            let slip = await slips.printNotices(records, applicant: applicant, commitmentSigned: commitmentSigned)
+            let slip = await slips.printNotices(records, applicant: applicant, agent: agent, commitmentSigned: commitmentSigned)
             return .filed(records, slip: slip)
         }
     }

@@ -65,7 +65,7 @@ public struct SlipDesk: Sendable {
 
     /// One acceptance notice per filing of a submit (容缺 filings get the conditional notice);
     /// answers the first slip's outcome.
-    public func printNotices(_ records: [FilingRecord], applicant: Applicant?, commitmentSigned: Bool) async -> SlipOutcome {
+    public func printNotices(_ records: [FilingRecord], applicant: Applicant?, agent: Applicant? = nil, commitmentSigned: Bool) async -> SlipOutcome {
         guard let printer = printer(for: .receiptPrinter) else {
             return SlipOutcome(jobId: nil, state: "noPrinter", message: "受理通知单暂无法打印，请到服务窗口领取")
         }
@@ -74,7 +74,7 @@ public struct SlipDesk: Sendable {
         var first: SlipOutcome?
         for record in records {
             guard let number = record.number, let item = desk.catalogue.item(code: record.itemCode) else { continue }
-            let document = await notice(for: record, number: number, item: item, applicant: applicant, acceptedAt: acceptedAt,
+            let document = await notice(for: record, number: number, item: item, applicant: applicant, agent: agent, acceptedAt: acceptedAt,
                                         commitmentSigned: commitmentSigned, acceptedLocallyOnly: offline)
             let outcome: SlipOutcome
             do {
@@ -89,7 +89,7 @@ public struct SlipDesk: Sendable {
     }
 
     /// The acceptance notice of one filing: 受理通知书, or 容缺受理通知书 listing what may follow.
-    func notice(for record: FilingRecord, number: String, item: ServiceItem, applicant: Applicant?, acceptedAt: Date,
+    func notice(for record: FilingRecord, number: String, item: ServiceItem, applicant: Applicant?, agent: Applicant? = nil, acceptedAt: Date,
                 commitmentSigned: Bool, acceptedLocallyOnly: Bool) async -> SlipDocument {
         let bundleName = record.bundleCode.flatMap { desk.catalogue.bundle(code: $0)?.name }
         let deadline = record.promisedDeadline?.description ?? record.receivedDay?.description ?? ""
@@ -97,22 +97,27 @@ public struct SlipDesk: Sendable {
         let url = desk.progressURL(token: record.progressToken)
         let ratingCode = try? await desk.ratingCode(for: .filing(number))
         if record.deferred.isEmpty {
-            return AcceptanceNotice(filingNumber: number, itemName: item.name, bundleName: bundleName,
-                                    applicantName: applicant?.name ?? "", applicantIDNumber: applicant?.idNumber ?? "",
-                                    acceptedAt: acceptedAt, department: item.implementingBody, promisedDeadline: deadline,
-                                    promisedTimeLimit: limit, progressURL: url, consultationPhone: item.consultationPhone,
-                                    acceptedLocallyOnly: acceptedLocallyOnly, ratingCode: ratingCode,
-                                    responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person)
-                .document(context: context)
+            var notice = AcceptanceNotice(filingNumber: number, itemName: item.name, bundleName: bundleName,
+                                          applicantName: applicant?.name ?? "", applicantIDNumber: applicant?.idNumber ?? "",
+                                          acceptedAt: acceptedAt, department: item.implementingBody, promisedDeadline: deadline,
+                                          promisedTimeLimit: limit, progressURL: url, consultationPhone: item.consultationPhone,
+                                          acceptedLocallyOnly: acceptedLocallyOnly, ratingCode: ratingCode,
+                                          responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person)
+            notice.agentName = agent?.name
+            notice.agentIDNumber = agent?.idNumber
+            return notice.document(context: context)
         }
-        return ConditionalAcceptanceNotice(
+        var conditional = ConditionalAcceptanceNotice(
             filingNumber: number, itemName: item.name, bundleName: bundleName, applicantName: applicant?.name ?? "",
             applicantIDNumber: applicant?.idNumber ?? "", acceptedAt: acceptedAt, department: item.implementingBody,
             promisedDeadline: deadline, promisedTimeLimit: limit,
             missing: record.deferred.map { .init(name: $0.name, howToSupply: $0.howToSupply, deadline: $0.deadline.description) },
             ifLate: Self.ifLate(record.deferred), commitmentSigned: commitmentSigned, progressURL: url, consultationPhone: item.consultationPhone,
             acceptedLocallyOnly: acceptedLocallyOnly, ratingCode: ratingCode,
-            responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person).document(context: context)
+            responsibleWindow: item.responsible?.window, responsiblePerson: item.responsible?.person)
+        conditional.agentName = agent?.name
+        conditional.agentIDNumber = agent?.idNumber
+        return conditional.document(context: context)
     }
 
     /// What the catalogue says happens when a deferred material is late, as the notice prints it.

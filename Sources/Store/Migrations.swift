@@ -329,6 +329,8 @@ enum Migrations {
             // the session ends first); it names the filing it completes.
             try db.alter(table: "draft") { t in
                 t.add(column: "supplementFor", .text)
+                // 帮办代办: the agent who files for the applicant (JSON; wiped and minimised with the applicant).
+                t.add(column: "agent", .text)
             }
         }
         return migrator

@@ -56,6 +56,10 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case wrongDraftKind(draft: String, supplement: Bool)
     /// A part of the mailing address (邮寄送达) is missing or malformed.
     case invalidMailingAddress(field: String, reason: String)
+    /// 帮办代办: the principal entered is not a name and a valid ID number.
+    case invalidPrincipal(reason: String)
+    /// 帮办代办: the item lists no 授权委托书, so a principal can only be read from their card.
+    case authorizationNotListed(itemCode: String)
 
     public var description: String {
         switch self {
@@ -88,6 +92,8 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .wrongDraftKind(d, supplement): supplement ? "draft \(d) is a supplement: submit it at /api/v1/supplements/{id}/submit"
             : "draft \(d) is a filing, not a supplement"
         case let .invalidMailingAddress(field, reason): "mailing.\(field) must be \(reason)"
+        case let .invalidPrincipal(reason): "principal: \(reason)"
+        case let .authorizationNotListed(code): "item \(code) lists no 授权委托书: an agent files for a principal only with the principal's card"
         }
     }
 
@@ -121,6 +127,8 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case .nothingCaptured: "请先拍摄需要补交的材料"
         case .wrongDraftKind: "本次办理类型有误，请返回首页重新开始"
         case let .invalidMailingAddress(field, _): field == "phone" ? "请填写正确的收件人手机号码或固定电话" : "请填写完整的邮寄地址"
+        case .invalidPrincipal: "请核对被代办人的姓名和身份证号码"
+        case .authorizationNotListed: "该事项代办须读取被代办人身份证，请放入被代办人身份证"
         }
     }
 }

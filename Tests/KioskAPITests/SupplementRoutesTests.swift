@@ -186,8 +186,8 @@ import Workflow
                     ($0.status, try Self.json($0.body))
                 }
             }
-            // Neither card nor ending: the request says what is missing.
-            #expect(try await open(#"{"filingNumber":"\#(number)"}"#).0 == .unprocessableContent)
+            // Neither card nor ending: the screen is told to read the card (or take the ending).
+            #expect(try await open(#"{"filingNumber":"\#(number)"}"#).0 == .conflict)
             // A wrong ending is not the applicant (each refusal audited).
             for _ in 0..<4 {
                 let (status, body) = try await open(#"{"filingNumber":"\#(number)","idNumberTail":"9999"}"#)

@@ -25,6 +25,9 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
     /// 责任窗口 and 责任人 from the catalogue.
     public var responsibleWindow: String?
     public var responsiblePerson: String?
+    /// The agent (代办人) who filed for the applicant (帮办代办); printed masked, whatever is given.
+    public var agentName: String?
+    public var agentIDNumber: String?
 
     public init(filingNumber: String, itemName: String, bundleName: String? = nil, applicantName: String,
                 applicantIDNumber: String, acceptedAt: Date, department: String, promisedDeadline: String,
@@ -48,7 +51,8 @@ public struct AcceptanceNotice: Sendable, Hashable, Codable {
                     applicant: MaskedApplicant(name: applicantName, idNumber: applicantIDNumber),
                     acceptedAt: context.dateTime(acceptedAt), department: department,
                     promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit,
-                    responsibleWindow: responsibleWindow, responsiblePerson: responsiblePerson).append(to: &slip)
+                    responsibleWindow: responsibleWindow, responsiblePerson: responsiblePerson,
+                    agent: agentName.map { MaskedApplicant(name: $0, idNumber: agentIDNumber ?? "") }).append(to: &slip)
         if acceptedLocallyOnly == true { slip.append(FilingBlock.acceptedLocallyNotice) }
         slip.append(.rule)
         ProgressBlock(url: progressURL, phone: consultationPhone ?? context.consultationPhone, ratingCode: ratingCode).append(to: &slip)
@@ -92,6 +96,9 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
     /// 责任窗口 and 责任人 from the catalogue.
     public var responsibleWindow: String?
     public var responsiblePerson: String?
+    /// The agent (代办人) who filed for the applicant (帮办代办); printed masked, whatever is given.
+    public var agentName: String?
+    public var agentIDNumber: String?
 
     public static let standardIfLate = "逾期未补齐的，本次申请终止办理，已提交材料退回，需重新申请。"
 
@@ -117,7 +124,8 @@ public struct ConditionalAcceptanceNotice: Sendable, Hashable, Codable {
                     applicant: MaskedApplicant(name: applicantName, idNumber: applicantIDNumber),
                     acceptedAt: context.dateTime(acceptedAt), department: department,
                     promisedDeadline: promisedDeadline, promisedTimeLimit: promisedTimeLimit,
-                    responsibleWindow: responsibleWindow, responsiblePerson: responsiblePerson).append(to: &slip)
+                    responsibleWindow: responsibleWindow, responsiblePerson: responsiblePerson,
+                    agent: agentName.map { MaskedApplicant(name: $0, idNumber: agentIDNumber ?? "") }).append(to: &slip)
         slip.append(.row("告知承诺", commitmentSigned ? "申请人已签署" : "未签署"))
         slip.append(.rule)
         slip.append(.line("待补齐材料（共\(missing.count)项）", TextStyle(bold: true)))
@@ -194,6 +202,8 @@ struct FilingBlock {
     var promisedTimeLimit: String?
     var responsibleWindow: String? = nil
     var responsiblePerson: String? = nil
+    /// The agent (代办人) who filed for the applicant, masked.
+    var agent: MaskedApplicant? = nil
 
     /// Said on a notice printed while the platform was unreachable.
     static let acceptedLocallyNotice = SlipElement.line("网络暂时中断：本件已由本机受理编号，网络恢复后自动报送，无需再次办理。")
@@ -204,6 +214,10 @@ struct FilingBlock {
         slip.append(.row("办理事项", item))
         slip.append(.row("申请人", applicant.name))
         slip.append(.row("证件号码", applicant.idNumber))
+        if let agent {
+            slip.append(.row("代办人", agent.name))
+            slip.append(.row("代办人证件", agent.idNumber))
+        }
         slip.append(.row("受理时间", acceptedAt))
         slip.append(.row("办理部门", department))
         if let responsibleWindow, !responsibleWindow.isEmpty { slip.append(.row("受理窗口", responsibleWindow)) }

@@ -26,6 +26,8 @@ public struct DraftRow: Sendable, Hashable {
     public var mailTo: String?
     /// For a supplement (补交): the number of the filing it completes.
     public var supplementFor: String?
+    /// 帮办代办: the agent who files for the applicant (JSON), nil for a filing of one's own.
+    public var agentJSON: String?
 }
 
 /// Drafts, their captured pages (by SHA-256) and the materials held per applicant.
@@ -34,11 +36,11 @@ public struct DraftRepository {
 
     /// Records a new open draft.
     public func insert(id: String, subject: FilingSubject, sessionID: String?, applicantKey: String, applicantJSON: String,
-                       supplementFor: String? = nil, at date: Date) throws {
+                       supplementFor: String? = nil, agentJSON: String? = nil, at date: Date) throws {
         try db.execute(sql: """
-            INSERT INTO draft (id, subjectKind, subjectCode, sessionId, applicantKey, applicant, state, createdAt, supplementFor)
-            VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?)
-            """, arguments: [id, subject.storageKind, subject.code, sessionID, applicantKey, applicantJSON, date, supplementFor])
+            INSERT INTO draft (id, subjectKind, subjectCode, sessionId, applicantKey, applicant, state, createdAt, supplementFor, agent)
+            VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
+            """, arguments: [id, subject.storageKind, subject.code, sessionID, applicantKey, applicantJSON, date, supplementFor, agentJSON])
     }
 
     /// The draft with this id.
@@ -108,7 +110,7 @@ public struct DraftRepository {
     public func abandon(id: String) throws -> [String] {
         let pages = try String.fetchAll(db, sql: "SELECT sha256 FROM draftPage WHERE draftId = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM draftPage WHERE draftId = ?", arguments: [id])
-        try db.execute(sql: "UPDATE draft SET state = 'abandoned', applicant = '{}', applicantKey = '' WHERE id = ?", arguments: [id])
+        try db.execute(sql: "UPDATE draft SET state = 'abandoned', applicant = '{}', applicantKey = '', agent = NULL WHERE id = ?", arguments: [id])
         return pages
     }
 
@@ -184,7 +186,7 @@ public struct DraftRepository {
     /// address, its delivered filing payloads emptied. Returns the page hashes no longer needed by
     /// any draft that still keeps its pages.
     public func minimise(id: String, maskedApplicantJSON: String, at date: Date) throws -> [String] {
-        try db.execute(sql: "UPDATE draft SET applicant = ?, mailTo = NULL, minimisedAt = ? WHERE id = ?",
+        try db.execute(sql: "UPDATE draft SET applicant = ?, mailTo = NULL, agent = NULL, minimisedAt = ? WHERE id = ?",
                        arguments: [maskedApplicantJSON, date, id])
         try db.execute(sql: """
             UPDATE outbox SET payload = '{"minimised":true}'
@@ -205,7 +207,7 @@ extension DraftRow {
         self.init(id: row["id"], subject: (row["subjectKind"] as String) == "bundle" ? .bundle(code) : .item(code),
                   sessionID: row["sessionId"], applicantKey: row["applicantKey"], applicantJSON: row["applicant"],
                   state: DraftState(rawValue: row["state"]) ?? .abandoned, createdAt: row["createdAt"], mailTo: row["mailTo"],
-                  supplementFor: row["supplementFor"])
+                  supplementFor: row["supplementFor"], agentJSON: row["agent"])
     }
 }
 
