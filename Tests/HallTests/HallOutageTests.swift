@@ -10,7 +10,7 @@ import Workflow
 /// settle the requests whose answer was lost when it returns. Nothing is ever duplicated.
 @Suite struct HallOutageTests {
     @Test func ticketsAreRefusedWhileTheHallDatabaseIsDownAndNumberingGoesOnAfter() async throws {
-        let hall = try HallRig(kiosks: 2, timeout: .seconds(1))
+        let hall = try HallRig(kiosks: 2, timeout: .seconds(3))
         var issued: [String] = []
         for desk in hall.desks { issued.append(try await desk.issueTicket(category: "general").number.description) }
         #expect(await hall.links[0].check(now: hall.clock.now()))
@@ -40,7 +40,7 @@ import Workflow
     }
 
     @Test func aTicketWhoseAnswerWasLostIsCancelledWhenTheDatabaseReturns() async throws {
-        let hall = try HallRig(kiosks: 1, timeout: .seconds(1))
+        let hall = try HallRig(kiosks: 1, timeout: .seconds(3))
         let desk = hall.desks[0]
         let link = hall.links[0]
         // A request that reached the database, but whose answer the kiosk never heard (the cut

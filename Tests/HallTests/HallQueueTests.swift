@@ -8,7 +8,7 @@ import Workflow
 /// The hall's shared queue through the front desk, against a real PostgreSQL server: numbering
 /// shared by the kiosks, one waiting ticket per person across the hall, the daily reset, the
 /// windows' calling order, skip and re-queue, transfer, staff per window, and racing windows.
-@Suite struct HallQueueTests {
+@Suite(.serialized) struct HallQueueTests {
     @Test func kiosksNumberFromOneSharedSequence() async throws {
         let hall = try HallRig(kiosks: 3)
         var numbers: [String] = []

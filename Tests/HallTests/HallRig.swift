@@ -20,7 +20,7 @@ final class HallRig: @unchecked Sendable {
     static let li = Applicant(name: "李四", idNumber: "440524188001010014", documentKind: "resident", verifiedByCard: true)
 
     init(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
-         timeout: Duration = .seconds(3)) throws {
+         timeout: Duration = .seconds(10)) throws {
         postgres = try PrivatePostgres()
         configuration = try ConfigLoader.load(directory: RepoPaths.defaultConfig, today: CivilDate(iso: "2026-11-22"))
         clock = ManualClock(Self.date(hallTime))

@@ -91,6 +91,23 @@ public struct HallCallRow: Sendable, Hashable {
     public var at: Date
 }
 
+/// Resumes a continuation once: the first of the work and its deadline wins.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+
+    /// Whether this call resumed it (false when it was resumed before).
+    @discardableResult
+    func resume(_ result: Result<T, any Error>) -> Bool {
+        guard let continuation = continuation.withLock({ c -> CheckedContinuation<T, any Error>? in defer { c = nil }; return c }) else {
+            return false
+        }
+        continuation.resume(with: result)
+        return true
+    }
+}
+
 /// One ticket to issue: everything the shared numbering and the one-waiting rule need.
 public struct HallIssueRequest: Sendable {
     /// Chosen by the kiosk before the first attempt and kept for retries: a request whose answer
@@ -204,7 +221,11 @@ public final class HallStore: Sendable {
         do {
             if !migrated.withLock({ $0 }) {
                 let client = self.client
-                try await withDeadline("migration") { [logger] in try await HallMigrations.migrate(client, logger: logger) }
+                // Once per process, and slower than a statement (DDL, maybe waiting for another
+                // kiosk's migration): a longer deadline of its own.
+                try await withDeadline("migration", timeout: max(operationTimeout, .seconds(30))) { [logger] in
+                    try await HallMigrations.migrate(client, logger: logger)
+                }
                 migrated.withLock { $0 = true }
             }
             var attempt = 0
@@ -224,16 +245,23 @@ public final class HallStore: Sendable {
         }
     }
 
-    private func withDeadline<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = operationTimeout
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw HallStoreError.unavailable("no answer to \(what) within \(timeout)")
+    /// Runs `body` but answers within `timeout` whatever it does: on the deadline the caller gets
+    /// `.unavailable` and `body` is cancelled and left to end by itself (a statement on a connection
+    /// the cut left hanging may not notice the cancellation; a task group would wait for it).
+    private func withDeadline<T: Sendable>(_ what: String, timeout: Duration? = nil,
+                                           _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = timeout ?? operationTimeout
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let once = ResumeOnce(continuation)
+            let work = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                once.resume(result)
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            Task {
+                try? await Task.sleep(for: timeout)
+                if once.resume(.failure(HallStoreError.unavailable("no answer to \(what) within \(timeout)"))) { work.cancel() }
+            }
         }
     }
 
