@@ -42,6 +42,20 @@ final class HallRig: @unchecked Sendable {
         self.links = links
     }
 
+    /// Makes the rig on a thread of its own (initdb and pg_ctl block for seconds).
+    static func make(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
+                     timeout: Duration = .seconds(10)) async throws -> HallRig {
+        try await offPool { try HallRig(kiosks: count, at: hallTime, skipGraceMinutes: skipGraceMinutes, timeout: timeout) }
+    }
+
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T { try await Self.offPool(work) }
+
     deinit {
         for link in links { link.store.shutdown() }
         for directory in directories { directory.remove() }
