@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 import Workflow
@@ -144,6 +145,9 @@ public final class HallStore: Sendable {
     let logger: Logger
     let operationTimeout: Duration
     private let configuration: PostgresClient.Configuration
+    /// The store's own event loop: a hall call never waits behind other NIO work of the process
+    /// (the HTTP server, the upstream client) on the shared loops.
+    private let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// The connection pool and the task running it; replaced after a failed ping, so a database
     /// that returns is reached at once (not after the old pool's connect backoff, up to a minute).
     private let pool: Mutex<(client: PostgresClient, runner: Task<Void, Never>)?>
@@ -159,14 +163,15 @@ public final class HallStore: Sendable {
         configuration.options.maximumConnections = 8
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
         self.configuration = configuration
-        pool = Mutex(Self.makePool(configuration, logger: logger))
+        pool = Mutex(Self.makePool(configuration, eventLoops: eventLoops, logger: logger))
     }
 
-    private static func makePool(_ configuration: PostgresClient.Configuration, logger: Logger) -> (client: PostgresClient, runner: Task<Void, Never>) {
+    private static func makePool(_ configuration: PostgresClient.Configuration, eventLoops: MultiThreadedEventLoopGroup,
+                                 logger: Logger) -> (client: PostgresClient, runner: Task<Void, Never>) {
         // The pool's own connection attempts are not news (the link reports an outage once).
         var background = logger
         background.logLevel = .error
-        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let client = PostgresClient(configuration: configuration, eventLoopGroup: eventLoops, backgroundLogger: background)
         return (client, Task { await client.run() })
     }
 
@@ -174,7 +179,7 @@ public final class HallStore: Sendable {
     var client: PostgresClient {
         pool.withLock { current in
             if let current { return current.client }
-            let made = Self.makePool(configuration, logger: logger)
+            let made = Self.makePool(configuration, eventLoops: eventLoops, logger: logger)
             current = made
             return made.client
         }
@@ -191,7 +196,10 @@ public final class HallStore: Sendable {
     /// Stops the client's connections.
     public func shutdown() { resetPool() }
 
-    deinit { pool.withLock { $0?.runner.cancel() } }
+    deinit {
+        pool.withLock { $0?.runner.cancel() }
+        eventLoops.shutdownGracefully { _ in }
+    }
 
     /// `postgres://user[:password]@host[:port]/database` (also `postgresql://`); TLS is not used on
     /// the hall's loopback/LAN link unless `?sslmode=require` (then verified).
