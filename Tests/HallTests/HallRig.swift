@@ -45,7 +45,17 @@ final class HallRig: @unchecked Sendable {
     /// Makes the rig on a thread of its own (initdb and pg_ctl block for seconds).
     static func make(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
                      timeout: Duration = .seconds(10)) async throws -> HallRig {
-        try await offPool { try HallRig(kiosks: count, at: hallTime, skipGraceMinutes: skipGraceMinutes, timeout: timeout) }
+        let rig = try await offPool { try HallRig(kiosks: count, at: hallTime, skipGraceMinutes: skipGraceMinutes, timeout: timeout) }
+        // The hall is up before the test begins: the first contact (connect, migrate) may take
+        // long on a machine running every other suite at once; bounded, and a failure if never.
+        let clock = ContinuousClock()
+        let start = clock.now
+        for link in rig.links {
+            while !(await link.check(now: rig.clock.now())) {
+                guard clock.now - start < .seconds(240) else { throw TestSupportError("the private PostgreSQL never answered the hall store") }
+            }
+        }
+        return rig
     }
 
     static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
