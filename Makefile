@@ -6,7 +6,7 @@ SWIFT ?= swift
 DEMO_PORT ?= 8080
 DEMO_CUPS_PORT ?= 8631
 
-.PHONY: demo test bench bench-api bench-screen bench-busy screens build bootstrap clean fixtures install udev-rules bench-crash
+.PHONY: demo test bench bench-api bench-screen bench-busy bench-hall screens build bootstrap clean fixtures install udev-rules bench-crash
 
 bootstrap:
 	@scripts/bootstrap.sh
@@ -48,6 +48,13 @@ bench-busy: bootstrap
 	$(SWIFT) build -c release --product kioskd
 	/usr/bin/python3 scripts/bench-busy.py $(if $(BEFORE),--before $(BEFORE) --after,--kioskd) .build/release/kioskd \
 		$(if $(BUSY_ROUNDS),--rounds $(BUSY_ROUNDS)) $(BUSY_ARGS)
+
+# Hall mode on real kioskd processes and a private PostgreSQL: ticket issue with 4 kiosks at once
+# (p50/p99), call-next (p99), SSE fan-out of the calls to 20 hall displays.
+bench-hall: bootstrap
+	$(SWIFT) build -c release --product kioskd
+	$(SWIFT) build -c release --product kioskctl
+	/usr/bin/python3 scripts/bench-hall.py --kioskd .build/release/kioskd $(HALL_BENCH_ARGS)
 
 # Re-takes the screenshots in docs/screens/ (the browser test, writing into the repository).
 screens: bootstrap

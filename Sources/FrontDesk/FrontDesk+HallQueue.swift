@@ -70,7 +70,8 @@ extension FrontDesk {
         let now = clock.now()
         // A ticket left by an earlier lost answer is settled first, so nobody is told they hold a
         // number that never reached them.
-        if link.hasInDoubt { await link.reconcile(now: now) }
+        // (Not while the database is known to be away: the link's check settles them when it returns.)
+        if link.hasInDoubt && !link.isUnreachable { await link.reconcile(now: now) }
         let key: String?
         if let known { key = known } else if let applicant { key = try await hallApplicantKey(link, idNumber: applicant.idNumber) } else { key = nil }
         let request = HallIssueRequest(

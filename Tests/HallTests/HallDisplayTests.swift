@@ -41,11 +41,11 @@ import Testing
                                 ("/usr/bin/espeak-ng", "espeak-ng")] {
             #expect(FileManager.default.isExecutableFile(atPath: path), "\(path) is missing: apt-get install \(package) (scripts/bootstrap.sh)")
         }
-        let postgres = try PrivatePostgres()
+        let postgres = try await Self.offPool { try PrivatePostgres() }
         defer { postgres.stop() }
-        let fixture = try HallKiosksTests.fixture(id: "TZ01", url: postgres.url, staff: true)
+        let fixture = try await Self.offPool { try HallKiosksTests.fixture(id: "TZ01", url: postgres.url, staff: true) }
         defer { fixture.remove() }
-        let kioskd = try HallKiosksTests.start(fixture)
+        let kioskd = try await Self.offPool { try HallKiosksTests.start(fixture) }
         let kioskctl = try RepoPaths.binary("kioskctl")
         let assigned = try ChildProcess.run(kioskctl, ["queue", "window", "3", "general", "--config", fixture.directory, "--data", kioskd.data.path])
         #expect(assigned.status == 0, "\(assigned.stderr)")
@@ -83,6 +83,6 @@ import Testing
         #expect(try ChildProcess.run("/usr/bin/espeak-ng", ["-v", "en", "-s", "150", "-w", english, text]).status == 0)
         #expect(try Self.pcm(try Data(contentsOf: URL(fileURLWithPath: mandarin))).samples == wav.samples)
         #expect(try Self.pcm(try Data(contentsOf: URL(fileURLWithPath: english))).samples != wav.samples)
-        #expect(try kioskd.terminate() == 0)
+        #expect(try await Self.offPool { try kioskd.terminate() } == 0)
     }
 }

@@ -10,13 +10,13 @@ import Workflow
 /// settle the requests whose answer was lost when it returns. Nothing is ever duplicated.
 @Suite struct HallOutageTests {
     @Test func ticketsAreRefusedWhileTheHallDatabaseIsDownAndNumberingGoesOnAfter() async throws {
-        let hall = try HallRig(kiosks: 2, timeout: .seconds(1))
+        let hall = try await HallRig.make(kiosks: 2, timeout: .seconds(3))
         var issued: [String] = []
         for desk in hall.desks { issued.append(try await desk.issueTicket(category: "general").number.description) }
         #expect(await hall.links[0].check(now: hall.clock.now()))
         #expect(hall.links[0].status.state == "ok")
 
-        try hall.postgres.stopImmediately()
+        try await hall.offPool { try hall.postgres.stopImmediately() }
         for desk in hall.desks {
             let refused = await refusal { () async throws(FrontDeskError) in try await desk.issueTicket(category: "general") }
             guard case .hallUnavailable? = refused else {
@@ -31,7 +31,7 @@ import Workflow
         let call = await refusal { () async throws(FrontDeskError) in try await hall.desks[0].callNext(window: "1") }
         guard case .hallUnavailable? = call else { Issue.record("expected hall-unavailable, got \(String(describing: call))"); return }
 
-        try hall.postgres.start()
+        try await hall.offPool { try hall.postgres.start() }
         for link in hall.links { #expect(await link.check(now: hall.clock.now())) }
         #expect(hall.links.allSatisfy { $0.status.state == "ok" && $0.status.inDoubt == 0 })
         for desk in hall.desks { issued.append(try await desk.issueTicket(category: "general").number.description) }
@@ -40,7 +40,7 @@ import Workflow
     }
 
     @Test func aTicketWhoseAnswerWasLostIsCancelledWhenTheDatabaseReturns() async throws {
-        let hall = try HallRig(kiosks: 1, timeout: .seconds(1))
+        let hall = try await HallRig.make(kiosks: 1, timeout: .seconds(3))
         let desk = hall.desks[0]
         let link = hall.links[0]
         // A request that reached the database, but whose answer the kiosk never heard (the cut
@@ -53,10 +53,10 @@ import Workflow
         // A request that never arrived is in doubt too, and simply forgotten.
         link.markInDoubt(UUID(), at: hall.clock.now())
         #expect(link.status.inDoubt == 2)
-        try hall.postgres.stopImmediately()
+        try await hall.offPool { try hall.postgres.stopImmediately() }
         #expect(await link.check(now: hall.clock.now()) == false)
         #expect(link.status.inDoubt == 2)
-        try hall.postgres.start()
+        try await hall.offPool { try hall.postgres.start() }
         #expect(await link.check(now: hall.clock.now()))
         #expect(link.status.inDoubt == 0 && link.status.reconciledCancelled == 1)
         #expect(try await desk.ticket(id: lost.id).state == .cancelled)

@@ -8,9 +8,9 @@ import Workflow
 /// The hall's shared queue through the front desk, against a real PostgreSQL server: numbering
 /// shared by the kiosks, one waiting ticket per person across the hall, the daily reset, the
 /// windows' calling order, skip and re-queue, transfer, staff per window, and racing windows.
-@Suite struct HallQueueTests {
+@Suite(.serialized) struct HallQueueTests {
     @Test func kiosksNumberFromOneSharedSequence() async throws {
-        let hall = try HallRig(kiosks: 3)
+        let hall = try await HallRig.make(kiosks: 3)
         var numbers: [String] = []
         for round in 0..<3 {
             for desk in hall.desks {
@@ -28,7 +28,7 @@ import Workflow
     }
 
     @Test func onePersonHoldsOneWaitingTicketPerCategoryAcrossTheHall() async throws {
-        let hall = try HallRig(kiosks: 2)
+        let hall = try await HallRig.make(kiosks: 2)
         let first = try await hall.desks[0].issueTicket(category: "social-insurance", applicant: HallRig.zhang)
         let second = await refusal { () async throws(FrontDeskError) in
             try await hall.desks[1].issueTicket(category: "social-insurance", applicant: HallRig.zhang)
@@ -56,7 +56,7 @@ import Workflow
     }
 
     @Test func numberingRestartsAtTheHallsMidnight() async throws {
-        let hall = try HallRig(kiosks: 2, at: "2026-11-23 23:59:58")
+        let hall = try await HallRig.make(kiosks: 2, at: "2026-11-23 23:59:58")
         #expect(try await hall.desks[0].issueTicket(category: "general").number.description == "G001")
         #expect(try await hall.desks[1].issueTicket(category: "general", applicant: HallRig.zhang).number.description == "G002")
         hall.setTime("2026-11-23 23:59:59")
@@ -72,7 +72,7 @@ import Workflow
     }
 
     @Test func windowsCallPriorityFirstThenByIssueTimeAndOnlyTheirCategories() async throws {
-        let hall = try HallRig(kiosks: 2)
+        let hall = try await HallRig.make(kiosks: 2)
         let desk = hall.desks[0]
         try await desk.assignWindow("1", categories: ["general", "social-insurance"])
         try await desk.assignWindow("2", categories: ["medical-insurance"])
@@ -101,7 +101,7 @@ import Workflow
     }
 
     @Test func skippedTicketsRequeueWithinTheGraceOnly() async throws {
-        let hall = try HallRig(kiosks: 1, skipGraceMinutes: 10)
+        let hall = try await HallRig.make(kiosks: 1, skipGraceMinutes: 10)
         let desk = hall.desks[0]
         try await desk.assignWindow("3", categories: ["general"])
         _ = try await desk.openWindow("3", staff: "wangfang")
@@ -136,7 +136,7 @@ import Workflow
     }
 
     @Test func transferMovesTheCalledTicketToAnotherCategoryKeepingItsNumber() async throws {
-        let hall = try HallRig(kiosks: 2)
+        let hall = try await HallRig.make(kiosks: 2)
         let desk = hall.desks[0]
         try await desk.assignWindow("1", categories: ["general"])
         try await desk.assignWindow("2", categories: ["medical-insurance"])
@@ -158,7 +158,7 @@ import Workflow
     }
 
     @Test func aWindowAnswersOnlyToTheStaffSignedInAndNotWhilePaused() async throws {
-        let hall = try HallRig(kiosks: 1)
+        let hall = try await HallRig.make(kiosks: 1)
         let desk = hall.desks[0]
         try await desk.assignWindow("5", categories: ["general"])
         _ = try await desk.issueTicket(category: "general")
@@ -190,7 +190,7 @@ import Workflow
     }
 
     @Test func twoWindowsCallingAtOnceNeverGetTheSameTicket() async throws {
-        let hall = try HallRig(kiosks: 2)
+        let hall = try await HallRig.make(kiosks: 2)
         try await hall.desks[0].assignWindow("1", categories: ["general"])
         try await hall.desks[0].assignWindow("2", categories: ["general"])
         for _ in 0..<150 { _ = try await hall.desks[0].issueTicket(category: "general") }

@@ -20,7 +20,7 @@ final class HallRig: @unchecked Sendable {
     static let li = Applicant(name: "李四", idNumber: "440524188001010014", documentKind: "resident", verifiedByCard: true)
 
     init(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
-         timeout: Duration = .seconds(3)) throws {
+         timeout: Duration = .seconds(10)) throws {
         postgres = try PrivatePostgres()
         configuration = try ConfigLoader.load(directory: RepoPaths.defaultConfig, today: CivilDate(iso: "2026-11-22"))
         clock = ManualClock(Self.date(hallTime))
@@ -41,6 +41,30 @@ final class HallRig: @unchecked Sendable {
         self.desks = desks
         self.links = links
     }
+
+    /// Makes the rig on a thread of its own (initdb and pg_ctl block for seconds).
+    static func make(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
+                     timeout: Duration = .seconds(10)) async throws -> HallRig {
+        let rig = try await offPool { try HallRig(kiosks: count, at: hallTime, skipGraceMinutes: skipGraceMinutes, timeout: timeout) }
+        // The hall is up before the test begins: the first contact (connect, migrate) may take
+        // long on a machine running every other suite at once; bounded, and a failure if never.
+        let clock = ContinuousClock()
+        let start = clock.now
+        for link in rig.links {
+            while !(await link.check(now: rig.clock.now())) {
+                guard clock.now - start < .seconds(240) else { throw TestSupportError("the private PostgreSQL never answered the hall store") }
+            }
+        }
+        return rig
+    }
+
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T { try await Self.offPool(work) }
 
     deinit {
         for link in links { link.store.shutdown() }

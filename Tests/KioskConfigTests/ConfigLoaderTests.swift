@@ -108,6 +108,38 @@ import Workflow
         #expect(errors.count == 5)
     }
 
+    @Test func hallModeMistakesAreNamedByFileAndLine() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        // Hall mode without its database, an out-of-range grace and repeat: each named at its line.
+        try fixture.replaceFirst("dataDirectory:", with: "hall:\n  store: postgres\n  skipGraceMinutes: 999\n  callRepeat: 9\ndataDirectory:", in: "kiosk.yaml")
+        let text = try fixture.read("kiosk.yaml")
+        func line(of needle: String) -> Int { text[..<text.range(of: needle)!.lowerBound].filter { $0 == "\n" }.count + 1 }
+        let errors = failures(fixture)
+        let byLine = Dictionary(grouping: errors, by: { "\(($0.file as NSString).lastPathComponent):\($0.line ?? 0)" })
+        #expect(byLine["kiosk.yaml:\(line(of: "  store: postgres\n  skipGraceMinutes"))"]?.first?.message.contains("needs url") == true, "\(errors)")
+        #expect(byLine["kiosk.yaml:\(line(of: "  skipGraceMinutes: 999"))"]?.first?.message.contains("skipGraceMinutes") == true)
+        #expect(byLine["kiosk.yaml:\(line(of: "  callRepeat: 9"))"]?.first?.message.contains("callRepeat") == true)
+        #expect(errors.count == 3)
+
+        // A URL that is not postgres://…, and an unknown store kind.
+        let bad = try ConfigFixture()
+        defer { bad.remove() }
+        try bad.replaceFirst("dataDirectory:", with: "hall:\n  store: postgres\n  url: mysql://x@db/hall\ndataDirectory:", in: "kiosk.yaml")
+        let badURL = failures(bad)
+        #expect(badURL.count == 1 && badURL[0].message.contains("postgres://user@host"), "\(badURL)")
+        let kind = try ConfigFixture()
+        defer { kind.remove() }
+        let kindLine = try kind.replaceFirst("dataDirectory:", with: "hall:\n  store: oracle\ndataDirectory:", in: "kiosk.yaml") + 1
+        #expect(failures(kind).first?.line == kindLine)
+
+        // store: sqlite (the default) needs no server and loads.
+        let single = try ConfigFixture()
+        defer { single.remove() }
+        try single.replaceFirst("dataDirectory:", with: "hall:\n  store: sqlite\ndataDirectory:", in: "kiosk.yaml")
+        #expect(try ConfigLoader.load(directory: single.directory, today: today).settings.hall?.store == .sqlite)
+    }
+
     @Test func aBundleNamingAnUnknownItemIsAnError() throws {
         let fixture = try ConfigFixture()
         defer { fixture.remove() }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import PostgresNIO
 import Synchronization
 import Workflow
@@ -91,6 +92,23 @@ public struct HallCallRow: Sendable, Hashable {
     public var at: Date
 }
 
+/// Resumes a continuation once: the first of the work and its deadline wins.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T, any Error>?>
+
+    init(_ continuation: CheckedContinuation<T, any Error>) { self.continuation = Mutex(continuation) }
+
+    /// Whether this call resumed it (false when it was resumed before).
+    @discardableResult
+    func resume(_ result: Result<T, any Error>) -> Bool {
+        guard let continuation = continuation.withLock({ c -> CheckedContinuation<T, any Error>? in defer { c = nil }; return c }) else {
+            return false
+        }
+        continuation.resume(with: result)
+        return true
+    }
+}
+
 /// One ticket to issue: everything the shared numbering and the one-waiting rule need.
 public struct HallIssueRequest: Sendable {
     /// Chosen by the kiosk before the first attempt and kept for retries: a request whose answer
@@ -127,6 +145,9 @@ public final class HallStore: Sendable {
     let logger: Logger
     let operationTimeout: Duration
     private let configuration: PostgresClient.Configuration
+    /// The store's own event loop: a hall call never waits behind other NIO work of the process
+    /// (the HTTP server, the upstream client) on the shared loops.
+    private let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// The connection pool and the task running it; replaced after a failed ping, so a database
     /// that returns is reached at once (not after the old pool's connect backoff, up to a minute).
     private let pool: Mutex<(client: PostgresClient, runner: Task<Void, Never>)?>
@@ -142,14 +163,15 @@ public final class HallStore: Sendable {
         configuration.options.maximumConnections = 8
         configuration.options.keepAliveBehavior = .init(frequency: .seconds(10))
         self.configuration = configuration
-        pool = Mutex(Self.makePool(configuration, logger: logger))
+        pool = Mutex(Self.makePool(configuration, eventLoops: eventLoops, logger: logger))
     }
 
-    private static func makePool(_ configuration: PostgresClient.Configuration, logger: Logger) -> (client: PostgresClient, runner: Task<Void, Never>) {
+    private static func makePool(_ configuration: PostgresClient.Configuration, eventLoops: MultiThreadedEventLoopGroup,
+                                 logger: Logger) -> (client: PostgresClient, runner: Task<Void, Never>) {
         // The pool's own connection attempts are not news (the link reports an outage once).
         var background = logger
         background.logLevel = .error
-        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
+        let client = PostgresClient(configuration: configuration, eventLoopGroup: eventLoops, backgroundLogger: background)
         return (client, Task { await client.run() })
     }
 
@@ -157,7 +179,7 @@ public final class HallStore: Sendable {
     var client: PostgresClient {
         pool.withLock { current in
             if let current { return current.client }
-            let made = Self.makePool(configuration, logger: logger)
+            let made = Self.makePool(configuration, eventLoops: eventLoops, logger: logger)
             current = made
             return made.client
         }
@@ -174,7 +196,10 @@ public final class HallStore: Sendable {
     /// Stops the client's connections.
     public func shutdown() { resetPool() }
 
-    deinit { pool.withLock { $0?.runner.cancel() } }
+    deinit {
+        pool.withLock { $0?.runner.cancel() }
+        eventLoops.shutdownGracefully { _ in }
+    }
 
     /// `postgres://user[:password]@host[:port]/database` (also `postgresql://`); TLS is not used on
     /// the hall's loopback/LAN link unless `?sslmode=require` (then verified).
@@ -204,7 +229,11 @@ public final class HallStore: Sendable {
         do {
             if !migrated.withLock({ $0 }) {
                 let client = self.client
-                try await withDeadline("migration") { [logger] in try await HallMigrations.migrate(client, logger: logger) }
+                // Once per process, and slower than a statement (DDL, maybe waiting for another
+                // kiosk's migration): a longer deadline of its own.
+                try await withDeadline("migration", timeout: max(operationTimeout, .seconds(30))) { [logger] in
+                    try await HallMigrations.migrate(client, logger: logger)
+                }
                 migrated.withLock { $0 = true }
             }
             var attempt = 0
@@ -224,16 +253,23 @@ public final class HallStore: Sendable {
         }
     }
 
-    private func withDeadline<T: Sendable>(_ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timeout = operationTimeout
-        return try await withThrowingTaskGroup(of: T.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw HallStoreError.unavailable("no answer to \(what) within \(timeout)")
+    /// Runs `body` but answers within `timeout` whatever it does: on the deadline the caller gets
+    /// `.unavailable` and `body` is cancelled and left to end by itself (a statement on a connection
+    /// the cut left hanging may not notice the cancellation; a task group would wait for it).
+    private func withDeadline<T: Sendable>(_ what: String, timeout: Duration? = nil,
+                                           _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = timeout ?? operationTimeout
+        return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let once = ResumeOnce(continuation)
+            let work = Task {
+                let result: Result<T, any Error>
+                do { result = .success(try await body()) } catch { result = .failure(error) }
+                once.resume(result)
             }
-            defer { group.cancelAll() }
-            return try await group.next()!
+            Task {
+                try? await Task.sleep(for: timeout)
+                if once.resume(.failure(HallStoreError.unavailable("no answer to \(what) within \(timeout)"))) { work.cancel() }
+            }
         }
     }
 
