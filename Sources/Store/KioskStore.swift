@@ -190,18 +190,12 @@ extension KioskStore {
     /// fsync) and returns how many beats the store has recorded. kioskd's watchdog tells systemd the
     /// store is alive only when this completes; it throws or hangs when the writer cannot write.
     public func heartbeat(at date: Date) async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            Self.queue.async {
-                continuation.resume(with: Result {
-                    try self.pool.write { db in
-                        try db.execute(sql: """
-                            INSERT INTO storeHeartbeat (id, beatAt, beats) VALUES (1, ?, 1)
-                            ON CONFLICT (id) DO UPDATE SET beatAt = excluded.beatAt, beats = beats + 1
-                            """, arguments: [date])
-                        return try Int.fetchOne(db, sql: "SELECT beats FROM storeHeartbeat WHERE id = 1") ?? 0
-                    }
-                })
-            }
+        try await write { tx in
+            try tx.db.execute(sql: """
+                INSERT INTO storeHeartbeat (id, beatAt, beats) VALUES (1, ?, 1)
+                ON CONFLICT (id) DO UPDATE SET beatAt = excluded.beatAt, beats = beats + 1
+                """, arguments: [date])
+            return try Int.fetchOne(tx.db, sql: "SELECT beats FROM storeHeartbeat WHERE id = 1") ?? 0
         }
     }
 
