@@ -259,44 +259,47 @@ extension FrontDesk {
             let held = Dictionary(draft.slots.compactMap { s in s.held.map { (s.requirement.material.code, $0.chineseDescription) } },
                                   uniquingKeysWith: { a, _ in a })
             var records: [FilingRecord] = []
-            for (number, d, item, token) in filed {
+            let numbers = filed.map(\.0.description)
+            var lastAudit = try tx.audit.last()
+            for (index, (_, d, item, token)) in filed.enumerated() {
+                let number = numbers[index]
                 let supervised = item.caseType == .promised
                 let id = try tx.filings.insert(
-                    draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number.description,
+                    draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number,
                     status: d.status, progressToken: token, caseType: item.caseType, receivedDay: d.receivedDay,
                     promisedDeadline: supervised ? d.promisedDeadline : nil, light: supervised ? .green : nil,
                     deferred: d.deferred, at: now)
                 let subject = "filing:\(number)"
                 let submitted = try FilingLifecycle.next(from: .draft, on: .submit, by: .kiosk)
-                try appendAudit(tx, subject: subject, actor: .kiosk, at: now, event: "submit", from: FilingStatus.draft.description,
+                try appendAudit(tx, after: &lastAudit, subject: subject, actor: .kiosk, at: now, event: "submit", from: FilingStatus.draft.description,
                                 to: submitted.description, reason: mailing == nil ? nil : "送达方式：邮寄")
                 let event: FilingEvent = d.status == .accepted ? .accept : .acceptConditionally
                 let decided = try FilingLifecycle.next(from: submitted, on: event, by: .kiosk)
-                try appendAudit(tx, subject: subject, actor: .kiosk, at: now, event: event.description,
+                try appendAudit(tx, after: &lastAudit, subject: subject, actor: .kiosk, at: now, event: event.description,
                                 from: submitted.description, to: decided.description,
                                 reason: d.deferred.isEmpty ? "材料齐全" : "容缺受理：" + d.deferred.map(\.name).joined(separator: "、"))
                 for material in item.materials where !(pages[material.code] ?? []).isEmpty {
-                    try tx.drafts.hold(applicantKey: key, materialCode: material.code, filingNumber: number.description, at: now)
+                    try tx.drafts.hold(applicantKey: key, materialCode: material.code, filingNumber: number, at: now)
                 }
                 let itemCodes = Set(item.materials.map(\.code))
                 // The filing's pages go first (content-addressed PUTs), then the filing that refers to them.
                 var sentPages: Set<String> = []
                 for code in pages.keys.sorted() where itemCodes.contains(code) {
                     for sha in pages[code]! where sentPages.insert(sha).inserted {
-                        try enqueueOutbox(tx, subject: sha, orderKey: number.description,
-                                          message: .page(PageMessage(sha256: sha, filingNumber: number.description)), at: now)
+                        try enqueueOutbox(tx, subject: sha, orderKey: number,
+                                          message: .page(PageMessage(sha256: sha, filingNumber: number)), at: now)
                     }
                 }
-                try enqueueOutbox(tx, subject: number.description, orderKey: number.description, message: .filing(FilingMessage(
-                    number: number.description, itemCode: item.implementationCode, bundleCode: bundleCode,
-                    siblingNumbers: filed.map(\.0.description).filter { $0 != number.description },
+                try enqueueOutbox(tx, subject: number, orderKey: number, message: .filing(FilingMessage(
+                    number: number, itemCode: item.implementationCode, bundleCode: bundleCode,
+                    siblingNumbers: numbers.filter { $0 != number },
                     applicant: applicant, decision: decided.description, receivedDay: d.receivedDay.description,
                     promisedDeadline: supervised ? d.promisedDeadline.description : nil, deferredMaterials: d.deferred,
                     heldMaterials: held.filter { itemCodes.contains($0.key) }, pages: pages.filter { itemCodes.contains($0.key) },
                     commitmentSigned: commitmentSigned, mailing: mailing, kioskID: rules.kioskID, regionCode: rules.regionCode,
                     submittedAt: now, progressToken: token, responsible: item.responsible, agent: draft.agent)), at: now)
                 records.append(FilingRecord(
-                    id: id, draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number.description,
+                    id: id, draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number,
                     status: decided, progressToken: token, caseType: item.caseType, receivedDay: d.receivedDay,
                     promisedDeadline: supervised ? d.promisedDeadline : nil, concludedDay: nil,
                     light: supervised ? .green : nil, worstLight: supervised ? .green : nil, deferred: d.deferred))

@@ -38,11 +38,15 @@ public enum OutboxMessage: Sendable, Hashable {
         }
     }
 
-    /// The stored form: JSON, sorted keys, ISO 8601 dates.
+    /// The stored form: JSON, sorted keys, ISO 8601 dates (whole seconds, `Z`: the text
+    /// `.iso8601` writes, made by `UTCTimestamp` without a formatter on the submit's path).
     public func storedPayload() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(UTCTimestamp(date).isoInternetText)
+        }
         let data: Data = switch self {
         case let .page(m): try encoder.encode(m)
         case let .filing(m): try encoder.encode(m)

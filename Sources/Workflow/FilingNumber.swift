@@ -97,8 +97,9 @@ public struct ProgressToken: Sendable, Hashable, CustomStringConvertible {
     static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
 
     public init<R: RandomNumberGenerator>(using generator: inout R) {
-        var bits: [UInt8] = []
-        for _ in 0..<16 { bits.append(UInt8.random(in: 0...255, using: &generator)) }
+        // Two 64-bit draws (one `getrandom` each from the system generator, not sixteen).
+        let high = generator.next(), low = generator.next()
+        let bits = (0..<16).map { i in UInt8(truncatingIfNeeded: (i < 8 ? high : low) >> (56 - 8 * UInt64(i % 8))) }
         var out = ""
         var buffer = 0
         var count = 0

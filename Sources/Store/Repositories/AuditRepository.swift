@@ -8,7 +8,7 @@ public struct AuditRepository {
 
     /// The newest record, which the next one chains to.
     public func last() throws -> AuditRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM audit ORDER BY sequence DESC LIMIT 1").map(AuditRecord.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM audit ORDER BY sequence DESC LIMIT 1")).map(AuditRecord.init(row:))
     }
 
     /// Appends a record made by `AuditChain.append` after `last()`, and counts it in the head.

@@ -37,21 +37,21 @@ public struct DraftRepository {
     /// Records a new open draft.
     public func insert(id: String, subject: FilingSubject, sessionID: String?, applicantKey: String, applicantJSON: String,
                        supplementFor: String? = nil, agentJSON: String? = nil, at date: Date) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO draft (id, subjectKind, subjectCode, sessionId, applicantKey, applicant, state, createdAt, supplementFor, agent)
             VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)
-            """, arguments: [id, subject.storageKind, subject.code, sessionID, applicantKey, applicantJSON, date, supplementFor, agentJSON])
+            """).execute(arguments: [id, subject.storageKind, subject.code, sessionID, applicantKey, applicantJSON, date.stored, supplementFor, agentJSON])
     }
 
     /// The draft with this id.
     public func find(id: String) throws -> DraftRow? {
-        try Row.fetchOne(db, sql: "SELECT * FROM draft WHERE id = ?", arguments: [id]).map(DraftRow.init(row:))
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM draft WHERE id = ?"), arguments: [id]).map(DraftRow.init(row:))
     }
 
     /// The draft's pages by material code, each list in capture order.
     public func pages(draftID: String) throws -> [String: [String]] {
         var pages: [String: [String]] = [:]
-        for page in try Row.fetchAll(db, sql: "SELECT materialCode, sha256 FROM draftPage WHERE draftId = ? ORDER BY id", arguments: [draftID]) {
+        for page in try Row.fetchAll(db.cachedStatement(sql: "SELECT materialCode, sha256 FROM draftPage WHERE draftId = ? ORDER BY id"), arguments: [draftID]) {
             pages[page["materialCode"], default: []].append(page["sha256"])
         }
         return pages
@@ -59,9 +59,9 @@ public struct DraftRepository {
 
     /// Adds a page to a material; returns the material's page count.
     public func addPage(draftID: String, materialCode: String, sha256: String, byteCount: Int, at date: Date) throws -> Int {
-        try db.execute(sql: "INSERT INTO draftPage (draftId, materialCode, sha256, byteCount, addedAt) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [draftID, materialCode, sha256, byteCount, date])
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM draftPage WHERE draftId = ? AND materialCode = ?",
+        try db.cachedStatement(sql: "INSERT INTO draftPage (draftId, materialCode, sha256, byteCount, addedAt) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [draftID, materialCode, sha256, byteCount, date.stored])
+        return try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM draftPage WHERE draftId = ? AND materialCode = ?"),
                                 arguments: [draftID, materialCode]) ?? 0
     }
 
@@ -123,8 +123,8 @@ public struct DraftRepository {
 
     /// Marks a draft submitted, with the commitment and the mailing address (JSON of its parts).
     public func markSubmitted(id: String, commitmentSigned: Bool, mailTo: String?, at date: Date) throws {
-        try db.execute(sql: "UPDATE draft SET state = 'submitted', commitmentSigned = ?, mailTo = ?, submittedAt = ? WHERE id = ?",
-                       arguments: [commitmentSigned, mailTo, date, id])
+        try db.cachedStatement(sql: "UPDATE draft SET state = 'submitted', commitmentSigned = ?, mailTo = ?, submittedAt = ? WHERE id = ?")
+            .execute(arguments: [commitmentSigned, mailTo, date.stored, id])
     }
 
     /// Whether the draft asked for its result to be mailed.
@@ -137,7 +137,7 @@ public struct DraftRepository {
     /// The materials an applicant supplied with an earlier filing: material code → filing number.
     public func heldMaterials(applicantKey: String) throws -> [String: String] {
         var held: [String: String] = [:]
-        for h in try Row.fetchAll(db, sql: "SELECT materialCode, filingNumber FROM heldMaterial WHERE applicantKey = ?", arguments: [applicantKey]) {
+        for h in try Row.fetchAll(db.cachedStatement(sql: "SELECT materialCode, filingNumber FROM heldMaterial WHERE applicantKey = ?"), arguments: [applicantKey]) {
             held[h["materialCode"]] = h["filingNumber"]
         }
         return held
@@ -145,10 +145,10 @@ public struct DraftRepository {
 
     /// Records that the applicant supplied `materialCode` with `filingNumber` (replacing an older one).
     public func hold(applicantKey: String, materialCode: String, filingNumber: String, at date: Date) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO heldMaterial (applicantKey, materialCode, filingNumber, heldAt) VALUES (?, ?, ?, ?)
             ON CONFLICT (applicantKey, materialCode) DO UPDATE SET filingNumber = excluded.filingNumber, heldAt = excluded.heldAt
-            """, arguments: [applicantKey, materialCode, filingNumber, date])
+            """).execute(arguments: [applicantKey, materialCode, filingNumber, date.stored])
     }
 
     // MARK: retention

@@ -63,17 +63,18 @@ public struct FilingRepository {
     public func insert(draftID: String, itemCode: String, bundleCode: String?, number: String, status: FilingStatus,
                        progressToken: String, caseType: CaseType, receivedDay: CivilDate, promisedDeadline: CivilDate?,
                        light: SupervisionLight?, deferred: [DeferredMaterial], at date: Date) throws -> Int64 {
-        try db.execute(sql: """
+        let at = date.stored
+        try db.cachedStatement(sql: """
             INSERT INTO filing (draftId, itemCode, bundleCode, number, status, progressToken, caseType, receivedDay,
                                 promisedDeadline, light, worstLight, createdAt, updatedAt)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [draftID, itemCode, bundleCode, number, status.description, progressToken, caseType.rawValue,
-                             receivedDay.dayNumber, promisedDeadline?.dayNumber, light?.rawValue, light?.rawValue, date, date])
+            """).execute(arguments: [draftID, itemCode, bundleCode, number, status.description, progressToken, caseType.rawValue,
+                                     receivedDay.dayNumber, promisedDeadline?.dayNumber, light?.rawValue, light?.rawValue, at, at])
         let id = db.lastInsertedRowID
         for m in deferred {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO deferredMaterial (filingId, materialCode, name, howToSupply, deadline, consequence) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [id, m.code, m.name, m.howToSupply, m.deadline.dayNumber, m.consequence?.rawValue])
+                """).execute(arguments: [id, m.code, m.name, m.howToSupply, m.deadline.dayNumber, m.consequence?.rawValue])
         }
         return id
     }

@@ -110,7 +110,7 @@ public struct OutboxRepository {
         try db.cachedStatement(sql: """
             INSERT INTO outbox (kind, subject, orderKey, payload, createdAt, state, attempts, nextAttemptAt)
             VALUES (?, ?, ?, ?, ?, 'pending', 0, ?)
-            """).execute(arguments: [kind.rawValue, subject, orderKey, payload, date, date])
+            """).execute(arguments: [kind.rawValue, subject, orderKey, payload, date.stored, date.stored])
     }
 
     /// Whether a row of `kind` for `subject` was ever written (a period closed once).

@@ -64,12 +64,12 @@ public struct KioskRepository {
 
     /// The filing numbering's last day (as a day number) and last sequence.
     public func filingNumbering() throws -> (lastDay: Int?, lastSequence: Int)? {
-        try Row.fetchOne(db, sql: "SELECT lastDay, lastSequence FROM numbering WHERE id = 1").map { ($0["lastDay"], $0["lastSequence"]) }
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT lastDay, lastSequence FROM numbering WHERE id = 1")).map { ($0["lastDay"], $0["lastSequence"]) }
     }
 
     /// Stores the filing numbering after numbers were taken.
     public func setFilingNumbering(lastDay: Int?, lastSequence: Int) throws {
-        try db.execute(sql: "UPDATE numbering SET lastDay = ?, lastSequence = ? WHERE id = 1", arguments: [lastDay, lastSequence])
+        try db.cachedStatement(sql: "UPDATE numbering SET lastDay = ?, lastSequence = ? WHERE id = 1").execute(arguments: [lastDay, lastSequence])
     }
 
     /// Rows of the print-job ledger (for diagnostics).
