@@ -45,7 +45,12 @@ CITIZENS = {
     "zhao": ("赵六", id_number("370481", "19900615", _RUN)),
     "qian": ("钱七", id_number("370481", "19620308", _RUN)),
     "sun": ("孙八", id_number("370481", "19550720", _RUN)),
+    "wu": ("吴九", id_number("370481", "19820412", _RUN)),
 }
+# 帮办代办: the principal the agent 吴九 enters (no card of theirs is read).
+PRINCIPAL = ("郑十", id_number("370481", "19400101", _RUN))
+# …and one whose own card the agent puts on the reader.
+PRINCIPAL_CARD = ("冯十一", id_number("370481", "19380909", _RUN))
 
 
 class Failure(Exception):
@@ -278,6 +283,8 @@ class Run:
 
     def all(self):
         scenarios = [("attract", self.attract), ("journey", self.journey), ("bundle", self.bundle), ("deferral", self.deferral),
+                     ("supplement", self.supplement), ("agent", self.agent), ("agent-card", self.agent_card),
+                     ("green-channel", self.green_channel),
                      ("second-card", self.second_card), ("timeout", self.timeout), ("maintenance", self.maintenance),
                      ("restart", self.restart)]
         only = set(self.args.only.split(",")) if self.args.only else None
@@ -476,11 +483,174 @@ class Run:
         if not self.exists("#done-missing"):
             raise Failure("the done screen does not list the material to follow")
         number = self.value("#filing-number")
+        self.deferral_number = number   # handed in later by the supplement scenario
         self.shot("done-deferral")
         self.tap("#end-session")
         self.on("attract")
         self.no_personal_data(masked, number)
         self.console_check("deferral", allowed=[r"/submit - Failed to load resource: the server responded with a status of 422"])
+
+    def supplement(self):
+        """补交 without the card: the deferral scenario's filing by its number and the ID's last four
+        (a wrong ending refused first), what is owed and by when, the camera step, the slip."""
+        self.on("attract")
+        number = getattr(self, "deferral_number", None)
+        if not number:
+            raise Failure("the supplement scenario hands in the deferral scenario's material: run deferral first")
+        holder = CITIZENS["zhao"][1]
+        tail = holder[-4:]
+        self.tap("#supplement-start")
+        self.on("supplement")
+        parts = number.split("-")
+        for digit in parts[2] + parts[3]:
+            self.tap(f"#filing-key-{digit}")
+        self.wait("the number typed", lambda: (self.value("#filing-display") or "").endswith(parts[2] + "-" + parts[3]))
+        wrong = "0000" if tail != "0000" else "1111"
+        for digit in wrong:
+            self.tap(f"#tail-key-{digit}")
+        self.check_rendered("supplement", False)
+        self.shot("supplement-identify")
+        self.tap("#supplement-find")
+        self.on("problem")
+        if "后四位" not in self.text():
+            raise Failure(f"a wrong ID ending is not explained: {self.text()[:200]!r}")
+        self.tap("#problem-back")
+        self.on("supplement")
+        for _ in range(4):
+            self.tap("#tail-key-del")
+        for c in tail:
+            self.tap(f"#tail-key-{'x' if c == 'X' else c}")
+        self.tap("#supplement-find")
+        self.wait("what is owed", lambda: self.exists("#owed"))
+        owed = self.value("#owed") or ""
+        if "退件" not in owed or not re.search(r"\d{4}-\d{2}-\d{2}", owed):
+            raise Failure(f"the owed material does not say by when and what follows: {owed!r}")
+        self.check_rendered("supplement owed", False)
+        self.shot("supplement-owed")
+        self.tap("#supplement-capture")
+        self.on("materials")
+        self.fill_materials(("required", "deferrable", "optional"))
+        self.tap("#materials-next")
+        self.wait("the supplement slip", lambda: self.exists("#supplement-slip") or self.exists("#supplement-slip-held"), 30)
+        if not self.exists("#supplement-slip"):
+            raise Failure(f"the supplement slip did not print: {self.text()[:300]}")
+        if not self.exists("#supplement-complete"):
+            raise Failure("the filing is not said to be complete after the supplement")
+        self.check_rendered("supplement done", False)
+        self.shot("supplement-done")
+        self.tap("#supplement-done")
+        self.on("attract")
+        self.no_personal_data(holder, number)
+        self.console_check("supplement", allowed=[r"/supplements - Failed to load resource: the server responded with a status of 403"])
+
+    def agent(self):
+        """帮办代办: 吴九's card, the principal entered (name, then the number on the pad with X), both
+        masked from then on, the 授权委托书 required, the normal flow, both masked on the done screen."""
+        from selenium.webdriver.common.by import By
+        self.on("attract")
+        masked = self.place("wu")
+        self.on("services")
+        self.tap("#tab-search")
+        self.tap("#kw-不动产")
+        self.tap(f"#item-{ITEM_DEFERRABLE}")
+        self.on("notice")
+        self.tap("#agent-start")
+        self.on("agent")
+        self.check_rendered("agent", False)
+        self.shot("agent-choose")
+        self.tap("#agent-enter")
+        self.wait("the name field", lambda: self.exists("#principal-name"))
+        name, number = PRINCIPAL
+        self.driver.find_element(By.CSS_SELECTOR, "#principal-name").send_keys(name)
+        self.wait("the name typed", lambda: self.js("return document.querySelector('#principal-name').value") == name)
+        for c in number:
+            self.tap(f"#principal-key-{'x' if c == 'X' else c}")
+        self.wait("the number typed", lambda: self.value("#principal-display") == number)
+        self.shot("agent-enter")
+        self.tap("#principal-confirm")
+        self.wait("both identities", lambda: self.exists("#agent-principal"))
+        shown = number[:4] + "*" * 10 + number[-4:]
+        if shown not in (self.value("#agent-principal") or "") or masked not in (self.value("#agent-agent") or ""):
+            raise Failure(f"the summary does not show both masked: {self.value('#agent-facts')!r}")
+        self.no_personal_data_now(number, name)
+        self.check_rendered("agent ready", False)
+        self.shot("agent-ready")
+        self.tap("#agent-continue")
+        self.on("materials")
+        if "授权委托书" not in self.text():
+            raise Failure("the 授权委托书 is not asked for")
+        self.fill_materials(("required",))
+        self.tap("#materials-next")
+        self.on("delivery")
+        self.tap("#submit")
+        self.on("deferral", 20)
+        self.tap("#accept-commitment")
+        self.wait("the agent's slip", lambda: self.exists("#take-slip"), 30)
+        if shown not in (self.value("#agent-principal") or "") or masked not in (self.value("#agent-agent") or ""):
+            raise Failure("the done screen does not show both masked")
+        filing = self.value("#filing-number")
+        self.shot("done-agent")
+        self.tap("#end-session")
+        self.on("attract")
+        self.no_personal_data(masked, shown, number, name, filing)
+        self.console_check("agent", allowed=[r"/submit - Failed to load resource: the server responded with a status of 422"])
+
+    def agent_card(self):
+        """帮办代办 with the principal's own card: read next, it joins the agent's session (no new citizen)."""
+        self.on("attract")
+        masked = self.place("wu")
+        self.on("services")
+        self.tap(f"#item-{ITEM_JOURNEY}")
+        self.on("notice")
+        self.tap("#agent-start")
+        self.on("agent")
+        self.tap("#agent-by-card")
+        self.wait("the principal's card asked for", lambda: self.exists("#agent-wait-card"))
+        name, number = PRINCIPAL_CARD
+        self.http("POST", "/api/v1/sim/idcard/place", {"name": name, "idNumber": number, "sex": "male"}, expect=202)
+        shown = number[:4] + "*" * 10 + number[-4:]
+        self.wait("the principal read in", lambda: shown in (self.value("#agent-principal") or ""))
+        self.http("POST", "/api/v1/sim/idcard/remove", expect=202)
+        if masked not in (self.value("#agent-agent") or "") or masked not in (self.value("#citizen-name") or ""):
+            raise Failure("the principal's card replaced the agent's session")
+        if not self.exists("#agent-attorney") or "已读取" not in self.value("#agent-attorney"):
+            raise Failure("the summary does not say the principal's card was read")
+        self.tap("#agent-continue")
+        self.on("materials")
+        self.tap("#end-session")
+        self.on("attract")
+        self.no_personal_data(masked, shown, number)
+        self.console_check("agent-card")
+
+    def green_channel(self):
+        """绿色通道 without a card: a declared ground on the ticket screen, the ticket says the window verifies it."""
+        self.on("attract")
+        self.tap("#queue-no-card")
+        self.on("queue")
+        self.wait("the green channel", lambda: self.exists("#declare-pregnant"))
+        self.tap("#declare-pregnant")
+        self.wait("the declaration noted", lambda: self.exists("#declared-note"))
+        self.check_rendered("queue (绿色通道)", False)
+        self.shot("queue-green-channel")
+        self.tap("#category-general")
+        self.on("ticket")
+        said = self.value("#ticket-priority") or ""
+        if "绿色通道（孕妇）" not in said or "核验" not in said:
+            raise Failure(f"the ticket does not say 绿色通道 and who verifies it: {said!r}")
+        self.check_rendered("ticket (绿色通道)", False)
+        self.shot("ticket-green-channel")
+        self.tap("#ticket-done")
+        self.on("attract")
+        self.console_check("green-channel")
+
+    def no_personal_data_now(self, *data):
+        """While the session goes on: these are not in the page's DOM or state (only masked forms are)."""
+        html = self.js("return document.documentElement.outerHTML")
+        state = self.js("return import('/screen/app.js').then(m => JSON.stringify(m.current(), (k, v) => v instanceof Map ? [...v] : v))")
+        for datum in data:
+            for where, content in (("DOM", html), ("JS state", state)):
+                if datum in content:
+                    raise Failure(f"{datum!r} is in the {where} once entered")
 
     def second_card(self):
         self.on("attract")

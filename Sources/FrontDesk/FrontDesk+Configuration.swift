@@ -18,7 +18,7 @@ extension FrontDesk {
                                         timeZone: TimeZone(identifier: settings.kiosk.timeZone) ?? .current,
                                         publicBaseURL: settings.kiosk.publicBaseURL, officeHours: configuration.officeHours,
                                         rectificationWorkingDays: settings.workflow?.rectificationWorkingDays ?? 5),
-                  clock: clock, licences: licences, logger: logger, hallLink: hallLink)
+                  clock: clock, licences: licences, logger: logger, hallLink: hallLink, greenChannel: configuration.greenChannel)
     }
 }
 

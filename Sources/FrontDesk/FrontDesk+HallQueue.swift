@@ -65,7 +65,7 @@ extension FrontDesk {
 
     /// Issues from the hall's shared numbering. The request's id is chosen once: when the answer
     /// is lost (the database went away mid-request) the request is kept in doubt and reconciled.
-    func hallIssue(_ link: HallLink, category: QueueCategory, applicant: Applicant?, appointmentID: String?,
+    func hallIssue(_ link: HallLink, category: QueueCategory, applicant: Applicant?, appointmentID: String?, reason: PriorityReason?,
                    applicantKey known: String? = nil) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
         // A ticket left by an earlier lost answer is settled first, so nobody is told they hold a
@@ -77,7 +77,7 @@ extension FrontDesk {
         let request = HallIssueRequest(
             requestID: UUID(), day: hall.moment(now).day, category: category.code, prefix: category.prefix,
             dailyLimit: min(category.dailyLimit ?? QueueRules.maximumDailySequence, QueueRules.maximumDailySequence),
-            applicantKey: key, appointmentID: appointmentID, priority: appointmentID != nil, kioskID: link.kioskID,
+            applicantKey: key, appointmentID: appointmentID, priorityReason: reason, kioskID: link.kioskID,
             token: Self.newToken(), at: now)
         do {
             let row = try await link.call(at: now) { () async throws(HallStoreError) in try await link.store.issue(request) }
@@ -100,7 +100,7 @@ extension FrontDesk {
         else { return nil }
         if let ticketID = found.ticketID { return try await ticket(id: ticketID) }
         guard let category = categories.first(where: { $0.code == found.category }) else { throw .workflow(.unknownCategory(found.category)) }
-        return try await hallIssue(link, category: category, applicant: applicant, appointmentID: found.id, applicantKey: key)
+        return try await hallIssue(link, category: category, applicant: applicant, appointmentID: found.id, reason: .appointment, applicantKey: key)
     }
 
     func hallImport(_ link: HallLink, _ appointments: [Appointment]) async throws(FrontDeskError) {
@@ -119,7 +119,7 @@ extension FrontDesk {
         return QueueTicket(id: row.id, number: TicketNumber(prefix: issuedIn?.prefix ?? String(row.number.prefix { !$0.isNumber }), sequence: row.sequence),
                            category: row.category, categoryName: category?.name ?? row.category, day: row.day, priority: row.priority,
                            state: row.state, window: row.window, issuedAt: row.issuedAt, waitingAhead: row.waitingAhead,
-                           token: row.token, calledAt: row.calledAt)
+                           token: row.token, calledAt: row.calledAt, priorityReason: row.priorityReason)
     }
 
     // MARK: windows (hall mode)

@@ -19,6 +19,8 @@ public struct QueueTicket: Sendable, Hashable {
     public var token: String? = nil
     /// When it was called to its window.
     public var calledAt: Date? = nil
+    /// Why it is called first: an appointment, or the green channel (绿色通道) and on what ground.
+    public var priorityReason: PriorityReason? = nil
 }
 
 /// An appointment (预约) made on the platform, checked in at the kiosk by ID card.
@@ -38,10 +40,15 @@ extension FrontDesk {
     /// Issues a ticket in a category (排队取号). With an applicant, one waiting ticket per person per
     /// category: a second request is refused with the ticket already held. Numbers restart each hall
     /// day and are never issued twice (the day's last sequence is stored per category).
-    public func issueTicket(category code: String, applicant: Applicant? = nil) async throws(FrontDeskError) -> QueueTicket {
+    /// 绿色通道: a ground the citizen `declared` (the hall must offer it), or the card holder's age
+    /// on the hall's day reaching the hall's threshold, makes it a priority ticket with that reason.
+    public func issueTicket(category code: String, applicant: Applicant? = nil,
+                            declared: DeclaredGround? = nil) async throws(FrontDeskError) -> QueueTicket {
         guard let category = categories.first(where: { $0.code == code }) else { throw .workflow(.unknownCategory(code)) }
-        if let hallLink { return try await hallIssue(hallLink, category: category, applicant: applicant, appointmentID: nil) }
-        return try await issue(category: category, applicant: applicant, appointmentID: nil)
+        let reason: PriorityReason?
+        do { reason = try greenChannel.reason(birthDate: applicant?.birthDate, declared: declared, on: today()) } catch { throw .workflow(error) }
+        if let hallLink { return try await hallIssue(hallLink, category: category, applicant: applicant, appointmentID: nil, reason: reason) }
+        return try await issue(category: category, applicant: applicant, appointmentID: nil, reason: reason)
     }
 
     /// Checks in today's appointment of the card holder: a priority ticket in the appointment's
@@ -57,7 +64,7 @@ extension FrontDesk {
         guard let (appointmentID, code, ticketID) = found else { return nil }
         if let ticketID { return try await ticket(id: ticketID) }
         guard let category = categories.first(where: { $0.code == code }) else { throw .workflow(.unknownCategory(code)) }
-        return try await issue(category: category, applicant: applicant, appointmentID: appointmentID)
+        return try await issue(category: category, applicant: applicant, appointmentID: appointmentID, reason: .appointment)
     }
 
     /// Records appointments received from the platform (the ID number is kept only as the applicant key).
@@ -72,7 +79,8 @@ extension FrontDesk {
         }
     }
 
-    private func issue(category: QueueCategory, applicant: Applicant?, appointmentID: String?) async throws(FrontDeskError) -> QueueTicket {
+    private func issue(category: QueueCategory, applicant: Applicant?, appointmentID: String?,
+                       reason: PriorityReason?) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
         let today = hall.moment(now).day
         let id: Int64 = try await write { [self] tx in
@@ -90,7 +98,7 @@ extension FrontDesk {
             try queue.setLastSequence(category: category.code, day: today, sequence)
             let number = TicketNumber(prefix: category.prefix, sequence: sequence)
             let id = try queue.insertTicket(category: category.code, day: today, sequence: sequence, number: number.description,
-                                            applicantKey: key, appointmentID: appointmentID, priority: appointmentID != nil, at: now)
+                                            applicantKey: key, appointmentID: appointmentID, priorityReason: reason, at: now)
             if let appointmentID { try queue.linkAppointment(id: appointmentID, ticketID: id) }
             return id
         }
@@ -153,7 +161,7 @@ extension FrontDesk {
         return try await read { tx in try tx.queue.windows() }
     }
 
-    /// Calls the next ticket for a window (priority check-ins first, then issue order, across the
+    /// Calls the next ticket for a window (priority tickets — appointments, 绿色通道 — first, then issue order, across the
     /// window's categories). The ticket the window called before is marked served. nil when nobody waits.
     public func callNext(window: String) async throws(FrontDeskError) -> QueueTicket? {
         let now = clock.now()
@@ -199,6 +207,7 @@ extension FrontDesk {
         let category = categories.first { $0.code == row.category }
         return QueueTicket(id: row.id, number: TicketNumber(prefix: category?.prefix ?? "", sequence: row.sequence), category: row.category,
                            categoryName: category?.name ?? row.category, day: row.day, priority: row.priority,
-                           state: row.state, window: row.window, issuedAt: row.issuedAt, waitingAhead: row.waitingAhead)
+                           state: row.state, window: row.window, issuedAt: row.issuedAt, waitingAhead: row.waitingAhead,
+                           priorityReason: row.priorityReason)
     }
 }

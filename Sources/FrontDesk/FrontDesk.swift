@@ -33,6 +33,8 @@ public final class FrontDesk: Sendable {
     public let store: KioskStore
     public let catalogue: Catalogue
     public let categories: [QueueCategory]
+    /// The hall's green channel (绿色通道) for queue tickets.
+    public let greenChannel: GreenChannel
     public let rules: FrontDeskRules
     public let deadlines: DeadlineCalculator
     /// The kiosk's one clock (the system's in kioskd, a hand-moved one in tests).
@@ -49,8 +51,9 @@ public final class FrontDesk: Sendable {
     public init(store: KioskStore, catalogue: Catalogue, categories: [QueueCategory], calendar: WorkingCalendar,
                 rules: FrontDeskRules, clock: any KioskClock = SystemClock(),
                 licences: any ElectronicLicenceLookup = CardReadLicences(),
-                logger: Logger = Logger(label: "onewindow.frontdesk"), hallLink: HallLink? = nil) {
+                logger: Logger = Logger(label: "onewindow.frontdesk"), hallLink: HallLink? = nil, greenChannel: GreenChannel = .off) {
         self.hallLink = hallLink
+        self.greenChannel = greenChannel
         self.store = store
         self.catalogue = catalogue
         self.categories = categories

@@ -41,6 +41,8 @@ public struct CitizenRoutes: Sendable {
     let submission: FilingSubmission
     /// Who may rate, and the rating.
     let ratings: RatingDesk
+    /// 补交: what is owed, opening a filing's supplement, handing it in with its receipt.
+    let supplements: SupplementDesk
 
     public init(desk: FrontDesk, sessions: CitizenSessions, printers: [SlipPrinter], slipContext: SlipContext, pages: MaterialsStore,
                 events: KioskEventLog = KioskEventLog(), camera: (any DocumentCamera)? = nil, board: DeviceStatusBoard? = nil,
@@ -65,6 +67,7 @@ public struct CitizenRoutes: Sendable {
         capture = PageCapture(visit: visit, pages: pages, camera: camera)
         submission = FilingSubmission(visit: visit, slips: slips)
         ratings = RatingDesk(desk: desk, sessions: sessions)
+        supplements = SupplementDesk(visit: visit, slips: slips)
     }
 
     // MARK: bodies and answers
@@ -192,6 +195,8 @@ public struct CitizenRoutes: Sendable {
     struct TicketBody: Decodable {
         var category: String
         var sessionId: String?
+        /// 绿色通道 declared by the citizen (`disabled`, `pregnant`); the window staff verify it.
+        var greenChannel: DeclaredGround?
     }
 
     struct TicketIssued: ResponseEncodable {
@@ -199,6 +204,8 @@ public struct CitizenRoutes: Sendable {
         var category: String
         var waiting: Int
         var priority: Bool
+        /// Why it is called first (`appointment`, `elderly`, `disabled`, `pregnant`).
+        var priorityReason: String?
         var slip: SlipView
         /// Hall mode: the ticket's live queue-position page (its QR).
         var positionUrl: String?
@@ -335,21 +342,15 @@ public struct CitizenRoutes: Sendable {
 
         addSupplements(to: router)
         router.post("/api/v1/sessions/{id}/principal") { request, context -> AgentView in
-            let session = try visit.liveSession(try context.parameters.require("id"))
-            guard let agent = session.identity else {
-                throw APIProblem(.conflict, code: "no-card", title: "请代办人先将本人身份证放在读卡区",
-                                 detail: "an agent filing starts with the agent's ID card read")
-            }
+            let id = try context.parameters.require("id")
             let body = try await request.decodeJSON(PrincipalBody.self, context: context, emptyAs: PrincipalBody())
-            var principal: Applicant? = nil
+            let source: PrincipalSource
             switch (body.name, body.idNumber) {
-            case (nil, nil): break   // the principal's card comes next
-            case let (name?, number?): principal = try AgentFiling.enteredPrincipal(name: name, idNumber: number)
+            case (nil, nil): source = .card   // the principal's card comes next
+            case let (name?, number?): source = .entered(name: name, idNumber: number)
             default: throw APIProblem.invalid("give both name and idNumber of the principal, or neither to read the principal's card")
             }
-            if principal?.idNumber == agent.idNumber { throw WorkflowError.invalidPrincipal(reason: "the principal is the agent") }
-            guard let updated = sessions.fileForPrincipal(session.id, principal: principal) else { throw APIProblem.notFound("no open session") }
-            return AgentView(updated)
+            return AgentView(try visit.fileForPrincipal(sessionID: id, source))
         }
         router.get("/api/v1/sessions/{id}/principal") { _, context -> AgentView in
             AgentView(try visit.liveSession(try context.parameters.require("id")))
@@ -388,10 +389,11 @@ public struct CitizenRoutes: Sendable {
 
         router.post("/api/v1/tickets") { request, context -> EditedResponse<TicketIssued> in
             let body = try await request.decodeJSON(TicketBody.self, context: context)
-            let (ticket, slip) = try await tickets.take(category: body.category, sessionID: body.sessionId, visit: visit, slips: slips)
+            let (ticket, slip) = try await tickets.take(category: body.category, sessionID: body.sessionId, declared: body.greenChannel,
+                                                        visit: visit, slips: slips)
             return EditedResponse(status: .created, response: TicketIssued(
                 ticket: ticket.number.description, category: ticket.category, waiting: ticket.waitingAhead,
-                priority: ticket.priority, slip: SlipView(slip), positionUrl: ticket.token.map(desk.queuePositionURL(token:))))
+                priority: ticket.priority, priorityReason: ticket.priorityReason?.rawValue, slip: SlipView(slip), positionUrl: ticket.token.map(desk.queuePositionURL(token:))))
         }
 
         router.post("/api/v1/evaluations") { request, context -> EditedResponse<EvaluationRecorded> in

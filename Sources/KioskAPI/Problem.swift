@@ -206,6 +206,15 @@ extension CitizenRefusal {
             return forFiling
                 ? APIProblem(.conflict, code: "no-card", title: "请先将身份证放在读卡区", detail: "a filing needs the applicant's ID card read first")
                 : APIProblem(.notFound, code: "no-card", title: "请将身份证放在读卡区", detail: "no ID card was read in this session")
+        case let .noCardForSupplement(tailAccepted):
+            return tailAccepted
+                ? APIProblem(.conflict, code: "no-card", title: "请将身份证放在读卡区，或输入身份证号码后四位",
+                             detail: "read the ID card in this session, or give idNumberTail (the ID number's last four characters)")
+                : APIProblem(.conflict, code: "no-card", title: "请将身份证放在读卡区",
+                             detail: "the owed materials are looked up by the ID card read in this session")
+        case .noAgentCard:
+            return APIProblem(.conflict, code: "no-card", title: "请代办人先将本人身份证放在读卡区",
+                              detail: "an agent filing starts with the agent's ID card read")
         case .principalCardAwaited:
             return APIProblem(.conflict, code: "principal-card-awaited", title: "请将被代办人的身份证放在读卡区",
                               detail: "an agent filing waits for the principal's card (or POST …/principal with the name and ID number)")
@@ -291,6 +300,7 @@ extension WorkflowError {
         case .invalidMailingAddress: (.unprocessableContent, "invalid-mailing-address")
         case .invalidPrincipal: (.conflict, "invalid-principal")   // not expressible in the schema (the check character)
         case .authorizationNotListed: (.conflict, "principal-card-required")
+        case .greenChannelNotOffered: (.conflict, "green-channel-not-offered")
         }
     }
 }

@@ -28,10 +28,14 @@ public struct ScreenRoutes: Sendable {
         public var towns: [ScreenSettings.Town]
         /// How many times the hall display speaks each call (kiosk.yaml `hall.callRepeat`, default 2).
         public var callRepeat: Int
+        /// This kiosk's filing numbers begin so (`370481-TZ01-`): 补交 by number asks only the date and sequence.
+        public var filingNumberPrefix: String?
 
         public init(hallName: String, kioskId: String, consultationPhone: String?, voicePrompts: Bool, sessionTimeoutSeconds: Int,
-                    warningSeconds: Int, previewsPerSecond: Int, addressPrefix: String?, towns: [ScreenSettings.Town], callRepeat: Int = 2) {
+                    warningSeconds: Int, previewsPerSecond: Int, addressPrefix: String?, towns: [ScreenSettings.Town], callRepeat: Int = 2,
+                    filingNumberPrefix: String? = nil) {
             self.callRepeat = callRepeat
+            self.filingNumberPrefix = filingNumberPrefix
             self.hallName = hallName
             self.kioskId = kioskId
             self.consultationPhone = consultationPhone
@@ -56,6 +60,19 @@ public struct ScreenRoutes: Sendable {
         var description: String?
         var waiting: Int
         var acceptsAppointments: Bool
+    }
+
+    /// The hall's green channel as the ticket screen needs it.
+    struct GreenChannelView: ResponseEncodable {
+        var grounds: [String]
+        var elderlyAge: Int?
+        var declarable: [String]
+
+        init(_ green: GreenChannel) {
+            grounds = PriorityReason.allCases.filter { green.grounds.contains($0) }.map(\.rawValue)
+            elderlyAge = green.grounds.contains(.elderly) ? green.elderlyAge : nil
+            declarable = green.declarable.map(\.rawValue)
+        }
     }
 
     struct NoticePrinted: ResponseEncodable {
@@ -137,6 +154,9 @@ public struct ScreenRoutes: Sendable {
                                                acceptsAppointments: category.acceptsAppointments ?? false))
             }
             return views
+        }
+        router.get("/api/v1/queue/green-channel") { _, _ -> GreenChannelView in
+            GreenChannelView(citizen.desk.greenChannel)
         }
         router.post("/api/v1/catalog/items/{code}/notice/print") { _, context -> EditedResponse<NoticePrinted> in
             try await printNotice(.item(try context.parameters.require("code")))

@@ -18,10 +18,17 @@ public struct SimulatorRoutes: Sendable {
     /// The simulated evaluation pad, pressed by `POST /api/v1/sim/pad/press`.
     let pad: EvaluationPadDevice?
     let events: KioskEventLog
+    /// kioskd's `--test-clock` (nil on any other kiosk: the clock routes answer 404).
+    let testClock: OffsetClock?
+    /// The front desk a test-clock kiosk sweeps on demand (deadlines passed by the moved clock).
+    let desk: FrontDesk?
     /// Called after a simulated device changed, so health and maintenance follow at once.
     let onChange: @Sendable () async -> Void
 
-    public init(devices: [any KioskDevice], events: KioskEventLog, onChange: @escaping @Sendable () async -> Void = {}) {
+    public init(devices: [any KioskDevice], events: KioskEventLog, testClock: OffsetClock? = nil, desk: FrontDesk? = nil,
+                onChange: @escaping @Sendable () async -> Void = {}) {
+        self.testClock = testClock
+        self.desk = desk
         reader = devices.compactMap { $0 as? IDCardReaderService }.first { $0.simulator != nil }
         camera = devices.compactMap { $0 as? SimulatedCamera }.first
         pad = devices.compactMap { $0 as? EvaluationPadDevice }.first { $0.simulator != nil }
@@ -31,6 +38,20 @@ public struct SimulatorRoutes: Sendable {
     }
 
     struct PadPress: Decodable { var level: Int }
+    /// Moves the test clock forward: by `seconds`, or to the instant `to` (ISO 8601, not in the past).
+    struct ClockMove: Decodable {
+        var seconds: Double?
+        var to: String?
+    }
+    struct ClockNow: ResponseEncodable {
+        var now: Date
+        var offsetSeconds: Double
+    }
+    /// What one supervision sweep did (on a test-clock kiosk, on demand).
+    struct SweepDone: ResponseEncodable {
+        var lapsedDeferrals: [String]
+        var changedLights: Int
+    }
     struct CameraConditions: Decodable {
         var blurRadius: Int?
         var exposure: Double?
@@ -126,6 +147,30 @@ public struct SimulatorRoutes: Sendable {
             // this one may be another card put in its place (a swap ends the first session).
             _ = await reader.pollOnce(recheck: true)
             return .accepted
+        }
+        router.post("/api/v1/sim/clock") { request, context -> ClockNow in
+            guard let testClock else {
+                throw APIProblem.notFound("the kiosk's clock is the system's (only kioskd --test-clock, in tests, can be moved)")
+            }
+            let move = try await request.decodeJSON(ClockMove.self, context: context)
+            let seconds: Double
+            switch (move.seconds, move.to) {
+            case let (s?, nil): seconds = s
+            case let (nil, text?):
+                guard let target = ISO8601DateFormatter().date(from: text) else { throw APIProblem.invalid("to '\(text)' is not an ISO 8601 date-time") }
+                seconds = target.timeIntervalSince(testClock.now())
+            default: throw APIProblem.invalid("give exactly one of seconds and to")
+            }
+            guard seconds >= 0, seconds <= 400 * 86_400 else { throw APIProblem.invalid("the test clock moves forward only, at most 400 days at a time") }
+            let now = testClock.advance(by: seconds)
+            return ClockNow(now: now, offsetSeconds: testClock.offsetSeconds)
+        }
+        router.post("/api/v1/sim/supervision/sweep") { _, _ -> SweepDone in
+            guard testClock != nil, let desk else {
+                throw APIProblem.notFound("an on-demand sweep is for test-clock kiosks (the supervision service sweeps every 5 minutes)")
+            }
+            let sweep = try await desk.sweepSupervision()
+            return SweepDone(lapsedDeferrals: sweep.lapsedDeferrals, changedLights: sweep.changed)
         }
         router.post("/api/v1/sim/idcard/remove") { _, _ -> HTTPResponse.Status in
             guard let reader, let simulator = reader.simulator else { throw APIProblem.notFound("the ID-card reader is not simulated") }

@@ -63,30 +63,17 @@ extension CitizenRoutes {
 
     func addSupplements(to router: Router<KioskRequestContext>) {
         router.get("/api/v1/sessions/{id}/supplements") { _, context -> [OwedFilingView] in
-            let session = try visit.liveSession(try context.parameters.require("id"))
-            guard let applicant = session.identity else {
-                throw APIProblem(.conflict, code: "no-card", title: "请将身份证放在读卡区",
-                                 detail: "the owed materials are looked up by the ID card read in this session")
-            }
-            return try await desk.owedFilings(applicant: applicant).map(Self.owedView)
+            try await supplements.owed(sessionID: try context.parameters.require("id")).map(Self.owedView)
         }
         router.post("/api/v1/sessions/{id}/supplements") { request, context -> EditedResponse<SupplementView> in
-            let session = try visit.liveSession(try context.parameters.require("id"))
             let body = try await request.decodeJSON(OpenSupplementBody.self, context: context)
-            guard session.identity != nil || body.idNumberTail != nil else {
-                throw APIProblem(.conflict, code: "no-card", title: "请将身份证放在读卡区，或输入身份证号码后四位",
-                                 detail: "read the ID card in this session, or give idNumberTail (the ID number's last four characters)")
-            }
-            // The card read wins; the number's ending is for a citizen without the card at hand.
-            let draft = try await desk.openSupplement(filingNumber: body.filingNumber, applicant: session.identity,
-                                                      idNumberTail: session.identity == nil ? body.idNumberTail : nil, sessionID: session.id)
+            let draft = try await supplements.open(filingNumber: body.filingNumber, idNumberTail: body.idNumberTail,
+                                                   sessionID: try context.parameters.require("id"))
             return EditedResponse(status: .created, response: supplementView(draft))
         }
         router.post("/api/v1/supplements/{id}/submit") { _, context -> EditedResponse<SupplementSubmitted> in
-            let draft = try await visit.openDraft(try context.parameters.require("id"))
-            let record = try await desk.submitSupplement(draftID: draft.id)
-            let applicant = try? await desk.applicant(filingNumber: record.filing.number ?? "")
-            let slip = SlipView(await slips.printSupplement(record, applicant: applicant ?? nil))
+            let submitted = try await supplements.submit(draftID: try context.parameters.require("id"))
+            let (record, slip) = (submitted.record, SlipView(submitted.slip))
             return EditedResponse(status: .created, response: SupplementSubmitted(
                 filingNumber: record.filing.number ?? "", status: record.filing.status.description,
                 statusName: record.filing.status.chineseName,

@@ -12,6 +12,9 @@ struct WindowTicketView: ResponseEncodable {
     var categoryName: String
     var state: String
     var priority: Bool
+    /// Why it is called first (`appointment`, `elderly`, `disabled`, `pregnant`): a declared
+    /// ground is the window's to verify.
+    var priorityReason: String?
     var window: String?
     var waiting: Int
     var issuedAt: Date
@@ -19,7 +22,7 @@ struct WindowTicketView: ResponseEncodable {
 
     init(_ t: QueueTicket) {
         id = t.id; ticket = t.number.description; category = t.category; categoryName = t.categoryName; state = t.state.rawValue
-        priority = t.priority; window = t.window; waiting = t.waitingAhead; issuedAt = t.issuedAt; calledAt = t.calledAt
+        priority = t.priority; priorityReason = t.priorityReason?.rawValue; window = t.window; waiting = t.waitingAhead; issuedAt = t.issuedAt; calledAt = t.calledAt
     }
 }
 

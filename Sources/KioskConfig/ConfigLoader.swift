@@ -98,6 +98,7 @@ public enum ConfigLoader {
             queueCategories: queueFile.categories, holidayYears: holidayYears,
             calendar: WorkingCalendar(years: holidayYears), staffAccounts: staff?.0.accounts ?? [], warnings: diagnostics)
         configuration.screen = screen?.0 ?? .standard
+        configuration.greenChannel = queueFile.greenChannel?.greenChannel ?? .off
         return configuration
     }
 }

@@ -12,6 +12,8 @@ public struct KioskConfiguration: Sendable {
     public var itemTypeCodes: [String: String]
     public var bundles: [ServiceBundle]
     public var queueCategories: [QueueCategory]
+    /// The hall's green channel (绿色通道) for queue tickets, from queue.yaml (`.off` when absent).
+    public var greenChannel: GreenChannel = .off
     public var holidayYears: [HolidayYear]
     public var calendar: WorkingCalendar
     /// The accounts of `staff.yaml` (none when the file is absent: the staff door stays shut).
@@ -66,6 +68,20 @@ struct BundlesFile: Codable {
 
 struct QueueFile: Codable {
     var categories: [QueueCategory]
+    /// 绿色通道 (optional; absent: no green channel).
+    var greenChannel: GreenChannelFile?
+}
+
+/// queue.yaml's `greenChannel:` as written: the grounds offered (`elderly`, `disabled`,
+/// `pregnant`) and, with `elderly`, the age from which a card holder counts as elderly.
+struct GreenChannelFile: Codable {
+    var grounds: [String]
+    var elderlyAge: Int?
+
+    /// The validated green channel (the validator has refused unknown grounds).
+    var greenChannel: GreenChannel {
+        GreenChannel(grounds: Set(grounds.compactMap(PriorityReason.init(rawValue:))), elderlyAge: elderlyAge)
+    }
 }
 
 extension CivilDate {

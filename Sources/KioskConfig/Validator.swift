@@ -323,6 +323,30 @@ struct Validator {
                 error(file, at + ["dailyLimit"], "dailyLimit must be 1–999 (tickets have three digits)")
             }
         }
+        if let green = queue.greenChannel { check(greenChannel: green, file: file) }
+    }
+
+    /// 绿色通道: known grounds, each once; an elderly threshold exactly when `elderly` is offered.
+    private mutating func check(greenChannel green: GreenChannelFile, file: YAMLFile) {
+        let at: [PathElement] = ["greenChannel"]
+        let known = PriorityReason.allCases.filter(\.isGreenChannel).map(\.rawValue)
+        var seen: Set<String> = []
+        for (i, ground) in green.grounds.enumerated() {
+            if !known.contains(ground) {
+                error(file, at + ["grounds", .index(i)], "unknown green-channel ground '\(ground)' (known: \(known.joined(separator: ", ")))")
+            } else if !seen.insert(ground).inserted {
+                error(file, at + ["grounds", .index(i)], "green-channel ground '\(ground)' is listed twice")
+            }
+        }
+        if seen.contains(PriorityReason.elderly.rawValue) {
+            if let age = green.elderlyAge {
+                if !(50...100).contains(age) { error(file, at + ["elderlyAge"], "elderlyAge must be 50–100 (周岁), not \(age)") }
+            } else {
+                error(file, at + ["grounds"], "the elderly ground needs elderlyAge (the age from which a card holder counts as elderly)")
+            }
+        } else if green.elderlyAge != nil {
+            error(file, at + ["elderlyAge"], "elderlyAge is set but 'elderly' is not among the grounds")
+        }
     }
 
     // MARK: calendar/YYYY.yaml

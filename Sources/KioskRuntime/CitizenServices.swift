@@ -100,6 +100,7 @@ struct CardSessionBridge: Service {
 extension Applicant {
     /// The applicant an ID card names, verified by the SAM.
     init(_ card: CardIdentity) {
-        self.init(name: card.name, idNumber: card.idNumber, documentKind: card.cardType.rawValue, verifiedByCard: true)
+        self.init(name: card.name, idNumber: card.idNumber, documentKind: card.cardType.rawValue, verifiedByCard: true,
+                  birthDate: card.birthDate)
     }
 }

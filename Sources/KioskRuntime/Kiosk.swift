@@ -31,6 +31,10 @@ public struct KioskOptions: Sendable {
         self.dataDirectory = dataDirectory
         self.clock = clock
     }
+
+    /// kioskd's hidden `--test-clock`: the system's clock, moved forward by the simulator route
+    /// `POST /api/v1/sim/clock` (end-to-end tests of deadlines; never in service).
+    public mutating func useTestClock() { clock = OffsetClock() }
 }
 
 /// A kiosk ready to run: configuration loaded and valid, store open and checked, devices built.
@@ -206,7 +210,7 @@ public struct Kiosk: Sendable {
             health: health,
             citizen: citizen,
             events: EventRoutes(log: events),
-            simulators: SimulatorRoutes(devices: devices, events: events) { await monitor.pollOnce() },
+            simulators: SimulatorRoutes(devices: devices, events: events, testClock: clock as? OffsetClock, desk: desk) { await monitor.pollOnce() },
             // The staff door is on the citizen listener only without a staff address of its own, and
             // not at all there when the hall turned that off (`api.staffOnCitizenListener: false`).
             staff: staffListen == nil && configuration.settings.api.staffOnCitizenListener != false ? staffRoutes : nil,
@@ -226,7 +230,8 @@ public struct Kiosk: Sendable {
                             voicePrompts: screen.voicePrompts ?? true, sessionTimeoutSeconds: settings.session.inactivityTimeoutSeconds,
                             warningSeconds: settings.session.warningSeconds,
                             previewsPerSecond: settings.materials?.previewsPerSecond ?? 4, addressPrefix: screen.addressPrefix,
-                            towns: screen.towns ?? [], callRepeat: settings.hall?.callRepeat ?? 2),
+                            towns: screen.towns ?? [], callRepeat: settings.hall?.callRepeat ?? 2,
+                            filingNumberPrefix: "\(settings.kiosk.regionCode)-\(settings.kiosk.id)-"),
             citizen: citizen, voiceCache: dataDirectory + "/voice")
     }
 

@@ -12,6 +12,11 @@ public enum CitizenRefusal: Error, Sendable {
     case sessionEnded(String)
     /// The session has no ID card read yet; `forFiling` when a filing was being opened.
     case noCard(forFiling: Bool)
+    /// 补交: the owed materials are looked up by the card read in the session; `tailAccepted` when
+    /// the ID number's last four characters would do instead (opening a filing's supplement).
+    case noCardForSupplement(tailAccepted: Bool)
+    /// 帮办代办: an agent filing starts with the agent's own card read.
+    case noAgentCard
     /// 帮办代办: the agent asked to read the principal's card, and it has not been read yet.
     case principalCardAwaited
     /// The draft's subject asks for no such material.

@@ -156,7 +156,9 @@ public struct SlipDesk: Sendable {
         }
         let document = QueueTicketSlip(ticket: ticket.number.description, categoryName: ticket.categoryName, waiting: ticket.waitingAhead,
                                        issuedAt: ticket.issuedAt, qrURL: ticket.token.map(desk.queuePositionURL(token:)),
-                                       ratingCode: try? await desk.ratingCode(for: .ticket(ticket.id))).document(context: context)
+                                       ratingCode: try? await desk.ratingCode(for: .ticket(ticket.id)),
+                                       greenChannel: ticket.priorityReason.flatMap { $0.isGreenChannel ? $0.chineseName : nil },
+                                       greenChannelDeclared: ticket.priorityReason?.isDeclared).document(context: context)
         do {
             let outcome = try await print(document, on: printer, reference: "ticket:\(ticket.id)")
             return SlipOutcome(jobId: outcome.jobId, state: outcome.state.rawValue, message: outcome.citizenMessage)

@@ -333,6 +333,15 @@ enum Migrations {
                 t.add(column: "agent", .text)
             }
         }
+        migrator.registerMigration("v12: ticket priority reason") { db in
+            // Why a ticket is called first: appointment (预约) or the green channel (绿色通道:
+            // elderly, disabled, pregnant). The reason only, nothing personal beyond it. Priority
+            // tickets from before were all appointment check-ins.
+            try db.alter(table: "queueTicket") { t in
+                t.add(column: "priorityReason", .text).check(sql: "priorityReason IN ('appointment', 'elderly', 'disabled', 'pregnant')")
+            }
+            try db.execute(sql: "UPDATE queueTicket SET priorityReason = 'appointment' WHERE priority = 1")
+        }
         return migrator
     }
 }

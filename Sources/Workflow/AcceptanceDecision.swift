@@ -187,12 +187,21 @@ public struct Applicant: Sendable, Hashable, Codable {
     /// Whether the identity was read from the card's chip and verified by the SAM (it then stands
     /// in for the 居民身份证 electronic licence).
     public var verifiedByCard: Bool
+    /// The card's birth date, held only in the live session (绿色通道: the holder's age); never
+    /// stored with a draft or sent upstream (not among the coded keys).
+    public var birthDate: CivilDate?
 
-    public init(name: String, idNumber: String, documentKind: String? = nil, phone: String? = nil, verifiedByCard: Bool) {
+    public init(name: String, idNumber: String, documentKind: String? = nil, phone: String? = nil, verifiedByCard: Bool,
+                birthDate: CivilDate? = nil) {
         self.name = name
         self.idNumber = idNumber
         self.documentKind = documentKind
         self.phone = phone
         self.verifiedByCard = verifiedByCard
+        self.birthDate = birthDate
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, idNumber, documentKind, phone, verifiedByCard
     }
 }

@@ -26,3 +26,27 @@ public final class ManualClock: KioskClock, @unchecked Sendable {
     public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
+
+/// The system's clock moved forward by hand: kioskd's hidden `--test-clock`, for the end-to-end
+/// tests that need a deadline to pass in a real kioskd process (libfaketime stalls its timed
+/// waits). It only ever moves forward, through the simulator route `/api/v1/sim/clock`, which
+/// answers 404 on a kiosk without it. Never in service: kioskd logs a warning when it is on.
+public final class OffsetClock: KioskClock, @unchecked Sendable {
+    private let base = SystemClock()
+    private let lock = NSLock()
+    private var offset: TimeInterval = 0
+
+    public init() {}
+
+    public func now() -> Date { base.now() + lock.withLock { offset } }
+
+    /// How far ahead of the system's clock it runs.
+    public var offsetSeconds: TimeInterval { lock.withLock { offset } }
+
+    /// Moves it forward by `seconds` (> 0); returns the new time.
+    @discardableResult
+    public func advance(by seconds: TimeInterval) -> Date {
+        lock.withLock { offset += max(0, seconds) }
+        return now()
+    }
+}

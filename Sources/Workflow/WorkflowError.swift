@@ -60,6 +60,8 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case invalidPrincipal(reason: String)
     /// 帮办代办: the item lists no 授权委托书, so a principal can only be read from their card.
     case authorizationNotListed(itemCode: String)
+    /// 绿色通道: the hall does not offer this ground (queue.yaml `greenChannel.grounds`).
+    case greenChannelNotOffered(ground: String)
 
     public var description: String {
         switch self {
@@ -94,6 +96,7 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .invalidMailingAddress(field, reason): "mailing.\(field) must be \(reason)"
         case let .invalidPrincipal(reason): "principal: \(reason)"
         case let .authorizationNotListed(code): "item \(code) lists no 授权委托书: an agent files for a principal only with the principal's card"
+        case let .greenChannelNotOffered(ground): "this hall's green channel does not offer the ground '\(ground)'"
         }
     }
 
@@ -129,6 +132,7 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .invalidMailingAddress(field, _): field == "phone" ? "请填写正确的收件人手机号码或固定电话" : "请填写完整的邮寄地址"
         case .invalidPrincipal: "请核对被代办人的姓名和身份证号码"
         case .authorizationNotListed: "该事项代办须读取被代办人身份证，请放入被代办人身份证"
+        case .greenChannelNotOffered: "本大厅暂未开通该项绿色通道，请取普通号或咨询工作人员"
         }
     }
 }

@@ -30,6 +30,11 @@ struct KioskDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    /// End-to-end tests only: the kiosk's clock runs ahead of the system's by what
+    /// `POST /api/v1/sim/clock` adds (deadlines passing in a real process). Never in service.
+    @Flag(name: .long, help: ArgumentHelp("Tests only: a clock the simulator route moves forward.", visibility: .private))
+    var testClock = false
+
     func validate() throws {
         if let listen, HostPort(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         guard ["auto", "text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be auto, text or json") }
@@ -42,7 +47,11 @@ struct KioskDaemon: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in KioskLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "kioskd")
 
-        let options = KioskOptions(configDirectory: config, listen: listen.flatMap(HostPort.init), dataDirectory: data)
+        var options = KioskOptions(configDirectory: config, listen: listen.flatMap(HostPort.init), dataDirectory: data)
+        if testClock {
+            options.useTestClock()
+            logger.warning("TEST CLOCK: this kiosk's time can be moved forward through POST /api/v1/sim/clock; never run a kiosk in service with --test-clock")
+        }
         let kiosk: Kiosk
         do {
             kiosk = try await Kiosk.prepare(options, logger: logger)

@@ -11,10 +11,11 @@ import Testing
     static let item = "11370481004396815B3707104001000001"
     static let token = "e2e-upstream-token-8c1f4d2a9b"
 
-    /// The shipped configuration with simulated printers and the HTTP platform at `endpoint`.
-    static func fixture(endpoint: String) throws -> ConfigFixture {
+    /// The shipped configuration with simulated printers (or CUPS queues, for a private cupsd)
+    /// and the HTTP platform at `endpoint`.
+    static func fixture(endpoint: String, simulatedPrinters: Bool = true) throws -> ConfigFixture {
         let fixture = try ConfigFixture()
-        try fixture.bindPrintersToSimulator()
+        if simulatedPrinters { try fixture.bindPrintersToSimulator() }
         var kiosk = try fixture.read("kiosk.yaml").replacingOccurrences(of: "  platform: simulated ", with: "  platform: http ")
         kiosk = try #require(kiosk.replacingFirstLine(startingWith: "  endpoint: ", with: "  endpoint: \(endpoint)"))
         kiosk = try #require(kiosk.replacingFirstLine(startingWith: "  tokenFile: ", with: "  tokenEnvironmentVariable: ONEWINDOW_E2E_TOKEN"))

@@ -46,7 +46,7 @@ import Workflow
         // A request that reached the database, but whose answer the kiosk never heard (the cut
         // came between COMMIT and the reply): the kiosk refused the citizen, nobody holds a slip.
         let request = HallIssueRequest(requestID: UUID(), day: desk.today(), category: "general", prefix: "G", dailyLimit: 500,
-                                       applicantKey: "k-1", appointmentID: nil, priority: false, kioskID: "TZ01", token: "tok-lost",
+                                       applicantKey: "k-1", appointmentID: nil, priorityReason: nil, kioskID: "TZ01", token: "tok-lost",
                                        at: hall.clock.now())
         let lost = try await link.store.issue(request)
         link.markInDoubt(request.requestID, at: hall.clock.now())

@@ -88,16 +88,25 @@ import Workflow
         #expect(checkedIn.priority && checkedIn.number.description == "A002")
         // Checking in again gives the same ticket.
         #expect(try await desk.checkIn(applicant: HallRig.zhang)?.id == checkedIn.id)
+        // 绿色通道: a card holder of 76 (the card's birth date) and a declared ground queue after the
+        // appointment, before the ordinary tickets; the hall store keeps the reason only.
+        hall.clock.advance(by: 10)
+        let elder = try await hall.desks[1].issueTicket(category: "general", applicant: Applicant(
+            name: "王五", idNumber: "370481195001010013", verifiedByCard: true, birthDate: CivilDate(iso: "1950-01-01")))
+        hall.clock.advance(by: 10)
+        let declared = try await desk.issueTicket(category: "social-insurance", declared: .disabled)
+        #expect(elder.priorityReason == .elderly && declared.priorityReason == .disabled && declared.waitingAhead == 1)
+        #expect(try hall.sql("SELECT string_agg(coalesce(priority_reason, '-'), ',' ORDER BY id) FROM hall_ticket") == "-,-,-,appointment,elderly,disabled")
 
         var calledAtOne: [String] = []
         while let t = try await desk.callNext(window: "1") { calledAtOne.append(t.number.description) }
-        #expect(calledAtOne == ["A002", g1.number.description, a1.number.description])
+        #expect(calledAtOne == ["A002", elder.number.description, declared.number.description, g1.number.description, a1.number.description])
         let atTwo = try #require(try await hall.desks[1].callNext(window: "2"))
         #expect(atTwo.id == b1.id && atTwo.window == "2")
         #expect(try await desk.callNext(window: "2") == nil)
         // Calling next served the window's previous ticket.
         #expect(try await desk.ticket(id: g1.id).state == .served)
-        #expect(try hall.sql("SELECT count(*) FROM hall_call WHERE kind = 'call'") == "4")
+        #expect(try hall.sql("SELECT count(*) FROM hall_call WHERE kind = 'call'") == "6")
     }
 
     @Test func skippedTicketsRequeueWithinTheGraceOnly() async throws {

@@ -56,7 +56,8 @@ import Testing
         let result = try await Self.offPool { try ChildProcess.run("/usr/bin/python3", arguments, timeout: .seconds(900)) }
         let output = result.stdout
         #expect(result.status == 0, "the browser test failed:\n\(output.suffix(6000))\n\(result.stderr.suffix(3000))\nkioskd:\n\(kioskd.log.suffix(3000))")
-        for scenario in ["attract", "journey", "bundle", "deferral", "second-card", "timeout", "maintenance", "restart"] {
+        for scenario in ["attract", "journey", "bundle", "deferral", "supplement", "agent", "agent-card", "green-channel", "second-card", "timeout",
+                         "maintenance", "restart"] {
             #expect(output.contains("PASS \(scenario)\n"), "scenario \(scenario) did not pass")
         }
 

@@ -17,12 +17,14 @@ import * as queue from './screen-queue.js';
 import * as problem from './screen-problem.js';
 import * as maintenance from './screen-maintenance.js';
 import * as recovery from './screen-recovery.js';
+import * as supplement from './screen-supplement.js';
+import * as agent from './screen-agent.js';
 
 const screens = { attract, services, notice, materials, deferral, delivery, printing: submit, done: submit, rating, thanks: rating,
-  queue, ticket: queue, problem, maintenance, recovery };
+  queue, ticket: queue, problem, maintenance, recovery, supplement, agent };
 
 // Not personal: the catalogue and the kiosk's settings.
-const kiosk = { settings: null, items: [], bundles: [], categories: [] };
+const kiosk = { settings: null, items: [], bundles: [], categories: [], greenChannel: { grounds: [], declarable: [] } };
 
 function fresh() {
   return {
@@ -40,6 +42,9 @@ function fresh() {
     printed: new Map(),     // slipPrinted events by reference
     rating: null,           // { filingNumber|ticket, pad: bool, level, rectification }
     ticket: null,
+    declared: null,         // 绿色通道 ground the citizen declared at the ticket screen (disabled|pregnant)
+    supplement: null,       // 补交: { step, digits, tail, filings, opened, submitted }
+    agent: null,            // 帮办代办: { step, name, digits, view } — the full number only while typed
     problem: null,
     expiring: null,         // sessionExpiring's expiresAt (ms)
     noticeSlip: null,
@@ -93,7 +98,7 @@ function renderBar() {
   bar.replaceChildren(...[
     h('div', { class: 'hall' }, h('span', { class: 'emblem', 'aria-hidden': 'true' }, '★'), kiosk.settings?.hallName || S.title),
     h('div', { class: 'clock', id: 'clock' }, clock),
-    state.session ? h('div', { class: 'who', id: 'citizen-name' }, S.citizen(state.session.name)) : null,
+    state.session && state.session.name ? h('div', { class: 'who', id: 'citizen-name' }, S.citizen(state.session.name)) : null,
     button(large ? S.largeOff : S.largeOn, () => { large = !large; render(); },
       { kind: 'toggle', id: 'large-toggle', name: large ? S.largeOffName : S.largeOnName, pressed: large }),
     state.session ? button(S.endSession, () => actions.end(), { kind: 'danger', id: 'end-session' }) : null,
@@ -252,12 +257,21 @@ function connect() {
   on('cardInserted', (d) => {
     if (state.screen === 'maintenance' || state.screen === 'recovery') return;
     markCardSeen();
-    if (state.session && state.session.id === d.sessionId) return;
+    if (state.session && state.session.id === d.sessionId) {
+      // The card joined this session: its holder's (a session opened for 补交 by number had none), or
+      // 帮办代办 the principal's, whom the agent screen reads in.
+      if (state.screen === 'agent') return agent.cardRead(state, actions);
+      if (!state.session.name) set({ session: { ...state.session, name: d.name } });
+      if (state.screen === 'supplement' && (!state.supplement || state.supplement.step === 'identify')) actions.listOwed();
+      return;
+    }
     // A new citizen (or the first): nothing of the previous one stays.
     const keepGuide = !state.session && state.screen === 'notice' ? state.guide : null;
-    wipe(keepGuide ? 'notice' : 'services');
+    const keepSupplement = !state.session && state.screen === 'supplement';
+    wipe(keepGuide ? 'notice' : keepSupplement ? 'supplement' : 'services');
     set({ session: { id: d.sessionId, name: d.name }, guide: keepGuide });
-    speak(S.voice.welcome);
+    if (keepSupplement) actions.listOwed();
+    else speak(S.voice.welcome);
   });
   on('sessionEnded', (d) => {
     if (state.session && state.session.id === d.sessionId) wipe();

@@ -13,5 +13,6 @@ export function render(state, act) {
       h('ul', { class: 'offers' }, S.attract.offerList.map((o) => h('li', {}, h('span', { class: 'tick', 'aria-hidden': 'true' }, '✓'), o))),
       h('div', { class: 'row' },
         button(S.attract.guideWithoutCard, () => act.go('services'), { id: 'browse' }),
-        button(S.attract.queueWithoutCard, () => act.go('queue'), { id: 'queue-no-card' }))));
+        button(S.attract.queueWithoutCard, () => act.go('queue'), { id: 'queue-no-card' }),
+        button(S.attract.supplement, () => act.startSupplement(), { id: 'supplement-start' }))));
 }

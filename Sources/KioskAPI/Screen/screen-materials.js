@@ -3,6 +3,7 @@
 // already held are marked and need nothing.
 import { S } from './strings.js';
 import { h, button, screen } from './ui.js';
+import { agentLine } from './screen-agent.js';
 
 // Each frame needs its own URL (the same URL again would be answered from the image cache), but
 // not by turning an ever larger number into a string: V8 keeps a small number→string cache that
@@ -108,7 +109,9 @@ export function install(act) {
     act.set({ refusal: null });
   };
   act.materialsDone = () => {
-    if (missingRequired(act.state().draft).length) return;
+    const st = act.state();
+    if (st.supplement) return act.submitSupplement();
+    if (missingRequired(st.draft).length) return;
     act.go('delivery');
   };
 }
@@ -129,7 +132,10 @@ export function render(state, act, kiosk) {
       h('span', { class: 'material-state' }, m.held ? `✓ ${S.materials.held(m.held)}`
         : full ? `✓ ${S.materials.done}（${m.pages.length}页）` : S.materials.progress(m.pages.length, m.pagesExpected))));
   }));
-  const missing = missingRequired(draft);
+  // 补交: any owed material with all its pages may be handed in (the rest stays owed).
+  const forSupplement = !!state.supplement;
+  const missing = forSupplement ? [] : missingRequired(draft);
+  const supplementReady = draft.materials.some((m) => m.pages.length >= m.pagesExpected);
   const deferrable = draft.materials.filter((m) => m.need === 'deferrable' && !m.held && m.pages.length < m.pagesExpected);
   const pages = current.pages.map((sha, i) => h('li', { class: 'page', 'data-sha': sha },
     h('span', {}, `✓ ${S.materials.page(i + 1)}`),
@@ -147,10 +153,13 @@ export function render(state, act, kiosk) {
   if (!running) { running = true; nextFrame(); }
   return screen('materials',
     h('div', { class: 'heading-row' }, h('h1', {}, `${S.materials.heading}：${draft.title}`)),
+    state.agent && state.agent.view ? agentLine(state.agent.view) : null,
     h('div', { class: 'materials-layout' }, list, camera),
     h('div', { class: 'actions' },
       missing.length ? h('p', { class: 'note warn', id: 'missing' }, 'ⓘ ', S.materials.missing(missing.map((m) => m.name).join('、')))
         : deferrable.length ? h('p', { class: 'note', id: 'deferrable' }, 'ⓘ ', S.materials.deferrableLeft) : null,
-      button(S.back, () => act.go('notice'), { id: 'back' }),
-      button(S.next, () => act.materialsDone(), { kind: 'primary', id: 'materials-next', disabled: missing.length > 0 || state.busy })));
+      button(S.back, () => act.go(forSupplement ? 'supplement' : 'notice'), { id: 'back' }),
+      forSupplement
+        ? button(S.supplement.submit, () => act.materialsDone(), { kind: 'primary', id: 'materials-next', disabled: !supplementReady || state.busy })
+        : button(S.next, () => act.materialsDone(), { kind: 'primary', id: 'materials-next', disabled: missing.length > 0 || state.busy })));
 }

@@ -69,5 +69,7 @@ export function render(state, act) {
     h('div', { class: 'actions' },
       button(S.back, () => act.go('services'), { id: 'back' }),
       button(S.notice.print, () => act.printNotice(), { id: 'print-notice', disabled: slip && slip.state === 'printing' }),
+      state.session && state.session.name && !(state.agent && state.agent.view)
+        ? button(S.agent.start, () => act.startAgent(), { id: 'agent-start' }) : null,
       button(S.notice.start, () => act.startFiling(), { kind: 'primary', id: 'start', disabled: state.busy })));
 }

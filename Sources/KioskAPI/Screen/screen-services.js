@@ -43,6 +43,7 @@ export function render(state, act, kiosk) {
   return screen('services',
     h('div', { class: 'heading-row' }, h('h1', {}, S.services.heading),
       button(S.services.queue, () => act.go('queue'), { id: 'go-queue' }),
+      state.session && state.session.name ? button(S.services.supplement, () => act.startSupplement(), { id: 'go-supplement' }) : null,
       state.session ? null : button(S.back, () => act.wipe(), { id: 'back' })),
     tabBar, body);
 }

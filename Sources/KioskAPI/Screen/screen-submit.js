@@ -4,6 +4,7 @@
 import { S } from './strings.js';
 import { h, button, screen } from './ui.js';
 import { mailing } from './screen-delivery.js';
+import { agentLine } from './screen-agent.js';
 
 export function install(act) {
   act.submit = async () => {
@@ -43,6 +44,7 @@ export function render(state, act) {
       h('div', {},
         ok ? h('h1', { class: 'ok', id: 'take-slip' }, '✓ ', S.submit.takeSlip)
           : h('div', { class: 'refusal', role: 'alert', id: 'slip-held' }, h('h1', {}, '⚠ ', S.submit.held), h('p', {}, f.slip.message)),
+        state.agent && state.agent.view ? agentLine(state.agent.view) : null,
         h('dl', { class: 'facts' },
           h('dt', {}, S.submit.number), h('dd', { id: 'filing-number' }, f.number),
           f.filings.length > 1 ? [h('dt', {}, '其他办件'), h('dd', {}, f.filings.slice(1).map((x) => x.number).join('、'))] : null,

@@ -29,10 +29,11 @@ export function screen(id, ...children) {
   return h('section', { class: `screen screen-${id}`, id: `screen-${id}`, 'data-screen': id }, ...children);
 }
 
-// A digit pad (no IME on the kiosk): `value` is shown, keys edit it up to `max` digits.
-export function digitPad({ value, max, onChange, label, id }) {
-  const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', S.delivery.clear, '0', S.delivery.del];
-  const display = h('output', { class: 'pad-display', id: id ? `${id}-display` : undefined, 'aria-label': label }, value || '\u00a0');
+// A digit pad (no IME on the kiosk): `value` is shown, keys edit it up to `max` digits; `extraKey`
+// (the ID number's check character X) adds one key. `shown` is what the display shows instead of the value.
+export function digitPad({ value, max, onChange, label, id, extraKey, shown }) {
+  const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', S.delivery.clear, '0', S.delivery.del, ...(extraKey ? [extraKey] : [])];
+  const display = h('output', { class: 'pad-display', id: id ? `${id}-display` : undefined, 'aria-label': label }, (shown ?? value) || '\u00a0');
   const grid = h('div', { class: 'digit-pad', role: 'group', 'aria-label': label },
     keys.map((k) => button(k, () => {
       let v = value;
@@ -40,6 +41,6 @@ export function digitPad({ value, max, onChange, label, id }) {
       else if (k === S.delivery.clear) v = '';
       else if (v.length < max) v += k;
       onChange(v);
-    }, { kind: 'key', id: id ? `${id}-key-${/\d/.test(k) ? k : (k === S.delivery.del ? 'del' : 'clear')}` : undefined })));
+    }, { kind: 'key', id: id ? `${id}-key-${/\d/.test(k) ? k : (k === extraKey ? 'x' : (k === S.delivery.del ? 'del' : 'clear'))}` : undefined })));
   return h('div', { class: 'pad' }, display, grid);
 }

@@ -23,7 +23,10 @@ async function act(step, body) {
   try {
     const { status, json } = await post(`/api/v1/windows/${encodeURIComponent(state.window)}/${step}`, body);
     if (status === 204) { $('current').textContent = S.caller.nobody; return; }
-    if (json && json.ticket) $('current').textContent = S.caller.current(json.ticket);
+    if (json && json.ticket) {
+      const reason = json.priorityReason && json.priorityReason !== 'appointment' ? json.priorityReason : null;
+      $('current').textContent = S.caller.current(json.ticket) + (reason ? ' ' + S.caller.green(S.caller.greenGround[reason]) : '');
+    }
     if (json && 'paused' in json) say(json.paused ? S.caller.paused(json.pauseReason || '') : '');
   } catch (e) {
     say(S.caller.failed(e.message));

@@ -14,10 +14,15 @@ public struct QueueTicketSlip: Sendable, Hashable, Codable {
     public var note: String?
     /// The code that lets the ticket's holder rate the service after it (好差评), printed as 评价码.
     public var ratingCode: String?
+    /// 绿色通道: the ground (`老年人`, `残疾人`, `孕妇`), printed under the number.
+    public var greenChannel: String?
+    /// Whether the ground is the citizen's declaration, which the window staff verify.
+    public var greenChannelDeclared: Bool?
 
     public init(ticket: String, categoryName: String, waiting: Int, issuedAt: Date, qrURL: String? = nil, note: String? = nil,
-                ratingCode: String? = nil) {
+                ratingCode: String? = nil, greenChannel: String? = nil, greenChannelDeclared: Bool? = nil) {
         self.ratingCode = ratingCode
+        self.greenChannel = greenChannel; self.greenChannelDeclared = greenChannelDeclared
         self.ticket = ticket; self.categoryName = categoryName; self.waiting = waiting
         self.issuedAt = issuedAt; self.qrURL = qrURL; self.note = note
     }
@@ -27,6 +32,13 @@ public struct QueueTicketSlip: Sendable, Hashable, Codable {
         slip.append(.line(context.hallName, .centered))
         slip.append(.line(categoryName, TextStyle(size: .double, bold: true, alignment: .center)))
         slip.append(.line(ticket, TextStyle(size: .huge, bold: true, alignment: .center)))
+        if let greenChannel, !greenChannel.isEmpty {
+            slip.append(.line("绿色通道（\(greenChannel)）", TextStyle(size: .tall, bold: true, alignment: .center)))
+            if greenChannelDeclared == true {
+                slip.append(.line("请向窗口出示相关证件", .centered))
+                slip.append(.line("经工作人员核验后优先办理", .centered))
+            }
+        }
         slip.append(.line("您前面还有 \(max(waiting, 0)) 人等候", TextStyle(size: .tall, alignment: .center)))
         slip.append(.line("取号时间 " + context.dateTime(issuedAt), .centered))
         if let note, !note.isEmpty { slip.append(.line(note, .centered)) }

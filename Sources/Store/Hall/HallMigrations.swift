@@ -99,6 +99,15 @@ enum HallMigrations {
             """,
             "CREATE INDEX hall_call_at ON hall_call (at)",
         ]),
+        Migration(version: 2, name: "ticket priority reason", statements: [
+            // Why a ticket is called first: appointment (预约) or the green channel (绿色通道:
+            // elderly, disabled, pregnant). The reason only; priority tickets before were appointments.
+            """
+            ALTER TABLE hall_ticket ADD COLUMN priority_reason text
+                CHECK (priority_reason IN ('appointment', 'elderly', 'disabled', 'pregnant'))
+            """,
+            "UPDATE hall_ticket SET priority_reason = 'appointment' WHERE priority",
+        ]),
     ]
 
     /// Applies the versions not applied yet; refuses a database migrated by a newer OneWindow.

@@ -58,6 +58,8 @@ public struct HallTicketRow: Sendable, Hashable {
     public var sequence: Int
     public var number: String
     public var priority: Bool
+    /// Why it is called before ordinary tickets (appointment or 绿色通道); nil for an ordinary one.
+    public var priorityReason: PriorityReason?
     public var state: TicketState
     public var window: String?
     public var issuedAt: Date
@@ -121,15 +123,17 @@ public struct HallIssueRequest: Sendable {
     public var dailyLimit: Int
     public var applicantKey: String?
     public var appointmentID: String?
-    public var priority: Bool
+    /// Why it is called first (appointment or 绿色通道); nil: an ordinary ticket.
+    public var priorityReason: PriorityReason?
+    public var priority: Bool { priorityReason != nil }
     public var kioskID: String
     public var token: String
     public var at: Date
 
     public init(requestID: UUID, day: CivilDate, category: String, prefix: String, dailyLimit: Int, applicantKey: String?,
-                appointmentID: String?, priority: Bool, kioskID: String, token: String, at: Date) {
+                appointmentID: String?, priorityReason: PriorityReason?, kioskID: String, token: String, at: Date) {
         self.requestID = requestID; self.day = day; self.category = category; self.prefix = prefix; self.dailyLimit = dailyLimit
-        self.applicantKey = applicantKey; self.appointmentID = appointmentID; self.priority = priority; self.kioskID = kioskID
+        self.applicantKey = applicantKey; self.appointmentID = appointmentID; self.priorityReason = priorityReason; self.kioskID = kioskID
         self.token = token; self.at = at
     }
 }
@@ -333,7 +337,7 @@ public final class HallStore: Sendable {
 
 extension HallStore {
     static let ticketColumns = """
-        t.id, t.day, t.issued_category, t.category, t.sequence, t.number, t.priority, t.state, t.window_id, t.issued_at, t.called_at,
+        t.id, t.day, t.issued_category, t.category, t.sequence, t.number, t.priority, t.priority_reason, t.state, t.window_id, t.issued_at, t.called_at,
         t.skipped_at, t.token, t.kiosk_id, t.recalls, t.requeues,
         CASE WHEN t.state = 'waiting' THEN (SELECT count(*) FROM hall_ticket o WHERE o.day = t.day AND o.category = t.category
             AND o.state = 'waiting' AND o.id <> t.id AND (o.priority > t.priority OR (o.priority = t.priority
@@ -349,7 +353,8 @@ extension HallStore {
                 id: try r["id"].decode(Int64.self), day: CivilDate(dayNumber: try r["day"].decode(Int.self)),
                 issuedCategory: try r["issued_category"].decode(String.self), category: try r["category"].decode(String.self),
                 sequence: try r["sequence"].decode(Int.self), number: try r["number"].decode(String.self),
-                priority: try r["priority"].decode(Bool.self), state: TicketState(rawValue: state) ?? .cancelled,
+                priority: try r["priority"].decode(Bool.self),
+                priorityReason: try r["priority_reason"].decode(String?.self).flatMap(PriorityReason.init(rawValue:)), state: TicketState(rawValue: state) ?? .cancelled,
                 window: try r["window_id"].decode(String?.self), issuedAt: try r["issued_at"].decode(Date.self),
                 calledAt: try r["called_at"].decode(Date?.self), skippedAt: try r["skipped_at"].decode(Date?.self),
                 token: try r["token"].decode(String.self), kioskID: try r["kiosk_id"].decode(String.self),
@@ -407,9 +412,10 @@ extension HallStore {
                     do {
                         inserted = try await Self.scalar(connection, """
                             INSERT INTO hall_ticket (day, issued_category, category, sequence, number, applicant_key, appointment_id, priority,
-                                                     state, kiosk_id, request_id, token, issued_at, queued_at)
+                                                     priority_reason, state, kiosk_id, request_id, token, issued_at, queued_at)
                             VALUES (\(request.day.dayNumber), \(request.category), \(request.category), \(sequence), \(number),
-                                    \(request.applicantKey), \(request.appointmentID), \(request.priority), 'waiting', \(request.kioskID),
+                                    \(request.applicantKey), \(request.appointmentID), \(request.priority),
+                                    \(request.priorityReason?.rawValue), 'waiting', \(request.kioskID),
                                     \(request.requestID), \(request.token), \(request.at), \(request.at))
                             RETURNING id
                             """, Int64.self)

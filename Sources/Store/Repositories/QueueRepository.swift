@@ -9,6 +9,8 @@ public struct TicketRow: Sendable, Hashable {
     public var day: CivilDate
     public var sequence: Int
     public var priority: Bool
+    /// Why it is called before ordinary tickets (appointment or 绿色通道); nil for an ordinary one.
+    public var priorityReason: PriorityReason?
     public var state: TicketState
     public var window: String?
     public var issuedAt: Date
@@ -29,7 +31,7 @@ public struct QueueCategoryStatistics: Sendable, Hashable, Codable {
     public var category: String
     public var categoryName: String?
     public var issued: Int
-    /// Tickets checked in from an appointment (called before ordinary ones).
+    /// Priority tickets (appointments checked in and 绿色通道; called before ordinary ones).
     public var priority: Int
     /// Called to a window (served, skipped or still at the window when the day closed).
     public var called: Int
@@ -60,7 +62,7 @@ public protocol QueueRepository {
     func lastSequence(category: String, day: CivilDate) throws -> Int
     func setLastSequence(category: String, day: CivilDate, _ sequence: Int) throws
     func insertTicket(category: String, day: CivilDate, sequence: Int, number: String, applicantKey: String?,
-                      appointmentID: String?, priority: Bool, at date: Date) throws -> Int64
+                      appointmentID: String?, priorityReason: PriorityReason?, at date: Date) throws -> Int64
     func ticket(id: Int64) throws -> TicketRow?
     func ticketID(number: String, day: CivilDate) throws -> Int64?
     func ticketState(id: Int64) throws -> TicketState?
@@ -105,11 +107,12 @@ public struct SQLiteQueueRepository: QueueRepository {
     }
 
     public func insertTicket(category: String, day: CivilDate, sequence: Int, number: String, applicantKey: String?,
-                             appointmentID: String?, priority: Bool, at date: Date) throws -> Int64 {
+                             appointmentID: String?, priorityReason: PriorityReason?, at date: Date) throws -> Int64 {
         try db.execute(sql: """
-            INSERT INTO queueTicket (category, day, sequence, number, applicantKey, appointmentId, priority, state, issuedAt)
-            VALUES (?, ?, ?, ?, ?, ?, ?, 'waiting', ?)
-            """, arguments: [category, day.dayNumber, sequence, number, applicantKey, appointmentID, priority, date])
+            INSERT INTO queueTicket (category, day, sequence, number, applicantKey, appointmentId, priority, priorityReason, state, issuedAt)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?)
+            """, arguments: [category, day.dayNumber, sequence, number, applicantKey, appointmentID, priorityReason != nil,
+                             priorityReason?.rawValue, date])
         return db.lastInsertedRowID
     }
 
@@ -127,7 +130,7 @@ public struct SQLiteQueueRepository: QueueRepository {
                 """, arguments: [code, row["day"] as Int, id, priority, priority, issuedAt, issuedAt, id]) ?? 0
         }
         return TicketRow(id: id, category: code, day: CivilDate(dayNumber: row["day"]), sequence: row["sequence"], priority: priority,
-                         state: state, window: row["window"], issuedAt: issuedAt, waitingAhead: ahead)
+                         priorityReason: (row["priorityReason"] as String?).flatMap(PriorityReason.init(rawValue:)), state: state, window: row["window"], issuedAt: issuedAt, waitingAhead: ahead)
     }
 
     public func ticketID(number: String, day: CivilDate) throws -> Int64? {
