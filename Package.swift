@@ -142,7 +142,7 @@ let package = Package(
         ]),
 
         .executableTarget(name: "kioskd", dependencies: [
-            "KioskRuntime", "Upstream",
+            "KioskRuntime", "Upstream", "Workflow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -26,3 +26,24 @@ public final class ManualClock: KioskClock, @unchecked Sendable {
     public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
+/// Compressed time for soak runs (kioskd's hidden `--test-clock-rate`, `make bench-soak`): starts
+/// at the system's time and runs `rate` times faster, measured on the monotonic clock, so a hall
+/// day passes in minutes with every day boundary, deadline and retry schedule on the way. Never
+/// in service: kioskd logs a warning when it is on.
+public final class ScaledClock: KioskClock, Sendable {
+    public let rate: Double
+    private let start: Date
+    private let origin: ContinuousClock.Instant
+
+    public init(rate: Double, start: Date = SystemClock().now()) {
+        self.rate = rate
+        self.start = start
+        origin = ContinuousClock.now
+    }
+
+    public func now() -> Date {
+        let elapsed = ContinuousClock.now - origin
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return start.addingTimeInterval(seconds * rate)
+    }
+}

@@ -4,6 +4,7 @@ import KioskConfig
 import KioskRuntime
 import Logging
 import Store
+import Workflow
 import Upstream
 
 /// `kioskd`: the kiosk service. Loads kiosk-config/, opens the store, runs the API and device
@@ -30,10 +31,16 @@ struct KioskDaemon: AsyncParsableCommand {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
+    /// Soak runs only (`make bench-soak`): the kiosk's clock runs this many times faster than
+    /// the system's, so 24 hall hours pass in minutes. Never in service.
+    @Option(name: .long, help: ArgumentHelp("Soak runs only: the kiosk's clock runs this many times faster.", visibility: .private))
+    var testClockRate: Double?
+
     func validate() throws {
         if let listen, HostPort(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         guard ["auto", "text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be auto, text or json") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
+        if let rate = testClockRate, !(rate > 0 && rate <= 10_000) { throw ValidationError("--test-clock-rate must be in (0, 10000]") }
     }
 
     func run() async throws {
@@ -42,7 +49,11 @@ struct KioskDaemon: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in KioskLogHandler(label: label, format: format, level: level) }
         let logger = Logger(label: "kioskd")
 
-        let options = KioskOptions(configDirectory: config, listen: listen.flatMap(HostPort.init), dataDirectory: data)
+        var options = KioskOptions(configDirectory: config, listen: listen.flatMap(HostPort.init), dataDirectory: data)
+        if let rate = testClockRate {
+            options.clock = ScaledClock(rate: rate)
+            logger.warning("TEST CLOCK: this kiosk's time runs \(rate)× faster than the system's (--test-clock-rate); never run a kiosk in service with it")
+        }
         let kiosk: Kiosk
         do {
             kiosk = try await Kiosk.prepare(options, logger: logger)
