@@ -23,7 +23,8 @@ prints the figures with the bounds they are checked against (after a two-hall-ho
   - open descriptors: range ≤ --fd-range;
   - SQLite: the WAL never above --wal-max-mb MB (checkpoints keep up), and the database grows
     no more than --db-kb-per-filing KB per filing (it keeps what it must: filings, audit, outbox);
-and writes a PNG plot of the three curves against hall time (matplotlib, Debian's
+and writes a PNG plot of the three curves against hall time (the grey band is the warm-up; the
+platform's outage hours are marked) (matplotlib, Debian's
 python3-matplotlib, installed by scripts/bootstrap.sh). Exit status 0 when every bound held.
 
 Usage: scripts/bench-soak.py --kioskd .build/release/kioskd [--kioskctl .build/release/kioskctl]
@@ -141,6 +142,7 @@ def main():
     p.add_argument("--fd-range", type=int, default=12)
     p.add_argument("--wal-max-mb", type=float, default=64)
     p.add_argument("--db-kb-per-filing", type=float, default=64)
+    p.add_argument("--warmup-hall-hours", type=float, default=2, help="samples before this are not checked (default 2)")
     p.add_argument("--png", default="soak.png")
     p.add_argument("--out")
     p.add_argument("--keep", action="store_true")
@@ -294,7 +296,7 @@ def main():
         stats = platform.call("/__stats")
         filings = stats.get("filing", 0)
 
-        warm = [s for s in samples if s["hallHours"] >= 2 and s["rss"] is not None and s["fds"] is not None]
+        warm = [s for s in samples if s["hallHours"] >= args.warmup_hall_hours and s["rss"] is not None and s["fds"] is not None]
         if len(warm) < 5:
             raise SystemExit("too few samples after the warm-up: run longer or sample more often")
         hours = [s["hallHours"] for s in warm]
@@ -323,7 +325,11 @@ def main():
             f"answered {stats.get('refused', 0)} with errors, {stats.get('replay', 0)} replays")
         for e in counts["errors"][:5]:
             out(f"  error: {e}")
-        out(f"samples: {len(samples)} over {samples[-1]['hallHours']:.1f} hall hours (warm-up: the first 2)")
+        out(f"samples: {len(samples)} over {samples[-1]['hallHours']:.1f} hall hours (warm-up: the first {args.warmup_hall_hours:g})")
+        # Where RSS rose most between two samples (a step, not a slope, is a high-water mark).
+        steps = sorted(((b["rss"] - a["rss"], b["hallHours"]) for a, b in zip(samples, samples[1:])
+                        if a["rss"] is not None and b["rss"] is not None), reverse=True)[:3]
+        out("largest RSS steps: " + ", ".join(f"{d:+.1f} MB at hall hour {h:.1f}" for d, h in steps))
         ok = True
         for text, passed in checks:
             out(f"  {'ok    ' if passed else 'MISSED'} {text}")
@@ -350,8 +356,11 @@ def main():
         axes[2].set_ylabel("SQLite (MB)")
         axes[2].legend()
         axes[2].set_xlabel("hall hours")
+        every = int(args.platform_outage_every)
         for a in axes:
-            a.axvspan(0, 2, color="0.9")
+            a.axvspan(0, args.warmup_hall_hours, color="0.9")
+            for start in range(every - 1, int(args.hall_hours) + 1, every):
+                a.axvspan(start, start + 1, color="tab:red", alpha=0.08)
             a.grid(True, alpha=0.3)
         fig.suptitle(f"kioskd soak: {args.hall_hours:g} hall hours at {args.rate:g}×, {counts['journeys']} journeys, "
                      f"{counts['tickets']} tickets, {counts['paperOuts']} paper-outs")

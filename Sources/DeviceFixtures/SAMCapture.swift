@@ -145,7 +145,8 @@ public struct SAMCapture: Codable, Sendable, Hashable {
 
     static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
 
-    static func bytes(hex text: String) -> [UInt8]? {
+    /// Bytes from an even-length hex string, nil if it is not one (the capture files' encoding).
+    public static func bytes(hex text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }
         var out: [UInt8] = []

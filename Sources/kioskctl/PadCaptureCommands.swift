@@ -105,7 +105,7 @@ extension PadCommand {
                 } catch {
                     throw CommandFailure(exitCode: 5, message: "cannot read \(fixture): \(error)")
                 }
-                let reports = capture.reports.map { SAMCaptureHex.bytes($0.report) }
+                let reports = capture.reports.map { SAMCapture.bytes(hex: $0.report) }
                 guard capture.format == PadCapture.formatName, !reports.isEmpty, !reports.contains(where: { $0 == nil }) else {
                     throw CommandFailure(exitCode: 5, message: "\(fixture) is not an \(PadCapture.formatName) file with reports in hex")
                 }
@@ -156,7 +156,7 @@ extension PadCommand {
                 do { lines = try connection.readRaw(timeout: .milliseconds(1000)) } catch {
                     throw CommandFailure(exitCode: 3, message: "report \(i + 1): \(error)")
                 }
-                guard let line = lines.first, let got = SAMCaptureHex.bytes(line.dropFirst(7).replacingOccurrences(of: " ", with: "")),
+                guard let line = lines.first, let got = SAMCapture.bytes(hex: line.dropFirst(7).replacingOccurrences(of: " ", with: "")),
                       got == expected else {
                     throw CommandFailure(exitCode: 3, message: "report \(i + 1) is not the recorded one")
                 }
@@ -167,21 +167,5 @@ extension PadCommand {
                 }
             }
         }
-    }
-}
-
-/// Hex text ↔ bytes for the capture files.
-enum SAMCaptureHex {
-    static func bytes(_ text: String) -> [UInt8]? {
-        let chars = Array(text.utf8)
-        guard chars.count % 2 == 0 else { return nil }
-        var out: [UInt8] = []
-        var i = 0
-        while i < chars.count {
-            guard let b = UInt8(String(decoding: chars[i..<(i + 2)], as: UTF8.self), radix: 16) else { return nil }
-            out.append(b)
-            i += 2
-        }
-        return out
     }
 }
