@@ -142,13 +142,13 @@ let package = Package(
         ]),
 
         .executableTarget(name: "kioskd", dependencies: [
-            "KioskRuntime", "Upstream",
+            "KioskRuntime", "Upstream", "Workflow",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "kioskctl", dependencies: [
             "FrontDesk", "Workflow", "Upstream", "PageImaging", "KioskServices",
-            "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store",
+            "KioskConfig", "DeviceKit", "IDCard", "Slips", "Printing", "Store", "DeviceFixtures",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -188,7 +188,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "KioskTestSupport", "Workflow", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "DeviceKitTests", dependencies: ["DeviceKit", "KioskTestSupport", "PageImaging", "KioskConfig"]),
         .testTarget(name: "PageImagingTests", dependencies: ["PageImaging", "KioskTestSupport"]),
-        .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport"]),
+        .testTarget(name: "PrintingTests", dependencies: ["Printing", "Slips", "Store", "DeviceKit", "KioskTestSupport", "Workflow", "BlockingWork"]),
         .testTarget(name: "KioskAPITests", dependencies: [
             "KioskAPI", "KioskRuntime", "KioskServices", "KioskTestSupport", "DeviceKit", "KioskConfig", "FrontDesk", "PageImaging", "Upstream", "Slips",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -28,6 +28,8 @@ PACKAGES=(
   systemd sqlite3
   # hall mode: the shared queue's PostgreSQL server, started privately by the tests (never a service)
   postgresql
+  # the soak benchmark's plot of RSS, open descriptors and SQLite size (make bench-soak)
+  python3-matplotlib
 )
 
 missing=()

@@ -98,6 +98,19 @@ public enum EvaluationPadFixtures {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// The URB replay of recorded reports (`kioskctl pad record`), each one interrupt IN URB as it
+    /// came, then the unplug (-19) if the recording ended with one.
+    public static func hidIoctl(_ hid: EvaluationPadProfile.HID, reports: [[UInt8]], unplug: Bool) -> String {
+        let endpoint = Int(EvaluationPadProfile.endpointAddress(hid.interruptIn) ?? 0x81)
+        var lines = [String(format: "@DEV /dev/bus/usb/%03d/%03d", hidBus, hidDevice), "USBDEVFS_GET_CAPABILITIES 0 FD010000"]
+        for report in reports {
+            let hex = report.map { String(format: "%02X", $0) }.joined()
+            lines.append("USBDEVFS_REAPURBNDELAY 0 1 \(endpoint) 0 0 \(hid.reportSize) \(report.count) 0 \(hex)")
+        }
+        if unplug { lines.append("USBDEVFS_REAPURBNDELAY 0 1 \(endpoint) -19 0 \(hid.reportSize) 0 0 ") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     // MARK: evdev
 
     /// The `.umockdev` description of a keyboard-mode pad's input device at `/dev/input/event5`.

@@ -44,8 +44,9 @@ public enum IDCardFixtures {
     public static let singleInTransferSize = 4096
 
     /// Device + configuration descriptors of a SAM module with the scheme's bulk endpoints.
-    public static func descriptors(scheme: USBScheme) -> [UInt8] {
-        let endpoints: [UInt8] = scheme == .split ? [0x02, 0x06, 0x81, 0x85] : [0x02, 0x81]
+    public static func descriptors(scheme: USBScheme, endpoints given: [UInt8]? = nil,
+                                   vendorID: UInt16 = IDCardFixtures.vendorID, productID: UInt16 = IDCardFixtures.productID) -> [UInt8] {
+        let endpoints = given ?? standardEndpoints(scheme)
         let total = 9 + 9 + 7 * endpoints.count
         var d: [UInt8] = [0x12, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x40,
                           UInt8(vendorID & 0xFF), UInt8(vendorID >> 8), UInt8(productID & 0xFF), UInt8(productID >> 8),
@@ -56,17 +57,29 @@ public enum IDCardFixtures {
         return d
     }
 
+    /// The usual endpoints of a scheme: split 0x02, 0x06 out and 0x81, 0x85 in; single 0x02, 0x81.
+    public static func standardEndpoints(_ scheme: USBScheme) -> [UInt8] {
+        scheme == .split ? [0x02, 0x06, 0x81, 0x85] : [0x02, 0x81]
+    }
+
     /// The `.umockdev` description of the module on bus 1, device 11.
-    public static func usbDescription(scheme: USBScheme, bus: Int = 1, device: Int = 11) -> String {
-        UMockdevUSB.description(descriptors: descriptors(scheme: scheme), vendorID: vendorID, productID: productID,
-                                bus: bus, device: device)
+    public static func usbDescription(scheme: USBScheme, endpoints: [UInt8]? = nil, vendorID: UInt16 = IDCardFixtures.vendorID,
+                                      productID: UInt16 = IDCardFixtures.productID, bus: Int = 1, device: Int = 11) -> String {
+        UMockdevUSB.description(descriptors: descriptors(scheme: scheme, endpoints: endpoints, vendorID: vendorID, productID: productID),
+                                vendorID: vendorID, productID: productID, bus: bus, device: device)
     }
 
     /// The URB replay (`.ioctl`) of a scenario in the scheme, as the driver transfers it.
     /// `unplugDuring`: a last request that is sent, after which the reply transfer fails with
     /// -19 (ENODEV): the reader pulled out in the middle of the command.
     public static func usbIoctl(scheme: USBScheme, exchanges: [(request: [UInt8], response: [UInt8])],
-                                unplugDuring: [UInt8]? = nil, bus: Int = 1, device: Int = 11) -> String {
+                                unplugDuring: [UInt8]? = nil, endpoints given: [UInt8]? = nil,
+                                inTransferSize inSize: Int = IDCardFixtures.singleInTransferSize,
+                                bus: Int = 1, device: Int = 11) -> String {
+        let endpoints = given ?? standardEndpoints(scheme)
+        // split: header out, body out, header in, body in; single: out, in.
+        let (headerOut, bodyOut) = (endpoints[0], scheme == .split ? endpoints[1] : endpoints[0])
+        let (headerIn, bodyIn) = scheme == .split ? (endpoints[2], endpoints[3]) : (endpoints[1], endpoints[1])
         var lines = [String(format: "@DEV /dev/bus/usb/%03d/%03d", bus, device), "USBDEVFS_GET_CAPABILITIES 0 FD010000"]
         func out(_ endpoint: UInt8, _ bytes: ArraySlice<UInt8>) {
             lines.append("USBDEVFS_REAPURBNDELAY 0 3 \(endpoint) 0 0 \(bytes.count) \(bytes.count) 0 \(hex(bytes))")
@@ -77,30 +90,30 @@ public enum IDCardFixtures {
         for (request, response) in exchanges {
             switch scheme {
             case .single:
-                out(0x02, request[...])
+                out(headerOut, request[...])
                 var offset = 0
                 while offset < response.count {
                     let chunk = response[offset..<min(offset + packetSize, response.count)]
-                    inbound(0x81, asked: singleInTransferSize, chunk)
+                    inbound(headerIn, asked: inSize, chunk)
                     offset += packetSize
                 }
             case .split:
-                out(0x02, request.prefix(SAMFrame.headerLength))
-                out(0x06, request.dropFirst(SAMFrame.headerLength))
-                inbound(0x81, asked: SAMFrame.headerLength, response.prefix(SAMFrame.headerLength))
+                out(headerOut, request.prefix(SAMFrame.headerLength))
+                out(bodyOut, request.dropFirst(SAMFrame.headerLength))
+                inbound(headerIn, asked: SAMFrame.headerLength, response.prefix(SAMFrame.headerLength))
                 let body = response.dropFirst(SAMFrame.headerLength)
-                inbound(0x85, asked: body.count, body)
+                inbound(bodyIn, asked: body.count, body)
             }
         }
         if let request = unplugDuring {
             switch scheme {
             case .single:
-                out(0x02, request[...])
-                lines.append("USBDEVFS_REAPURBNDELAY 0 3 129 -19 0 \(singleInTransferSize) 0 0 ")
+                out(headerOut, request[...])
+                lines.append("USBDEVFS_REAPURBNDELAY 0 3 \(Int(headerIn)) -19 0 \(inSize) 0 0 ")
             case .split:
-                out(0x02, request.prefix(SAMFrame.headerLength))
-                out(0x06, request.dropFirst(SAMFrame.headerLength))
-                lines.append("USBDEVFS_REAPURBNDELAY 0 3 129 -19 0 \(SAMFrame.headerLength) 0 0 ")
+                out(headerOut, request.prefix(SAMFrame.headerLength))
+                out(bodyOut, request.dropFirst(SAMFrame.headerLength))
+                lines.append("USBDEVFS_REAPURBNDELAY 0 3 \(Int(headerIn)) -19 0 \(SAMFrame.headerLength) 0 0 ")
             }
         }
         return lines.joined(separator: "\n") + "\n"
@@ -148,6 +161,39 @@ public enum IDCardFixtures {
 
     static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         bytes.map { String(format: "%02X", $0) }.joined()
+    }
+
+    // MARK: Replaying a field capture
+
+    /// What `umockdev-run` needs to emulate the reader of a capture: the device description, the
+    /// node, and its script (`-i` URB replay for USB, `-s` serial script).
+    public struct ReplayFiles: Sendable {
+        public var description: Data
+        public var node: String
+        public var script: Data
+        public var isSerial: Bool
+    }
+
+    /// The umockdev files that make a capture's reader answer its recorded frames, in order.
+    public static func replayFiles(for capture: SAMCapture) throws(SAMCaptureError) -> ReplayFiles {
+        let exchanges = capture.exchanges.map { ($0.request, $0.response) }
+        switch capture.link.transport {
+        case "usb":
+            guard let (vid, pid) = capture.link.usbIDs, let scheme = capture.link.scheme.flatMap(USBScheme.init(rawValue:)),
+                  let endpoints = capture.link.endpointBytes, endpoints.count == (scheme == .split ? 4 : 2) else {
+                throw .invalid("link: a USB capture needs vendorID, productID, scheme and its endpoints")
+            }
+            return ReplayFiles(description: Data(usbDescription(scheme: scheme, endpoints: endpoints, vendorID: vid, productID: pid).utf8),
+                               node: "/dev/bus/usb/001/011",
+                               script: Data(usbIoctl(scheme: scheme, exchanges: exchanges, endpoints: endpoints,
+                                                     inTransferSize: capture.link.inTransferSize ?? singleInTransferSize).utf8),
+                               isSerial: false)
+        case "serial":
+            return ReplayFiles(description: Data(serialDescription().utf8), node: serialNode,
+                               script: serialScript(exchanges: exchanges), isSerial: true)
+        default:
+            throw .invalid("link: transport '\(capture.link.transport)' is neither usb nor serial")
+        }
     }
 
     // MARK: Files

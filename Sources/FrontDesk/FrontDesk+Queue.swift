@@ -79,12 +79,20 @@ extension FrontDesk {
         }
     }
 
+    /// The queue's day: the hall day of `now`, or a later day tickets were already numbered on —
+    /// after the clock was stepped back across midnight the queue stays on the later day (as the
+    /// filing numbering does), so no number is issued twice and no waiting ticket drops out of view.
+    static func queueDay(_ clockDay: CivilDate, _ queue: some QueueRepository) throws -> CivilDate {
+        max(clockDay, try queue.latestSequenceDay() ?? clockDay)
+    }
+
     private func issue(category: QueueCategory, applicant: Applicant?, appointmentID: String?,
                        reason: PriorityReason?) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
-        let today = hall.moment(now).day
+        let clockDay = hall.moment(now).day
         let id: Int64 = try await write { [self] tx in
             let queue = tx.queue
+            let today = try Self.queueDay(clockDay, queue)
             let key = try applicant.map { try applicantKey(tx, idNumber: $0.idNumber) }
             if let key, let held = try queue.waitingTicketNumber(category: category.code, applicantKey: key, day: today) {
                 throw WorkflowError.alreadyWaiting(ticket: held)
@@ -128,7 +136,7 @@ extension FrontDesk {
             }) else { throw .workflow(.notFound("ticket \(number) today")) }
             return makeTicket(row)
         }
-        let id = try await read { tx in try tx.queue.ticketID(number: number.uppercased(), day: today) }
+        let id = try await read { tx in try tx.queue.ticketID(number: number.uppercased(), day: try Self.queueDay(today, tx.queue)) }
         guard let id else { throw .workflow(.notFound("ticket \(number) today")) }
         return try await ticket(id: id)
     }
@@ -139,7 +147,7 @@ extension FrontDesk {
         if let hallLink {
             return try await hallCall(hallLink, { () async throws(HallStoreError) in try await hallLink.store.waitingCounts(day: today) })[category] ?? 0
         }
-        return try await read { tx in try tx.queue.waitingCount(category: category, day: today) }
+        return try await read { tx in try tx.queue.waitingCount(category: category, day: try Self.queueDay(today, tx.queue)) }
     }
 
     /// Assigns the categories a window serves (潮汐窗口: staff move a window to where the queue is).
@@ -171,7 +179,7 @@ extension FrontDesk {
             guard let codes = try tx.queue.windowCategories(window) else {
                 throw WorkflowError.notFound("window \(window) (assign it categories first)")
             }
-            return try tx.queue.callNext(window: window, categories: codes, day: today, at: now)
+            return try tx.queue.callNext(window: window, categories: codes, day: try Self.queueDay(today, tx.queue), at: now)
         }
         guard let id else { return nil }
         return try await ticket(id: id)

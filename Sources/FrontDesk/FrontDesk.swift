@@ -126,7 +126,11 @@ public final class FrontDesk: Sendable {
             let failure = FrontDeskError(error)
             // A rule's refusal is the caller's answer; a write the store refused (a full disk, an
             // I/O error) is logged here, once, with its cause.
-            if case let .storage(cause) = failure { logger.error("store write refused; nothing was changed", metadata: ["cause": "\(cause)"]) }
+            switch failure {
+            case let .storage(cause), let .diskFull(cause):
+                logger.error("store write refused; nothing was changed", metadata: ["cause": "\(cause)"])
+            default: break
+            }
             throw failure
         }
     }
@@ -159,6 +163,9 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
     case workflow(WorkflowError)
     /// The database refused the write (full disk, I/O error…); nothing was changed.
     case storage(String)
+    /// The data disk is full: the write was rolled back, nothing was changed; it succeeds again
+    /// once space is freed.
+    case diskFull(String)
     /// The hall's shared queue database cannot be reached (hall mode): no ticket was issued and no
     /// window step was taken (a request whose answer was lost is reconciled when it returns).
     case hallUnavailable(String)
@@ -169,6 +176,7 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
         case let error as FrontDeskError: self = error
         case let error as WorkflowError: self = .workflow(error)
         case let error as FilingTransitionError: self = .workflow(.transition(error))
+        case let error as StoreError where error.code == .diskFull: self = .diskFull(error.message)
         default: self = .storage("\(error)")
         }
     }
@@ -177,6 +185,7 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .workflow(e): e.description
         case let .storage(message): "the store could not be written, nothing was changed: \(message)"
+        case let .diskFull(message): "the data disk is full, nothing was changed: \(message); free space on the data disk"
         case let .hallUnavailable(message): "the hall queue database is unreachable, no ticket was issued: \(message)"
         }
     }
@@ -185,6 +194,7 @@ public enum FrontDeskError: Error, Sendable, CustomStringConvertible {
         switch self {
         case let .workflow(e): e.chineseMessage
         case .storage: "系统暂时无法保存，请稍后再试或联系工作人员"
+        case .diskFull: "存储空间不足，暂时无法提交，材料已保留，请联系工作人员"
         case .hallUnavailable: "排队叫号系统暂时连接不上，暂停取号，请稍后再试或到服务台咨询"
         }
     }

@@ -96,7 +96,10 @@ public struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let problem as APIProblem {
             return try problem.response(from: request, context: context)
         } catch let error as FrontDeskError {
-            if case .storage = error { context.logger.error("store refused", metadata: ["path": "\(request.uri.path)", "error": "\(error)"]) }
+            switch error {
+            case .storage, .diskFull: context.logger.error("store refused", metadata: ["path": "\(request.uri.path)", "error": "\(error)"])
+            default: break
+            }
             return try error.problem.response(from: request, context: context)
         } catch let error as WorkflowError {
             return try FrontDeskError.workflow(error).problem.response(from: request, context: context)
@@ -190,6 +193,8 @@ extension FrontDeskError {
             return APIProblem(status, code: code, title: workflow.chineseMessage, detail: workflow.description)
         case .storage:
             return APIProblem(.serviceUnavailable, code: "storage", title: chineseMessage, detail: description)
+        case .diskFull:
+            return APIProblem(.init(code: 507, reasonPhrase: "Insufficient Storage"), code: "disk-full", title: chineseMessage, detail: description)
         case .hallUnavailable:
             return APIProblem(.serviceUnavailable, code: "hall-unavailable", title: chineseMessage, detail: description)
         }

@@ -122,7 +122,15 @@ public final class CitizenSessions: Sendable {
         let (expiring, expired) = sessions.withLock { all -> ([(String, Date)], [String]) in
             var expiring: [(String, Date)] = []
             var expired: [String] = []
-            for (id, s) in all {
+            for (id, found) in all {
+                var s = found
+                // The clock was stepped back (an NTP correction, a technician's date command):
+                // idleness counts from now, so the session ends at most `timeout` after the step —
+                // not an hour later with the citizen's data still on the screen.
+                if s.lastActivity > now {
+                    s.lastActivity = now
+                    all[id]?.lastActivity = now
+                }
                 let end = s.expiresAt(timeout: timeout)
                 if end <= now {
                     expired.append(id)

@@ -252,15 +252,19 @@ public final class SimulatedSpooler: PrintSpooler, PaperSimulating {
         state.withLock { queue in queue.jobs.values.filter { $0.name == name && !$0.isFinished }.sorted { $0.id < $1.id } }
     }
 
+    /// As CUPS: a job that already finished cannot be canceled (client-error-not-possible).
     public func cancel(_ id: Int32) async throws(CUPSProbeError) {
-        state.withLock { queue in
-            guard var job = queue.jobs[id], !job.isFinished else { return }
+        let finished = state.withLock { queue -> Bool in
+            guard var job = queue.jobs[id] else { return false }
+            guard !job.isFinished else { return true }
             job.state = CUPSJobState.canceled
             job.reasons = ["job-canceled-by-user"]
             queue.jobs[id] = job
             queue.documents.removeValue(forKey: id)
             queue.retire(id)
+            return false
         }
+        if finished { throw .ipp(status: 0x0404, message: "job \(id) is already finished - can't cancel", server: destination) }
     }
 
     public func resume() async throws(CUPSProbeError) {

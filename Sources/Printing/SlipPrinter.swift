@@ -272,7 +272,22 @@ public actor SlipPrinter: ResettableDevice {
         }
         let waitingForDocument = found.map { $0.reasons.contains("job-incoming") } ?? false
         guard let found, !found.isFailed, !waitingForDocument else {
-            if found != nil, waitingForDocument { try? await spooler.cancel(cupsJobId) }
+            if found != nil, waitingForDocument {
+                // `job-incoming` says only that CUPS has not yet *processed* a document: one sent
+                // just before a kill, or whose answer timed out, can still be in cupsd's socket and
+                // print a moment later. Only a cancel CUPS accepted settles it. A refused cancel
+                // (the document arrived and the job ran or completed) or an unreachable CUPS leaves
+                // the job `submitting`, asked about again next round — never sent a second time.
+                do {
+                    try await spooler.cancel(cupsJobId)
+                } catch {
+                    logger.notice("job waiting for its document could not be canceled: asking CUPS again next round",
+                                  metadata: ["job": "\(job.id)", "cupsJob": "\(cupsJobId)", "error": "\(error)"])
+                    return job
+                }
+                // The cancel was accepted; the job must now be finished without printing.
+                guard let after = try? await spooler.job(cupsJobId), after.isFailed else { return job }
+            }
             guard resendIfMissing else {
                 return await transition(job.id, from: [.submitting], to: .failed, cupsJobId: .some(nil),
                                   reason: "CUPS did not take the job's document") ?? job

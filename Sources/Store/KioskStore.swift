@@ -13,7 +13,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         case newerSchema
         /// The data directory belongs to another kiosk.
         case identityMismatch
-        /// Any other SQLite failure (full disk, permissions…).
+        /// The data disk is full (SQLITE_FULL): the transaction was rolled back, nothing changed.
+        case diskFull
+        /// Any other SQLite failure (I/O error, permissions…).
         case sqlite
     }
 

@@ -54,6 +54,17 @@ public struct OutboxLedger: Sendable {
         try await store.read { try $0.outbox.nextAttemptAt() }
     }
 
+    /// After the clock was stepped back: a row waiting for a next attempt further ahead than any
+    /// delay the policy gives (`horizon`) was scheduled by a clock that has since gone back, and
+    /// would wait that much longer (an hour for an hour's step). Such rows are due now (a replay
+    /// is answered with its first result, so an early attempt is harmless). One indexed read
+    /// when nothing is wrong; returns how many rows were rescheduled.
+    public func rescheduleAfterClockStep(now: Date, horizon: TimeInterval) async throws -> Int {
+        let limit = now.addingTimeInterval(horizon)
+        guard let latest = try await store.read({ try $0.outbox.latestNextAttemptAt() }), latest > limit else { return 0 }
+        return try await store.write { try $0.outbox.reschedule(waitingAfter: limit, to: now) }
+    }
+
     /// Each per-row relay query with its SQLite query plan, as `EXPLAIN QUERY PLAN` details.
     public func relayQueryPlans() async throws -> [String: [String]] {
         try await store.read { try $0.outbox.relayQueryPlans() }

@@ -116,7 +116,18 @@ public final class OutboxRelay: Service, Sendable {
         }
         var total = Pass()
         total.heads = heads.count
-        guard !heads.isEmpty else { return total }
+        guard !heads.isEmpty else {
+            // Nothing due: is that because the clock went back under the schedule?
+            do {
+                let moved = try await ledger.rescheduleAfterClockStep(now: now, horizon: policy.longestDelay + 60)
+                if moved > 0 {
+                    logger.warning("the clock went back: outbox rows scheduled beyond any retry delay are due now", metadata: ["rows": "\(moved)"])
+                }
+            } catch {
+                logger.error("outbox relay cannot check the schedule", metadata: ["error": "\(error)"])
+            }
+            return total
+        }
         var attempts: [OutboxLedger.Attempt] = []
         await withTaskGroup(of: [OutboxLedger.Attempt].self) { group in
             var queue = heads.makeIterator()

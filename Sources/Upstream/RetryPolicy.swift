@@ -39,6 +39,9 @@ public struct RetryPolicy: Sendable, Hashable {
         self.stuckRetryInterval = stuckRetryInterval
     }
 
+    /// The longest delay `afterFailure` can give (a stuck row's interval with its +10 %).
+    public var longestDelay: TimeInterval { max(maximumDelay, stuckRetryInterval * 1.1) }
+
     /// The delay before the next attempt after `attempts` failed attempts (attempts ≥ 1), and
     /// whether the row is now stuck.
     public func afterFailure(attempts: Int, jitter: Double) -> (delay: TimeInterval, stuck: Bool) {

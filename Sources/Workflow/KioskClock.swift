@@ -26,7 +26,6 @@ public final class ManualClock: KioskClock, @unchecked Sendable {
     public func advance(by seconds: TimeInterval) { lock.withLock { current += seconds } }
 }
 
-
 /// The system's clock moved forward by hand: kioskd's hidden `--test-clock`, for the end-to-end
 /// tests that need a deadline to pass in a real kioskd process (libfaketime stalls its timed
 /// waits). It only ever moves forward, through the simulator route `/api/v1/sim/clock`, which
@@ -48,5 +47,27 @@ public final class OffsetClock: KioskClock, @unchecked Sendable {
     public func advance(by seconds: TimeInterval) -> Date {
         lock.withLock { offset += max(0, seconds) }
         return now()
+    }
+}
+
+/// Compressed time for soak runs (kioskd's hidden `--test-clock-rate`, `make bench-soak`): starts
+/// at the system's time and runs `rate` times faster, measured on the monotonic clock, so a hall
+/// day passes in minutes with every day boundary, deadline and retry schedule on the way. Never
+/// in service: kioskd logs a warning when it is on.
+public final class ScaledClock: KioskClock, Sendable {
+    public let rate: Double
+    private let start: Date
+    private let origin: ContinuousClock.Instant
+
+    public init(rate: Double, start: Date = SystemClock().now()) {
+        self.rate = rate
+        self.start = start
+        origin = ContinuousClock.now
+    }
+
+    public func now() -> Date {
+        let elapsed = ContinuousClock.now - origin
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return start.addingTimeInterval(seconds * rate)
     }
 }

@@ -8,7 +8,7 @@ import KioskConfig
 struct IDCardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "idcard", abstract: "ID-card reader diagnostics (GA/T 467 SAM).",
-        subcommands: [Read.self, SAM.self, Watch.self])
+        subcommands: [Read.self, SAM.self, Watch.self, Record.self, Replay.self])
 
     /// Which reader to talk to.
     struct ReaderOptions: ParsableArguments {

@@ -8,7 +8,7 @@ import Workflow
 struct PadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pad", abstract: "Evaluation pad (好差评评价器) diagnostics.",
-        subcommands: [Watch.self, Test.self])
+        subcommands: [Watch.self, Test.self, Record.self, Replay.self])
 
     /// Which pad to open.
     struct PadOptions: ParsableArguments {

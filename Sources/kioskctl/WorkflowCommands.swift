@@ -32,7 +32,10 @@ func deskCall<T>(_ body: () async throws(FrontDeskError) -> T) async throws -> T
         return try await body()
     } catch {
         Console.err("\(error)")
-        if case .storage = error { throw ExitCode(74) }
+        switch error {
+        case .storage, .diskFull: throw ExitCode(74)
+        default: break
+        }
         if case .hallUnavailable = error { throw ExitCode(69) }
         throw ExitCode(2)
     }

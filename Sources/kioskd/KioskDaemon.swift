@@ -4,6 +4,7 @@ import KioskConfig
 import KioskRuntime
 import Logging
 import Store
+import Workflow
 import Upstream
 
 /// `kioskd`: the kiosk service. Loads kiosk-config/, opens the store, runs the API and device
@@ -35,10 +36,17 @@ struct KioskDaemon: AsyncParsableCommand {
     @Flag(name: .long, help: ArgumentHelp("Tests only: a clock the simulator route moves forward.", visibility: .private))
     var testClock = false
 
+    /// Soak runs only (`make bench-soak`): the kiosk's clock runs this many times faster than
+    /// the system's, so 24 hall hours pass in minutes. Never in service.
+    @Option(name: .long, help: ArgumentHelp("Soak runs only: the kiosk's clock runs this many times faster.", visibility: .private))
+    var testClockRate: Double?
+
     func validate() throws {
         if let listen, HostPort(listen) == nil { throw ValidationError("--listen '\(listen)' is not HOST:PORT") }
         guard ["auto", "text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be auto, text or json") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not a level") }
+        if let rate = testClockRate, !(rate > 0 && rate <= 10_000) { throw ValidationError("--test-clock-rate must be in (0, 10000]") }
+        if testClock, testClockRate != nil { throw ValidationError("--test-clock and --test-clock-rate are two different test clocks: give one") }
     }
 
     func run() async throws {
@@ -51,6 +59,10 @@ struct KioskDaemon: AsyncParsableCommand {
         if testClock {
             options.useTestClock()
             logger.warning("TEST CLOCK: this kiosk's time can be moved forward through POST /api/v1/sim/clock; never run a kiosk in service with --test-clock")
+        }
+        if let rate = testClockRate {
+            options.clock = ScaledClock(rate: rate)
+            logger.warning("TEST CLOCK: this kiosk's time runs \(rate)× faster than the system's (--test-clock-rate); never run a kiosk in service with it")
         }
         let kiosk: Kiosk
         do {

@@ -17,6 +17,15 @@ enum CitizenWorkload {
     /// Session, card, draft, every required page, submit (`submitting` is called just before the
     /// submit is sent); the filing number and the notice's print state from the answer.
     static func journey(_ base: String, citizen: Int, submitting: () -> Void = {}) throws -> (number: String, slip: String) {
+        let (session, draftID) = try prepare(base, citizen: citizen)
+        submitting()
+        let submitted = try HTTP.json("POST", base + "/api/v1/filings/\(draftID)/submit", "{}", expect: 201)
+        _ = HTTP.request("DELETE", base + "/api/v1/sessions/\(session)")
+        return (submitted["number"] as? String ?? "", (submitted["slip"] as? [String: Any])?["state"] as? String ?? "?")
+    }
+
+    /// Session, card, draft and every required page: a draft ready to submit (session and draft ids).
+    static func prepare(_ base: String, citizen: Int) throws -> (session: String, draft: String) {
         let session = try HTTP.json("POST", base + "/api/v1/sessions", expect: 201)["id"] as? String ?? ""
         _ = try HTTP.json("POST", base + "/api/v1/sim/idcard/place",
                           #"{"name":"测试\#(citizen)","idNumber":"\#(idNumber(citizen))","sex":"male","birthDate":"1980-01-01"}"#, expect: 202)
@@ -36,9 +45,6 @@ enum CitizenWorkload {
                 guard answer?.status == 201 else { throw TestSupportError("page: \(answer?.status ?? 0)") }
             }
         }
-        submitting()
-        let submitted = try HTTP.json("POST", base + "/api/v1/filings/\(draftID)/submit", "{}", expect: 201)
-        _ = HTTP.request("DELETE", base + "/api/v1/sessions/\(session)")
-        return (submitted["number"] as? String ?? "", (submitted["slip"] as? [String: Any])?["state"] as? String ?? "?")
+        return (session, draftID)
     }
 }

@@ -19,8 +19,31 @@ import Workflow
         await #expect(try rig.desk.waitingCount(category: "social-insurance") == 3)
         rig.setTime("2026-11-24 00:00")   // midnight hall time: a new day
         await #expect(try rig.desk.issueTicket(category: "social-insurance").number.description == "A001")
-        rig.setTime("2026-11-23 23:59")   // the clock steps back: yesterday's numbers continue, no duplicate
-        await #expect(try rig.desk.issueTicket(category: "social-insurance").number.description == "A004")
+        rig.setTime("2026-11-23 23:59")   // the clock steps back: the queue stays on the later day, no duplicate
+        await #expect(try rig.desk.issueTicket(category: "social-insurance").number.description == "A002")
+        await #expect(try rig.desk.waitingCount(category: "social-insurance") == 2, "the later day's tickets stay in view")
+    }
+
+    /// The clock stepped back an hour across midnight, in a category the earlier day never used:
+    /// its counter would start again at 001, the number a citizen already holds. The queue stays
+    /// on the later day: the next number, and the window still calls the tickets in order.
+    @Test func aClockSteppedBackAnHourAcrossMidnightIssuesNoNumberTwice() async throws {
+        let rig = try FrontDeskRig(at: "2026-11-24 00:20")
+        let first = try await rig.desk.issueTicket(category: "real-estate")
+        #expect(first.number.description == "C001")
+        let a = try await rig.file(.item(FrontDeskRig.birthRegistration), supplying: ["M03", "M02", "M26"]).compactMap(\.number)
+        rig.setTime("2026-11-23 23:20")
+        let second = try await rig.desk.issueTicket(category: "real-estate")
+        #expect(second.number.description == "C002")
+        #expect(second.waitingAhead == 1)
+        try await rig.desk.assignWindow("5", categories: ["real-estate"])
+        await #expect(try rig.desk.callNext(window: "5")?.id == first.id)
+        await #expect(try rig.desk.callNext(window: "5")?.id == second.id)
+        await #expect(try rig.desk.ticket(number: "C002").id == second.id)
+        // Filing numbers do the same (the numbering never goes back a day).
+        let b = try await rig.file(.item(FrontDeskRig.birthRegistration), for: FrontDeskRig.li, supplying: ["M03", "M02", "M26"]).compactMap(\.number)
+        #expect(a.count == 1 && b.count == 1 && Set(a).isDisjoint(with: b), "\(a) \(b)")
+        #expect(b.first?.contains("-20261124-00002") == true, "\(b)")
     }
 
     @Test func onePersonHoldsOneWaitingTicketPerCategory() async throws {

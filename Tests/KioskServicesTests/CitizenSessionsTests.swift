@@ -45,4 +45,22 @@ import Workflow
         #expect(next.id != first.id)
         #expect(ended.all == ["\(first.id) timeout"])
     }
+
+    /// The clock stepped back an hour (an NTP correction) while a citizen had walked away: the
+    /// session still ends within its timeout of the step, not an hour later with their data shown.
+    @Test func aClockSteppedBackAnHourDoesNotKeepAnIdleSessionAliveForAnHour() async {
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_795_000_000))
+        let ended = Ended()
+        let sessions = sessions(clock, ended)
+        let session = await sessions.cardInserted(Self.zhang)
+        clock.advance(by: 60)                 // idle for a minute of its two
+        clock.advance(by: -3600)              // the clock steps back an hour
+        await sessions.reap()
+        #expect(sessions.count == 1, "not ended early either: its timeout counts from the step")
+        clock.advance(by: 121)
+        await sessions.reap()
+        #expect(sessions.count == 0)
+        #expect(ended.all == ["\(session.id) timeout"])
+    }
 }
+

@@ -50,6 +50,24 @@ import Upstream
         }
     }
 
+    /// The clock stepped back an hour while rows waited for their retry: they are not held back
+    /// an extra hour (each retry's schedule was made by a clock that has since gone back).
+    @Test func aClockSteppedBackAnHourDoesNotHoldTheOutboxBackAnHour() async throws {
+        try await RelayRig.run { rig in
+            let number = try await rig.file(1)
+            rig.platform.setStanding(.status(503))
+            await rig.relay.runOnce()
+            #expect(rig.platform.applied.isEmpty)
+            rig.platform.setStanding(.none)
+            rig.clock.advance(by: -3600)
+            await rig.relay.runOnce()     // nothing due by the stepped-back clock: the schedule is repaired
+            await rig.relay.runOnce()
+            #expect(rig.platform.applied.contains { $0.call == .filing && $0.key == number }, "the filing waited for the clock")
+            try rig.expectDeliveredExactlyOnceInOrder()
+            #expect(rig.logs.all.contains { $0.contains("the clock went back") })
+        }
+    }
+
     @Test func theBackoffGrowsWithJitterAndIsCapped() {
         let policy = RetryPolicy()
         #expect(policy.afterFailure(attempts: 1, jitter: 0).delay == 1)

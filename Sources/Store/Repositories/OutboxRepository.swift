@@ -146,6 +146,18 @@ public struct OutboxRepository {
         try Date.fetchOne(db, sql: Self.nextAttemptSQL)
     }
 
+    /// The latest next attempt of a row waiting to be sent (pending or stuck).
+    public func latestNextAttemptAt() throws -> Date? {
+        try Date.fetchOne(db, sql: "SELECT MAX(nextAttemptAt) FROM outbox INDEXED BY outbox_due WHERE state IN ('pending', 'stuck')")
+    }
+
+    /// Rows waiting for a next attempt later than `after` are due at `now` instead; how many.
+    public func reschedule(waitingAfter after: Date, to now: Date) throws -> Int {
+        try db.execute(sql: "UPDATE outbox SET nextAttemptAt = ? WHERE state IN ('pending', 'stuck') AND nextAttemptAt > ?",
+                       arguments: [now, after])
+        return db.changesCount
+    }
+
     /// The JSON payload of a row (read only when it is sent).
     public func payload(id: Int64) throws -> String? {
         try String.fetchOne(db, sql: Self.payloadSQL, arguments: [id])

@@ -61,6 +61,8 @@ public protocol QueueRepository {
     func cancelStaleWaiting(category: String, applicantKey: String, before day: CivilDate) throws
     func lastSequence(category: String, day: CivilDate) throws -> Int
     func setLastSequence(category: String, day: CivilDate, _ sequence: Int) throws
+    /// The latest day any ticket was numbered on (nil before the first ticket).
+    func latestSequenceDay() throws -> CivilDate?
     func insertTicket(category: String, day: CivilDate, sequence: Int, number: String, applicantKey: String?,
                       appointmentID: String?, priorityReason: PriorityReason?, at date: Date) throws -> Int64
     func ticket(id: Int64) throws -> TicketRow?
@@ -99,6 +101,10 @@ public struct SQLiteQueueRepository: QueueRepository {
         try Int.fetchOne(db, sql: "SELECT last FROM queueSequence WHERE category = ? AND day = ?", arguments: [category, day.dayNumber]) ?? 0
     }
 
+    public func latestSequenceDay() throws -> CivilDate? {
+        try Int.fetchOne(db, sql: "SELECT MAX(day) FROM queueSequence").map(CivilDate.init(dayNumber:))
+    }
+
     public func setLastSequence(category: String, day: CivilDate, _ sequence: Int) throws {
         try db.execute(sql: """
             INSERT INTO queueSequence (category, day, last) VALUES (?, ?, ?)
@@ -126,8 +132,8 @@ public struct SQLiteQueueRepository: QueueRepository {
         if state == .waiting {
             ahead = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM queueTicket WHERE category = ? AND day = ? AND state = 'waiting' AND id != ?
-                  AND (priority > ? OR (priority = ? AND (issuedAt < ? OR (issuedAt = ? AND id < ?))))
-                """, arguments: [code, row["day"] as Int, id, priority, priority, issuedAt, issuedAt, id]) ?? 0
+                  AND (priority > ? OR (priority = ? AND id < ?))
+                """, arguments: [code, row["day"] as Int, id, priority, priority, id]) ?? 0
         }
         return TicketRow(id: id, category: code, day: CivilDate(dayNumber: row["day"]), sequence: row["sequence"], priority: priority,
                          priorityReason: (row["priorityReason"] as String?).flatMap(PriorityReason.init(rawValue:)), state: state, window: row["window"], issuedAt: issuedAt, waitingAhead: ahead)
@@ -182,7 +188,7 @@ public struct SQLiteQueueRepository: QueueRepository {
         guard !categories.isEmpty else { return nil }
         guard let next = try Int64.fetchOne(db, sql: """
             SELECT id FROM queueTicket WHERE day = ? AND state = 'waiting' AND category IN (\(categories.sqlPlaceholders))
-            ORDER BY priority DESC, issuedAt, id LIMIT 1
+            ORDER BY priority DESC, id LIMIT 1
             """, arguments: StatementArguments([day.dayNumber]) + StatementArguments(categories)) else { return nil }
         try db.execute(sql: "UPDATE queueTicket SET state = 'called', window = ?, calledAt = ? WHERE id = ?",
                        arguments: [window, date, next])

@@ -41,7 +41,16 @@ extension KioskStore {
     /// Runs `body` in one write transaction, all or nothing.
     public func write<T: Sendable>(_ body: @escaping @Sendable (StoreTransaction) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            Self.queue.async { continuation.resume(with: Result { try self.pool.write { db in try body(StoreTransaction(db)) } }) }
+            Self.queue.async {
+                continuation.resume(with: Result {
+                    do {
+                        return try self.pool.write { db in try body(StoreTransaction(db)) }
+                    } catch let error as DatabaseError where error.resultCode == .SQLITE_FULL {
+                        // Its own code, so the caller can say "the disk is full", not "an error".
+                        throw StoreError(code: .diskFull, message: "the data disk is full, the transaction was rolled back: \(error)")
+                    }
+                })
+            }
         }
     }
 
