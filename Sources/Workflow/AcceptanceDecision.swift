@@ -187,8 +187,13 @@ public struct Applicant: Sendable, Hashable, Codable {
     /// Whether the identity was read from the card's chip and verified by the SAM (it then stands
     /// in for the 居民身份证 electronic licence).
     public var verifiedByCard: Bool
+    /// The card's other facts (sex, nation, birth date, address) that pre-fill an application form
+    /// (一表申请); kept with the draft only, never sent upstream as part of the applicant.
+    public var card: CardFacts?
 
-    public init(name: String, idNumber: String, documentKind: String? = nil, phone: String? = nil, verifiedByCard: Bool) {
+    public init(name: String, idNumber: String, documentKind: String? = nil, phone: String? = nil, verifiedByCard: Bool,
+                card: CardFacts? = nil) {
+        self.card = card
         self.name = name
         self.idNumber = idNumber
         self.documentKind = documentKind

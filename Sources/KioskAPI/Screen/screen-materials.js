@@ -109,7 +109,7 @@ export function install(act) {
   };
   act.materialsDone = () => {
     if (missingRequired(act.state().draft).length) return;
-    act.go('delivery');
+    act.go(act.state().draft.form ? 'form' : 'delivery');   // 一表申请: the form step when the items have one
   };
 }
 
