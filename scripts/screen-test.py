@@ -482,6 +482,8 @@ class Run:
         self.wait("the phone saved", lambda: self.value("#form-value-phone") == "13800000000" and not self.exists("#form-error-phone"))
         for key, answer in (("contributionLevel", "#form-option-0"), ("receivesOtherPension", "#form-no"),
                             ("insuredCategory", "#form-option-0"), ("hasEmployeeInsurance", "#form-no")):
+            # A row low on the page is scrolled to the middle first (the sticky action bar covers the bottom).
+            self.js("const e = document.querySelector(arguments[0]); if (e) e.scrollIntoView({block: 'center'})", f"#form-edit-{key}")
             self.tap(f"#form-edit-{key}")
             self.tap(answer)
             self.wait(f"{key} saved", lambda: self.exists("#form-fields") and not self.exists(f"#form-error-{key}")

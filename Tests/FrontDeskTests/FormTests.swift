@@ -130,6 +130,25 @@ import Workflow
     }
 }
 
+extension FormTests {
+    /// A crash leaves an open draft no live session owns: the start-up sweep wipes its answers with it.
+    @Test func theCrashSweepWipesAnOrphanDraftsAnswers() async throws {
+        let rig = try FrontDeskRig()
+        let draft = try await rig.desk.openDraft(subject: .bundle(FrontDeskRig.insuranceBundle), applicant: Self.withCard, sessionID: "gone")
+        _ = try await rig.desk.saveFormAnswers(draftID: draft.id, answers: ["phone": .text("13900000000"), "householdAddress": .text("山东省滕州市北辛街道2号")])
+        try rig.restart()   // as after a crash: the session is gone with the process
+        rig.setTime("2026-11-23 10:05")
+        let (wiped, _) = try await rig.desk.abandonOrphanDrafts(liveSessionIDs: [], createdBefore: FrontDeskRig.date("2026-11-23 10:05"))
+        #expect(wiped == 1)
+        let row = try await rig.store.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT formAnswers, applicant, state FROM draft WHERE id = ?", arguments: [draft.id])
+        }
+        #expect(row?["formAnswers"] as String? == nil)
+        #expect(row?["applicant"] as String? == "{}")
+        #expect(row?["state"] as String? == "abandoned")
+    }
+}
+
 extension JSONDecoder {
     /// The outbox's stored JSON (ISO 8601 dates).
     static var iso: JSONDecoder {

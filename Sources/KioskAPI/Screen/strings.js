@@ -104,7 +104,7 @@ export const S = {
     empty: '未填写',
     yes: '是',
     no: '否',
-    locked: '🔒 身份证信息',
+    locked: '身份证信息（不可修改）',
     fromCard: '（身份证住址，如有变化请修改）',
     requiredName: '必填',
     shared: (n) => `（${n}项业务共用）`,
