@@ -131,6 +131,17 @@ import Workflow
 }
 
 extension FormTests {
+    @Test(arguments: [
+        (FormFieldType.phone, "0632-5512260", true), (.phone, "06325512260", true), (.phone, "13800000000", true), (.phone, "010-12345678", true),
+        (.phone, "12345", false), (.phone, "0632--5512260", false), (.phone, "0632-551226", false), (.phone, "23800000000", false),
+        (.date, "2024-02-29", true), (.date, "2023-02-29", false), (.date, "2024-2-3", false), (.date, "20240203", false),
+        (.idNumber, "11010519491231002X", true), (.idNumber, "110105194912310021", false),
+    ])
+    func eachTypeChecksItsShape(_ type: FormFieldType, _ text: String, _ accepted: Bool) {
+        let field = FormField(key: "f", label: "某项", type: type)
+        #expect((ApplicationForm.check(field, .text(text)) == nil) == accepted)
+    }
+
     /// A crash leaves an open draft no live session owns: the start-up sweep wipes its answers with it.
     @Test func theCrashSweepWipesAnOrphanDraftsAnswers() async throws {
         let rig = try FrontDeskRig()
