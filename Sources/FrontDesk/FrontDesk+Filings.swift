@@ -32,6 +32,21 @@ public struct Draft: Sendable, Hashable {
     /// Whether an agent files this for someone else.
     public var isAgentFiling: Bool { agent != nil }
     var applicantKey: String
+    /// 一表申请: the one form of the draft (the bundle's merged), nil when its items have none (and
+    /// for a supplement).
+    public var form: ApplicationForm?
+    /// The answers saved so far (not yet the pre-filled ones: see `formAnswers`).
+    public var savedAnswers: [String: FormValue] = [:]
+
+    /// The answers the filing would carry now: the saved ones over what the card fills in. Holds
+    /// the full ID number of an ID field: the desk's only; screens get it masked.
+    public var formAnswers: [String: FormValue] { form?.answers(saved: savedAnswers, applicant: applicant) ?? [:] }
+
+    /// Whether a field shows a card fact the citizen confirms but does not change.
+    public func isLocked(field key: String) -> Bool { form?.isLocked(key, applicant: applicant) ?? false }
+
+    /// The keys pre-filled from the card (or the ID number).
+    public var prefilledKeys: Set<String> { Set(form.map { Array($0.prefilled(for: applicant).keys) } ?? []) }
 
     public var supplied: SuppliedMaterials {
         SuppliedMaterials(pagesByMaterial: Dictionary(slots.map { ($0.requirement.material.code, $0.pages.count) },
@@ -123,9 +138,11 @@ extension FrontDesk {
         case let .item(code): catalogue.item(code: code)?.name ?? code
         case let .bundle(code): catalogue.bundle(code: code)?.name ?? code
         }
+        let saved = row.formAnswersJSON.flatMap { try? JSONDecoder().decode([String: FormValue].self, from: Data($0.utf8)) } ?? [:]
         return Draft(id: id, subject: subject, title: row.supplementFor == nil ? title : "补交材料：\(title)", sessionID: row.sessionID,
                      state: row.state, slots: slots, createdAt: row.createdAt, supplementFor: row.supplementFor, owed: owed,
-                     applicant: applicant, agent: agent, applicantKey: key)
+                     applicant: applicant, agent: agent, applicantKey: key,
+                     form: row.supplementFor == nil ? catalogue.form(for: subject) : nil, savedAnswers: saved)
     }
 
     /// Records a captured page (by its SHA-256; the bytes live in the materials store) for a
@@ -140,6 +157,31 @@ extension FrontDesk {
                 throw WorkflowError.unknownMaterial(materialCode)
             }
             return try tx.drafts.addPage(draftID: draftID, materialCode: materialCode, sha256: sha256, byteCount: byteCount, at: now)
+        }
+    }
+
+    /// 一表申请: saves answers to an open draft's form (a nil value clears that answer). Each answer is
+    /// checked against its field (Chinese reasons); a key the form does not ask, or a field the card
+    /// fills, is refused; nothing is saved unless every answer is accepted. Returns the draft.
+    public func saveFormAnswers(draftID: String, answers: [String: FormValue?]) async throws(FrontDeskError) -> Draft {
+        try await write { [self] tx in
+            var draft = try loadDraft(tx, id: draftID)
+            guard draft.state == .open else { throw WorkflowError.draftClosed(draftID) }
+            guard let form = draft.form else { throw WorkflowError.noForm(draft: draftID) }
+            let unknown = answers.keys.filter { form.field($0) == nil }.sorted()
+            if !unknown.isEmpty { throw WorkflowError.unknownFormFields(unknown) }
+            let locked = answers.keys.filter { draft.isLocked(field: $0) }.sorted()
+            if !locked.isEmpty { throw WorkflowError.formFieldsLocked(locked) }
+            let given = answers.compactMapValues { $0 }
+            let problems = form.problems(in: given)
+            if !problems.isEmpty { throw WorkflowError.invalidFormAnswers(problems) }
+            for (key, value) in answers {
+                draft.savedAnswers[key] = value.map { ApplicationForm.normalized(form.field(key)!, $0) }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            _ = try tx.drafts.setFormAnswers(id: draftID, json: String(decoding: try encoder.encode(draft.savedAnswers), as: UTF8.self))
+            return draft
         }
     }
 
@@ -221,6 +263,20 @@ extension FrontDesk {
             if let session = draft.sessionID, !visitIsLive(session) { throw WorkflowError.sessionEnded(session) }
             guard draft.supplementFor == nil else { throw WorkflowError.wrongDraftKind(draft: draftID, supplement: true) }
             guard var items = catalogue.items(of: draft.subject) else { throw WorkflowError.unknownSubject(draft.subject) }
+            // 一表申请: the form is answered (and every answer still valid) before anything is decided.
+            let answers = draft.formAnswers
+            if let form = draft.form {
+                // The card's own facts (locked) are taken as read: a card's number is the card's, even
+                // where a field's rule (an 18-character resident number) would not fit it.
+                let problems = form.problems(in: answers.filter { !draft.isLocked(field: $0.key) })
+                if !problems.isEmpty { throw WorkflowError.invalidFormAnswers(problems) }
+                let missing = form.missing(in: answers)
+                if !missing.isEmpty {
+                    throw WorkflowError.formIncomplete(missing: missing.map {
+                        FormFieldProblem(key: $0, reason: .required, message: "请填写\(form.field($0)!.label)")
+                    })
+                }
+            }
             if draft.agent != nil, let principal = draft.applicant {
                 items = try AgentFiling.items(items, principalReadFromCard: principal.verifiedByCard)
             }
@@ -297,7 +353,12 @@ extension FrontDesk {
                     promisedDeadline: supervised ? d.promisedDeadline.description : nil, deferredMaterials: d.deferred,
                     heldMaterials: held.filter { itemCodes.contains($0.key) }, pages: pages.filter { itemCodes.contains($0.key) },
                     commitmentSigned: commitmentSigned, mailing: mailing, kioskID: rules.kioskID, regionCode: rules.regionCode,
-                    submittedAt: now, progressToken: token, responsible: item.responsible, agent: draft.agent)), at: now)
+                    submittedAt: now, progressToken: token, responsible: item.responsible, agent: draft.agent,
+                    form: draft.form.map { form in
+                        form.keys(of: item.implementationCode).compactMap { key in
+                            answers[key].map { FormAnswer(key: key, label: form.field(key)!.label, type: form.field(key)!.type, value: $0) }
+                        }
+                    })), at: now)
                 records.append(FilingRecord(
                     id: id, draftID: draftID, itemCode: item.implementationCode, bundleCode: bundleCode, number: number,
                     status: decided, progressToken: token, caseType: item.caseType, receivedDay: d.receivedDay,

@@ -122,13 +122,21 @@ public struct FilingMessage: Sendable, Hashable, Codable {
     public var responsible: Responsible?
     /// 帮办代办: the agent (家属, 代办员) who filed for `applicant`, read from their card.
     public var agent: Applicant?
+    /// 一表申请: the item's application form as structured answers (the bundle's merged form, the
+    /// fields this item asks); nil for an item without a form.
+    public var form: [FormAnswer]?
 
+    /// The applicant and the agent go without their card facts (those only pre-fill the form; what
+    /// the form asks goes in `form`).
     public init(number: String, itemCode: String, bundleCode: String?, siblingNumbers: [String], applicant: Applicant,
                 decision: String, receivedDay: String, promisedDeadline: String?, deferredMaterials: [DeferredMaterial],
                 heldMaterials: [String: String], pages: [String: [String]], commitmentSigned: Bool, mailing: MailingAddress?,
                 kioskID: String, regionCode: String, submittedAt: Date, progressToken: String, responsible: Responsible?,
-                agent: Applicant? = nil) {
-        self.agent = agent
+                agent: Applicant? = nil, form: [FormAnswer]? = nil) {
+        var applicant = applicant
+        applicant.card = nil
+        self.agent = agent.map { var a = $0; a.card = nil; return a }
+        self.form = form
         self.number = number; self.itemCode = itemCode; self.bundleCode = bundleCode; self.siblingNumbers = siblingNumbers
         self.applicant = applicant; self.decision = decision; self.receivedDay = receivedDay
         self.promisedDeadline = promisedDeadline; self.deferredMaterials = deferredMaterials; self.heldMaterials = heldMaterials

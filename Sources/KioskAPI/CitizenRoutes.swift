@@ -146,6 +146,46 @@ public struct CitizenRoutes: Sendable {
         var title: String
         var subject: String
         var materials: [Slot]
+        /// 一表申请: the draft's one form, nil when its items have none.
+        var form: FormView?
+    }
+
+    /// The form as the screen renders it: each field once, its rules, and the value so far (an ID
+    /// number only masked, a card-filled name masked: the full values stay in kioskd).
+    struct FormView: ResponseEncodable {
+        struct Field: Encodable {
+            var key: String
+            var label: String
+            var type: String
+            var required: Bool
+            var options: [String]?
+            var minLength: Int?
+            var maxLength: Int?
+            var min: Double?
+            var max: Double?
+            var pattern: String?
+            var hint: String?
+            /// The card fact it is filled from (name, idNumber, address…).
+            var prefill: String?
+            /// The value came from the card and was not changed.
+            var prefilled: Bool
+            /// A card fact the citizen confirms but cannot change.
+            var locked: Bool
+            /// The value shown is masked (an ID number, a card-filled name).
+            var masked: Bool
+            var value: FormValue?
+            /// For a bundle: the names of the items that ask it.
+            var forItems: [String]?
+        }
+        var fields: [Field]
+        /// Keys of the required fields still unanswered.
+        var missing: [String]
+        var complete: Bool
+    }
+
+    struct FormBody: Decodable {
+        /// Key → answer (text, number or true/false); null clears an answer.
+        var answers: [String: FormValue?]
     }
 
     struct PageAdded: ResponseEncodable {
@@ -290,6 +330,11 @@ public struct CitizenRoutes: Sendable {
         router.get("/api/v1/filings/{id}") { _, context -> DraftView in
             view(try await visit.openDraft(try context.parameters.require("id")))
         }
+        router.put("/api/v1/filings/{id}/form") { request, context -> FormView in
+            let body = try await request.decodeJSON(FormBody.self, context: context)
+            let draft = try await visit.saveForm(draftID: try context.parameters.require("id"), answers: body.answers)
+            return formView(draft)!
+        }
         router.post("/api/v1/filings/{id}/materials/{material}/pages") { request, context -> EditedResponse<PageAdded> in
             let upload = try await request.pageBody(limit: capture.maximumPageBytes)
             let (sha, count) = try await capture.addPage(draftID: try context.parameters.require("id"),
@@ -417,7 +462,35 @@ public struct CitizenRoutes: Sendable {
                            need: slot.requirement.need.rawValue, pagesExpected: max(1, slot.requirement.material.pages),
                            pages: slot.pages, held: slot.held?.chineseDescription,
                            acceptanceStandard: slot.requirement.material.acceptanceStandard)
-        })
+        }, form: formView(draft))
+    }
+
+    func formView(_ draft: Draft) -> FormView? {
+        guard let form = draft.form else { return nil }
+        let answers = draft.formAnswers
+        let prefilled = draft.prefilledKeys
+        let isBundle = if case .bundle = draft.subject { true } else { false }
+        let fields = form.fields.map { merged in
+            let f = merged.field
+            let locked = draft.isLocked(field: f.key)
+            let fromCard = prefilled.contains(f.key) && draft.savedAnswers[f.key] == nil
+            var value = answers[f.key]
+            var masked = false
+            if case let .text(text)? = value {
+                if f.type == .idNumber || f.prefill == .idNumber {
+                    value = .text(PersonalDataMask.idNumber(text)); masked = true
+                } else if f.prefill == .name, locked {
+                    value = .text(PersonalDataMask.name(text)); masked = true
+                }
+            }
+            return FormView.Field(
+                key: f.key, label: f.label, type: f.type.rawValue, required: f.isRequired, options: f.options,
+                minLength: f.minLength, maxLength: f.maxLength, min: f.min, max: f.max, pattern: f.pattern, hint: f.hint,
+                prefill: f.prefill?.rawValue, prefilled: fromCard || locked, locked: locked, masked: masked, value: value,
+                forItems: isBundle ? merged.itemCodes.compactMap { desk.catalogue.item(code: $0)?.name } : nil)
+        }
+        let missing = form.missing(in: answers)
+        return FormView(fields: fields, missing: missing, complete: missing.isEmpty)
     }
 
     static func deferredView(_ m: DeferredMaterial) -> DeferredMaterialView {

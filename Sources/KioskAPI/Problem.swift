@@ -190,7 +190,8 @@ extension FrontDeskError {
         switch self {
         case let .workflow(workflow):
             let (status, code) = workflow.problemStatusAndCode
-            return APIProblem(status, code: code, title: workflow.chineseMessage, detail: workflow.description)
+            return APIProblem(status, code: code, title: workflow.chineseMessage, detail: workflow.description,
+                              extensions: workflow.problemExtensions)
         case .storage:
             return APIProblem(.serviceUnavailable, code: "storage", title: chineseMessage, detail: description)
         case .diskFull:
@@ -306,6 +307,26 @@ extension WorkflowError {
         case .invalidPrincipal: (.conflict, "invalid-principal")   // not expressible in the schema (the check character)
         case .authorizationNotListed: (.conflict, "principal-card-required")
         case .greenChannelNotOffered: (.conflict, "green-channel-not-offered")
+        case .invalidFormAnswers: (.unprocessableContent, "invalid-form-answers")
+        case .unknownFormFields: (.unprocessableContent, "unknown-form-field")
+        case .formFieldsLocked: (.conflict, "form-field-locked")
+        case .noForm: (.notFound, "no-form")
+        case .formIncomplete: (.unprocessableContent, "form-incomplete")
+        }
+    }
+
+    /// The members a refusal adds to its problem: the offending form fields, each with its key
+    /// (and, when there is one, the reason and the Chinese sentence the screen shows under it).
+    var problemExtensions: [String: ProblemValue] {
+        func fields(_ problems: [FormFieldProblem]) -> ProblemValue {
+            .array(problems.map { .object(["key": .string($0.key), "reason": .string($0.reason.rawValue), "message": .string($0.message)]) })
+        }
+        switch self {
+        case let .invalidFormAnswers(p), let .formIncomplete(p): return ["fields": fields(p)]
+        case let .unknownFormFields(keys): return ["fields": fields(keys.map { FormFieldProblem(key: $0, reason: .unknownField, message: "申请表中没有该项") })]
+        case let .formFieldsLocked(keys):
+            return ["fields": fields(keys.map { FormFieldProblem(key: $0, reason: .locked, message: "该项由身份证信息自动填写，不能修改") })]
+        default: return [:]
         }
     }
 }

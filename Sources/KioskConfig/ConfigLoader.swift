@@ -71,7 +71,7 @@ public enum ConfigLoader {
         if let (catalogueFile, file) = catalogue {
             validator.check(catalogue: catalogueFile, file: file, queue: queue?.0)
             if let (bundlesFile, bundleYAML) = bundles {
-                validator.check(bundles: bundlesFile, file: bundleYAML, items: catalogueFile.items)
+                validator.check(bundles: bundlesFile, file: bundleYAML, items: catalogueFile.items, catalogue: file)
             }
         }
         diagnostics += validator.diagnostics

@@ -445,7 +445,100 @@ struct Validator {
                 error(file, at + ["queueCategory"], "queueCategory '\(category)' is not a category of queue.yaml")
             }
             check(materials: item, file: file, at: at)
+            check(form: item, file: file, at: at)
         }
+    }
+
+    // MARK: 一表申请 (item forms)
+
+    /// A field key: a letter, then letters and digits (`phone`, `insuredCategory`), as the screen and
+    /// the platform message name it.
+    static func isFieldKey(_ key: String) -> Bool {
+        guard let first = key.first, first.isASCII, first.isLetter, key.count <= 40 else { return false }
+        return key.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) }
+    }
+
+    private mutating func check(form item: ServiceItem, file: YAMLFile, at: [PathElement]) {
+        guard let form = item.form else { return }
+        let formAt = at + ["form"]
+        if form.fields.isEmpty { error(file, formAt + ["fields"], "\(item.name): form lists no field") }
+        if let replaced = form.replacesMaterial {
+            if let material = item.materials.first(where: { $0.code == replaced }) {
+                if material.source != .applicant {
+                    error(file, formAt + ["replacesMaterial"],
+                          "\(item.name): replacesMaterial '\(replaced)' (\(material.name)) is not a form the applicant fills in (source: \(material.source.rawValue))")
+                }
+            } else {
+                error(file, formAt + ["replacesMaterial"], "\(item.name): replacesMaterial '\(replaced)' is not one of the item's materials")
+            }
+        }
+        var keys: [String: Int] = [:]
+        for (k, field) in form.fields.enumerated() {
+            let f = formAt + ["fields", .index(k)]
+            if !Self.isFieldKey(field.key) {
+                error(file, f + ["key"], "form field key '\(field.key)' must be a letter then letters or digits (at most 40)")
+            } else if let first = keys[field.key] {
+                error(file, f + ["key"], "form field key '\(field.key)' is used twice in \(item.name) (first at \(location(file, formAt + ["fields", .index(first), "key"])))")
+            } else {
+                keys[field.key] = k
+            }
+            if field.label.trimmingCharacters(in: .whitespaces).isEmpty { error(file, f + ["label"], "form field '\(field.key)' has an empty label") }
+            let options = field.options ?? []
+            switch field.type {
+            case .choice:
+                if options.count < 2 {
+                    error(file, f + ["options"], "choice field '\(field.key)' needs 'options:' with at least two choices")
+                } else if Set(options).count != options.count {
+                    error(file, f + ["options"], "choice field '\(field.key)' lists an option twice")
+                } else if options.contains(where: { $0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                    error(file, f + ["options"], "choice field '\(field.key)' has an empty option")
+                }
+            default:
+                if field.options != nil { error(file, f + ["options"], "'options:' applies only to a choice field ('\(field.key)' is \(field.type.rawValue))") }
+            }
+            if field.min != nil || field.max != nil {
+                if field.type != .number {
+                    error(file, f + [field.min != nil ? "min" : "max"], "min/max apply only to a number field ('\(field.key)' is \(field.type.rawValue))")
+                } else if let lo = field.min, let hi = field.max, lo > hi {
+                    error(file, f + ["min"], "field '\(field.key)': min \(lo) is above max \(hi)")
+                }
+            }
+            if field.minLength != nil || field.maxLength != nil {
+                if ![.text, .address].contains(field.type) {
+                    error(file, f + [field.minLength != nil ? "minLength" : "maxLength"],
+                          "minLength/maxLength apply only to text and address fields ('\(field.key)' is \(field.type.rawValue))")
+                } else if (field.minLength ?? 0) < 0 || (field.maxLength ?? 1) < 1 {
+                    error(file, f + [field.minLength != nil ? "minLength" : "maxLength"], "field '\(field.key)': lengths must be positive")
+                } else if let lo = field.minLength, let hi = field.maxLength, lo > hi {
+                    error(file, f + ["minLength"], "field '\(field.key)': minLength \(lo) is above maxLength \(hi)")
+                }
+            }
+            if let pattern = field.pattern {
+                if ![.text, .phone].contains(field.type) {
+                    error(file, f + ["pattern"], "'pattern:' applies only to text and phone fields ('\(field.key)' is \(field.type.rawValue))")
+                } else if (try? Regex(pattern)) == nil {
+                    error(file, f + ["pattern"], "field '\(field.key)': pattern '\(pattern)' is not a valid regular expression")
+                }
+            }
+            if let source = field.prefill {
+                if !source.fillableTypes.contains(field.type) {
+                    error(file, f + ["prefill"], "field '\(field.key)' (\(field.type.rawValue)) cannot be pre-filled from the card's \(source.rawValue) "
+                          + "(fits: \(source.fillableTypes.map(\.rawValue).sorted().joined(separator: ", ")))")
+                } else if source == .sex, field.type == .choice, !(["男", "女"].allSatisfy(options.contains)) {
+                    error(file, f + ["options"], "field '\(field.key)' is pre-filled with the card's sex: its options must include 男 and 女")
+                }
+            } else if field.type == .text && field.isRequired && options.isEmpty {
+                // The kiosk has no Chinese keyboard (no IME): a required free-text answer could never be given there.
+                error(file, f + ["type"], "required text field '\(field.key)' has no prefill: the kiosk screen has no keyboard for free text "
+                      + "(make it a choice, pre-fill it from the card, or set required: false)")
+            }
+        }
+    }
+
+    /// `catalogue.yaml:42` for a diagnostic that names a second place.
+    private func location(_ file: YAMLFile, _ path: [PathElement]) -> String {
+        let line = file.node(at: path.map(\.codingKey))?.mark?.line
+        return line.map { "\(file.displayPath):\($0)" } ?? file.displayPath
     }
 
     static func isAmount(_ text: String) -> Bool {
@@ -520,7 +613,10 @@ struct Validator {
 
     // MARK: bundles.yaml
 
-    mutating func check(bundles: BundlesFile, file: YAMLFile, items: [ServiceItem]) {
+    /// Also: the bundle's items define each shared form field compatibly (一张表单), else both places
+    /// are named (the second definition's line, the first's and the bundle's).
+    mutating func check(bundles: BundlesFile, file: YAMLFile, items: [ServiceItem], catalogue: YAMLFile? = nil) {
+        defer { if let catalogue { check(bundleForms: bundles, file: file, items: items, catalogue: catalogue) } }
         let itemCodes = Set(items.map(\.implementationCode))
         var codes: Set<String> = []
         for (i, bundle) in bundles.bundles.enumerated() {
@@ -532,6 +628,30 @@ struct Validator {
             if Set(bundle.itemCodes).count != bundle.itemCodes.count { error(file, at + ["itemCodes"], "an item is listed twice") }
             for (j, code) in bundle.itemCodes.enumerated() where !itemCodes.contains(code) {
                 error(file, at + ["itemCodes", .index(j)], "item '\(code)' is not in the catalogue")
+            }
+        }
+    }
+
+    private mutating func check(bundleForms bundles: BundlesFile, file: YAMLFile, items: [ServiceItem], catalogue: YAMLFile) {
+        let indexByCode = Dictionary(items.enumerated().map { ($1.implementationCode, $0) }, uniquingKeysWith: { a, _ in a })
+        for (i, bundle) in bundles.bundles.enumerated() {
+            // key → (item index, field index, field) of the first definition in the bundle.
+            var first: [String: (item: Int, field: Int, definition: FormField)] = [:]
+            for code in bundle.itemCodes {
+                guard let itemIndex = indexByCode[code] else { continue }
+                for (k, field) in (items[itemIndex].form?.fields ?? []).enumerated() {
+                    guard let earlier = first[field.key] else {
+                        first[field.key] = (itemIndex, k, field)
+                        continue
+                    }
+                    guard earlier.item != itemIndex, let why = earlier.definition.incompatibility(with: field) else { continue }
+                    let here: [PathElement] = ["items", .index(itemIndex), "form", "fields", .index(k), "key"]
+                    let there: [PathElement] = ["items", .index(earlier.item), "form", "fields", .index(earlier.field), "key"]
+                    diagnostics.append(catalogue.diagnostic(.error, at: here,
+                        "form field '\(field.key)' of \(items[itemIndex].name) is defined incompatibly with the same key of \(items[earlier.item].name) "
+                            + "at \(location(catalogue, there)) (\(why)); bundle '\(bundle.code)' at \(location(file, ["bundles", .index(i), "code"])) asks it once: "
+                            + "give them one definition or different keys"))
+                }
             }
         }
     }

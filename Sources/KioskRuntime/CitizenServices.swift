@@ -100,7 +100,13 @@ struct CardSessionBridge: Service {
 extension Applicant {
     /// The applicant an ID card names, verified by the SAM.
     init(_ card: CardIdentity) {
+        let sex: String? = switch card.sex {
+        case .male: "男"
+        case .female: "女"
+        case .unknown, .unspecified: nil
+        }
+        // The facts that pre-fill an application form (一表申请); they stay with the session and the draft.
         self.init(name: card.name, idNumber: card.idNumber, documentKind: card.cardType.rawValue, verifiedByCard: true,
-                  birthDate: card.birthDate)
+                  card: CardFacts(sex: sex, nation: card.nation, birthDate: card.birthDate?.description, address: card.address))
     }
 }

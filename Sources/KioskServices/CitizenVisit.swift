@@ -42,6 +42,12 @@ public struct CitizenVisit: Sendable {
                                         agent: session.principal == nil ? nil : card, sessionID: sessionID)
     }
 
+    /// 一表申请: saves answers (nil clears one) to the form of an open draft whose session is live.
+    public func saveForm(draftID: String, answers: [String: FormValue?]) async throws -> Draft {
+        _ = try await openDraft(draftID)
+        return try await desk.saveFormAnswers(draftID: draftID, answers: answers)
+    }
+
     /// Whether session `id` is live now (a submit refuses a draft whose visit ended).
     @Sendable public func isLive(_ id: String) -> Bool { sessions.touch(id) != nil }
 }

@@ -342,6 +342,13 @@ enum Migrations {
             }
             try db.execute(sql: "UPDATE queueTicket SET priorityReason = 'appointment' WHERE priority = 1")
         }
+        migrator.registerMigration("v13: draft form answers (一表申请)") { db in
+            // The answers to the draft's application form as JSON (key → value), saved as the citizen
+            // fills it in; wiped with the applicant when the draft is abandoned, cleared when minimised.
+            try db.alter(table: "draft") { t in
+                t.add(column: "formAnswers", .text)
+            }
+        }
         return migrator
     }
 }

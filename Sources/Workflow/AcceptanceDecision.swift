@@ -187,21 +187,26 @@ public struct Applicant: Sendable, Hashable, Codable {
     /// Whether the identity was read from the card's chip and verified by the SAM (it then stands
     /// in for the 居民身份证 electronic licence).
     public var verifiedByCard: Bool
-    /// The card's birth date, held only in the live session (绿色通道: the holder's age); never
-    /// stored with a draft or sent upstream (not among the coded keys).
-    public var birthDate: CivilDate?
+    /// The card's other facts (sex, nation, birth date, address) that pre-fill an application form
+    /// (一表申请); kept with the draft only (wiped with it), never sent upstream as part of the applicant.
+    public var card: CardFacts?
 
+    /// The card's birth date (绿色通道: the holder's age), from its facts.
+    public var birthDate: CivilDate? { card?.birthDate.flatMap(CivilDate.init(iso:)) }
+
+    /// `birthDate` is a shorthand for `card` facts holding only the birth date.
     public init(name: String, idNumber: String, documentKind: String? = nil, phone: String? = nil, verifiedByCard: Bool,
-                birthDate: CivilDate? = nil) {
+                card: CardFacts? = nil, birthDate: CivilDate? = nil) {
+        var facts = card
+        if let birthDate {
+            facts = facts ?? CardFacts()
+            facts?.birthDate = birthDate.description
+        }
+        self.card = facts
         self.name = name
         self.idNumber = idNumber
         self.documentKind = documentKind
         self.phone = phone
         self.verifiedByCard = verifiedByCard
-        self.birthDate = birthDate
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case name, idNumber, documentKind, phone, verifiedByCard
     }
 }

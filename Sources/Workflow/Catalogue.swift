@@ -6,7 +6,15 @@ public struct Catalogue: Sendable {
     private let itemsByCode: [String: ServiceItem]
     private let bundlesByCode: [String: ServiceBundle]
 
+    /// An item whose form replaces its application-form material (`form.replacesMaterial`) no
+    /// longer lists that material here: the decision, the guide and the screen do not ask for it.
     public init(items: [ServiceItem], bundles: [ServiceBundle]) {
+        let items = items.map { item in
+            guard let replaced = item.form?.replacesMaterial else { return item }
+            var item = item
+            item.materials.removeAll { $0.code == replaced }
+            return item
+        }
         self.items = items
         self.bundles = bundles
         itemsByCode = Dictionary(items.map { ($0.implementationCode, $0) }, uniquingKeysWith: { first, _ in first })
@@ -28,6 +36,13 @@ public struct Catalogue: Sendable {
             let found = bundle.itemCodes.compactMap { item(code: $0) }
             return found.count == bundle.itemCodes.count ? found : nil
         }
+    }
+
+    /// The one form the citizen fills in (一张表单): the items' fields merged by key; nil when no item
+    /// has a form.
+    public func form(for subject: FilingSubject) -> ApplicationForm? {
+        guard let items = items(of: subject) else { return nil }
+        return ApplicationForm(items: items)
     }
 
     /// The one material list the citizen is asked for (一套材料): for a bundle, a material several

@@ -27,6 +27,8 @@ public struct ServiceItem: Sendable, Hashable, Codable {
     /// Who answers for the filing (责任人): the window that handles it and the person in charge,
     /// printed on the acceptance notice.
     public var responsible: Responsible?
+    /// 一表申请: the application form filled in on the screen (its answers go upstream structured).
+    public var form: ItemForm?
 }
 
 /// The window and the person responsible for an item's filings (from the catalogue).

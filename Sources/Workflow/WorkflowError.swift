@@ -62,6 +62,16 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
     case authorizationNotListed(itemCode: String)
     /// 绿色通道: the hall does not offer this ground (queue.yaml `greenChannel.grounds`).
     case greenChannelNotOffered(ground: String)
+    /// 一表申请: answers refused by their fields' rules (each with its key and Chinese reason).
+    case invalidFormAnswers([FormFieldProblem])
+    /// 一表申请: answers to keys the draft's form does not ask.
+    case unknownFormFields([String])
+    /// 一表申请: answers to fields the card fills (name, ID number…), which the form does not let change.
+    case formFieldsLocked([String])
+    /// 一表申请: the draft's subject has no application form.
+    case noForm(draft: String)
+    /// 一表申请: required fields of the form are unanswered; nothing was filed.
+    case formIncomplete(missing: [FormFieldProblem])
 
     public var description: String {
         switch self {
@@ -97,6 +107,11 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case let .invalidPrincipal(reason): "principal: \(reason)"
         case let .authorizationNotListed(code): "item \(code) lists no 授权委托书: an agent files for a principal only with the principal's card"
         case let .greenChannelNotOffered(ground): "this hall's green channel does not offer the ground '\(ground)'"
+        case let .invalidFormAnswers(p): "form answers refused: " + p.map { "\($0.key) (\($0.reason.rawValue))" }.joined(separator: ", ")
+        case let .unknownFormFields(keys): "the form asks no field " + keys.joined(separator: ", ")
+        case let .formFieldsLocked(keys): "filled from the ID card, not changeable: " + keys.joined(separator: ", ")
+        case let .noForm(d): "draft \(d) has no application form"
+        case let .formIncomplete(missing): "required form fields unanswered: " + missing.map(\.key).joined(separator: ", ")
         }
     }
 
@@ -133,6 +148,11 @@ public enum WorkflowError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidPrincipal: "请核对被代办人的姓名和身份证号码"
         case .authorizationNotListed: "该事项代办须读取被代办人身份证，请放入被代办人身份证"
         case .greenChannelNotOffered: "本大厅暂未开通该项绿色通道，请取普通号或咨询工作人员"
+        case let .invalidFormAnswers(p): p.count == 1 ? p[0].message : "申请表有\(p.count)项填写有误，请按提示修改"
+        case .unknownFormFields: "申请表中没有该项"
+        case .formFieldsLocked: "该项由身份证信息自动填写，不能修改"
+        case .noForm: "本事项无需在线填写申请表"
+        case .formIncomplete: "申请表还有必填项未填写，请填写完整后再提交"
         }
     }
 }

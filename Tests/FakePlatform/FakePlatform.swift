@@ -183,6 +183,9 @@ public final class FakePlatform: Sendable {
                 if let missing = pages.first(where: { !s.pages.contains($0) }) {
                     return (422, #"{"title":"unknown page","detail":"page \#(missing) was not uploaded"}"#)
                 }
+                if let problem = Self.formProblem(object["form"]) {
+                    return (422, #"{"title":"invalid form","detail":"\#(problem)"}"#)
+                }
                 let answer = String(format: #"{"caseId":"CASE-%06d","status":"received"}"#, s.nextCase)
                 s.nextCase += 1
                 s.filings[key] = answer
@@ -253,6 +256,44 @@ public final class FakePlatform: Sendable {
                 return (200, #"{"number":"\#(key)","caseId":"\#(caseId)","status":"received","history":[{"status":"received","at":"2026-11-23T02:00:00Z"}]}"#)
             }
         }
+    }
+}
+
+extension FakePlatform {
+    /// A filing's `form` as the spec's `FormAnswer` list allows it, strictly: absent, or an array of
+    /// objects with exactly key (a letter, then letters/digits, each key once), label, type (the enum)
+    /// and a value of the type's JSON kind (number, boolean, else string). Nil when acceptable.
+    static func formProblem(_ form: Any?) -> String? {
+        guard let form else { return nil }
+        guard let answers = form as? [Any] else { return "form must be an array" }
+        let types: Set<String> = ["text", "number", "date", "phone", "choice", "yesNo", "idNumber", "address"]
+        var keys: Set<String> = []
+        for case let answer in answers {
+            guard let a = answer as? [String: Any] else { return "a form answer must be an object" }
+            guard Set(a.keys) == ["key", "label", "type", "value"] else { return "a form answer has exactly key, label, type and value" }
+            guard let key = a["key"] as? String, key.wholeMatch(of: /[A-Za-z][A-Za-z0-9]*/) != nil else { return "form key is malformed" }
+            guard keys.insert(key).inserted else { return "form key \(key) appears twice" }
+            guard let label = a["label"] as? String, !label.isEmpty else { return "form \(key): label missing" }
+            guard let type = a["type"] as? String, types.contains(type) else { return "form \(key): unknown type" }
+            let value = a["value"] as Any
+            // The JSON kind as written (NSNumber hides whether it was a number or true/false).
+            let written = (try? JSONSerialization.data(withJSONObject: [value])).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+            let kind: String = switch written.dropFirst().first {
+            case "t", "f": "boolean"
+            case "\"": "string"
+            case "n", "[", "{", nil: "other"
+            default: "number"
+            }
+            switch type {
+            case "number": if kind != "number" { return "form \(key): a number field's value must be a number" }
+            case "yesNo": if kind != "boolean" { return "form \(key): a yes/no field's value must be true or false" }
+            default: if kind != "string" { return "form \(key): a \(type) field's value must be text" }
+            }
+            if type == "date", let text = value as? String, text.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) == nil {
+                return "form \(key): a date is YYYY-MM-DD"
+            }
+        }
+        return nil
     }
 }
 

@@ -98,10 +98,11 @@ import Workflow
 
     @Test func aBundleAsksSharedMaterialsOnceAndFilesEachItemWithItsOwnNumber() async throws {
         let rig = try FrontDeskRig()
-        let draft = try await rig.draft(.bundle(FrontDeskRig.newbornBundle), supplying: ["M03", "M02", "M26", "M12"])
+        let draft = try await rig.draft(.bundle(FrontDeskRig.newbornBundle), supplying: ["M03", "M02", "M26"])
         let codes = draft.slots.map(\.requirement.material.code)
         #expect(codes.count == Set(codes).count)
-        #expect(Set(codes) == ["M03", "M01", "M02", "M04", "M26", "M11", "M12"])
+        // M12 (the 医保 参保登记表) is answered on the screen (一表申请), not photographed.
+        #expect(Set(codes) == ["M03", "M01", "M02", "M04", "M26", "M11"])
         #expect(draft.slots.first { $0.requirement.material.code == "M03" }?.requirement.need == .required)
         #expect(draft.slots.first { $0.requirement.material.code == "M02" }?.requirement.itemCodes.count == 2)
 
@@ -124,8 +125,8 @@ import Workflow
         #expect(again.slots.first { $0.requirement.material.code == "M02" }?.held == .earlierFiling(number: first[0].number!))
         let other = try await rig.desk.openDraft(subject: .item(FrontDeskRig.medicalInsurance), applicant: FrontDeskRig.li)
         #expect(other.slots.first { $0.requirement.material.code == "M02" }?.held == nil)
-        // Only the form is still needed from 张三.
-        try await rig.desk.addPage(draftID: again.id, materialCode: "M12", sha256: "form", byteCount: 10)
+        // Only the form is still needed from 张三 (answered on the screen: 一表申请).
+        _ = try await rig.desk.saveFormAnswers(draftID: again.id, answers: FrontDeskRig.sampleAnswers(#require(again.form), draft: again))
         guard case .filed = try await rig.desk.submit(draftID: again.id) else { Issue.record("held materials were asked again"); return }
     }
 
@@ -150,9 +151,9 @@ import Workflow
         await numbers += try rig.file(.item(FrontDeskRig.birthRegistration), for: FrontDeskRig.li, supplying: ["M03", "M02", "M26"]).compactMap(\.number)
         rig.setTime("2026-11-22 09:30")   // the clock jumps two days back
         try rig.restart()
-        await numbers += try rig.file(.item(FrontDeskRig.medicalInsurance), supplying: ["M12"]).compactMap(\.number)
+        await numbers += try rig.file(.item(FrontDeskRig.medicalInsurance), supplying: []).compactMap(\.number)
         rig.setTime("2026-11-25 09:30")
-        await numbers += try rig.file(.item(FrontDeskRig.medicalInsurance), for: FrontDeskRig.li, supplying: ["M12"]).compactMap(\.number)
+        await numbers += try rig.file(.item(FrontDeskRig.medicalInsurance), for: FrontDeskRig.li, supplying: []).compactMap(\.number)
         #expect(numbers == ["370481-TZ01-20261124-00001", "370481-TZ01-20261124-00002",
                             "370481-TZ01-20261124-00003", "370481-TZ01-20261125-00001"])
     }

@@ -23,6 +23,7 @@ final class FrontDeskRig: @unchecked Sendable {
     static let pensionEnrolment = "12370481494128679J3720117001000001"       // 养老保险参保登记, immediate
     static let idCardRenewal = "11370481004396815B3710104002000001"          // not offered at kiosks
     static let newbornBundle = "YJS-370481-001"
+    static let insuranceBundle = "YJS-370481-003"   // 养老 + 医保 参保登记, one merged form (一表申请)
 
     static let zhang = Applicant(name: "张三", idNumber: "11010519491231002X", documentKind: "resident", verifiedByCard: true)
     static let li = Applicant(name: "李四", idNumber: "440524188001010014", documentKind: "resident", verifiedByCard: true)
@@ -55,7 +56,9 @@ final class FrontDeskRig: @unchecked Sendable {
     func setTime(_ text: String) { clock.set(Self.date(text)) }
 
     /// Opens a draft and captures the expected pages of every listed material.
-    func draft(_ subject: FilingSubject, for applicant: Applicant = zhang, supplying codes: [String]) async throws -> Draft {
+    /// The form, if any, is answered too unless `answeringForm` is false.
+    func draft(_ subject: FilingSubject, for applicant: Applicant = zhang, supplying codes: [String],
+               answeringForm: Bool = true) async throws -> Draft {
         let draft = try await desk.openDraft(subject: subject, applicant: applicant, sessionID: "s-1")
         for code in codes {
             let slot = try #require(draft.slots.first { $0.requirement.material.code == code }, "no slot \(code)")
@@ -63,7 +66,29 @@ final class FrontDeskRig: @unchecked Sendable {
                 try await desk.addPage(draftID: draft.id, materialCode: code, sha256: "page-\(code)-\(page)-\(draft.id)", byteCount: 1000)
             }
         }
+        if answeringForm, let form = draft.form {
+            _ = try await desk.saveFormAnswers(draftID: draft.id, answers: Self.sampleAnswers(form, draft: draft))
+        }
         return try await desk.draft(id: draft.id)
+    }
+
+    /// A valid answer to every field of the form the card does not fill (一表申请).
+    static func sampleAnswers(_ form: ApplicationForm, draft: Draft) -> [String: FormValue?] {
+        var answers: [String: FormValue?] = [:]
+        for merged in form.fields where !draft.isLocked(field: merged.field.key) {
+            let f = merged.field
+            answers[f.key] = switch f.type {
+            case .text: .text("测试")
+            case .number: .number(f.min ?? 1)
+            case .date: .text("2020-01-01")
+            case .phone: .text("13800000000")
+            case .choice: .text(f.options![0])
+            case .yesNo: .yesNo(false)
+            case .idNumber: .text("11010519491231002X")
+            case .address: .text("山东省枣庄市滕州市荆河街道善国北路1号")
+            }
+        }
+        return answers
     }
 
     /// Submits and expects it to be filed.

@@ -33,7 +33,7 @@ import Workflow
         let late = try await #require(try rig.file(.item(FrontDeskRig.veteranCard), supplying: ["M02", "M05", "M30", "M31"])[0].number)
         let onTime = try await #require(try rig.file(.item(FrontDeskRig.veteranCard), for: FrontDeskRig.li,
                                                supplying: ["M02", "M05", "M30", "M31"])[0].number)
-        let immediate = try await rig.file(.item(FrontDeskRig.pensionEnrolment), supplying: ["M02", "M10"])[0]
+        let immediate = try await rig.file(.item(FrontDeskRig.pensionEnrolment), supplying: ["M02"])[0]
         #expect(immediate.promisedDeadline == nil)   // 即办件: not supervised by deadline
 
         rig.setTime("2026-12-01 10:00")
@@ -146,7 +146,7 @@ import Workflow
         var model: [String: FilingStatus] = [:]
         var expectedRecords = 0
         for applicant in [FrontDeskRig.zhang, FrontDeskRig.li] {
-            for record in try await rig.file(.bundle(FrontDeskRig.newbornBundle), for: applicant, supplying: ["M03", "M02", "M26", "M12"]) {
+            for record in try await rig.file(.bundle(FrontDeskRig.newbornBundle), for: applicant, supplying: ["M03", "M02", "M26"]) {
                 model[record.number!] = record.status
                 expectedRecords += 2
             }

@@ -25,10 +25,12 @@ import Testing
                                                   "v8: outbox lookups by subject",
                                                   "v9: collection and delivery",
                                                   "v10: store heartbeat",
-                                                  "v11: deferred materials handed in later (补交) or lapsed", "v12: ticket priority reason"])
+                                                  "v11: deferred materials handed in later (补交) or lapsed",
+                                                  "v12: ticket priority reason",
+                                                  "v13: draft form answers (一表申请)"])
         // Reopening applies nothing twice.
         let again = try KioskStore.open(directory: dir.file("data"))
-        #expect(try again.appliedMigrations().count == 12)
+        #expect(try again.appliedMigrations().count == 13)
     }
 
     @Test func refusesAFileThatIsNotADatabase() throws {

@@ -27,10 +27,11 @@ import Testing
             try pool.close()
         }
         let store = try KioskStore.open(directory: directory.path)
-        #expect(try store.appliedMigrations().suffix(8) == ["v5: outbox delivery", "v6: progress sync", "v7: retention",
+        #expect(try store.appliedMigrations().suffix(9) == ["v5: outbox delivery", "v6: progress sync", "v7: retention",
                                                             "v8: outbox lookups by subject", "v9: collection and delivery",
                                                             "v10: store heartbeat",
-                                                            "v11: deferred materials handed in later (补交) or lapsed", "v12: ticket priority reason"])
+                                                            "v11: deferred materials handed in later (补交) or lapsed",
+                                                            "v12: ticket priority reason", "v13: draft form answers (一表申请)"])
         let rows = try store.pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, orderKey, state, attempts, nextAttemptAt FROM outbox ORDER BY id")
         }

@@ -11,6 +11,7 @@ import * as notice from './screen-notice.js';
 import * as materials from './screen-materials.js';
 import * as deferral from './screen-deferral.js';
 import * as delivery from './screen-delivery.js';
+import * as form from './screen-form.js';
 import * as submit from './screen-submit.js';
 import * as rating from './screen-rating.js';
 import * as queue from './screen-queue.js';
@@ -20,7 +21,7 @@ import * as recovery from './screen-recovery.js';
 import * as supplement from './screen-supplement.js';
 import * as agent from './screen-agent.js';
 
-const screens = { attract, services, notice, materials, deferral, delivery, printing: submit, done: submit, rating, thanks: rating,
+const screens = { attract, services, notice, materials, deferral, form, delivery, printing: submit, done: submit, rating, thanks: rating,
   queue, ticket: queue, problem, maintenance, recovery, supplement, agent };
 
 // Not personal: the catalogue and the kiosk's settings.

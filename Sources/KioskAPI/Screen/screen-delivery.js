@@ -62,6 +62,6 @@ export function render(state, act, kiosk) {
     h('h1', {}, S.delivery.heading),
     body,
     h('div', { class: 'actions' },
-      button(S.back, () => act.go('materials'), { id: 'back' }),
+      button(S.back, () => act.go(state.draft && state.draft.form ? 'form' : 'materials'), { id: 'back' }),
       button(S.delivery.submit, () => act.submit(), { kind: 'primary', id: 'submit', disabled: !ready || state.busy })));
 }

@@ -112,7 +112,7 @@ export function install(act) {
     const st = act.state();
     if (st.supplement) return act.submitSupplement();
     if (missingRequired(st.draft).length) return;
-    act.go('delivery');
+    act.go(st.draft.form ? 'form' : 'delivery');   // 一表申请: the form step when the items have one
   };
 }
 

@@ -17,6 +17,7 @@ export function install(act) {
     if (!a) return;
     if (!a.ok) {
       if (a.problem.code === 'commitment-required') return act.go('deferral', { deferred: a.problem.missingMaterials, commitment: false });
+      if (['form-incomplete', 'invalid-form-answers'].includes(a.problem.code)) return act.formRefused(a.problem);
       return act.problem(a, 'materials');
     }
     act.state().submitted = a.data;

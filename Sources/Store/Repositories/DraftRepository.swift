@@ -28,6 +28,8 @@ public struct DraftRow: Sendable, Hashable {
     public var supplementFor: String?
     /// 帮办代办: the agent who files for the applicant (JSON), nil for a filing of one's own.
     public var agentJSON: String?
+    /// 一表申请: the answers saved so far (JSON object key → value), nil when none.
+    public var formAnswersJSON: String?
 }
 
 /// Drafts, their captured pages (by SHA-256) and the materials held per applicant.
@@ -110,7 +112,8 @@ public struct DraftRepository {
     public func abandon(id: String) throws -> [String] {
         let pages = try String.fetchAll(db, sql: "SELECT sha256 FROM draftPage WHERE draftId = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM draftPage WHERE draftId = ?", arguments: [id])
-        try db.execute(sql: "UPDATE draft SET state = 'abandoned', applicant = '{}', applicantKey = '', agent = NULL WHERE id = ?", arguments: [id])
+        try db.execute(sql: "UPDATE draft SET state = 'abandoned', applicant = '{}', applicantKey = '', agent = NULL, formAnswers = NULL WHERE id = ?",
+                       arguments: [id])
         return pages
     }
 
@@ -119,6 +122,12 @@ public struct DraftRepository {
         guard !hashes.isEmpty else { return [] }
         return Set(try String.fetchAll(db, sql: "SELECT DISTINCT sha256 FROM draftPage WHERE sha256 IN (\(hashes.sqlPlaceholders))",
                                        arguments: StatementArguments(hashes)))
+    }
+
+    /// Replaces an open draft's form answers (JSON); whether the draft was open.
+    public func setFormAnswers(id: String, json: String) throws -> Bool {
+        try db.execute(sql: "UPDATE draft SET formAnswers = ? WHERE id = ? AND state = 'open'", arguments: [json, id])
+        return db.changesCount > 0
     }
 
     /// Marks a draft submitted, with the commitment and the mailing address (JSON of its parts).
@@ -186,7 +195,7 @@ public struct DraftRepository {
     /// address, its delivered filing payloads emptied. Returns the page hashes no longer needed by
     /// any draft that still keeps its pages.
     public func minimise(id: String, maskedApplicantJSON: String, at date: Date) throws -> [String] {
-        try db.execute(sql: "UPDATE draft SET applicant = ?, mailTo = NULL, agent = NULL, minimisedAt = ? WHERE id = ?",
+        try db.execute(sql: "UPDATE draft SET applicant = ?, mailTo = NULL, agent = NULL, formAnswers = NULL, minimisedAt = ? WHERE id = ?",
                        arguments: [maskedApplicantJSON, date, id])
         try db.execute(sql: """
             UPDATE outbox SET payload = '{"minimised":true}'
@@ -207,7 +216,7 @@ extension DraftRow {
         self.init(id: row["id"], subject: (row["subjectKind"] as String) == "bundle" ? .bundle(code) : .item(code),
                   sessionID: row["sessionId"], applicantKey: row["applicantKey"], applicantJSON: row["applicant"],
                   state: DraftState(rawValue: row["state"]) ?? .abandoned, createdAt: row["createdAt"], mailTo: row["mailTo"],
-                  supplementFor: row["supplementFor"], agentJSON: row["agent"])
+                  supplementFor: row["supplementFor"], agentJSON: row["agent"], formAnswersJSON: row["formAnswers"])
     }
 }
 
