@@ -23,9 +23,13 @@ public struct HallCallFeed: Service {
     public func run() async throws {
         var last: Int64?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // A full batch means more calls are waiting: read on at once rather than after the interval.
+            var full = false
             do {
                 if let seen = last {
-                    for call in try await desk.hallCalls(after: seen) {
+                    let calls = try await desk.hallCalls(after: seen)
+                    full = calls.count >= FrontDesk.hallCallBatch
+                    for call in calls {
                         events.publish(.ticketCalled, TicketCalledEvent(ticket: call.ticket, window: call.window, category: call.category,
                                                                         categoryName: call.categoryName, recall: call.recall, calledAt: call.at))
                         last = call.id
@@ -36,6 +40,7 @@ public struct HallCallFeed: Service {
             } catch {
                 // The hall database is away: the link's check reports it; calls resume when it returns.
             }
+            if full { continue }
             let interval = interval
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }

@@ -643,6 +643,7 @@ extension HallStore {
                 let window = try await Self.lockWindow(connection, id, staff: nil)
                 if let holder = window.staff, holder != staff { throw HallStoreError.windowHeldBy(holder) }
                 try await connection.query("UPDATE hall_window SET staff = \(staff), updated_at = \(date) WHERE id = \(id)", logger: Self.quiet)
+                if window.staff == nil { try await Self.markIdle(connection, window: id, at: date) }
                 return HallWindowRow(id: id, categories: window.categories, paused: window.paused, pauseReason: window.pauseReason, staff: staff)
             }
         }
@@ -666,6 +667,7 @@ extension HallStore {
                 try await connection.query("""
                     UPDATE hall_window SET paused = \(reason != nil), pause_reason = \(reason), updated_at = \(date) WHERE id = \(id)
                     """, logger: Self.quiet)
+                if reason == nil && window.paused { try await Self.markIdle(connection, window: id, at: date) }
                 window.paused = reason != nil
                 window.pauseReason = reason
                 return window
@@ -682,9 +684,10 @@ extension HallStore {
             try await client.withTransaction(logger: Self.quiet) { connection in
                 let window = try await Self.lockWindow(connection, id, staff: staff)
                 if window.paused { throw HallStoreError.windowPaused(window.pauseReason ?? "") }
-                try await connection.query("""
-                    UPDATE hall_ticket SET state = 'served', finished_at = \(date) WHERE window_id = \(id) AND state = 'called'
-                    """, logger: Self.quiet)
+                let served = try await Self.scalar(connection, """
+                    UPDATE hall_ticket SET state = 'served', finished_at = \(date) WHERE window_id = \(id) AND state = 'called' RETURNING id
+                    """, Int64.self)
+                if served != nil { try await Self.markIdle(connection, window: id, at: date) }
                 guard !window.categories.isEmpty else { return nil }
                 guard let next = try await Self.scalar(connection, """
                     WITH next AS (
@@ -693,6 +696,7 @@ extension HallStore {
                     UPDATE hall_ticket t SET state = 'called', window_id = \(id), called_at = \(date)
                     FROM next WHERE t.id = next.id RETURNING t.id
                     """, Int64.self) else { return nil }
+                try await connection.query("UPDATE hall_window SET idle_since = NULL WHERE id = \(id)", logger: Self.quiet)
                 try await connection.query("""
                     INSERT INTO hall_call (ticket_id, window_id, kind, staff, at) VALUES (\(next), \(id), 'call', \(staff), \(date))
                     """, logger: Self.quiet)
@@ -756,6 +760,7 @@ extension HallStore {
                     UPDATE hall_ticket SET state = \(state.rawValue), finished_at = \(date), skipped_at = coalesce(\(skipped), skipped_at)
                     WHERE id = \(ticket)
                     """, logger: Self.quiet)
+                try await Self.markIdle(connection, window: id, at: date)
                 return try await Self.ticket(connection, id: ticket)
             }
         }
@@ -772,6 +777,7 @@ extension HallStore {
                     UPDATE hall_ticket SET state = 'waiting', transferred_from = category, category = \(category), window_id = NULL,
                         called_at = NULL, queued_at = issued_at WHERE id = \(ticket)
                     """, logger: Self.quiet)
+                try await Self.markIdle(connection, window: id, at: date)
                 return try await Self.ticket(connection, id: ticket)
             }
         }
