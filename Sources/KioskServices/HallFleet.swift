@@ -100,6 +100,7 @@ public struct HallFleet: Sendable {
         if silent { red.append("心跳已中断：最后一次在 \(Self.clock(heartbeat.sentAt, timeZone)) （\(Int(age / 60)) 分钟前）") }
         for device in heartbeat.devices {
             if device.paper == "out" { red.append("\(device.id) 缺纸") } else if device.paper == "jammed" { red.append("\(device.id) 卡纸") }
+            else if device.status == "starting" { amber.append("\(device.id) 正在启动") }
             else if !device.healthy { red.append("\(device.id) \(device.status)") } else if device.paper == "low" { amber.append("\(device.id) 纸张将尽") }
         }
         var printers: [FleetPrinter] = []
