@@ -706,13 +706,28 @@ extension HallStore {
     }
 
     /// Calls after `id` (oldest first, at most `limit`): every kiosk's feed of the hall display.
+    /// Ids are taken when a call is inserted but become visible when it commits, so a call with a
+    /// smaller id can appear after a larger one: the feed looks the gaps up again (`calls(ids:)`).
     public func calls(after id: Int64, limit: Int = 100) async throws(HallStoreError) -> [HallCallRow] {
+        try await calls("""
+            SELECT c.id, c.ticket_id, t.number, t.category, c.window_id, c.kind, c.at FROM hall_call c JOIN hall_ticket t ON t.id = c.ticket_id
+            WHERE c.id > \(id) ORDER BY c.id LIMIT \(limit)
+            """)
+    }
+
+    /// The calls with these ids that exist now (oldest first).
+    public func calls(ids: [Int64]) async throws(HallStoreError) -> [HallCallRow] {
+        try await calls("""
+            SELECT c.id, c.ticket_id, t.number, t.category, c.window_id, c.kind, c.at FROM hall_call c JOIN hall_ticket t ON t.id = c.ticket_id
+            WHERE c.id = ANY(\(ids)) ORDER BY c.id
+            """)
+    }
+
+    private func calls(_ query: PostgresQuery) async throws(HallStoreError) -> [HallCallRow] {
         try await run("calls") { client in
             var out: [HallCallRow] = []
-            for try await (callID, ticket, number, category, window, kind, at) in try await client.query("""
-                SELECT c.id, c.ticket_id, t.number, t.category, c.window_id, c.kind, c.at FROM hall_call c JOIN hall_ticket t ON t.id = c.ticket_id
-                WHERE c.id > \(id) ORDER BY c.id LIMIT \(limit)
-                """, logger: Self.quiet).decode((Int64, Int64, String, String, String, String, Date).self) {
+            for try await (callID, ticket, number, category, window, kind, at) in try await client.query(query, logger: Self.quiet)
+                    .decode((Int64, Int64, String, String, String, String, Date).self) {
                 out.append(HallCallRow(id: callID, ticketID: ticket, number: number, category: category, window: window, recall: kind == "recall", at: at))
             }
             return out
