@@ -10,7 +10,7 @@ the bench adds six categories to the queue so the day's numbers, 999 a category,
 all 10,000 are called while 20 displays follow.
 
     /usr/bin/python3 scripts/bench-hall.py --kioskd .build/release/kioskd [--kiosks 4] [--tickets 2500]
-        [--displays 20] [--calls 10000]
+        [--workers 2] [--displays 20] [--calls 10000]
 
 Run by `make bench-hall` (release build). Every loop is bounded; the server and the kiosks are
 stopped at the end. Prints one line per figure.
@@ -185,6 +185,8 @@ def main():
     parser.add_argument("--kioskd", required=True)
     parser.add_argument("--kiosks", type=int, default=4)
     parser.add_argument("--tickets", type=int, default=2500, help="tickets per kiosk")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="clients issuing back to back per kiosk (2: saturation; 1: a kiosk's one screen at a time)")
     parser.add_argument("--displays", type=int, default=20)
     parser.add_argument("--calls", type=int, default=10000)
     args = parser.parse_args()
@@ -204,7 +206,7 @@ def main():
         lock = threading.Lock()
 
         def issue(kiosk, worker):
-            for n in range(args.tickets // 2):
+            for n in range(args.tickets // args.workers):
                 category = categories[(n + worker + kiosk.port) % len(categories)]
                 start = time.monotonic()
                 status, body = request(kiosk.port, "POST", "/api/v1/tickets", {"category": category})
@@ -212,14 +214,14 @@ def main():
                 with lock:
                     (latencies if status == 201 else failures).append(elapsed if status == 201 else body[:200])
 
-        threads = [threading.Thread(target=issue, args=(k, w)) for k in kiosks for w in range(2)]
+        threads = [threading.Thread(target=issue, args=(k, w)) for k in kiosks for w in range(args.workers)]
         started = time.monotonic()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.monotonic() - started
-        print(f"ticket issue, {args.kiosks} kiosks at once: {len(latencies)} tickets in {wall:.1f} s ({len(latencies) / wall:.0f}/s), "
+        print(f"ticket issue, {args.kiosks} kiosks x {args.workers} clients at once: {len(latencies)} tickets in {wall:.1f} s ({len(latencies) / wall:.0f}/s), "
               f"p50 {pct(latencies, 50):.1f} ms, p99 {pct(latencies, 99):.1f} ms, max {max(latencies):.1f} ms, refused {len(failures)}")
 
         # 2. call-next: two windows on the first kiosk, each serving every category.
