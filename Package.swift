@@ -113,6 +113,8 @@ let package = Package(
         .target(name: "KioskServices", dependencies: [
             "FrontDesk", "Printing", "Slips", "DeviceKit", "Store", "Workflow", "KioskConfig", "PageImaging", "Upstream",
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
         ]),
         // The HTTP API the touch screen and staff tools talk to.
         .target(name: "KioskAPI", dependencies: [
@@ -196,7 +198,7 @@ let package = Package(
         ]),
         // Hall mode against a real PostgreSQL server the tests start (initdb in a temp dir, loopback).
         .testTarget(name: "HallTests", dependencies: [
-            "FrontDesk", "Store", "KioskConfig", "Workflow", "KioskTestSupport",
+            "FrontDesk", "Store", "KioskConfig", "Workflow", "KioskTestSupport", "KioskServices",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The touch screen in a real headless Chromium (scripts/screen-test.py) against a real kioskd and cupsd.

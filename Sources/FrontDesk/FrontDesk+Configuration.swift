@@ -30,7 +30,9 @@ extension HallLink {
         var hallLogger = logger
         hallLogger[metadataKey: "hall"] = "postgres"
         let store = try HallStore(url: url, operationTimeout: .milliseconds(Int((hall.timeoutSeconds ?? 3) * 1000)), logger: hallLogger)
-        return HallLink(store: store, kioskID: settings.kiosk.id, skipGrace: TimeInterval((hall.skipGraceMinutes ?? 30) * 60), logger: hallLogger)
+        return HallLink(store: store, kioskID: settings.kiosk.id, skipGrace: TimeInterval((hall.skipGraceMinutes ?? 30) * 60),
+                        autoAssign: hall.autoAssign ?? false, knownKiosks: hall.kiosks ?? [], heartbeatSeconds: hall.heartbeatSeconds ?? 30,
+                        logger: hallLogger)
     }
 }
 

@@ -81,7 +81,9 @@ extension FrontDesk {
             token: Self.newToken(), at: now)
         do {
             let row = try await link.call(at: now) { () async throws(HallStoreError) in try await link.store.issue(request) }
-            return makeTicket(row)
+            let issued = makeTicket(row)
+            // Auto-assign (a hall option) may offer it to an idle window at once.
+            return await autoAssignIfOn().first { $0.id == issued.id } ?? issued
         } catch {
             if case .unavailable = error { link.markInDoubt(request.requestID, at: now) }
             throw Self.frontDeskError(error, category: category)
@@ -135,6 +137,7 @@ extension FrontDesk {
     public func openWindow(_ window: String, staff: String) async throws(FrontDeskError) -> ServiceWindow {
         let now = clock.now()
         let row = try await windowCall(window) { link async throws(HallStoreError) in try await link.store.openWindow(window, staff: staff, at: now) }
+        await autoAssignIfOn()
         return ServiceWindow(id: row.id, categories: row.categories, paused: row.paused, pauseReason: row.pauseReason, staff: row.staff)
     }
 
@@ -149,6 +152,7 @@ extension FrontDesk {
         let row = try await windowCall(window) { link async throws(HallStoreError) in
             try await link.store.pauseWindow(window, reason: reason, staff: staff, at: now)
         }
+        if reason == nil { await autoAssignIfOn() }
         return ServiceWindow(id: row.id, categories: row.categories, paused: row.paused, pauseReason: row.pauseReason, staff: row.staff)
     }
 
@@ -174,18 +178,22 @@ extension FrontDesk {
     /// Ends the window's current ticket as served (办结) or skipped (过号).
     public func finishCalled(window: String, as state: TicketState, staff: String?) async throws(FrontDeskError) -> QueueTicket {
         let now = clock.now()
-        return makeTicket(try await windowCall(window) { link async throws(HallStoreError) in
+        let finished = makeTicket(try await windowCall(window) { link async throws(HallStoreError) in
             try await link.store.finishCalled(window: window, as: state, staff: staff, at: now)
         })
+        await autoAssignIfOn()
+        return finished
     }
 
     /// Sends the window's current ticket to another category (转办), keeping its number and its place by issue time.
     public func transferCalled(window: String, to code: String, staff: String?) async throws(FrontDeskError) -> QueueTicket {
         guard categories.contains(where: { $0.code == code }) else { throw .workflow(.unknownCategory(code)) }
         let now = clock.now()
-        return makeTicket(try await windowCall(window) { link async throws(HallStoreError) in
+        let transferred = makeTicket(try await windowCall(window) { link async throws(HallStoreError) in
             try await link.store.transferCalled(window: window, to: code, staff: staff, at: now)
         })
+        await autoAssignIfOn()
+        return transferred
     }
 
     /// Puts a skipped ticket (过号) back in the queue, behind those waiting now, when its holder
@@ -227,9 +235,24 @@ extension FrontDesk {
         public var at: Date
     }
 
-    /// The hall's calls after `id` (every window, every kiosk), oldest first.
+    /// At most this many calls come back from one `hallCalls(after:)`.
+    public static let hallCallBatch = 100
+
+    /// The hall's calls with these ids that are visible now (a feed's gaps), oldest first.
+    public func hallCalls(ids: [Int64]) async throws(FrontDeskError) -> [HallCall] {
+        guard !ids.isEmpty else { return [] }
+        return try await windowCall("") { link async throws(HallStoreError) in try await link.store.calls(ids: ids) }.map(hallCall)
+    }
+
+    func hallCall(_ row: HallCallRow) -> HallCall {
+        HallCall(id: row.id, ticket: row.number, category: row.category,
+                 categoryName: categories.first { $0.code == row.category }?.name ?? row.category, window: row.window,
+                 recall: row.recall, at: row.at)
+    }
+
+    /// The hall's calls after `id` (every window, every kiosk), oldest first, at most `hallCallBatch`.
     public func hallCalls(after id: Int64) async throws(FrontDeskError) -> [HallCall] {
-        try await windowCall("") { link async throws(HallStoreError) in try await link.store.calls(after: id) }.map { row in
+        try await windowCall("") { link async throws(HallStoreError) in try await link.store.calls(after: id, limit: Self.hallCallBatch) }.map { row in
             HallCall(id: row.id, ticket: row.number, category: row.category,
                      categoryName: categories.first { $0.code == row.category }?.name ?? row.category, window: row.window,
                      recall: row.recall, at: row.at)
@@ -248,5 +271,46 @@ extension FrontDesk {
             throw .workflow(.notFound("ticket \(id)"))
         }
         return row.state
+    }
+}
+
+/// Where a hall-display feed is in the hall's calls, so none is announced twice or lost. Call ids
+/// come from a sequence when a call is inserted but become visible when its transaction commits:
+/// two windows calling at once can make call 101 visible before call 100. An id skipped over is a
+/// gap, looked up again on every read until it appears (announced then) or `grace` passes (the
+/// transaction rolled back: sequences leave holes).
+public struct HallCallCursor: Sendable {
+    /// The newest id seen; the next read asks for calls after it.
+    public private(set) var newest: Int64
+    /// Ids below `newest` not seen yet, with when they were first missed.
+    public private(set) var gaps: [Int64: Date] = [:]
+    public let grace: TimeInterval
+
+    public init(newest: Int64, grace: TimeInterval = 30) {
+        self.newest = newest
+        self.grace = grace
+    }
+
+    /// The gap ids to look up again (at most 500, oldest first).
+    public var gapIDs: [Int64] { Array(gaps.keys.sorted().prefix(500)) }
+
+    /// Takes what a read returned (calls after `newest` and any gaps found); returns the calls to
+    /// announce, oldest first, each once.
+    public mutating func accept(_ calls: [FrontDesk.HallCall], now: Date) -> [FrontDesk.HallCall] {
+        var fresh: [FrontDesk.HallCall] = []
+        for call in calls.sorted(by: { $0.id < $1.id }) {
+            if call.id > newest {
+                // (A jump of thousands is not a commit race but a reset sequence: nothing to wait for.)
+                if call.id > newest + 1 && call.id - newest <= 1_000 {
+                    for missing in (newest + 1)..<call.id { gaps[missing] = now }
+                }
+                newest = call.id
+                fresh.append(call)
+            } else if gaps.removeValue(forKey: call.id) != nil {
+                fresh.append(call)
+            }
+        }
+        gaps = gaps.filter { now.timeIntervalSince($0.value) <= grace }
+        return fresh
     }
 }

@@ -23,6 +23,7 @@ extension FrontDesk {
     /// outbox row and is skipped).
     @discardableResult
     public func closeQueueDays() async throws(FrontDeskError) -> [CivilDate] {
+        if let hallLink { return try await closeHallQueueDays(hallLink) }
         let now = clock.now()
         let today = hall.moment(now).day
         var closed: [CivilDate] = []

@@ -21,6 +21,14 @@ public final class HallLink: Sendable {
     public let kioskID: String
     /// How long a skipped (过号) ticket may be put back in the queue.
     public let skipGrace: TimeInterval
+    /// The hall's auto-assign option: waiting tickets are offered to the longest-idle open window.
+    public let autoAssign: Bool
+    /// The kiosks the hall expects (kiosk.yaml `hall.kiosks`): the fleet view lists one that never
+    /// sent a heartbeat as "never sent".
+    public let knownKiosks: [String]
+    /// Seconds between this kiosk's heartbeats (`hall.heartbeatSeconds`); the fleet view calls a
+    /// kiosk silent after three missed ones.
+    public let heartbeatSeconds: Double
     let logger: Logger
     private let state = Mutex(LinkState())
     private let secret = Mutex<SymmetricKey?>(nil)
@@ -50,10 +58,14 @@ public final class HallLink: Sendable {
         public var reconciledCancelled: Int
     }
 
-    public init(store: HallStore, kioskID: String, skipGrace: TimeInterval = 600, logger: Logger) {
+    public init(store: HallStore, kioskID: String, skipGrace: TimeInterval = 600, autoAssign: Bool = false, knownKiosks: [String] = [],
+                heartbeatSeconds: Double = 30, logger: Logger) {
         self.store = store
         self.kioskID = kioskID
         self.skipGrace = skipGrace
+        self.autoAssign = autoAssign
+        self.knownKiosks = knownKiosks
+        self.heartbeatSeconds = heartbeatSeconds
         self.logger = logger
     }
 

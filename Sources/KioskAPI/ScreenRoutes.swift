@@ -131,6 +131,9 @@ public struct ScreenRoutes: Sendable {
         router.get("/window") { _, _ -> Response in
             try asset("window.html")
         }
+        router.get("/fleet") { _, _ -> Response in
+            try asset("fleet.html")
+        }
         router.get("/screen/{file}") { _, context -> Response in
             try asset(try context.parameters.require("file"))
         }

@@ -2,6 +2,7 @@ import Foundation
 import FrontDesk
 import HTTPTypes
 import Hummingbird
+import KioskServices
 import Workflow
 
 /// A ticket as a service window sees it (no personal data: the number, category and where it is).
@@ -46,6 +47,7 @@ public struct TicketCalledEvent: Codable, Sendable, Hashable {
 }
 
 extension ServiceWindow: ResponseEncodable {}
+extension FleetView: ResponseEncodable {}
 
 /// The service windows' routes (hall mode): a staff member signs in at a window with the staff
 /// door's token and then calls, recalls, skips, finishes, transfers and pauses there; another
@@ -114,6 +116,10 @@ extension StaffRoutes {
             return try await desk.pauseWindow(window, reason: nil, staff: login.name)
         }
         let staff = router.group("/api/v1/staff").add(middleware: StaffLoginMiddleware(door: door, needs: .staff))
+        // The fleet view (hall mode): every kiosk of the hall, red first (the staff page /fleet).
+        staff.get("hall/fleet") { _, _ -> FleetView in
+            try await HallFleet(desk: desk).view(now: desk.clock.now())
+        }
         staff.post("tickets/{number}/requeue") { _, context -> WindowTicketView in
             let login = try context.staff()
             let number = try context.parameters.require("number")

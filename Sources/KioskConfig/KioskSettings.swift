@@ -171,6 +171,13 @@ public struct KioskSettings: Sendable, Hashable, Codable {
         public var checkIntervalSeconds: Double?
         /// How many times the hall display (`/hall`) speaks each call (1–5, default 2).
         public var callRepeat: Int?
+        /// Offer each waiting ticket to the longest-idle open window (auto-assign; default off:
+        /// windows call with call-next).
+        public var autoAssign: Bool?
+        /// Seconds between this kiosk's heartbeats into the hall store (the fleet view; default 30).
+        public var heartbeatSeconds: Double?
+        /// The hall's kiosk ids: the fleet view lists one that never sent a heartbeat as "never sent".
+        public var kiosks: [String]?
 
         public init(store: StoreKind, url: String? = nil, skipGraceMinutes: Int? = nil, timeoutSeconds: Double? = nil,
                     checkIntervalSeconds: Double? = nil) {

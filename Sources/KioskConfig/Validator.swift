@@ -170,6 +170,12 @@ struct Validator {
             if let times = hall.callRepeat, !(1...5).contains(times) {
                 error(file, ["hall", "callRepeat"], "callRepeat must be 1–5 (got \(times))")
             }
+            if let seconds = hall.heartbeatSeconds, !(1...3600).contains(seconds) {
+                error(file, ["hall", "heartbeatSeconds"], "heartbeatSeconds must be 1–3600 (got \(seconds))")
+            }
+            for (index, id) in (hall.kiosks ?? []).enumerated() where id.isEmpty || id.count > 32 {
+                error(file, ["hall", "kiosks", .index(index)], "a kiosk id must be 1–32 characters (got '\(id)')")
+            }
             if let seconds = hall.checkIntervalSeconds, !(0.2...300).contains(seconds) {
                 error(file, ["hall", "checkIntervalSeconds"], "checkIntervalSeconds must be 0.2–300 (got \(seconds))")
             }

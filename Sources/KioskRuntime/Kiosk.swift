@@ -283,6 +283,14 @@ public struct Kiosk: Sendable {
             let seconds = configuration.settings.hall?.checkIntervalSeconds ?? 2
             app.addServices(HallLinkService(link: hallLink, clock: clock, interval: .milliseconds(Int(seconds * 1000))))
             app.addServices(HallCallFeed(desk: desk, events: events, logger: logger))
+            let (board, printers, outboxWatch, desk, health) = (board, printers, outboxWatch, desk, health)
+            let kioskID = configuration.settings.kiosk.id
+            app.addServices(HallHeartbeatService(desk: desk, clock: clock, interval: .milliseconds(Int(hallLink.heartbeatSeconds * 1000)),
+                                                 logger: logger) { now in
+                await HallHeartbeatService.heartbeat(kioskID: kioskID, version: OneWindowVersion.current, at: now, board: board,
+                                                     printers: printers, outbox: outboxWatch.report,
+                                                     lastFilingAt: try? await desk.lastFiledAt(), health: health.health().status)
+            })
         }
         if let padRatings { app.addServices(padRatings) }
         for case let reader as IDCardReaderService in devices {

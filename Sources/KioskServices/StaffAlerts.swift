@@ -27,8 +27,9 @@ public struct StaffAlert: Codable, Sendable, Hashable {
 /// The use case "what needs staff attention now": which reading is an alert, how severe, and what
 /// it tells staff to do — devices (paper out/low/jammed, absent, failed), the data disk, the
 /// staff door's lockouts, maintenance, the outbox (behind for over an hour, stuck, rejected),
-/// overdue 差评 rectifications, 补交 materials due by the next working day and red-light
-/// supervision notices. The staff API shows the list;
+/// overdue 差评 rectifications, 补交 materials due by the next working day, red-light
+/// supervision notices and, in hall mode, kiosks gone silent and rolls predicted to run out
+/// within `restockLead` (before their printer reports low). The staff API shows the list;
 /// the thresholds live only here.
 public struct StaffAlerts: Sendable {
     /// A lockout of the staff door (`account` nil) or of one account.
@@ -43,6 +44,10 @@ public struct StaffAlerts: Sendable {
             self.until = until
         }
     }
+
+    /// Predictive restock: a roll expected to run out within this (and not reported low or out
+    /// yet) is an early `restock-soon` alert, on the fleet view and here.
+    public static let restockLead: TimeInterval = 3 * 3600
 
     let desk: FrontDesk
     let board: DeviceStatusBoard?
@@ -139,6 +144,32 @@ public struct StaffAlerts: Sendable {
                                 title: "有 \(notices.count) 件办件超期2个工作日以上（红灯督办）",
                                 detail: "overdue filings: \(notices.prefix(5).map(\.filingNumber).joined(separator: ", "))", action: nil,
                                 since: notices.map(\.issuedAt).min()))
+        }
+        alerts += await fleetAlerts(now: now)
+        return alerts
+    }
+
+    /// Hall mode: every kiosk of the hall whose heartbeat stopped or never came, and every roll
+    /// predicted to run out within `restockLead` (not while the hall database is known to be away:
+    /// the hall link's own health says so, and the alerts do not wait for its timeout).
+    func fleetAlerts(now: Date) async -> [StaffAlert] {
+        guard let link = desk.hallLink, !link.isUnreachable, let view = try? await HallFleet(desk: desk).view(now: now) else { return [] }
+        var alerts: [StaffAlert] = []
+        for kiosk in view.kiosks {
+            if kiosk.state != "ok" {
+                let never = kiosk.state == "never"
+                alerts.append(StaffAlert(code: never ? "kiosk-never-sent" : "kiosk-silent", severity: "critical", source: "fleet:\(kiosk.kioskID)",
+                                         title: never ? "\(kiosk.kioskID) 号终端从未发送心跳" : "\(kiosk.kioskID) 号终端心跳已中断",
+                                         detail: never ? "kiosk \(kiosk.kioskID) is listed in hall.kiosks but never sent a heartbeat"
+                                             : "kiosk \(kiosk.kioskID) last sent a heartbeat \(Int(kiosk.secondsSinceHeartbeat ?? 0)) s ago",
+                                         action: nil, since: kiosk.lastHeartbeatAt))
+            }
+            for printer in kiosk.printers where printer.restockSoon {
+                alerts.append(StaffAlert(code: "restock-soon", severity: "warning", source: "fleet:\(kiosk.kioskID)/\(printer.id)",
+                                         title: "\(kiosk.kioskID) 号终端 \(printer.id) \(printer.estimate)，请提前准备纸卷",
+                                         detail: "kiosk \(kiosk.kioskID) printer \(printer.id): about \(printer.slipsLeft ?? 0) slips left, expected to run out at \(printer.runsOutAt.map { "\($0)" } ?? "-") (slip rates by hour: \(printer.basis ?? "-"))",
+                                         action: "restock", since: nil))
+            }
         }
         return alerts
     }

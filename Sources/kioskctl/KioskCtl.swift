@@ -10,7 +10,8 @@ struct KioskCtl: AsyncParsableCommand {
         version: OneWindowVersion.current,
         subcommands: [ConfigCommand.self, StaffCommand.self, DevicesCommand.self, IDCardCommand.self, PrinterCommand.self, SlipCommand.self,
                       CatalogueCommand.self, FilingsCommand.self, QueueCommand.self, SupervisionCommand.self, RectificationsCommand.self, AuditCommand.self, OutboxCommand.self,
-                      CameraCommand.self, PadCommand.self, UdevCommand.self, BackupCommand.self, RestoreCommand.self, DoctorCommand.self])
+                      CameraCommand.self, PadCommand.self, UdevCommand.self, BackupCommand.self, RestoreCommand.self, DoctorCommand.self,
+                      HallCommand.self])
 }
 
 /// Options every command that reads the configuration shares.

@@ -28,6 +28,7 @@ import Testing
               url: \(url)
               timeoutSeconds: 3
               checkIntervalSeconds: 0.3
+              kiosks: [TZ01, TZ02, TZ03, TZ04]
               skipGraceMinutes: 15
             dataDirectory:
             """, in: "kiosk.yaml")
@@ -335,6 +336,19 @@ extension HallKiosksTests {
         let status = try ChildProcess.run(kioskctl, ["queue", "status", "--config", fixtures[1].directory, "--data", kiosks[1].data.path])
         #expect(status.status == 0 && status.stdout.contains("window 3: general  staff wangfang"), "\(status.stdout)\(status.stderr)")
         #expect(status.stdout.contains("B  医疗保障") && status.stdout.contains("waiting 1"))
+
+        // The fleet view: both kioskd wrote their heartbeat when they started; TZ03 and TZ04, listed in
+        // hall.kiosks but never started, are "never sent" and come first (red).
+        let fleet = try ChildProcess.run(kioskctl, ["hall", "status", "--json", "--config", fixtures[1].directory, "--data", kiosks[1].data.path])
+        let fleetJSON = try #require(try JSONSerialization.jsonObject(with: Data(fleet.stdout.utf8)) as? [String: Any], "\(fleet.stderr)")
+        let listed = (fleetJSON["kiosks"] as? [[String: Any]] ?? []).map { "\($0["kioskID"] ?? "")=\($0["state"] ?? "")" }
+        // (The running two are green, or amber while a device was still starting at their first heartbeat.)
+        #expect(listed.prefix(2) == ["TZ03=never", "TZ04=never"] && Set(listed.dropFirst(2)) == ["TZ01=ok", "TZ02=ok"], "\(fleet.stdout)")
+        let table = try ChildProcess.run(kioskctl, ["hall", "status", "--config", fixtures[0].directory, "--data", kiosks[0].data.path])
+        #expect(table.status == 0 && table.stdout.contains("never sent") && table.stdout.contains("4 kiosk(s)"), "\(table.stdout)")
+        let staffFleet = try #require(HTTP.request("GET", two + "/api/v1/staff/hall/fleet", headers: ["Authorization": "Bearer \(li)"]))
+        #expect(staffFleet.status == 200 && String(decoding: staffFleet.body, as: UTF8.self).contains("\"kioskID\":\"TZ02\""))
+        #expect(HTTP.request("GET", two + "/api/v1/staff/hall/fleet")?.status == 401)
         for kiosk in kiosks { #expect(try await Self.offPool { try kiosk.terminate() } == 0) }
     }
 }

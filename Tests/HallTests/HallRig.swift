@@ -20,7 +20,7 @@ final class HallRig: @unchecked Sendable {
     static let li = Applicant(name: "李四", idNumber: "440524188001010014", documentKind: "resident", verifiedByCard: true)
 
     init(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
-         timeout: Duration = .seconds(10)) throws {
+         timeout: Duration = .seconds(10), autoAssign: Bool = false, knownKiosks: [String] = [], heartbeatSeconds: Double = 30) throws {
         postgres = try PrivatePostgres()
         configuration = try ConfigLoader.load(directory: RepoPaths.defaultConfig, today: CivilDate(iso: "2026-11-22"))
         clock = ManualClock(Self.date(hallTime))
@@ -32,7 +32,7 @@ final class HallRig: @unchecked Sendable {
             let store = try KioskStore.open(directory: directory.path)
             let hallStore = try HallStore(url: postgres.url, operationTimeout: timeout, logger: Logger(label: "hall-test"))
             let link = HallLink(store: hallStore, kioskID: "TZ0\(index + 1)", skipGrace: TimeInterval(skipGraceMinutes * 60),
-                                logger: Logger(label: "hall-test"))
+                                autoAssign: autoAssign, knownKiosks: knownKiosks, heartbeatSeconds: heartbeatSeconds, logger: Logger(label: "hall-test"))
             directories.append(directory)
             links.append(link)
             desks.append(FrontDesk(configuration: configuration, store: store, clock: clock, hallLink: link))
@@ -44,8 +44,12 @@ final class HallRig: @unchecked Sendable {
 
     /// Makes the rig on a thread of its own (initdb and pg_ctl block for seconds).
     static func make(kiosks count: Int = 2, at hallTime: String = "2026-11-23 10:00", skipGraceMinutes: Int = 10,
-                     timeout: Duration = .seconds(10)) async throws -> HallRig {
-        let rig = try await offPool { try HallRig(kiosks: count, at: hallTime, skipGraceMinutes: skipGraceMinutes, timeout: timeout) }
+                     timeout: Duration = .seconds(10), autoAssign: Bool = false, knownKiosks: [String] = [],
+                     heartbeatSeconds: Double = 30) async throws -> HallRig {
+        let rig = try await offPool {
+            try HallRig(kiosks: count, at: hallTime, skipGraceMinutes: skipGraceMinutes, timeout: timeout, autoAssign: autoAssign,
+                        knownKiosks: knownKiosks, heartbeatSeconds: heartbeatSeconds)
+        }
         // The hall is up before the test begins: the first contact (connect, migrate) may take
         // long on a machine running every other suite at once; bounded, and a failure if never.
         let clock = ContinuousClock()

@@ -370,4 +370,19 @@ export const S = {
     paused: (r) => `已暂停：${r}`,
     failed: (title) => `操作未成功：${title}`,
   },
+  // The fleet view (/fleet): the hall's kiosks for staff.
+  fleet: {
+    title: '终端运行状态',
+    login: '登录查看',
+    headers: { 'h-kiosk': '终端', 'h-state': '状态', 'h-heartbeat': '最后心跳', 'h-problems': '需要处理', 'h-paper': '纸卷预测',
+      'h-outbox': '待上报', 'h-filing': '最近办件', 'h-version': '版本' },
+    level: { red: '故障', amber: '注意', green: '正常' },
+    state: { ok: '在线', silent: '心跳中断', never: '从未发送' },
+    neverSent: '从未发送',
+    ago: (at, seconds) => `${at}（${seconds} 秒前）`,
+    fine: '无',
+    outbox: (n, age) => (n ? `${n} 条${age ? `，最早 ${Math.round(age / 60)} 分钟前` : ''}` : '无'),
+    updated: (at, n) => `更新于 ${at}，共 ${n} 台终端`,
+    failed: (title) => `读取失败：${title}`,
+  },
 };

@@ -108,6 +108,48 @@ enum HallMigrations {
             """,
             "UPDATE hall_ticket SET priority_reason = 'appointment' WHERE priority",
         ]),
+        Migration(version: 3, name: "fleet heartbeats, slips by hour, day-close claims, window idle time", statements: [
+            // Each kiosk's latest heartbeat (its report as JSON, on the kiosk's clock).
+            """
+            CREATE TABLE hall_kiosk_heartbeat (
+                kiosk_id text PRIMARY KEY,
+                sent_at timestamptz NOT NULL,
+                version text NOT NULL,
+                report jsonb NOT NULL
+            )
+            """,
+            // A printer's lifetime slip counter as last reported, and the hall day it was first seen:
+            // the next heartbeat's increase is that hour's slips.
+            """
+            CREATE TABLE hall_printer_total (
+                kiosk_id text NOT NULL,
+                printer_id text NOT NULL,
+                total_slips int8 NOT NULL CHECK (total_slips >= 0),
+                first_day int NOT NULL,
+                PRIMARY KEY (kiosk_id, printer_id)
+            )
+            """,
+            """
+            CREATE TABLE hall_slip_hour (
+                kiosk_id text NOT NULL,
+                printer_id text NOT NULL,
+                day int NOT NULL,
+                hour smallint NOT NULL CHECK (hour BETWEEN 0 AND 23),
+                slips int NOT NULL CHECK (slips >= 0),
+                PRIMARY KEY (kiosk_id, printer_id, day, hour)
+            )
+            """,
+            // The kiosk that sends a closed hall day's statistics upstream: one per day, whoever claims first.
+            """
+            CREATE TABLE hall_day_close (
+                day int PRIMARY KEY,
+                kiosk_id text NOT NULL,
+                claimed_at timestamptz NOT NULL
+            )
+            """,
+            // Since when an open window has had no called ticket (auto-assign offers to the longest idle).
+            "ALTER TABLE hall_window ADD COLUMN idle_since timestamptz",
+        ]),
     ]
 
     /// Applies the versions not applied yet; refuses a database migrated by a newer OneWindow.

@@ -649,6 +649,7 @@ extension HallStore {
                 let window = try await Self.lockWindow(connection, id, staff: nil)
                 if let holder = window.staff, holder != staff { throw HallStoreError.windowHeldBy(holder) }
                 try await connection.query("UPDATE hall_window SET staff = \(staff), updated_at = \(date) WHERE id = \(id)", logger: Self.quiet)
+                if window.staff == nil { try await Self.markIdle(connection, window: id, at: date) }
                 return HallWindowRow(id: id, categories: window.categories, paused: window.paused, pauseReason: window.pauseReason, staff: staff)
             }
         }
@@ -672,6 +673,7 @@ extension HallStore {
                 try await connection.query("""
                     UPDATE hall_window SET paused = \(reason != nil), pause_reason = \(reason), updated_at = \(date) WHERE id = \(id)
                     """, logger: Self.quiet)
+                if reason == nil && window.paused { try await Self.markIdle(connection, window: id, at: date) }
                 window.paused = reason != nil
                 window.pauseReason = reason
                 return window
@@ -688,9 +690,10 @@ extension HallStore {
             try await client.withTransaction(logger: Self.quiet) { connection in
                 let window = try await Self.lockWindow(connection, id, staff: staff)
                 if window.paused { throw HallStoreError.windowPaused(window.pauseReason ?? "") }
-                try await connection.query("""
-                    UPDATE hall_ticket SET state = 'served', finished_at = \(date) WHERE window_id = \(id) AND state = 'called'
-                    """, logger: Self.quiet)
+                let served = try await Self.scalar(connection, """
+                    UPDATE hall_ticket SET state = 'served', finished_at = \(date) WHERE window_id = \(id) AND state = 'called' RETURNING id
+                    """, Int64.self)
+                if served != nil { try await Self.markIdle(connection, window: id, at: date) }
                 guard !window.categories.isEmpty else { return nil }
                 guard let next = try await Self.scalar(connection, """
                     WITH next AS (
@@ -699,6 +702,7 @@ extension HallStore {
                     UPDATE hall_ticket t SET state = 'called', window_id = \(id), called_at = \(date)
                     FROM next WHERE t.id = next.id RETURNING t.id
                     """, Int64.self) else { return nil }
+                try await connection.query("UPDATE hall_window SET idle_since = NULL WHERE id = \(id)", logger: Self.quiet)
                 try await connection.query("""
                     INSERT INTO hall_call (ticket_id, window_id, kind, staff, at) VALUES (\(next), \(id), 'call', \(staff), \(date))
                     """, logger: Self.quiet)
@@ -708,13 +712,28 @@ extension HallStore {
     }
 
     /// Calls after `id` (oldest first, at most `limit`): every kiosk's feed of the hall display.
+    /// Ids are taken when a call is inserted but become visible when it commits, so a call with a
+    /// smaller id can appear after a larger one: the feed looks the gaps up again (`calls(ids:)`).
     public func calls(after id: Int64, limit: Int = 100) async throws(HallStoreError) -> [HallCallRow] {
+        try await calls("""
+            SELECT c.id, c.ticket_id, t.number, t.category, c.window_id, c.kind, c.at FROM hall_call c JOIN hall_ticket t ON t.id = c.ticket_id
+            WHERE c.id > \(id) ORDER BY c.id LIMIT \(limit)
+            """)
+    }
+
+    /// The calls with these ids that exist now (oldest first).
+    public func calls(ids: [Int64]) async throws(HallStoreError) -> [HallCallRow] {
+        try await calls("""
+            SELECT c.id, c.ticket_id, t.number, t.category, c.window_id, c.kind, c.at FROM hall_call c JOIN hall_ticket t ON t.id = c.ticket_id
+            WHERE c.id = ANY(\(ids)) ORDER BY c.id
+            """)
+    }
+
+    private func calls(_ query: PostgresQuery) async throws(HallStoreError) -> [HallCallRow] {
         try await run("calls") { client in
             var out: [HallCallRow] = []
-            for try await (callID, ticket, number, category, window, kind, at) in try await client.query("""
-                SELECT c.id, c.ticket_id, t.number, t.category, c.window_id, c.kind, c.at FROM hall_call c JOIN hall_ticket t ON t.id = c.ticket_id
-                WHERE c.id > \(id) ORDER BY c.id LIMIT \(limit)
-                """, logger: Self.quiet).decode((Int64, Int64, String, String, String, String, Date).self) {
+            for try await (callID, ticket, number, category, window, kind, at) in try await client.query(query, logger: Self.quiet)
+                    .decode((Int64, Int64, String, String, String, String, Date).self) {
                 out.append(HallCallRow(id: callID, ticketID: ticket, number: number, category: category, window: window, recall: kind == "recall", at: at))
             }
             return out
@@ -762,6 +781,7 @@ extension HallStore {
                     UPDATE hall_ticket SET state = \(state.rawValue), finished_at = \(date), skipped_at = coalesce(\(skipped), skipped_at)
                     WHERE id = \(ticket)
                     """, logger: Self.quiet)
+                try await Self.markIdle(connection, window: id, at: date)
                 return try await Self.ticket(connection, id: ticket)
             }
         }
@@ -778,6 +798,7 @@ extension HallStore {
                     UPDATE hall_ticket SET state = 'waiting', transferred_from = category, category = \(category), window_id = NULL,
                         called_at = NULL, queued_at = issued_at WHERE id = \(ticket)
                     """, logger: Self.quiet)
+                try await Self.markIdle(connection, window: id, at: date)
                 return try await Self.ticket(connection, id: ticket)
             }
         }

@@ -119,6 +119,11 @@ public struct FilingRepository {
             """, arguments: [status.description, date, concludedDay?.dayNumber, status.isOpen, id])
     }
 
+    /// When the newest filing was made (nil before the first): the fleet view's "last filing".
+    public func lastFiledAt() throws -> Date? {
+        try Date.fetchOne(db, sql: "SELECT createdAt FROM filing ORDER BY id DESC LIMIT 1")
+    }
+
     /// Filings by status (English status names).
     public func countsByStatus() throws -> [String: Int] {
         var byStatus: [String: Int] = [:]
