@@ -133,7 +133,8 @@ import KioskServices
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         let mount = try ChildProcess.run(try ChildProcess.which("mount", package: "mount"), ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint])
         try #require(mount.status == 0, "mounting a tmpfs needs root: \(mount.stderr)")
-        defer { _ = try? ChildProcess.run("/bin/umount", [mountPoint]) }
+        // Lazy: the kiosk in this process still holds its store open, and a plain umount would leave the mount behind.
+        defer { _ = try? ChildProcess.run("/bin/umount", ["-l", mountPoint]) }
         let kiosk = try await Kiosk.prepare(KioskOptions(configDirectory: RepoPaths.defaultConfig, dataDirectory: mountPoint), logger: Logger(label: "test"))
         try await Application(router: kiosk.makeRouter()).test(.router) { client in
             let filing = try await Self.openBirthRegistration(client, kiosk)
