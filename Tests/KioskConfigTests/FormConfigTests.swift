@@ -9,15 +9,7 @@ import Workflow
 @Suite struct FormConfigTests {
     let today = CivilDate(iso: "2026-11-22")!
 
-    func errors(_ fixture: ConfigFixture) -> [ConfigDiagnostic] {
-        do {
-            _ = try ConfigLoader.load(directory: fixture.directory, today: today)
-            Issue.record("the broken configuration loaded")
-            return []
-        } catch {
-            return error.errors
-        }
-    }
+    func errors(_ fixture: ConfigFixture) -> [ConfigDiagnostic] { loadFailures(fixture, today: today) }
 
     /// The 1-based line of the first occurrence of `needle` in the fixture's catalogue.
     func line(of needle: String, in text: String, after start: String? = nil) -> Int {

@@ -8,15 +8,7 @@ import Workflow
 @Suite struct GreenChannelConfigTests {
     let today = CivilDate(iso: "2026-11-22")!
 
-    func failures(_ fixture: ConfigFixture) -> [ConfigDiagnostic] {
-        do {
-            _ = try ConfigLoader.load(directory: fixture.directory, today: today)
-            Issue.record("the broken configuration loaded")
-            return []
-        } catch {
-            return error.errors
-        }
-    }
+    func failures(_ fixture: ConfigFixture) -> [ConfigDiagnostic] { loadFailures(fixture, today: today) }
 
     @Test func theShippedHallOffersAllThreeGrounds() throws {
         let configuration = try ConfigLoader.load(directory: RepoPaths.defaultConfig, today: today)
